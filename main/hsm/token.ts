@@ -1,0 +1,124 @@
+/**
+ * The one interface every HSM backend implements (pkcs11, sc-hsm, virtual).
+ * The PKI code never sees a slot, session or APDU: it receives a Signer.
+ */
+import type { Secret } from './secret.ts';
+
+/** Lower-case hexadecimal. */
+export type Hex = string;
+
+export type RsaBits = 2048 | 3072 | 4096;
+export type EcCurve = 'P-256' | 'P-384' | 'P-521';
+export type KeySpec = { readonly kind: 'rsa'; readonly bits: RsaBits } | { readonly kind: 'ec'; readonly curve: EcCurve };
+
+export type HashName = 'SHA-256' | 'SHA-384' | 'SHA-512';
+/**
+ * What the token is asked to do with a message. The token (or its backend)
+ * hashes; ECDSA signatures come back DER-encoded (Ecdsa-Sig-Value, RFC 3279 §2.2.3)
+ * as X.509 and CMS need them.
+ */
+export type SignAlgorithm =
+  | { readonly scheme: 'rsa-pkcs1'; readonly hash: HashName }
+  | { readonly scheme: 'rsa-pss'; readonly hash: HashName; readonly saltLengthBytes: number }
+  | { readonly scheme: 'ecdsa'; readonly hash: HashName };
+
+export type Backend = 'pkcs11' | 'sc-hsm' | 'virtual';
+
+/** PIN state read from the token before any login, so no try is spent to learn it. */
+export interface PinState {
+  readonly initialized: boolean;
+  /** At least one wrong PIN was entered since the last good one. */
+  readonly countLow: boolean;
+  /** One more wrong PIN blocks the PIN. */
+  readonly finalTry: boolean;
+  readonly locked: boolean;
+  /** Tries left when the token reports a number (SmartCard-HSM does; PKCS#11 does not). */
+  readonly triesLeft?: number;
+}
+
+export interface TokenInfo {
+  readonly backend: Backend;
+  /** True for the rehearsal tokens; shown as VIRTUAL everywhere and recorded in every journal entry. */
+  readonly virtual: boolean;
+  readonly label: string;
+  readonly serial: string;
+  readonly model: string;
+  readonly manufacturer: string;
+  /** Where it is plugged: PKCS#11 slot description or PC/SC reader name. For display only, never to identify. */
+  readonly reader: string;
+  readonly pinState: PinState;
+  readonly loggedIn: boolean;
+  readonly flags: readonly string[];
+}
+
+/** How a journal entry names the token an act ran on. */
+export interface TokenRecord {
+  readonly label: string;
+  readonly serial: string;
+  readonly model: string;
+  readonly backend: Backend;
+  readonly virtual: boolean;
+}
+
+export interface KeyRef {
+  /** CKA_ID (PKCS#11) or key id (SmartCard-HSM), hex. */
+  readonly id: Hex;
+  readonly label: string;
+  readonly spec: KeySpec;
+  /** DER SubjectPublicKeyInfo. */
+  readonly spki: Uint8Array;
+  /** SHA-256 of the DER SubjectPublicKeyInfo: how a CA key is identified, on any token that holds it. */
+  readonly spkiSha256: Hex;
+  /** The key needs a PIN right before each signature (CKA_ALWAYS_AUTHENTICATE). */
+  readonly alwaysAuthenticate: boolean;
+}
+
+export interface Signer {
+  readonly spki: Uint8Array;
+  readonly spkiSha256: Hex;
+  readonly spec: KeySpec;
+  readonly token: TokenRecord;
+  /** Signs the message (the token or backend hashes it). ECDSA comes back DER-encoded. */
+  sign(message: Uint8Array, algorithm: SignAlgorithm): Promise<Uint8Array>;
+}
+
+export interface LoginOptions {
+  /** Must be true to spend the PIN's last try; without it login refuses with PIN_FINAL_TRY. */
+  readonly confirmFinalTry?: boolean;
+}
+
+export interface SignerOptions {
+  /** Asked for the PIN before each signature with a key that needs context-specific login. */
+  readonly contextPin?: () => Promise<Secret>;
+}
+
+export interface Token {
+  readonly info: TokenInfo;
+  /** Reads flags and PIN state again (after a login attempt, a removal, another process). */
+  refresh(): Promise<TokenInfo>;
+  login(pin: Secret, options?: LoginOptions): Promise<void>;
+  logout(): Promise<void>;
+  listKeys(): Promise<readonly KeyRef[]>;
+  findKey(spkiSha256: Hex): Promise<KeyRef | undefined>;
+  /** Generates on the token: private key sensitive and never extractable. Refuses a label already used (KEY_LABEL_EXISTS). */
+  generateKeyPair(spec: KeySpec, label: string): Promise<KeyRef>;
+  signer(key: KeyRef, options?: SignerOptions): Signer;
+  /** Ends the session and drops any authentication state. */
+  close(): Promise<void>;
+}
+
+/** Picks a token by what a person can read on it, never by slot number. */
+export interface TokenSelector {
+  readonly label?: string;
+  readonly serial?: string;
+}
+
+export interface TokenProvider {
+  list(): Promise<readonly TokenInfo[]>;
+  open(selector: TokenSelector): Promise<Token>;
+  close(): Promise<void>;
+}
+
+export function tokenRecord(info: TokenInfo): TokenRecord {
+  return { label: info.label, serial: info.serial, model: info.model, backend: info.backend, virtual: info.virtual };
+}
