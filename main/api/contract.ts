@@ -1,0 +1,234 @@
+/**
+ * The one contract between the renderer and the core. Every call the window
+ * can make is declared here once, with its input and output schema; the IPC
+ * bindings (electron/ipc.ts), the preload's typed `window.custos`, and the
+ * loopback dev host are all generated from this table and parse every input.
+ * A PIN crosses only as the `pin` field of token.login / request.sign /
+ * ca.createRoot and is never echoed back in any output.
+ */
+import { z } from 'zod';
+
+const Hex = z.string().regex(/^[0-9a-f]*$/, 'lower-case hexadecimal');
+const IsoDate = z.string().datetime({ offset: true });
+const Pin = z.string().min(4).max(64);
+
+export const KeySpec = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('rsa'), bits: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]) }),
+  z.object({ kind: z.literal('ec'), curve: z.enum(['P-256', 'P-384', 'P-521']) }),
+]);
+
+export const PinState = z.object({
+  initialized: z.boolean(),
+  countLow: z.boolean(),
+  finalTry: z.boolean(),
+  locked: z.boolean(),
+  triesLeft: z.number().int().optional(),
+});
+
+export const TokenRef = z.object({ label: z.string(), serial: z.string(), model: z.string(), backend: z.enum(['pkcs11', 'sc-hsm', 'virtual']), virtual: z.boolean() });
+
+export const TokenSummary = z.object({
+  /** Stable id: backend, serial and label; never a slot number. */
+  id: z.string(),
+  backend: z.enum(['pkcs11', 'sc-hsm', 'virtual']),
+  virtual: z.boolean(),
+  label: z.string(),
+  serial: z.string(),
+  model: z.string(),
+  manufacturer: z.string(),
+  reader: z.string(),
+  pinState: PinState,
+  loggedIn: z.boolean(),
+  flags: z.array(z.string()),
+});
+
+export const KeySummary = z.object({
+  tokenId: z.string(),
+  id: Hex,
+  label: z.string(),
+  spec: KeySpec,
+  spkiSha256: Hex,
+});
+
+export const ProfileSummary = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string(),
+  kind: z.enum(['root', 'ca', 'leaf']),
+  defaultValidityDays: z.number().int(),
+  maxValidityDays: z.number().int(),
+});
+
+export const CaSummary = z.object({
+  /** SHA-256 of the CA certificate. */
+  id: Hex,
+  name: z.string(),
+  subject: z.string(),
+  kind: z.enum(['root', 'subordinate']),
+  issuerId: Hex.optional(),
+  notBefore: IsoDate,
+  notAfter: IsoDate,
+  /** The CA key, identified by the SHA-256 of its SubjectPublicKeyInfo, on any token that holds it. */
+  keySpkiSha256: Hex,
+  keySpec: KeySpec,
+  token: TokenRef,
+  issuedCount: z.number().int(),
+  revokedCount: z.number().int(),
+  lastCrlNumber: z.string().optional(),
+});
+
+export const Finding = z.object({ code: z.string(), severity: z.enum(['error', 'warning']), message: z.string() });
+
+/** A plain description of a TBSCertificate or certificate: every field and extension, decoded. */
+export const Description = z.record(z.string(), z.unknown());
+
+export const Preview = z.object({
+  preview: Description,
+  findings: z.array(Finding),
+  droppedRequestExtensions: z.array(z.string()),
+  tbsSha256: Hex,
+});
+
+export const RequestSummary = z.object({
+  /** SHA-256 of the CSR DER. */
+  id: Hex,
+  fileName: z.string(),
+  subject: z.string(),
+  keySpec: KeySpec,
+  sans: z.array(z.string()),
+  requestedExtensions: z.array(z.string()),
+  importedAt: IsoDate,
+  status: z.enum(['pending', 'signed']),
+  signedSerial: Hex.optional(),
+});
+
+export const CertificateSummary = z.object({
+  caId: Hex,
+  serialHex: Hex,
+  subject: z.string(),
+  issuer: z.string(),
+  notBefore: IsoDate,
+  notAfter: IsoDate,
+  sha256: Hex,
+  profileId: z.string(),
+  isCa: z.boolean(),
+  status: z.enum(['valid', 'revoked']),
+  revokedAt: IsoDate.optional(),
+  reason: z.string().optional(),
+  issuedAt: IsoDate,
+  virtual: z.boolean(),
+});
+
+export const CertificateDetail = z.object({ summary: CertificateSummary, description: Description, pem: z.string() });
+
+export const CrlSummary = z.object({
+  caId: Hex,
+  crlNumber: z.string(),
+  thisUpdate: IsoDate,
+  nextUpdate: IsoDate,
+  entries: z.number().int(),
+  sha256: Hex,
+});
+
+export const ExportResult = z.object({ path: z.string(), fileName: z.string(), contentBase64: z.string(), bytes: z.number().int() });
+
+export const RevocationReason = z.enum([
+  'unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded',
+  'cessationOfOperation', 'certificateHold', 'privilegeWithdrawn', 'aACompromise',
+]);
+
+export const JournalEntryView = z.object({
+  seq: z.number().int(),
+  time: IsoDate,
+  kind: z.string(),
+  operator: z.string(),
+  token: TokenRef.optional(),
+  summary: z.string(),
+  hash: Hex,
+  prevHash: Hex,
+  data: z.record(z.string(), z.unknown()),
+});
+
+export const JournalVerifyResult = z.object({
+  ok: z.boolean(),
+  entries: z.number().int(),
+  firstBadSeq: z.number().int().optional(),
+  reason: z.string().optional(),
+  pendingIntents: z.array(z.object({ seq: z.number().int(), kind: z.string(), time: IsoDate })),
+});
+
+export const AppInfo = z.object({
+  version: z.string(),
+  dataDir: z.string(),
+  operator: z.string(),
+  /** True when every token in use is a rehearsal token (virtual or SoftHSM2): shown on every screen. */
+  rehearsal: z.boolean(),
+});
+
+export const Medium = z.object({ path: z.string(), label: z.string() });
+export const MediumFile = z.object({ path: z.string(), name: z.string(), bytes: z.number().int() });
+
+const Void = z.void();
+
+export const api = {
+  'app.info': { input: Void, output: AppInfo },
+  'token.list': { input: Void, output: z.array(TokenSummary) },
+  'token.login': { input: z.object({ tokenId: z.string(), pin: Pin, confirmFinalTry: z.boolean().optional() }), output: TokenSummary },
+  'token.logout': { input: z.object({ tokenId: z.string() }), output: TokenSummary },
+  'token.keys': { input: z.object({ tokenId: z.string() }), output: z.array(KeySummary) },
+  'token.generateKey': { input: z.object({ tokenId: z.string(), spec: KeySpec, label: z.string().min(1).max(64) }), output: KeySummary },
+  'profile.list': { input: Void, output: z.array(ProfileSummary) },
+  'ca.list': { input: Void, output: z.array(CaSummary) },
+  'ca.previewRoot': {
+    input: z.object({ tokenId: z.string(), keySpkiSha256: Hex, profileId: z.string(), subject: z.string().min(1), validityDays: z.number().int().positive().optional() }),
+    output: Preview,
+  },
+  'ca.createRoot': {
+    input: z.object({ tokenId: z.string(), keySpkiSha256: Hex, profileId: z.string(), subject: z.string().min(1), validityDays: z.number().int().positive().optional(), name: z.string().min(1).max(64) }),
+    output: CaSummary,
+  },
+  'ca.chain': { input: z.object({ caId: Hex }), output: z.object({ certificates: z.array(CertificateDetail) }) },
+  'request.import': { input: z.object({ fileName: z.string().max(255), contentBase64: z.string().max(2 * 1024 * 1024) }), output: z.array(RequestSummary) },
+  'request.importFromPath': { input: z.object({ path: z.string().max(4096) }), output: z.array(RequestSummary) },
+  'request.list': { input: Void, output: z.array(RequestSummary) },
+  'request.get': { input: z.object({ requestId: Hex }), output: z.object({ summary: RequestSummary, description: Description }) },
+  'request.preview': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional() }), output: Preview },
+  'request.sign': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional() }), output: CertificateSummary },
+  'certificate.list': { input: z.object({ caId: Hex.optional() }), output: z.array(CertificateSummary) },
+  'certificate.get': { input: z.object({ caId: Hex, serialHex: Hex }), output: CertificateDetail },
+  'certificate.export': { input: z.object({ caId: Hex, serialHex: Hex, format: z.enum(['der', 'pem', 'p7b']), directory: z.string().optional() }), output: ExportResult },
+  'certificate.revoke': {
+    input: z.object({ caId: Hex, serialHex: Hex, reason: RevocationReason, invalidityDate: IsoDate.optional() }),
+    output: CertificateSummary,
+  },
+  'crl.issue': { input: z.object({ caId: Hex, nextUpdateDays: z.number().int().positive().max(3650).optional() }), output: CrlSummary },
+  'crl.list': { input: z.object({ caId: Hex.optional() }), output: z.array(CrlSummary) },
+  'crl.export': { input: z.object({ caId: Hex, crlNumber: z.string(), format: z.enum(['der', 'pem']), directory: z.string().optional() }), output: ExportResult },
+  'journal.entries': { input: z.object({ afterSeq: z.number().int().min(0).optional(), limit: z.number().int().positive().max(10000).optional() }), output: z.array(JournalEntryView) },
+  'journal.verify': { input: Void, output: JournalVerifyResult },
+  'media.list': { input: Void, output: z.array(Medium) },
+  'media.files': { input: z.object({ path: z.string().max(4096) }), output: z.array(MediumFile) },
+} as const;
+
+export type Api = typeof api;
+export type Channel = keyof Api;
+export type Input<C extends Channel> = z.input<Api[C]['input']>;
+export type Output<C extends Channel> = z.output<Api[C]['output']>;
+
+/** Events the core pushes to the window. */
+export const events = {
+  'tokens.changed': z.object({}),
+  'journal.appended': z.object({ seq: z.number().int() }),
+  'progress': z.object({ operation: z.string(), label: z.string(), done: z.number(), total: z.number() }),
+} as const;
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+/** What crosses every boundary: a result or a typed error, never a thrown class. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string; details: Record<string, unknown> } };
+
+/** The handlers the core provides for every channel; electron/ipc.ts and the dev host bind them generically. */
+export type Handlers = { [C in Channel]: (input: z.output<Api[C]['input']>) => Promise<Output<C>> };
+
+/** Fields that carry secrets: never logged, journaled or echoed. */
+export const SECRET_FIELDS = ['pin', 'password', 'soPin', 'share'] as const;
