@@ -1,0 +1,39 @@
+/**
+ * One journal entry and its hash. Each entry names the previous entry's hash,
+ * so editing, removing or reordering any entry breaks every hash after it.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical.ts';
+import type { TokenRecord } from '../hsm/token.ts';
+
+/** The hash before the first entry. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue | undefined };
+export type EntryData = { [key: string]: JsonValue | undefined };
+
+export interface JournalEntry {
+  readonly seq: number;
+  /** ISO 8601, UTC. */
+  readonly time: string;
+  readonly kind: string;
+  readonly operator: string;
+  /** The token the act ran on; `virtual: true` marks a rehearsal token in every entry. */
+  readonly token?: TokenRecord;
+  /** For a completion or failure: the seq of the intent it closes. */
+  readonly intent?: number;
+  readonly data: EntryData;
+  readonly prev: string;
+  readonly hash: string;
+}
+
+export type UnsealedEntry = Omit<JournalEntry, 'hash'>;
+
+export function hashEntry(entry: UnsealedEntry): string {
+  const body = canonicalJson({ ...entry, token: entry.token ? { ...entry.token } : undefined });
+  return createHash('sha256').update(entry.prev).update('\n').update(body).digest('hex');
+}
+
+export function sealEntry(entry: UnsealedEntry): JournalEntry {
+  return { ...entry, hash: hashEntry(entry) };
+}

@@ -1,0 +1,131 @@
+import { describe, it, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { Journal, verifyJournalFile, JOURNAL_FILE } from '../../../main/journal/index.ts';
+import { isCustosError } from '../../../main/errors/index.ts';
+
+const token = { label: 'CA HSM', serial: '0001', model: 'SoftHSM v2', backend: 'pkcs11' as const, virtual: true };
+
+function codeOf(fn: () => unknown): string | undefined {
+  try { fn(); } catch (e) { return isCustosError(e) ? e.code : `untyped: ${String(e)}`; }
+  return undefined;
+}
+
+describe('journal', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'custos-journal-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function writeFive(): string {
+    const j = Journal.open({ dir, operator: 'alice' });
+    const intent = j.begin('certificate.issue', { tbsSha256: 'ab'.repeat(32) }, token);
+    j.complete(intent, { serial: '01' });
+    j.append('export', { file: 'leaf.pem' });
+    j.append('revocation', { serial: '01', reason: 'keyCompromise' });
+    j.append('crl.issue', { crlNumber: '1' });
+    j.close();
+    return join(dir, JOURNAL_FILE);
+  }
+
+  it('chains every entry onto the previous one and verifies', () => {
+    const path = writeFive();
+    const result = verifyJournalFile(path);
+    assert.deepEqual(result, { ok: true, entries: 5 });
+    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines[1].prev, lines[0].hash);
+    assert.equal(lines[0].operator, 'alice');
+    assert.equal(lines[0].token.virtual, true);
+  });
+
+  it('names the entry whose byte was flipped', () => {
+    const path = writeFive();
+    const text = readFileSync(path, 'utf8');
+    const lines = text.split('\n');
+    // Flip one character inside entry 3's data (export file name).
+    lines[2] = lines[2]!.replace('leaf.pem', 'leaf.pen');
+    writeFileSync(path, lines.join('\n'));
+    const result = verifyJournalFile(path);
+    assert.equal(result.ok, false);
+    assert.equal(result.firstBadSeq, 3);
+    assert.match(result.reason ?? '', /entry #3 was edited/);
+  });
+
+  it('names the entry that was removed', () => {
+    const path = writeFive();
+    const lines = readFileSync(path, 'utf8').split('\n');
+    lines.splice(1, 1);
+    writeFileSync(path, lines.join('\n'));
+    const result = verifyJournalFile(path);
+    assert.equal(result.firstBadSeq, 2);
+    assert.match(result.reason ?? '', /missing/);
+  });
+
+  it('names the entry that was reordered', () => {
+    const path = writeFive();
+    const lines = readFileSync(path, 'utf8').split('\n');
+    [lines[2], lines[3]] = [lines[3]!, lines[2]!];
+    writeFileSync(path, lines.join('\n'));
+    const result = verifyJournalFile(path);
+    assert.equal(result.firstBadSeq, 3);
+    assert.match(result.reason ?? '', /out of order/);
+  });
+
+  it('refuses to open a tampered journal for writing', () => {
+    const path = writeFive();
+    writeFileSync(path, readFileSync(path, 'utf8').replace('keyCompromise', 'superseded'));
+    assert.equal(codeOf(() => Journal.open({ dir, operator: 'alice' })), 'JOURNAL_TAMPERED');
+  });
+
+  it('refuses a second writer while the first holds the lock', () => {
+    const j = Journal.open({ dir, operator: 'alice' });
+    try {
+      const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', `
+        import('${join(process.cwd(), 'main/journal/index.ts')}').then(({ Journal }) => {
+          try { Journal.open({ dir: ${JSON.stringify(dir)}, operator: 'bob' }); console.log('opened'); }
+          catch (e) { console.log(e.code); }
+        });`], { encoding: 'utf8' });
+      assert.equal(child.stdout.trim(), 'JOURNAL_LOCKED', child.stderr);
+    } finally {
+      j.close();
+    }
+    Journal.open({ dir, operator: 'bob' }).close();
+  });
+
+  it('takes over a lock left by a process that no longer runs', () => {
+    writeFileSync(join(dir, `${JOURNAL_FILE}.lock`), JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), since: 'then' }));
+    const j = Journal.open({ dir, operator: 'alice' });
+    j.close();
+  });
+
+  it('reports an intent left open by a crashed process on the next start', () => {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', `
+      import('${join(process.cwd(), 'main/journal/index.ts')}').then(({ Journal }) => {
+        const j = Journal.open({ dir: ${JSON.stringify(dir)}, operator: 'alice' });
+        j.begin('certificate.issue', { tbsSha256: 'cd'.repeat(32) });
+        process.exit(9); // dies before the token answers: no result, no close
+      });`], { encoding: 'utf8' });
+    assert.equal(child.status, 9, child.stderr);
+    const j = Journal.open({ dir, operator: 'alice' });
+    try {
+      assert.equal(j.abandonedAtOpen.length, 1);
+      assert.equal(j.abandonedAtOpen[0]!.kind, 'certificate.issue.intent');
+      assert.equal(j.entries.at(-1)!.kind, 'certificate.issue.abandoned');
+      assert.equal(j.pendingIntents().length, 0);
+      assert.equal(j.verify().ok, true);
+    } finally {
+      j.close();
+    }
+  });
+
+  it('keeps no entry of a failed act open', () => {
+    const j = Journal.open({ dir, operator: 'alice' });
+    const intent = j.begin('certificate.issue', { tbsSha256: 'ef'.repeat(32) }, token);
+    assert.equal(j.pendingIntents().length, 1);
+    j.fail(intent, { code: 'PIN_INCORRECT', message: 'wrong PIN' });
+    assert.equal(j.pendingIntents().length, 0);
+    j.close();
+  });
+});
