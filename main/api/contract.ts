@@ -71,7 +71,8 @@ export const CaSummary = z.object({
   /** The CA key, identified by the SHA-256 of its SubjectPublicKeyInfo, on any token that holds it. */
   keySpkiSha256: Hex,
   keySpec: KeySpec,
-  token: TokenRef,
+  /** Where the key was last seen; any token holding the key can sign for the CA. */
+  token: TokenRef.optional(),
   issuedCount: z.number().int(),
   revokedCount: z.number().int(),
   lastCrlNumber: z.string().optional(),

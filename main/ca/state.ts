@@ -1,0 +1,172 @@
+/**
+ * What the CA knows, read back from the journal: its CAs, the certificates
+ * each issued, serials ever reserved, revocations, CRL numbers and imported
+ * requests. A pure projection: the same journal always gives the same state.
+ */
+import type { JournalEntry } from '../journal/index.ts';
+import type { KeySpec, TokenRecord } from '../hsm/token.ts';
+
+export interface CaRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly certDer: Uint8Array;
+  readonly subject: string;
+  readonly kind: 'root' | 'subordinate';
+  readonly issuerId?: string;
+  readonly keySpkiSha256: string;
+  readonly keySpec: KeySpec;
+  /** Where the key was when the CA was made; any token holding the key (found by SPKI hash) can sign. */
+  readonly token?: TokenRecord;
+  readonly notBefore: string;
+  readonly notAfter: string;
+}
+
+export interface IssuedRecord {
+  readonly caId: string;
+  readonly serialHex: string;
+  readonly certDer: Uint8Array;
+  readonly sha256: string;
+  readonly subject: string;
+  readonly issuer: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly profileId: string;
+  readonly isCa: boolean;
+  readonly issuedAt: string;
+  readonly virtual: boolean;
+  readonly requestId?: string;
+}
+
+export interface RevocationRecord {
+  readonly caId: string;
+  readonly serialHex: string;
+  readonly reason: string;
+  readonly revokedAt: string;
+  readonly invalidityDate?: string;
+}
+
+export interface CrlRecord {
+  readonly caId: string;
+  readonly crlNumber: string;
+  readonly thisUpdate: string;
+  readonly nextUpdate: string;
+  readonly entries: number;
+  readonly sha256: string;
+  readonly file: string;
+}
+
+export interface RequestRecord {
+  readonly id: string;
+  readonly fileName: string;
+  readonly file: string;
+  readonly subject: string;
+  readonly importedAt: string;
+  readonly signedSerial?: string;
+}
+
+const fromBase64 = (s: unknown): Uint8Array => new Uint8Array(Buffer.from(String(s), 'base64'));
+const str = (v: unknown): string => String(v);
+
+export class CaState {
+  readonly cas = new Map<string, CaRecord>();
+  /** caId → serial → certificate. */
+  readonly issued = new Map<string, Map<string, IssuedRecord>>();
+  /** caId → serials ever reserved by an intent, signed or not: never reused. */
+  readonly reservedSerials = new Map<string, Set<string>>();
+  /** caId → serial → revocation. */
+  readonly revoked = new Map<string, Map<string, RevocationRecord>>();
+  readonly crls = new Map<string, CrlRecord[]>();
+  /** caId → the highest CRL number ever reserved. */
+  readonly lastCrlNumber = new Map<string, bigint>();
+  readonly requests = new Map<string, RequestRecord>();
+  /** For the root intent: its serial reserved under the CA id it will get is unknown yet, so roots reserve globally. */
+  readonly rootSerials = new Set<string>();
+
+  static fromEntries(entries: readonly JournalEntry[]): CaState {
+    const state = new CaState();
+    for (const e of entries) state.apply(e);
+    return state;
+  }
+
+  isSerialUsed(caId: string | undefined, serialHex: string): boolean {
+    if (caId === undefined) return this.rootSerials.has(serialHex);
+    return this.reservedSerials.get(caId)?.has(serialHex) ?? false;
+  }
+
+  apply(e: JournalEntry): void {
+    const d = e.data as Record<string, unknown>;
+    switch (e.kind) {
+      case 'ca.root.intent':
+        this.rootSerials.add(str(d.serialHex));
+        break;
+      case 'certificate.issue.intent': {
+        const set = this.reservedSerials.get(str(d.caId)) ?? new Set<string>();
+        set.add(str(d.serialHex));
+        this.reservedSerials.set(str(d.caId), set);
+        break;
+      }
+      case 'ca.root.done':
+      case 'certificate.issue.done':
+        this.applyIssued(e, d);
+        break;
+      case 'certificate.revoke': {
+        const map = this.revoked.get(str(d.caId)) ?? new Map<string, RevocationRecord>();
+        map.set(str(d.serialHex), {
+          caId: str(d.caId), serialHex: str(d.serialHex), reason: str(d.reason), revokedAt: str(d.revokedAt ?? e.time),
+          ...(d.invalidityDate ? { invalidityDate: str(d.invalidityDate) } : {}),
+        });
+        this.revoked.set(str(d.caId), map);
+        break;
+      }
+      case 'crl.issue.intent': {
+        const n = BigInt(str(d.crlNumber));
+        const last = this.lastCrlNumber.get(str(d.caId)) ?? 0n;
+        if (n > last) this.lastCrlNumber.set(str(d.caId), n);
+        break;
+      }
+      case 'crl.issue.done': {
+        const list = this.crls.get(str(d.caId)) ?? [];
+        list.push({
+          caId: str(d.caId), crlNumber: str(d.crlNumber), thisUpdate: str(d.thisUpdate), nextUpdate: str(d.nextUpdate),
+          entries: Number(d.entries), sha256: str(d.sha256), file: str(d.file),
+        });
+        this.crls.set(str(d.caId), list);
+        break;
+      }
+      case 'request.import':
+        this.requests.set(str(d.requestId), {
+          id: str(d.requestId), fileName: str(d.fileName), file: str(d.file), subject: str(d.subject), importedAt: e.time,
+        });
+        break;
+      default:
+        break;
+    }
+  }
+
+  private applyIssued(e: JournalEntry, d: Record<string, unknown>): void {
+    const rec: IssuedRecord = {
+      caId: str(d.issuerCaId ?? d.caId), serialHex: str(d.serialHex), certDer: fromBase64(d.certificate), sha256: str(d.sha256),
+      subject: str(d.subject), issuer: str(d.issuer), notBefore: str(d.notBefore), notAfter: str(d.notAfter),
+      profileId: str(d.profileId), isCa: d.isCa === true, issuedAt: e.time, virtual: e.token?.virtual ?? false,
+      ...(d.requestId ? { requestId: str(d.requestId) } : {}),
+    };
+    const map = this.issued.get(rec.caId) ?? new Map<string, IssuedRecord>();
+    map.set(rec.serialHex, rec);
+    this.issued.set(rec.caId, map);
+    if (rec.requestId) {
+      const req = this.requests.get(rec.requestId);
+      if (req) this.requests.set(rec.requestId, { ...req, signedSerial: rec.serialHex });
+    }
+    if (d.newCa && typeof d.newCa === 'object') {
+      const ca = d.newCa as Record<string, unknown>;
+      const kind = e.kind === 'ca.root.done' ? 'root' : 'subordinate';
+      this.cas.set(rec.sha256, {
+        id: rec.sha256, name: str(ca.name), certDer: rec.certDer, subject: rec.subject, kind,
+        ...(kind === 'subordinate' ? { issuerId: rec.caId } : {}),
+        keySpkiSha256: str(ca.keySpkiSha256), keySpec: ca.keySpec as KeySpec,
+        ...(kind === 'root' && e.token ? { token: e.token } : ca.token ? { token: ca.token as TokenRecord } : {}),
+        notBefore: rec.notBefore, notAfter: rec.notAfter,
+      });
+    }
+  }
+}
