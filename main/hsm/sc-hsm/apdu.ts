@@ -27,6 +27,8 @@ export const MAX_SHORT_LC = 255;
 export const MAX_SHORT_NE = 256;
 export const MAX_EXTENDED_LC = 65535;
 export const MAX_EXTENDED_NE = 65536;
+/** The longest short APDU (header, Lc, 255 bytes, Le): a reader limited to it carries no extended APDU. */
+export const MAX_SHORT_APDU_BYTES = 4 + 1 + MAX_SHORT_LC + 1;
 /** Upper bound on GET RESPONSE rounds: 64 KiB in 256-byte pieces, so a card looping on 61xx cannot hang a ceremony. */
 const MAX_GET_RESPONSE_ROUNDS = 260;
 
@@ -92,7 +94,11 @@ export function swHex(sw: number): string {
  * (ISO/IEC 7816-4 §5.3.4; pcscd leaves both to the host over T=1). Refuses an
  * APDU larger than the transport carries, so nothing is ever cut short.
  */
-export async function exchangeApdu(transport: ApduTransport, command: CommandApdu): Promise<ResponseApdu> {
+export async function exchangeApdu(transport: ApduTransport, requested: CommandApdu): Promise<ResponseApdu> {
+  // On a short-only reader a long answer is asked for with Le 256 and collected with GET RESPONSE (OpenSC's fallback).
+  const command = transport.maxApduBytes <= MAX_SHORT_APDU_BYTES && (requested.ne ?? 0) > MAX_SHORT_NE && (requested.data?.length ?? 0) <= MAX_SHORT_LC
+    ? { ...requested, ne: MAX_SHORT_NE }
+    : requested;
   const encoded = encodeCommandApdu(command);
   if (encoded.length > transport.maxApduBytes) {
     throw new CustosError('APDU_TOO_LONG',
