@@ -4,8 +4,12 @@
  * the card's encoding: EC values at full field length, r||s signatures.
  */
 
-/** TR-03110 curves the SmartCard-HSM family uses; brainpool is the device attestation curve. */
-export type CvcCurve = 'P-256' | 'P-384' | 'P-521' | 'brainpoolP256r1' | 'brainpoolP384r1' | 'brainpoolP512r1';
+/**
+ * TR-03110 curves the SmartCard-HSM family uses; brainpool is the device attestation curve.
+ * secp256k1 is here because real Nitrokey HSM keys on it exist (the key blob and request in
+ * davidbarkhuizen/nitrokey-hsm) and a restore must read them.
+ */
+export type CvcCurve = 'P-256' | 'P-384' | 'P-521' | 'brainpoolP256r1' | 'brainpoolP384r1' | 'brainpoolP512r1' | 'secp256k1';
 
 export type CvcPublicKey =
   | {
@@ -19,7 +23,11 @@ export type CvcPublicKey =
       readonly kind: 'ec';
       /** Algorithm OID (dotted), e.g. id-TA-ECDSA-SHA-256 0.4.0.127.0.7.2.2.2.2.3. */
       readonly oid: string;
-      readonly curve: CvcCurve;
+      /**
+       * Absent when the encoding carries only the point (DICA and device certificates):
+       * the curve is then the issuer's, see verifyCvcChain.
+       */
+      readonly curve?: CvcCurve;
       /** Uncompressed point 04||X||Y. */
       readonly publicPoint: Uint8Array;
       /** Domain parameters present in the encoding (roots and key-generation requests carry them; device/DICA certificates may not). */

@@ -1,0 +1,91 @@
+/**
+ * EC domain parameters as a CVC public key (7F49, tags 81–87) and the key blob carry
+ * them: every value as big-endian bytes at full field length (the order at its own
+ * length, the cofactor minimal). The numbers come from @noble/curves (FIPS 186-4,
+ * RFC 5639, SEC 2), so no constant is typed by hand here.
+ */
+import { p256, p384, p521 } from '@noble/curves/nist.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { brainpoolP256r1, brainpoolP384r1, brainpoolP512r1 } from '@noble/curves/misc.js';
+import type { CvcCurve } from './types.ts';
+import { CURVE_OID } from './oids.ts';
+
+export interface DomainParameters {
+  readonly curve: CvcCurve;
+  /** RFC 5480 named-curve OID for SPKI. */
+  readonly namedCurveOid: string;
+  /** node:crypto curve name (crypto.getCurves()). */
+  readonly nodeCurve: string;
+  readonly fieldBytes: number;
+  readonly fieldBits: number;
+  readonly p: Uint8Array;
+  readonly a: Uint8Array;
+  readonly b: Uint8Array;
+  /** Base point 04||X||Y. */
+  readonly g: Uint8Array;
+  readonly order: Uint8Array;
+  readonly cofactor: Uint8Array;
+}
+
+interface NobleCurve { Point: { CURVE(): { p: bigint; n: bigint; h: bigint; a: bigint; b: bigint; Gx: bigint; Gy: bigint } } }
+
+export function bigintToBytes(value: bigint, length?: number): Uint8Array {
+  let hex = value.toString(16);
+  if (hex.length % 2 === 1) hex = `0${hex}`;
+  const minimal = Uint8Array.from(Buffer.from(hex, 'hex'));
+  if (length === undefined) return minimal;
+  if (minimal.length > length) throw new RangeError(`value needs ${minimal.length} bytes, ${length} allowed`);
+  const out = new Uint8Array(length);
+  out.set(minimal, length - minimal.length);
+  return out;
+}
+
+export function bytesToBigint(bytes: Uint8Array): bigint {
+  return bytes.length === 0 ? 0n : BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
+}
+
+function fromNoble(curve: CvcCurve, nodeCurve: string, noble: NobleCurve): DomainParameters {
+  const c = noble.Point.CURVE();
+  const fieldBits = c.p.toString(2).length;
+  const fieldBytes = Math.ceil(fieldBits / 8);
+  const orderBytes = Math.ceil(c.n.toString(2).length / 8);
+  const g = new Uint8Array(1 + 2 * fieldBytes);
+  g[0] = 0x04;
+  g.set(bigintToBytes(c.Gx, fieldBytes), 1);
+  g.set(bigintToBytes(c.Gy, fieldBytes), 1 + fieldBytes);
+  return {
+    curve, namedCurveOid: CURVE_OID[curve], nodeCurve, fieldBytes, fieldBits,
+    p: bigintToBytes(c.p, fieldBytes), a: bigintToBytes(c.a, fieldBytes), b: bigintToBytes(c.b, fieldBytes),
+    g, order: bigintToBytes(c.n, orderBytes), cofactor: bigintToBytes(c.h),
+  };
+}
+
+export const DOMAIN_PARAMETERS: Readonly<Record<CvcCurve, DomainParameters>> = {
+  'P-256': fromNoble('P-256', 'prime256v1', p256),
+  'P-384': fromNoble('P-384', 'secp384r1', p384),
+  'P-521': fromNoble('P-521', 'secp521r1', p521),
+  brainpoolP256r1: fromNoble('brainpoolP256r1', 'brainpoolP256r1', brainpoolP256r1),
+  brainpoolP384r1: fromNoble('brainpoolP384r1', 'brainpoolP384r1', brainpoolP384r1),
+  brainpoolP512r1: fromNoble('brainpoolP512r1', 'brainpoolP512r1', brainpoolP512r1),
+  secp256k1: fromNoble('secp256k1', 'secp256k1', secp256k1),
+};
+
+function sameBytes(x: Uint8Array, y: Uint8Array): boolean {
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/**
+ * The curve whose prime and coefficient a equal these bytes exactly. OpenSC
+ * (`sc_pkcs15emu_sc_hsm_get_curve`) identifies the curve the same way, by p and a
+ * byte for byte, so a value with its leading zeros stripped is not recognised.
+ */
+export function identifyCurve(p: Uint8Array, a: Uint8Array): CvcCurve | undefined {
+  for (const d of Object.values(DOMAIN_PARAMETERS)) {
+    if (sameBytes(d.p, p) && sameBytes(d.a, a)) return d.curve;
+  }
+  return undefined;
+}
+
+export function curveByNamedOid(oid: string): CvcCurve | undefined {
+  return Object.values(DOMAIN_PARAMETERS).find((d) => d.namedCurveOid === oid)?.curve;
+}
