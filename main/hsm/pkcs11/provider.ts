@@ -39,6 +39,7 @@ export class Pkcs11Provider implements TokenProvider {
     return this.#present().map((token) => token.info);
   }
 
+  /** Opens the one token matching every field given; with no field, the only token present. */
   async open(selector: TokenSelector): Promise<Pkcs11Token> {
     const present = this.#present();
     const matches = present.filter(({ info }) =>

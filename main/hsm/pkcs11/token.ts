@@ -262,7 +262,12 @@ export class Pkcs11Token implements Token {
 
   #isLoggedIn(): boolean {
     if (this.#session === undefined) return false;
-    const { state } = this.#api.C_GetSessionInfo(this.#session);
+    let state: number;
+    try {
+      ({ state } = this.#api.C_GetSessionInfo(this.#session));
+    } catch (e) {
+      throw pkcs11Failure(e, 'session', this.#details());
+    }
     return state === CKS_RW_USER_FUNCTIONS || state === CKS_RO_USER_FUNCTIONS;
   }
 
@@ -284,7 +289,9 @@ export class Pkcs11Token implements Token {
   }
 
   #details(): ErrorDetails {
-    return { tokenLabel: this.#info.label, tokenSerial: this.#info.serial };
+    // Unset only while the constructor reads the first state.
+    const info = this.#info as TokenInfo | undefined;
+    return info === undefined ? {} : { tokenLabel: info.label, tokenSerial: info.serial };
   }
 
   #exclusive<T>(act: () => T | Promise<T>): Promise<T> {

@@ -1,8 +1,10 @@
 // Real SoftHSM2 module: logging in and out of a token through its held session.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { PKCS11 } from 'pkcs11js';
 import { isCustosError } from '../../../../main/errors/index.ts';
 import { Pkcs11Provider, type Pkcs11Token } from '../../../../main/hsm/pkcs11/index.ts';
+import { acquireModule } from '../../../../main/hsm/pkcs11/module.ts';
 import { Secret } from '../../../../main/hsm/secret.ts';
 import { createSoftHsm, type SoftHsm } from '../../../support/softhsm.ts';
 
@@ -72,5 +74,27 @@ describe('Pkcs11Token login on SoftHSM2', () => {
     await assert.rejects(token.listKeys(), (e: unknown) => isCustosError(e) && e.code === 'TOKEN_REMOVED');
     token = await provider.open({ label: 'Custos Login' });
     assert.equal(token.info.loggedIn, false);
+  });
+
+  it('reports TOKEN_REMOVED when the session is gone under it, and opens again afterwards', async () => {
+    await token.login(Secret.fromString(USER_PIN));
+    const module = acquireModule(hsm.modulePath);
+    try {
+      // What a pulled token or another application's C_CloseAllSessions leaves behind.
+      const pkcs11 = module.api as unknown as PKCS11;
+      for (const slot of pkcs11.C_GetSlotList(true)) pkcs11.C_CloseAllSessions(slot);
+    } finally {
+      module.release();
+    }
+    await assert.rejects(token.listKeys(), (e: unknown) => {
+      assert.ok(isCustosError(e));
+      assert.equal(e.code, 'TOKEN_REMOVED');
+      assert.match(e.message, /Reopen the token/);
+      return true;
+    });
+    await token.close();
+    token = await provider.open({ label: 'Custos Login' });
+    await token.login(Secret.fromString(USER_PIN));
+    assert.equal(token.info.loggedIn, true);
   });
 });
