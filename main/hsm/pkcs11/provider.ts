@@ -27,7 +27,8 @@ interface Present {
 export class Pkcs11Provider implements TokenProvider {
   readonly modulePath: string;
   readonly #virtual: boolean;
-  readonly #open = new Set<Pkcs11Token>();
+  /** Tokens opened here, with their slots. */
+  readonly #open = new Map<Pkcs11Token, Handle>();
   #module: LoadedModule | undefined;
 
   constructor(options: Pkcs11ProviderOptions) {
@@ -71,13 +72,13 @@ export class Pkcs11Provider implements TokenProvider {
       virtual: this.#virtual,
       onClose: (closed) => this.#open.delete(closed),
     });
-    this.#open.add(token);
+    this.#open.set(token, match.slot);
     return token;
   }
 
   /** Closes every token opened here and lets the module go (finalised when nothing else in the process uses it). */
   async close(): Promise<void> {
-    for (const token of [...this.#open]) await token.close();
+    for (const token of [...this.#open.keys()]) await token.close();
     this.#module?.release();
     this.#module = undefined;
   }
@@ -85,6 +86,11 @@ export class Pkcs11Provider implements TokenProvider {
   #acquire(): LoadedModule {
     this.#module ??= acquireModule(this.modulePath);
     return this.#module;
+  }
+
+  // PKCS#11 keeps one login per application and token, so an open token here tells for its slot.
+  #isLoggedIn(slot: Handle): boolean {
+    return [...this.#open].some(([token, tokenSlot]) => tokenSlot.equals(slot) && token.info.loggedIn);
   }
 
   /**
@@ -96,7 +102,7 @@ export class Pkcs11Provider implements TokenProvider {
     try {
       return api.C_GetSlotList(true)
         .filter((slot) => isTokenInitialized(api.C_GetTokenInfo(slot).flags))
-        .map((slot) => ({ slot, info: readTokenInfo(api, slot, { virtual: this.#virtual, loggedIn: false }) }));
+        .map((slot) => ({ slot, info: readTokenInfo(api, slot, { virtual: this.#virtual, loggedIn: this.#isLoggedIn(slot) }) }));
     } catch (e) {
       throw pkcs11Failure(e, 'session', { modulePath: this.modulePath });
     }

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isCustosError } from '../../../../main/errors/index.ts';
 import { Pkcs11Provider } from '../../../../main/hsm/pkcs11/index.ts';
+import { Secret } from '../../../../main/hsm/secret.ts';
 import { createSoftHsm, type SoftHsm } from '../../../support/softhsm.ts';
 
 const SO_PIN = '87654321';
@@ -65,13 +66,17 @@ describe('Pkcs11Provider on SoftHSM2', () => {
     }
   });
 
-  it('opens a token by its serial', async () => {
+  it('opens a token by its serial, and lists it as logged in while its session is', async () => {
     const token = await provider.open({ serial: serials.root });
     try {
       assert.equal(token.info.label, 'Custos Root');
+      await token.login(Secret.fromString(USER_PIN));
+      const listed = (await provider.list()).find((t) => t.serial === serials.root);
+      assert.equal(listed?.loggedIn, true);
     } finally {
       await token.close();
     }
+    assert.equal((await provider.list()).find((t) => t.serial === serials.root)?.loggedIn, false);
   });
 
   it('tells twins apart by label and serial together', async () => {
