@@ -1,0 +1,202 @@
+/**
+ * Reading certificate requests (PKCS#10, RFC 2986) from a file a person
+ * brings: PEM with one or more blocks, or DER. Every check has its own code,
+ * in the order a person would fix them; a file with several requests names
+ * the index of the bad one.
+ */
+import { verify as verifySignature, type KeyObject } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { CertificationRequest } from '@peculiar/asn1-csr';
+import { Extensions, GeneralNames, type Extension, type Name } from '@peculiar/asn1-x509';
+import { CustosError, type ErrorCode } from '../../errors/index.ts';
+import type { Hex } from '../../hsm/token.ts';
+import { OID } from '../oids.ts';
+import { decodeExtension, generalNameValue, type DecodedExtension } from './extensions.ts';
+import { publicKeyFromSpki, publicKeySpec, sha256Hex, type PublicKeySpec } from './keys.ts';
+import { formatName, nameAttributes, type NameAttribute } from './names.ts';
+import { describeSignatureAlgorithm, nodeVerifyParams } from './signature.ts';
+import { childrenOf, fromAsn, rawBytes, readSequence } from './der.ts';
+
+export const MAX_CSR_FILE_BYTES = 1 << 20;
+export const MIN_RSA_BITS = 2048;
+const PEM_LABELS = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
+
+export interface SubjectAltNames {
+  readonly dns: readonly string[];
+  readonly ip: readonly string[];
+  readonly email: readonly string[];
+  readonly uri: readonly string[];
+}
+
+export interface CsrInfo {
+  /** The request exactly as it was in the file (DER). */
+  readonly der: Uint8Array;
+  readonly sha256: Hex;
+  readonly subject: {
+    /** RFC 4514 string (CN first). */
+    readonly text: string;
+    /** RDNs in encoded order (most significant first). */
+    readonly rdns: readonly (readonly NameAttribute[])[];
+    /** The Name's exact DER from the request, so the certificate carries the same bytes. */
+    readonly der: Uint8Array;
+  };
+  readonly spki: Uint8Array;
+  readonly spkiSha256: Hex;
+  readonly keySpec: PublicKeySpec;
+  readonly subjectAltNames: SubjectAltNames;
+  readonly requestedExtensions: readonly DecodedExtension[];
+  /** The requested extensions' DER value (extnValue contents) by OID, for copying an allowed one verbatim. */
+  readonly requestedExtensionsDer: Readonly<Record<string, { readonly critical: boolean; readonly value: Uint8Array }>>;
+  readonly signatureAlgorithm: { readonly oid: string; readonly name: string };
+}
+
+function fail(code: ErrorCode, message: string, index: number | undefined, details: Record<string, string | number> = {}): never {
+  const where = index === undefined ? '' : ` (request #${index + 1} in the file)`;
+  throw new CustosError(code, `${message}${where}`, index === undefined ? details : { index, ...details });
+}
+
+interface Block { readonly der: Uint8Array; readonly index: number | undefined }
+
+const BEGIN = /-----BEGIN ([^-\r\n]*)-----/g;
+
+function pemBlocks(text: string): Block[] {
+  const starts = [...text.matchAll(BEGIN)];
+  const blocks: Block[] = [];
+  const several = starts.length > 1;
+  starts.forEach((m, i) => {
+    const label = m[1]!;
+    const index = several ? i : undefined;
+    if (!PEM_LABELS.has(label)) fail('CSR_PEM_LABEL', `The file holds a PEM "${label}", not a CERTIFICATE REQUEST.`, index, { label });
+    const bodyStart = m.index + m[0].length;
+    const end = text.indexOf(`-----END ${label}-----`, bodyStart);
+    const nextBegin = starts[i + 1]?.index ?? Infinity;
+    if (end < 0 || end > nextBegin) fail('CSR_MALFORMED', 'The PEM block has no matching END line: the file is cut short or damaged.', index);
+    const body = text.slice(bodyStart, end).replace(/\s+/g, '');
+    if (body.length === 0 || body.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(body)) {
+      fail('CSR_MALFORMED', 'The PEM block is not valid base64: the file is damaged.', index);
+    }
+    blocks.push({ der: new Uint8Array(Buffer.from(body, 'base64')), index });
+  });
+  return blocks;
+}
+
+function looksLikePem(bytes: Uint8Array): boolean {
+  // A DER request starts with a SEQUENCE tag; anything with a BEGIN line is read as PEM.
+  return bytes[0] !== 0x30 && Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, MAX_CSR_FILE_BYTES)).includes('-----BEGIN ');
+}
+
+function requestedExtensions(csr: CertificationRequest, index: number | undefined): Extension[] {
+  const out: Extension[] = [];
+  for (const attribute of csr.certificationRequestInfo.attributes) {
+    if (attribute.type !== OID.extensionRequest) continue;
+    for (const value of attribute.values) {
+      try {
+        out.push(...AsnConvert.parse(value, Extensions));
+      } catch {
+        fail('CSR_MALFORMED', 'The request\u2019s extensionRequest attribute is not valid DER.', index);
+      }
+    }
+  }
+  return out;
+}
+
+function subjectAltNames(extensions: readonly Extension[], index: number | undefined): SubjectAltNames {
+  const san = { dns: [] as string[], ip: [] as string[], email: [] as string[], uri: [] as string[] };
+  for (const ext of extensions) {
+    if (ext.extnID !== OID.subjectAltName) continue;
+    let names: GeneralNames;
+    try {
+      names = AsnConvert.parse(ext.extnValue.buffer, GeneralNames);
+    } catch {
+      fail('CSR_MALFORMED', 'The request\u2019s subjectAltName is not valid DER.', index);
+    }
+    for (const name of names) {
+      const { type, value } = generalNameValue(name);
+      if (type === 'dns' || type === 'ip' || type === 'email' || type === 'uri') san[type].push(value);
+    }
+  }
+  return san;
+}
+
+function checkKey(key: KeyObject, index: number | undefined): PublicKeySpec {
+  const spec = publicKeySpec(key);
+  if (spec.kind === 'rsa' && spec.bits < MIN_RSA_BITS) {
+    fail('CSR_KEY_WEAK', `The request\u2019s RSA key has ${spec.bits} bits; at least ${MIN_RSA_BITS} are needed. Ask for a new request with a stronger key.`, index, { bits: spec.bits });
+  }
+  if (spec.kind === 'rsa' && spec.bits > 16384) fail('CSR_KEY_UNSUPPORTED', `RSA keys of ${spec.bits} bits are not supported.`, index, { bits: spec.bits });
+  if (spec.kind === 'other') {
+    const what = spec.curve ? `an ${spec.type} key on curve ${spec.curve}` : `a ${spec.type} key`;
+    fail('CSR_KEY_UNSUPPORTED', `The request holds ${what}; Custos certifies RSA and EC P-256, P-384 or P-521 keys only.`, index, { keyType: spec.type, curve: spec.curve ?? '' });
+  }
+  return spec;
+}
+
+function parseOne({ der, index }: Block): CsrInfo {
+  const read = readSequence(der);
+  if ('failure' in read) {
+    if (read.failure === 'trailing') {
+      fail('CSR_TRAILING_BYTES', `The request is followed by ${read.trailingBytes} unexpected bytes: the file is damaged or holds something else.`, index, { trailingBytes: read.trailingBytes ?? 0 });
+    }
+    fail('CSR_MALFORMED', 'The file is not a certificate request: its DER cannot be read.', index);
+  }
+  let csr: CertificationRequest;
+  try {
+    csr = fromAsn(read.sequence, CertificationRequest);
+  } catch {
+    fail('CSR_MALFORMED', 'The file is not a certificate request: its structure does not match PKCS#10.', index);
+  }
+  // CertificationRequestInfo ::= SEQUENCE { version, subject, subjectPKInfo, attributes } (RFC 2986 §4.1)
+  const info = childrenOf(read.items[0]);
+  const subjectDer = rawBytes(info[1]);
+  const spki = rawBytes(info[2]);
+  const signedBytes = rawBytes(read.items[0]);
+
+  let key: KeyObject;
+  try {
+    key = publicKeyFromSpki(spki);
+  } catch {
+    fail('CSR_KEY_UNSUPPORTED', 'The request\u2019s public key is of a type or curve Custos cannot read.', index);
+  }
+  const params = nodeVerifyParams(csr.signatureAlgorithm);
+  let valid = false;
+  if (params) {
+    try {
+      valid = verifySignature(params.hash, signedBytes, { key, ...params.options }, new Uint8Array(csr.signature));
+    } catch {
+      valid = false;
+    }
+  }
+  if (!valid) {
+    const why = params ? 'its self-signature does not verify: it was altered or damaged' : `it is signed with an algorithm Custos cannot check (${csr.signatureAlgorithm.algorithm})`;
+    fail('CSR_SIGNATURE_INVALID', `The request cannot be trusted: ${why}.`, index);
+  }
+  const keySpec = checkKey(key, index);
+  const extensions = requestedExtensions(csr, index);
+  const subject: Name = csr.certificationRequestInfo.subject;
+  const requestedExtensionsDer: Record<string, { critical: boolean; value: Uint8Array }> = {};
+  for (const ext of extensions) requestedExtensionsDer[ext.extnID] = { critical: ext.critical, value: new Uint8Array(ext.extnValue.buffer) };
+  return {
+    der,
+    sha256: sha256Hex(der),
+    subject: { text: formatName(subject), rdns: nameAttributes(subject), der: subjectDer },
+    spki,
+    spkiSha256: sha256Hex(spki),
+    keySpec,
+    subjectAltNames: subjectAltNames(extensions, index),
+    requestedExtensions: extensions.map(decodeExtension),
+    requestedExtensionsDer,
+    signatureAlgorithm: { oid: csr.signatureAlgorithm.algorithm, name: describeSignatureAlgorithm(csr.signatureAlgorithm) },
+  };
+}
+
+/** Reads every request in a file (PEM blocks or one DER request) and checks each; throws the first problem found. */
+export function parseCsrFile(bytes: Uint8Array): CsrInfo[] {
+  if (bytes.byteLength === 0 || (bytes.byteLength < 4096 && Buffer.from(bytes).toString('latin1').trim() === '')) {
+    throw new CustosError('CSR_EMPTY', 'The file is empty: choose the request file again.', {});
+  }
+  if (bytes.byteLength > MAX_CSR_FILE_BYTES) {
+    throw new CustosError('CSR_TOO_LARGE', `The file has ${bytes.byteLength} bytes; a request file may have at most ${MAX_CSR_FILE_BYTES}.`, { bytes: bytes.byteLength, maxFileBytes: MAX_CSR_FILE_BYTES });
+  }
+  const blocks = looksLikePem(bytes) ? pemBlocks(Buffer.from(bytes).toString('latin1')) : [{ der: bytes.slice(), index: undefined }];
+  return blocks.map(parseOne);
+}

@@ -1,0 +1,50 @@
+/**
+ * Parsing DER once for both the schema object and the exact bytes of its
+ * parts. Uses the asn1js instance that @peculiar/asn1-schema itself uses (its
+ * converters check `instanceof` against their own asn1js), so the tree read
+ * here can go straight to AsnParser.fromASN without a second parse.
+ */
+import { createRequire } from 'node:module';
+import type * as Asn1js from 'asn1js';
+import { AsnParser } from '@peculiar/asn1-schema';
+
+const requireHere = createRequire(import.meta.url);
+const asn1js = createRequire(requireHere.resolve('@peculiar/asn1-schema'))('asn1js') as typeof Asn1js;
+
+export type Asn1Block = Asn1js.AsnType;
+
+export interface DerSequence {
+  readonly sequence: Asn1js.Sequence;
+  /** Children of the SEQUENCE. */
+  readonly items: readonly Asn1js.AsnType[];
+}
+
+export type DerReadFailure = 'malformed' | 'trailing';
+
+/** One DER SEQUENCE filling all of bytes, or why not (with the length of extra bytes when trailing). */
+export function readSequence(bytes: Uint8Array): DerSequence | { failure: DerReadFailure; trailingBytes?: number } {
+  const parsed = asn1js.fromBER(bytes);
+  if (parsed.offset === -1 || parsed.result.error || !(parsed.result instanceof asn1js.Sequence)) return { failure: 'malformed' };
+  if (parsed.offset !== bytes.byteLength) return { failure: 'trailing', trailingBytes: bytes.byteLength - parsed.offset };
+  return { sequence: parsed.result, items: parsed.result.valueBlock.value };
+}
+
+/** The exact encoding of a parsed element, copied. */
+export function rawBytes(block: Asn1js.AsnType | undefined): Uint8Array {
+  return block ? new Uint8Array(block.valueBeforeDecodeView) : new Uint8Array(0);
+}
+
+/** True when the element is a context-specific [n] tag (TBSCertificate's optional version is [0]). */
+export function isContextTag(block: Asn1js.AsnType | undefined, n: number): boolean {
+  return block !== undefined && block.idBlock.tagClass === 3 && block.idBlock.tagNumber === n;
+}
+
+/** The children of a constructed element (SEQUENCE, SET, [n] EXPLICIT). */
+export function childrenOf(block: Asn1js.AsnType | undefined): readonly Asn1js.AsnType[] {
+  const value = (block?.valueBlock as { value?: unknown } | undefined)?.value;
+  return Array.isArray(value) ? value : [];
+}
+
+export function fromAsn<T>(block: Asn1js.AsnType, type: new () => T): T {
+  return AsnParser.fromASN(block as never, type);
+}
