@@ -1,0 +1,35 @@
+/** Live views of the catalog: they re-render when a sync changes the rows. */
+import { useLiveQuery } from 'dexie-react-hooks';
+import { useCatalog } from './CatalogProvider.tsx';
+import type { CaRow, CertificateRow, CrlRow, EventRow, RequestRow } from './catalog.ts';
+import { searchCertificates, type SearchResult } from './search.ts';
+
+export function useCas(): CaRow[] {
+  const { db } = useCatalog();
+  return useLiveQuery(() => db.cas.orderBy('name').toArray(), [db]) ?? [];
+}
+
+export function useRequests(): RequestRow[] {
+  const { db } = useCatalog();
+  return useLiveQuery(() => db.requests.orderBy('importedAt').reverse().toArray(), [db]) ?? [];
+}
+
+export function useCrls(): CrlRow[] {
+  const { db } = useCatalog();
+  return useLiveQuery(() => db.crls.orderBy('thisUpdate').reverse().toArray(), [db]) ?? [];
+}
+
+export function useCertificatesOf(caId: string | undefined): CertificateRow[] {
+  const { db } = useCatalog();
+  return useLiveQuery(() => (caId ? db.certificates.where('caId').equals(caId).toArray() : []), [db, caId]) ?? [];
+}
+
+export function useCertificateSearch(query: string): SearchResult | undefined {
+  const { db } = useCatalog();
+  return useLiveQuery(() => searchCertificates(db, query), [db, query]);
+}
+
+export function useJournalEvents(): EventRow[] {
+  const { db } = useCatalog();
+  return useLiveQuery(() => db.events.orderBy('seq').reverse().toArray(), [db]) ?? [];
+}

@@ -1,0 +1,43 @@
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Stack from '@mui/material/Stack';
+import Typography from '@mui/material/Typography';
+import { useCallback } from 'react';
+import { api } from '../../api.ts';
+import { DescriptionView } from '../../components/DescriptionView.tsx';
+import { ErrorAlert } from '../../components/ErrorAlert.tsx';
+import { ExportResultView } from '../../components/ExportResultView.tsx';
+import { VirtualChip } from '../../components/VirtualChip.tsx';
+import { useAction } from '../../hooks/useAction.ts';
+import { useCall } from '../../hooks/useCall.ts';
+import { monoSx } from '../../theme.ts';
+
+const FORMATS = [
+  { format: 'der', title: 'Export DER' },
+  { format: 'pem', title: 'Export PEM' },
+  { format: 'p7b', title: 'Export P7B (with chain)' },
+] as const;
+
+export function CertificateDetail({ caId, serialHex }: { caId: string; serialHex: string }) {
+  const detail = useCall('certificate.get', { caId, serialHex });
+  const exporter = useAction(useCallback(async (format: 'der' | 'pem' | 'p7b') => api.call('certificate.export', { caId, serialHex, format }), [caId, serialHex]));
+  const s = detail.data?.summary;
+  return (
+    <Box>
+      <ErrorAlert error={detail.error} />
+      {s && (
+        <Stack spacing={0.5} sx={{ mb: 2 }}>
+          <Typography variant="h3" component="h3">{s.subject}<VirtualChip show={s.virtual} /></Typography>
+          <Typography variant="body2">Status: <strong>{s.status}</strong>{s.revokedAt ? ` since ${s.revokedAt} (${s.reason ?? 'unspecified'})` : ''}</Typography>
+          <Typography variant="body2">SHA-256: <Box component="span" sx={monoSx}>{s.sha256}</Box></Typography>
+        </Stack>
+      )}
+      <Stack direction="row" spacing={1} sx={{ mb: 1 }}>
+        {FORMATS.map((f) => <Button key={f.format} variant="outlined" onClick={() => void exporter.run(f.format)} disabled={exporter.running || !s}>{f.title}</Button>)}
+      </Stack>
+      <ErrorAlert error={exporter.error} />
+      <ExportResultView result={exporter.result} />
+      {detail.data && <DescriptionView value={detail.data.description} label="Certificate fields and extensions" />}
+    </Box>
+  );
+}

@@ -1,0 +1,89 @@
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import MenuItem from '@mui/material/MenuItem';
+import Stack from '@mui/material/Stack';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../../api.ts';
+import { ErrorAlert } from '../../components/ErrorAlert.tsx';
+import { ExportResultView } from '../../components/ExportResultView.tsx';
+import { Page, Section } from '../../components/Page.tsx';
+import { WorkProgress } from '../../components/WorkProgress.tsx';
+import { useCatalog } from '../../db/CatalogProvider.tsx';
+import { useCas, useCrls } from '../../db/hooks.ts';
+import { useAction } from '../../hooks/useAction.ts';
+import { monoSx } from '../../theme.ts';
+import { RevokeForm } from './RevokeForm.tsx';
+
+export function CrlScreen() {
+  const cas = useCas();
+  const crls = useCrls();
+  const { sync } = useCatalog();
+  const [caId, setCaId] = useState('');
+  const [nextUpdateDays, setNextUpdateDays] = useState('');
+  useEffect(() => { if (!caId && cas[0]) setCaId(cas[0].id); }, [cas, caId]);
+  const issue = useAction(useCallback(async (id: string, days: string) => {
+    const crl = await api.call('crl.issue', { caId: id, ...(days ? { nextUpdateDays: Number(days) } : {}) });
+    await sync();
+    return crl;
+  }, [sync]));
+  const exporter = useAction(useCallback(async (crlCaId: string, crlNumber: string, format: 'der' | 'pem') => api.call('crl.export', { caId: crlCaId, crlNumber, format }), []));
+  const nameOf = (id: string) => cas.find((c) => c.id === id)?.name ?? id.slice(0, 12);
+  return (
+    <Page title="Revocation and CRLs">
+      <Box sx={{ mb: 2, maxWidth: 640 }}>
+        <TextField select fullWidth size="small" label="Certificate authority" value={caId} onChange={(e) => setCaId(e.target.value)}>
+          {cas.map((c) => <MenuItem key={c.id} value={c.id}>{c.name}</MenuItem>)}
+        </TextField>
+      </Box>
+      {cas.length === 0 && <Typography variant="body2" sx={{ mb: 2 }}>No CA yet.</Typography>}
+      {caId && (
+        <>
+          <Section title="Revoke a certificate"><RevokeForm key={caId} caId={caId} /></Section>
+          <Section title="Issue a CRL">
+            <Stack direction="row" spacing={2} component="form" aria-label="Issue a CRL" onSubmit={(e) => { e.preventDefault(); void issue.run(caId, nextUpdateDays); }} sx={{ alignItems: 'flex-start' }}>
+              <TextField size="small" type="number" label="Next update in (days)" value={nextUpdateDays} onChange={(e) => setNextUpdateDays(e.target.value)} helperText="Empty: the default" slotProps={{ htmlInput: { min: 1, max: 3650 } }} />
+              <Button type="submit" variant="contained" disabled={issue.running}>{issue.running ? 'Issuing…' : 'Issue CRL'}</Button>
+            </Stack>
+            <WorkProgress running={issue.running} label="Signing the CRL on the token" />
+            <ErrorAlert error={issue.error} />
+            {issue.result && <Typography role="status" sx={{ mt: 1 }}>Issued CRL number {issue.result.crlNumber} with {issue.result.entries} entries.</Typography>}
+          </Section>
+        </>
+      )}
+      <Section title="CRLs">
+        {crls.length === 0 ? <Typography variant="body2">No CRL issued yet.</Typography> : (
+          <Table size="small" aria-label="CRLs">
+            <TableHead><TableRow><TableCell>CA</TableCell><TableCell>Number</TableCell><TableCell>This update</TableCell><TableCell>Next update</TableCell><TableCell>Entries</TableCell><TableCell>SHA-256</TableCell><TableCell>Export</TableCell></TableRow></TableHead>
+            <TableBody>
+              {crls.map((c) => (
+                <TableRow key={`${c.caId}/${c.crlNumber}`}>
+                  <TableCell>{nameOf(c.caId)}</TableCell>
+                  <TableCell>{c.crlNumber}</TableCell>
+                  <TableCell>{c.thisUpdate}</TableCell>
+                  <TableCell>{c.nextUpdate}</TableCell>
+                  <TableCell>{c.entries}</TableCell>
+                  <TableCell sx={monoSx}>{c.sha256.slice(0, 16)}…</TableCell>
+                  <TableCell>
+                    <Stack direction="row" spacing={1}>
+                      <Button size="small" onClick={() => void exporter.run(c.caId, c.crlNumber, 'der')} disabled={exporter.running} aria-label={`Export CRL ${c.crlNumber} as DER`}>DER</Button>
+                      <Button size="small" onClick={() => void exporter.run(c.caId, c.crlNumber, 'pem')} disabled={exporter.running} aria-label={`Export CRL ${c.crlNumber} as PEM`}>PEM</Button>
+                    </Stack>
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+        <ErrorAlert error={exporter.error} />
+        <ExportResultView result={exporter.result} />
+      </Section>
+    </Page>
+  );
+}

@@ -1,0 +1,78 @@
+/**
+ * The journal as recorded, and whether its hash chain still holds. The state is
+ * shown in words a witness can read aloud: intact with N entries, or which
+ * entry was altered or removed.
+ */
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Stack from '@mui/material/Stack';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import Typography from '@mui/material/Typography';
+import { ErrorAlert } from '../../components/ErrorAlert.tsx';
+import { Page, Section } from '../../components/Page.tsx';
+import { VirtualChip } from '../../components/VirtualChip.tsx';
+import { useCatalog } from '../../db/CatalogProvider.tsx';
+import { useJournalEvents } from '../../db/hooks.ts';
+import { useCall } from '../../hooks/useCall.ts';
+import { monoSx } from '../../theme.ts';
+import type { Output } from '../../../main/api/contract.ts';
+
+export const JOURNAL_ROWS_SHOWN = 500;
+
+function ChainState({ result }: { result: Output<'journal.verify'> }) {
+  return (
+    <Stack spacing={1} data-testid="journal-state">
+      {result.ok
+        ? <Alert severity="success" variant="filled">Chain intact, {result.entries} entries</Alert>
+        : <Alert severity="error" variant="filled">Entry #{result.firstBadSeq ?? '?'} was altered or removed{result.reason ? `: ${result.reason}` : ''}</Alert>}
+      {result.pendingIntents.length > 0 && (
+        <Alert severity="warning">
+          {result.pendingIntents.length} intent{result.pendingIntents.length === 1 ? '' : 's'} without a recorded result: {result.pendingIntents.map((p) => `#${p.seq} ${p.kind}`).join(', ')}
+        </Alert>
+      )}
+    </Stack>
+  );
+}
+
+export function JournalScreen() {
+  const verify = useCall('journal.verify', undefined);
+  const events = useJournalEvents();
+  const { rebuild, syncing, error } = useCatalog();
+  return (
+    <Page title="Journal" actions={
+      <Stack direction="row" spacing={1}>
+        <Button variant="outlined" onClick={verify.reload} disabled={verify.loading}>Verify again</Button>
+        <Button variant="outlined" onClick={() => void rebuild()} disabled={syncing}>Rebuild catalog from journal</Button>
+      </Stack>
+    }>
+      <Box sx={{ mb: 2 }}>
+        {verify.loading && !verify.data && <Typography role="status">Verifying the hash chain…</Typography>}
+        {verify.data && <ChainState result={verify.data} />}
+        <ErrorAlert error={verify.error ?? error} />
+      </Box>
+      <Section title="Entries">
+        <Table size="small" aria-label="Journal entries">
+          <TableHead><TableRow><TableCell>#</TableCell><TableCell>Time</TableCell><TableCell>Kind</TableCell><TableCell>Operator</TableCell><TableCell>Summary</TableCell><TableCell>Hash</TableCell></TableRow></TableHead>
+          <TableBody>
+            {events.slice(0, JOURNAL_ROWS_SHOWN).map((e) => (
+              <TableRow key={e.seq}>
+                <TableCell>{e.seq}</TableCell>
+                <TableCell>{e.time}</TableCell>
+                <TableCell>{e.kind}</TableCell>
+                <TableCell>{e.operator}</TableCell>
+                <TableCell>{e.summary}{e.token && <VirtualChip show={e.token.virtual} />}</TableCell>
+                <TableCell sx={monoSx}>{e.hash.slice(0, 12)}…</TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+        {events.length > JOURNAL_ROWS_SHOWN && <Typography variant="body2" sx={{ mt: 1 }}>Showing the latest {JOURNAL_ROWS_SHOWN} of {events.length} entries.</Typography>}
+      </Section>
+    </Page>
+  );
+}

@@ -1,0 +1,51 @@
+import Button from '@mui/material/Button';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import Typography from '@mui/material/Typography';
+import { useCallback, useState } from 'react';
+import { Page, Section } from '../../components/Page.tsx';
+import { useRequests } from '../../db/hooks.ts';
+import { describeKeySpec } from '../tokens/keySpecs.ts';
+import { ImportRequests } from './ImportRequests.tsx';
+import { SignRequest } from './SignRequest.tsx';
+
+export function RequestsScreen() {
+  const requests = useRequests();
+  const [selected, setSelected] = useState<string>();
+  const onImported = useCallback((ids: string[]) => { if (ids[0]) setSelected(ids[0]); }, []);
+  const chosen = requests.find((r) => r.id === selected);
+  return (
+    <Page title="Requests">
+      <Section title="Import certificate signing requests">
+        <ImportRequests onImported={onImported} />
+      </Section>
+      <Section title="Requests">
+        {requests.length === 0 ? <Typography variant="body2">No request imported yet.</Typography> : (
+          <Table size="small" aria-label="Requests">
+            <TableHead><TableRow><TableCell>Subject</TableCell><TableCell>File</TableCell><TableCell>Key</TableCell><TableCell>Names</TableCell><TableCell>Status</TableCell><TableCell>Open</TableCell></TableRow></TableHead>
+            <TableBody>
+              {requests.map((r) => (
+                <TableRow key={r.id} selected={r.id === selected}>
+                  <TableCell>{r.subject}</TableCell>
+                  <TableCell>{r.fileName}</TableCell>
+                  <TableCell>{describeKeySpec(r.keySpec)}</TableCell>
+                  <TableCell>{r.sans.join(', ')}</TableCell>
+                  <TableCell>{r.status}</TableCell>
+                  <TableCell><Button size="small" onClick={() => setSelected(r.id)} aria-label={`Open request ${r.subject}`}>Open</Button></TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </Section>
+      {chosen && (
+        <Section title={`Request ${chosen.subject}`}>
+          <SignRequest key={chosen.id} requestId={chosen.id} />
+        </Section>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,77 @@
+/** The decoded request, then CA, profile and validity, a preview with findings, and the signature. */
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import MenuItem from '@mui/material/MenuItem';
+import Stack from '@mui/material/Stack';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { api } from '../../api.ts';
+import { DescriptionView } from '../../components/DescriptionView.tsx';
+import { ErrorAlert } from '../../components/ErrorAlert.tsx';
+import { hasBlockingFinding } from '../../components/FindingsList.tsx';
+import { WorkProgress } from '../../components/WorkProgress.tsx';
+import { useCatalog } from '../../db/CatalogProvider.tsx';
+import { useCas } from '../../db/hooks.ts';
+import { useAction } from '../../hooks/useAction.ts';
+import { useCall } from '../../hooks/useCall.ts';
+import { PreviewView } from '../ca/PreviewView.tsx';
+
+export function SignRequest({ requestId }: { requestId: string }) {
+  const { sync } = useCatalog();
+  const request = useCall('request.get', { requestId });
+  const profiles = useCall('profile.list', undefined);
+  const cas = useCas();
+  const issuingProfiles = useMemo(() => (profiles.data ?? []).filter((p) => p.kind !== 'root'), [profiles.data]);
+  const [caId, setCaId] = useState('');
+  const [profileId, setProfileId] = useState('');
+  const [validityDays, setValidityDays] = useState('');
+  useEffect(() => { if (!caId && cas[0]) setCaId(cas[0].id); }, [cas, caId]);
+
+  const input = useMemo(() => ({ requestId, caId, profileId, ...(validityDays ? { validityDays: Number(validityDays) } : {}) }), [requestId, caId, profileId, validityDays]);
+  const preview = useAction(useCallback(async (i: typeof input) => api.call('request.preview', i), []));
+  const sign = useAction(useCallback(async (i: typeof input) => {
+    const cert = await api.call('request.sign', i);
+    await sync();
+    request.reload();
+    return cert;
+  }, [sync, request.reload]));
+  const { reset } = preview;
+  useEffect(() => { reset(); }, [input, reset]);
+
+  const pending = request.data?.summary.status === 'pending';
+  const canSign = pending && preview.result !== undefined && !hasBlockingFinding(preview.result.findings) && !sign.running;
+
+  return (
+    <Box>
+      <ErrorAlert error={request.error} />
+      {request.data && (
+        <>
+          <Typography variant="h3" component="h3" sx={{ mb: 1 }}>Decoded request</Typography>
+          <DescriptionView value={request.data.description} label="Decoded request" />
+        </>
+      )}
+      {request.data && !pending && <Typography role="status" sx={{ mt: 2 }}>This request is signed: serial {request.data.summary.signedSerial}.</Typography>}
+      {pending && (
+        <Stack spacing={2} sx={{ mt: 2, maxWidth: 640 }} component="form" aria-label="Sign the request" onSubmit={(e) => { e.preventDefault(); if (caId && profileId) void preview.run(input); }}>
+          <TextField select size="small" label="Issuing CA" value={caId} onChange={(e) => setCaId(e.target.value)} required>
+            {cas.map((c) => <MenuItem key={c.id} value={c.id}>{c.name}{c.token?.virtual ? ' (VIRTUAL)' : ''}</MenuItem>)}
+          </TextField>
+          <TextField select size="small" label="Profile" value={profileId} onChange={(e) => setProfileId(e.target.value)} required>
+            {issuingProfiles.map((p) => <MenuItem key={p.id} value={p.id}>{p.title}</MenuItem>)}
+          </TextField>
+          <TextField size="small" type="number" label="Validity (days)" value={validityDays} onChange={(e) => setValidityDays(e.target.value)} helperText="Empty: the profile's default" slotProps={{ htmlInput: { min: 1 } }} />
+          <Stack direction="row" spacing={2}>
+            <Button type="submit" variant="outlined" disabled={!caId || !profileId || preview.running}>Preview</Button>
+            <Button variant="contained" disabled={!canSign} onClick={() => void sign.run(input)}>{sign.running ? 'Signing…' : 'Sign'}</Button>
+          </Stack>
+        </Stack>
+      )}
+      <ErrorAlert error={preview.error} />
+      {pending && preview.result && <PreviewView preview={preview.result} />}
+      <WorkProgress running={sign.running} label="Signing the certificate on the token" />
+      <ErrorAlert error={sign.error} />
+      {sign.result && <Typography role="status" sx={{ mt: 1 }}>Signed: serial {sign.result.serialHex}.</Typography>}
+    </Box>
+  );
+}

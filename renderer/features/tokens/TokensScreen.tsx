@@ -1,0 +1,101 @@
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Stack from '@mui/material/Stack';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import Typography from '@mui/material/Typography';
+import { useCallback, useState } from 'react';
+import type { Output } from '../../../main/api/contract.ts';
+import { api } from '../../api.ts';
+import { useAppState } from '../../AppState.tsx';
+import { ErrorAlert } from '../../components/ErrorAlert.tsx';
+import { Page, Section } from '../../components/Page.tsx';
+import { VirtualChip } from '../../components/VirtualChip.tsx';
+import { useAction } from '../../hooks/useAction.ts';
+import { monoSx } from '../../theme.ts';
+import { GenerateKeyForm } from './GenerateKeyForm.tsx';
+import { PinDialog } from './PinDialog.tsx';
+import { PinStateChips } from './PinStateChips.tsx';
+import { describeKeySpec } from './keySpecs.ts';
+import { useTokenKeys } from './useTokenKeys.ts';
+
+type TokenSummary = Output<'token.list'>[number];
+
+function TokenKeys({ token }: { token: TokenSummary }) {
+  const keys = useTokenKeys(token.id);
+  return (
+    <Box sx={{ mt: 2 }}>
+      <Typography variant="h3" component="h3" sx={{ mb: 1 }}>Keys on this token</Typography>
+      <ErrorAlert error={keys.error} />
+      {keys.data && keys.data.length === 0 && <Typography variant="body2">No keys yet.</Typography>}
+      {keys.data && keys.data.length > 0 && (
+        <Table size="small" aria-label={`Keys on ${token.label}`}>
+          <TableHead><TableRow><TableCell>Label</TableCell><TableCell>Type</TableCell><TableCell>SPKI SHA-256</TableCell></TableRow></TableHead>
+          <TableBody>
+            {keys.data.map((k) => (
+              <TableRow key={k.id}>
+                <TableCell>{k.label}</TableCell>
+                <TableCell>{describeKeySpec(k.spec)}</TableCell>
+                <TableCell sx={monoSx}>{k.spkiSha256}</TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      )}
+      <Box sx={{ mt: 2 }}>
+        <Typography variant="h3" component="h3" sx={{ mb: 1 }}>Generate a key pair</Typography>
+        {!token.loggedIn && <Typography variant="body2" sx={{ mb: 1 }}>Log in to generate a key pair.</Typography>}
+        <GenerateKeyForm tokenId={token.id} disabled={!token.loggedIn} onGenerated={keys.reload} />
+      </Box>
+    </Box>
+  );
+}
+
+function TokenCard({ token, onChanged }: { token: TokenSummary; onChanged: () => void }) {
+  const [pinOpen, setPinOpen] = useState(false);
+  const login = useAction(useCallback(async (pin: string, confirmFinalTry: boolean) => {
+    const t = await api.call('token.login', { tokenId: token.id, pin, ...(confirmFinalTry ? { confirmFinalTry: true } : {}) });
+    setPinOpen(false);
+    onChanged();
+    return t;
+  }, [token.id, onChanged]));
+  const logout = useAction(useCallback(async () => {
+    const t = await api.call('token.logout', { tokenId: token.id });
+    onChanged();
+    return t;
+  }, [token.id, onChanged]));
+
+  return (
+    <Section title={`${token.label}`}>
+      <Stack direction="row" spacing={1} sx={{ alignItems: 'center', mb: 1 }}>
+        <Typography variant="body2">{token.manufacturer} {token.model}, serial <Box component="span" sx={monoSx}>{token.serial}</Box> in {token.reader} ({token.backend})</Typography>
+        <VirtualChip show={token.virtual} />
+      </Stack>
+      <PinStateChips pin={token.pinState} />
+      <Stack direction="row" spacing={2} sx={{ mt: 2, alignItems: 'center' }}>
+        <Typography variant="body2" role="status">{token.loggedIn ? 'Logged in' : 'Not logged in'}</Typography>
+        {token.loggedIn
+          ? <Button variant="outlined" onClick={() => void logout.run()} disabled={logout.running}>Log out</Button>
+          : <Button variant="contained" onClick={() => { login.reset(); setPinOpen(true); }} disabled={token.pinState.locked}>Log in…</Button>}
+      </Stack>
+      {token.pinState.locked && <Alert severity="error" sx={{ mt: 1 }}>The user PIN is blocked: unblock it with the SO PIN before logging in.</Alert>}
+      <ErrorAlert error={logout.error} />
+      <PinDialog token={token} open={pinOpen} busy={login.running} error={login.error} onCancel={() => setPinOpen(false)} onSubmit={(pin, c) => void login.run(pin, c)} />
+      <TokenKeys token={token} />
+    </Section>
+  );
+}
+
+export function TokensScreen() {
+  const { tokens, reloadTokens } = useAppState();
+  return (
+    <Page title="Tokens" actions={<Button variant="outlined" onClick={reloadTokens}>Look for tokens again</Button>}>
+      {tokens.length === 0 && <Alert severity="info">No token found. Insert a token or start a rehearsal.</Alert>}
+      {tokens.map((t) => <TokenCard key={t.id} token={t} onChanged={reloadTokens} />)}
+    </Page>
+  );
+}

@@ -1,0 +1,129 @@
+// ↔ renderer/db/catalog.ts, sync.ts and search.ts, on fake-indexeddb in Node,
+// fed by the fake core through the same dispatch the IPC uses.
+import 'fake-indexeddb/auto';
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { createApiClient } from '../../../../renderer/api.ts';
+import { Catalog, subjectWords } from '../../../../renderer/db/catalog.ts';
+import { searchCertificates } from '../../../../renderer/db/search.ts';
+import { JOURNAL_PAGE_ENTRIES, rebuildCatalog, syncCatalog } from '../../../../renderer/db/sync.ts';
+import { dispatch } from '../../../../electron/dispatch.ts';
+import { createFakeCore, type FakeCore } from '../../../support/fake-handlers.ts';
+
+function clientOf(fake: FakeCore) {
+  return createApiClient({ call: (channel, input) => dispatch(fake.handlers, channel, input) as never, on: () => () => {} });
+}
+function freshCatalog(): Catalog {
+  return new Catalog(`test-${Math.random()}`, { indexedDB: new IDBFactory(), IDBKeyRange });
+}
+async function snapshot(db: Catalog) {
+  return {
+    cas: await db.cas.toArray(), requests: await db.requests.toArray(), certificates: await db.certificates.toArray(),
+    crls: await db.crls.toArray(), events: await db.events.toArray(), meta: await db.meta.toArray(),
+  };
+}
+
+async function coreWithHistory(): Promise<FakeCore> {
+  const fake = createFakeCore({ certificates: 30 });
+  const api = clientOf(fake);
+  const tokenId = 'virtual:VS0001:Rehearsal';
+  await api.call('token.login', { tokenId, pin: '123456' });
+  const key = await api.call('token.generateKey', { tokenId, spec: { kind: 'ec', curve: 'P-256' }, label: 'root' });
+  const ca = await api.call('ca.createRoot', { tokenId, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'CN=Test Root', name: 'Test Root' });
+  const [req] = await api.call('request.import', { fileName: 'a.csr', contentBase64: Buffer.from('-----BEGIN CERTIFICATE REQUEST-----\nCN=a.example\n').toString('base64') });
+  const cert = await api.call('request.sign', { requestId: req!.id, caId: ca.id, profileId: 'tls-server' });
+  await api.call('certificate.revoke', { caId: ca.id, serialHex: cert.serialHex, reason: 'keyCompromise' });
+  await api.call('crl.issue', { caId: ca.id });
+  return fake;
+}
+
+describe('catalog projection', () => {
+  it('projects CAs, requests, certificates, CRLs and every journal entry', async () => {
+    const fake = await coreWithHistory();
+    const db = freshCatalog();
+    await syncCatalog(db, clientOf(fake));
+    const s = await snapshot(db);
+    const journal = await clientOf(fake).call('journal.entries', {});
+    assert.equal(s.cas.length, 2);
+    assert.equal(s.requests.length, 1);
+    assert.equal(s.certificates.length, 31);
+    assert.equal(s.crls.length, 1);
+    assert.deepEqual(s.events.map((e) => e.seq), journal.map((e) => e.seq));
+    const revoked = s.certificates.filter((c) => c.status === 'revoked');
+    assert.equal(revoked.length, 1);
+    assert.equal(revoked[0]!.reason, 'keyCompromise');
+  });
+
+  it('rebuilds from the journal to exactly the catalog it had', async () => {
+    const fake = await coreWithHistory();
+    const db = freshCatalog();
+    await syncCatalog(db, clientOf(fake));
+    const before = await snapshot(db);
+    await db.certificates.clear();
+    await db.events.bulkDelete([1, 2]);
+    await rebuildCatalog(db, clientOf(fake));
+    assert.deepEqual(await snapshot(db), before);
+  });
+
+  it('syncs only the new journal entries, page by page', async () => {
+    const fake = createFakeCore();
+    const api = clientOf(fake);
+    const db = freshCatalog();
+    await syncCatalog(db, api);
+    assert.equal(await db.events.count(), 0);
+    for (let i = 0; i < JOURNAL_PAGE_ENTRIES + 5; i++) await api.call('request.import', { fileName: `${i}.csr`, contentBase64: Buffer.from(`CERTIFICATE REQUEST CN=h${i}.example`).toString('base64') });
+    const first = await syncCatalog(db, api);
+    assert.equal(first.newEntries, JOURNAL_PAGE_ENTRIES + 5);
+    assert.equal((await syncCatalog(db, api)).newEntries, 0);
+    assert.equal(await db.events.count(), JOURNAL_PAGE_ENTRIES + 5);
+  });
+
+  it('drops a row the core no longer reports', async () => {
+    const fake = await coreWithHistory();
+    const db = freshCatalog();
+    await syncCatalog(db, clientOf(fake));
+    await db.cas.put({ ...(await db.cas.toCollection().first())!, id: 'ff'.repeat(32), name: 'ghost' });
+    await syncCatalog(db, clientOf(fake));
+    assert.equal(await db.cas.where('name').equals('ghost').count(), 0);
+  });
+});
+
+describe('certificate search', () => {
+  it('splits a subject into the words a person types', () => {
+    assert.deepEqual(subjectWords('CN=web-1.Example.org, O=ACME Corp'), ['cn', 'web', '1', 'example', 'org', 'o', 'acme', 'corp']);
+  });
+
+  it('finds by serial prefix, fingerprint prefix with colons, and subject words', async () => {
+    const fake = createFakeCore({ certificates: 200 });
+    const db = freshCatalog();
+    await syncCatalog(db, clientOf(fake));
+    const all = await db.certificates.toArray();
+    const target = all.find((c) => c.subject.startsWith('CN=host-123.'))!;
+
+    const bySerial = await searchCertificates(db, target.serialHex.slice(0, 10).toUpperCase());
+    assert.ok(bySerial.rows.some((r) => r.serialHex === target.serialHex));
+
+    const colons = target.sha256.slice(0, 12).match(/../g)!.join(':');
+    const byFingerprint = await searchCertificates(db, colons);
+    assert.deepEqual(byFingerprint.rows.map((r) => r.sha256), [target.sha256]);
+
+    const bySubject = await searchCertificates(db, 'host 123');
+    assert.deepEqual(bySubject.rows.map((r) => r.subject), ['CN=host-123.example.org, O=Example']);
+
+    const none = await searchCertificates(db, 'nosuchword');
+    assert.equal(none.rows.length, 0);
+  });
+
+  it('cuts a broad search at the limit and says so', async () => {
+    const fake = createFakeCore({ certificates: 60 });
+    const db = freshCatalog();
+    await syncCatalog(db, clientOf(fake));
+    const r = await searchCertificates(db, 'example', 50);
+    assert.equal(r.rows.length, 50);
+    assert.equal(r.truncated, true);
+    const everything = await searchCertificates(db, '', 100);
+    assert.equal(everything.rows.length, 60);
+    assert.equal(everything.truncated, false);
+  });
+});
