@@ -394,10 +394,13 @@ export class ScHsmCard {
     return status;
   }
 
-  /** Ends the connection after logging the card out. */
+  /**
+   * Ends the connection after logging the card out. SELECT runs even when the
+   * driver holds no login: a partly reached custodian quorum is card state too.
+   */
   async close(): Promise<void> {
     try {
-      if (this.#auth !== 'none') await this.select();
+      await this.select();
     } catch {
       // A removed card has no login to drop.
     } finally {
