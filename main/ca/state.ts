@@ -64,6 +64,11 @@ export interface RequestRecord {
   readonly signedSerial?: string;
 }
 
+/** Serials are compared as lower-case hex without leading zero octets (DER may pad one). */
+export function normalizeSerial(hex: string): string {
+  return hex.toLowerCase().replace(/^(00)+(?=[0-9a-f]{2})/, '');
+}
+
 const fromBase64 = (s: unknown): Uint8Array => new Uint8Array(Buffer.from(String(s), 'base64'));
 const str = (v: unknown): string => String(v);
 
@@ -89,19 +94,20 @@ export class CaState {
   }
 
   isSerialUsed(caId: string | undefined, serialHex: string): boolean {
-    if (caId === undefined) return this.rootSerials.has(serialHex);
-    return this.reservedSerials.get(caId)?.has(serialHex) ?? false;
+    const serial = normalizeSerial(serialHex);
+    if (caId === undefined) return this.rootSerials.has(serial);
+    return this.reservedSerials.get(caId)?.has(serial) ?? false;
   }
 
   apply(e: JournalEntry): void {
     const d = e.data as Record<string, unknown>;
     switch (e.kind) {
       case 'ca.root.intent':
-        this.rootSerials.add(str(d.serialHex));
+        this.rootSerials.add(normalizeSerial(str(d.serialHex)));
         break;
       case 'certificate.issue.intent': {
         const set = this.reservedSerials.get(str(d.caId)) ?? new Set<string>();
-        set.add(str(d.serialHex));
+        set.add(normalizeSerial(str(d.serialHex)));
         this.reservedSerials.set(str(d.caId), set);
         break;
       }
@@ -111,8 +117,8 @@ export class CaState {
         break;
       case 'certificate.revoke': {
         const map = this.revoked.get(str(d.caId)) ?? new Map<string, RevocationRecord>();
-        map.set(str(d.serialHex), {
-          caId: str(d.caId), serialHex: str(d.serialHex), reason: str(d.reason), revokedAt: str(d.revokedAt ?? e.time),
+        map.set(normalizeSerial(str(d.serialHex)), {
+          caId: str(d.caId), serialHex: normalizeSerial(str(d.serialHex)), reason: str(d.reason), revokedAt: str(d.revokedAt ?? e.time),
           ...(d.invalidityDate ? { invalidityDate: str(d.invalidityDate) } : {}),
         });
         this.revoked.set(str(d.caId), map);
@@ -145,7 +151,7 @@ export class CaState {
 
   private applyIssued(e: JournalEntry, d: Record<string, unknown>): void {
     const rec: IssuedRecord = {
-      caId: str(d.issuerCaId ?? d.caId), serialHex: str(d.serialHex), certDer: fromBase64(d.certificate), sha256: str(d.sha256),
+      caId: str(d.issuerCaId ?? d.caId), serialHex: normalizeSerial(str(d.serialHex)), certDer: fromBase64(d.certificate), sha256: str(d.sha256),
       subject: str(d.subject), issuer: str(d.issuer), notBefore: str(d.notBefore), notAfter: str(d.notAfter),
       profileId: str(d.profileId), isCa: d.isCa === true, issuedAt: e.time, virtual: e.token?.virtual ?? false,
       ...(d.requestId ? { requestId: str(d.requestId) } : {}),

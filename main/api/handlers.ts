@@ -1,0 +1,222 @@
+/**
+ * The core's side of the contract: one handler per channel, each turning the
+ * validated input into a call on Custos and the result into the contract's
+ * output shape. A PIN arrives here once, becomes a Secret, and goes no further
+ * than the token.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { CustosError } from '../errors/index.ts';
+import { Secret } from '../hsm/secret.ts';
+import type { KeyRef, KeySpec, TokenInfo } from '../hsm/token.ts';
+import { tokenId } from '../hsm/registry.ts';
+import type { Custos } from '../custos.ts';
+import { createRoot, planRoot } from '../ca/root.ts';
+import { importRequests, loadRequest } from '../ca/requests.ts';
+import { issueCertificate, previewIssue } from '../ca/issue.ts';
+import { revokeSerial } from '../ca/revoke.ts';
+import { issueCrl } from '../ca/crl.ts';
+import { caChain, certificateBytes, crlBytes, exportCertificate, exportCrl } from '../ca/export.ts';
+import type { CaRecord, CrlRecord, IssuedRecord, RequestRecord } from '../ca/state.ts';
+import { normalizeSerial } from '../ca/state.ts';
+import { describeCertificate } from '../pki/x509/preview.ts';
+import { loadProfiles } from '../pki/x509/profiles.ts';
+import { PEM_LABEL, toPem } from '../pki/formats/index.ts';
+import { readBoundedFile } from '../exchange/files.ts';
+import { listRemovableMedia } from '../exchange/removable-media.ts';
+import { MAX_CSR_FILE_BYTES } from '../pki/x509/csr.ts';
+import type { CertificatePlan } from '../pki/x509/issue.ts';
+import { createHash } from 'node:crypto';
+import type { Handlers, CaSummary, CertificateSummary, TokenSummary, RequestSummary, CrlSummary, Preview, KeySummary } from './contract.ts';
+
+type Out<T extends z.ZodType> = z.output<T>;
+const VERSION = '0.1.0';
+
+function tokenSummary(info: TokenInfo): Out<typeof TokenSummary> {
+  return {
+    id: tokenId(info), backend: info.backend, virtual: info.virtual, label: info.label, serial: info.serial, model: info.model,
+    manufacturer: info.manufacturer, reader: info.reader, pinState: { ...info.pinState }, loggedIn: info.loggedIn, flags: [...info.flags],
+  };
+}
+
+function keySummary(id: string, key: KeyRef): Out<typeof KeySummary> {
+  return { tokenId: id, id: key.id, label: key.label, spec: { ...key.spec } as KeySpec, spkiSha256: key.spkiSha256 };
+}
+
+function caSummary(custos: Custos, ca: CaRecord): Out<typeof CaSummary> {
+  const crls = custos.state.crls.get(ca.id) ?? [];
+  return {
+    id: ca.id, name: ca.name, subject: ca.subject, kind: ca.kind, ...(ca.issuerId ? { issuerId: ca.issuerId } : {}),
+    notBefore: ca.notBefore, notAfter: ca.notAfter, keySpkiSha256: ca.keySpkiSha256, keySpec: ca.keySpec,
+    ...(ca.token ? { token: { ...ca.token } } : {}),
+    issuedCount: [...(custos.state.issued.get(ca.id)?.values() ?? [])].filter((r) => r.sha256 !== ca.id).length,
+    revokedCount: custos.state.revoked.get(ca.id)?.size ?? 0,
+    ...(crls.length ? { lastCrlNumber: crls[crls.length - 1]!.crlNumber } : {}),
+  };
+}
+
+function certificateSummary(custos: Custos, r: IssuedRecord): Out<typeof CertificateSummary> {
+  const rev = custos.state.revoked.get(r.caId)?.get(r.serialHex);
+  return {
+    caId: r.caId, serialHex: r.serialHex, subject: r.subject, issuer: r.issuer, notBefore: r.notBefore, notAfter: r.notAfter,
+    sha256: r.sha256, profileId: r.profileId, isCa: r.isCa, status: rev ? 'revoked' : 'valid',
+    ...(rev ? { revokedAt: rev.revokedAt, reason: rev.reason } : {}), issuedAt: r.issuedAt, virtual: r.virtual,
+  };
+}
+
+function requestSummary(record: RequestRecord, custos: Custos): Out<typeof RequestSummary> {
+  const { csr } = loadRequest(custos.ctx, record.id);
+  const san = csr.subjectAltNames;
+  const spec = csr.keySpec;
+  return {
+    id: record.id, fileName: record.fileName, subject: record.subject,
+    keySpec: spec.kind === 'rsa' ? { kind: 'rsa', bits: spec.bits as 2048 | 3072 | 4096 } : spec.kind === 'ec' ? { kind: 'ec', curve: spec.curve } : { kind: 'ec', curve: 'P-256' },
+    sans: [...san.dns.map((d) => `DNS:${d}`), ...san.ip.map((d) => `IP:${d}`), ...san.email.map((d) => `email:${d}`), ...san.uri.map((d) => `URI:${d}`)],
+    requestedExtensions: csr.requestedExtensions.map((e) => e.name),
+    importedAt: record.importedAt, status: record.signedSerial ? 'signed' : 'pending',
+    ...(record.signedSerial ? { signedSerial: record.signedSerial } : {}),
+  };
+}
+
+function crlSummary(r: CrlRecord): Out<typeof CrlSummary> {
+  return { caId: r.caId, crlNumber: r.crlNumber, thisUpdate: r.thisUpdate, nextUpdate: r.nextUpdate, entries: r.entries, sha256: r.sha256 };
+}
+
+function previewOut(plan: CertificatePlan): Out<typeof Preview> {
+  return {
+    preview: JSON.parse(JSON.stringify(plan.preview)) as Record<string, unknown>,
+    findings: plan.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
+    droppedRequestExtensions: plan.droppedRequestExtensions.map((d) => `${d.name}: ${d.reason}`),
+    tbsSha256: createHash('sha256').update(plan.tbsDer).digest('hex'),
+  };
+}
+
+function certificateDetail(custos: Custos, r: IssuedRecord) {
+  return {
+    summary: certificateSummary(custos, r),
+    description: JSON.parse(JSON.stringify(describeCertificate(r.certDer))) as Record<string, unknown>,
+    pem: toPem(r.certDer, PEM_LABEL.certificate),
+  };
+}
+
+function requireIssuedRecord(custos: Custos, caId: string, serialHex: string): IssuedRecord {
+  const r = custos.state.issued.get(caId)?.get(normalizeSerial(serialHex));
+  if (!r) throw new CustosError('CERT_NOT_FOUND', `No certificate with serial ${serialHex} from this CA.`, { caId, serialHex });
+  return r;
+}
+
+function summaryOfEntry(kind: string, data: Record<string, unknown>): string {
+  const s = (k: string): string => (data[k] === undefined ? '' : String(data[k]));
+  switch (kind) {
+    case 'ca.root.intent': return `Create root CA "${s('name')}" (${s('subject')})`;
+    case 'ca.root.done': return `Root CA created: ${s('subject')}`;
+    case 'certificate.issue.intent': return `Sign ${s('subject')} under ${s('profileId')}, serial ${s('serialHex')}`;
+    case 'certificate.issue.done': return `Issued ${s('subject')}, serial ${s('serialHex')}`;
+    case 'certificate.revoke': return `Revoked serial ${s('serialHex')} (${s('reason')})`;
+    case 'crl.issue.intent': return `Issue CRL #${s('crlNumber')} with ${s('entries')} entries`;
+    case 'crl.issue.done': return `CRL #${s('crlNumber')} issued`;
+    case 'request.import': return `Imported request ${s('subject')} from ${s('fileName')}`;
+    case 'key.generate.intent': return `Generate key "${s('label')}"`;
+    case 'key.generate.done': return `Key "${s('label')}" generated`;
+    case 'token.login.intent': return 'Log in to token';
+    case 'token.login.done': return 'Logged in';
+    case 'token.login.failed': return `Login failed: ${s('code')}`;
+    case 'export.intent': return `Export ${s('artifact')} as ${s('format')}`;
+    case 'export.done': return `Exported to ${s('path')}`;
+    default: return kind.endsWith('.failed') ? `Failed: ${s('code')} ${s('message')}` : kind;
+  }
+}
+
+export function createHandlers(custos: Custos): Handlers {
+  const ctx = custos.ctx;
+  return {
+    'app.info': async () => ({ version: VERSION, dataDir: ctx.dataDir, operator: ctx.journal.operator, rehearsal: custos.rehearsalOnly }),
+    'token.list': async () => (await ctx.tokens.list()).map((t) => tokenSummary(t.info)),
+    'token.login': async ({ tokenId: id, pin, confirmFinalTry }) => {
+      const token = await custos.login(id, Secret.fromString(pin), confirmFinalTry ?? false);
+      return tokenSummary(await token.refresh());
+    },
+    'token.logout': async ({ tokenId: id }) => tokenSummary(await (await custos.logout(id)).refresh()),
+    'token.keys': async ({ tokenId: id }) => (await (await ctx.tokens.open(id)).listKeys()).map((k) => keySummary(id, k)),
+    'token.generateKey': async ({ tokenId: id, spec, label }) => keySummary(id, await custos.generateKey(id, spec, label)),
+    'profile.list': async () => loadProfiles().map((p) => ({
+      id: p.id, title: p.title, description: p.description, kind: p.kind, defaultValidityDays: p.validity.defaultDays, maxValidityDays: p.validity.maxDays,
+    })),
+    'ca.list': async () => [...ctx.state.cas.values()].map((ca) => caSummary(custos, ca)),
+    'ca.previewRoot': async (input) => previewOut((await planRoot(ctx, { ...input, name: `preview-${Date.now()}` })).plan),
+    'ca.createRoot': async (input) => caSummary(custos, await custos.exclusive('root creation', () => createRoot(ctx, input))),
+    'ca.chain': async ({ caId }) => {
+      const ca = ctx.state.cas.get(caId);
+      if (!ca) throw new CustosError('CA_NOT_FOUND', `No CA ${caId.slice(0, 12)}…`, { caId });
+      return {
+        certificates: caChain(ctx, ca).map((c) => {
+          const issuerId = c.issuerId ?? c.id;
+          const serial = describeCertificate(c.certDer).serialHex;
+          return certificateDetail(custos, requireIssuedRecord(custos, issuerId, serial));
+        }),
+      };
+    },
+    'request.import': async ({ fileName, contentBase64 }) => {
+      const bytes = new Uint8Array(Buffer.from(contentBase64, 'base64'));
+      return importRequests(ctx, fileName, bytes).map(({ record }) => requestSummary(record, custos));
+    },
+    'request.importFromPath': async ({ path }) => {
+      const bytes = await readBoundedFile(path, MAX_CSR_FILE_BYTES);
+      return importRequests(ctx, path, bytes).map(({ record }) => requestSummary(record, custos));
+    },
+    'request.list': async () => [...ctx.state.requests.values()].map((r) => requestSummary(r, custos)),
+    'request.get': async ({ requestId }) => {
+      const { record, csr } = loadRequest(ctx, requestId);
+      return {
+        summary: requestSummary(record, custos),
+        description: JSON.parse(JSON.stringify({
+          subject: csr.subject.text, key: csr.keySpec, spkiSha256: csr.spkiSha256, subjectAltNames: csr.subjectAltNames,
+          requestedExtensions: csr.requestedExtensions, signatureAlgorithm: csr.signatureAlgorithm, sha256: csr.sha256,
+        })) as Record<string, unknown>,
+      };
+    },
+    'request.preview': async (input) => previewOut(previewIssue(ctx, input)),
+    'request.sign': async (input) => certificateSummary(custos, await custos.exclusive('signing', () => issueCertificate(ctx, input))),
+    'certificate.list': async ({ caId }) => [...ctx.state.issued.entries()]
+      .filter(([id]) => caId === undefined || id === caId)
+      .flatMap(([, m]) => [...m.values()])
+      .map((r) => certificateSummary(custos, r)),
+    'certificate.get': async ({ caId, serialHex }) => certificateDetail(custos, requireIssuedRecord(custos, caId, serialHex)),
+    'certificate.export': async (input) => {
+      const out = await exportCertificate(ctx, input);
+      return { path: out.path, fileName: out.fileName, contentBase64: Buffer.from(out.bytes).toString('base64'), bytes: out.bytes.length };
+    },
+    'certificate.revoke': async ({ caId, serialHex, reason, invalidityDate }) => {
+      const { issued } = revokeSerial(ctx, { caId, serialHex, reason, ...(invalidityDate ? { invalidityDate: new Date(invalidityDate) } : {}) });
+      return certificateSummary(custos, issued);
+    },
+    'crl.issue': async ({ caId, nextUpdateDays }) => crlSummary((await custos.exclusive('CRL issuance', () => issueCrl(ctx, { caId, ...(nextUpdateDays ? { nextUpdateDays } : {}) }))).record),
+    'crl.list': async ({ caId }) => [...ctx.state.crls.entries()].filter(([id]) => caId === undefined || id === caId).flatMap(([, l]) => l.map(crlSummary)),
+    'crl.export': async (input) => {
+      const out = await exportCrl(ctx, input);
+      return { path: out.path, fileName: out.fileName, contentBase64: Buffer.from(out.bytes).toString('base64'), bytes: out.bytes.length };
+    },
+    'journal.entries': async ({ afterSeq, limit }) => ctx.journal.entries
+      .filter((e) => e.seq > (afterSeq ?? 0))
+      .slice(0, limit ?? 1000)
+      .map((e) => ({
+        seq: e.seq, time: e.time, kind: e.kind, operator: e.operator, ...(e.token ? { token: { ...e.token } } : {}),
+        summary: summaryOfEntry(e.kind, e.data as Record<string, unknown>), hash: e.hash, prevHash: e.prev,
+        data: JSON.parse(JSON.stringify(e.data)) as Record<string, unknown>,
+      })),
+    'journal.verify': async () => {
+      const v = ctx.journal.verify();
+      return {
+        ok: v.ok, entries: v.entries, ...(v.firstBadSeq !== undefined ? { firstBadSeq: v.firstBadSeq } : {}), ...(v.reason ? { reason: v.reason } : {}),
+        pendingIntents: [...custos.abandoned, ...ctx.journal.pendingIntents()].map((e) => ({ seq: e.seq, kind: e.kind, time: e.time })),
+      };
+    },
+    'media.list': async () => (await listRemovableMedia()).map((m) => ({ path: m.mountPoint, label: `${m.mountPoint.split('/').pop() ?? m.mountPoint} (${m.device}${m.readOnly ? ', read-only' : ''})` })),
+    'media.files': async ({ path }) => readdirSync(path)
+      .filter((n) => /\.(csr|pem|der|req|p10)$/i.test(n))
+      .map((name) => ({ path: join(path, name), name, bytes: statSync(join(path, name)).size })),
+  };
+}
+
+export { certificateBytes, crlBytes };

@@ -1,0 +1,66 @@
+/**
+ * Issuing a full CRL: every revocation the journal holds for the CA, a CRL
+ * number one above any ever reserved (so numbers only grow, even after a
+ * failed attempt), nextUpdate from the CA's policy and never past its notAfter.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CustosError } from '../errors/index.ts';
+import { tokenRecord } from '../hsm/token.ts';
+import { algorithmIdentifierFor, signAlgorithmFor } from '../pki/x509/algorithms.ts';
+import { buildCrlTbs, crlNextUpdate, signCrl, CRL_NEXT_UPDATE_DAYS } from '../pki/x509/crl.ts';
+import type { RevokedEntry, CrlReason } from '../pki/x509/revocation.ts';
+import { writeNewFile } from '../exchange/files.ts';
+import { crlDir, requireCa, type CaContext } from './context.ts';
+import type { CrlRecord } from './state.ts';
+
+export interface CrlRequest {
+  readonly caId: string;
+  readonly nextUpdateDays?: number;
+  readonly issuingDistributionPointUri?: string;
+}
+
+export function revokedEntries(ctx: CaContext, caId: string): RevokedEntry[] {
+  return [...(ctx.state.revoked.get(caId)?.values() ?? [])].map((r) => ({
+    serialHex: r.serialHex,
+    revocationDate: new Date(r.revokedAt),
+    ...(r.reason !== 'unspecified' ? { reason: r.reason as CrlReason } : {}),
+    ...(r.invalidityDate ? { invalidityDate: new Date(r.invalidityDate) } : {}),
+  }));
+}
+
+export async function issueCrl(ctx: CaContext, req: CrlRequest): Promise<{ record: CrlRecord; der: Uint8Array; clipped: boolean }> {
+  const ca = requireCa(ctx, req.caId);
+  const { token, key } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
+  const crlNumber = (ctx.state.lastCrlNumber.get(ca.id) ?? 0n) + 1n;
+  const thisUpdate = ctx.now();
+  const { nextUpdate, clipped } = crlNextUpdate(thisUpdate, req.nextUpdateDays ?? CRL_NEXT_UPDATE_DAYS, new Date(ca.notAfter));
+  const algorithm = signAlgorithmFor(key.spec);
+  const entries = revokedEntries(ctx, ca.id);
+  const tbsDer = buildCrlTbs({
+    issuerCertDer: ca.certDer, entries, crlNumber, thisUpdate, nextUpdate, algorithm: algorithmIdentifierFor(algorithm),
+    ...(req.issuingDistributionPointUri ? { issuingDistributionPoint: { uri: req.issuingDistributionPointUri } } : {}),
+  });
+  const tbsSha256 = createHash('sha256').update(tbsDer).digest('hex');
+  const intent = ctx.journal.begin('crl.issue', {
+    caId: ca.id, crlNumber: crlNumber.toString(), entries: entries.length, thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), tbsSha256,
+  }, tokenRecord(token.info));
+  let der: Uint8Array;
+  const dir = crlDir(ctx, ca.id);
+  const file = join(dir, `${crlNumber}.crl`);
+  try {
+    der = await signCrl(tbsDer, token.signer(key), algorithm);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    await writeNewFile(file, der);
+  } catch (e) {
+    ctx.journal.fail(intent, e instanceof CustosError ? e : { code: 'SIGN_FAILED', message: String(e) });
+    throw e;
+  }
+  ctx.journal.complete(intent, {
+    caId: ca.id, crlNumber: crlNumber.toString(), entries: entries.length, thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(),
+    sha256: createHash('sha256').update(der).digest('hex'), file, clipped,
+  });
+  const list = ctx.state.crls.get(ca.id)!;
+  return { record: list[list.length - 1]!, der, clipped };
+}

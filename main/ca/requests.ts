@@ -1,0 +1,39 @@
+/**
+ * Certificate requests brought in from removable media: checked as they are
+ * read (parseCsrFile rejects bad signatures, weak keys, malformed files), kept
+ * in the data directory under their SHA-256, and recorded in the journal.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { CustosError } from '../errors/index.ts';
+import { parseCsrFile, type CsrInfo } from '../pki/x509/csr.ts';
+import { requestDir, type CaContext } from './context.ts';
+import type { RequestRecord } from './state.ts';
+
+export function importRequests(ctx: CaContext, fileName: string, bytes: Uint8Array): { record: RequestRecord; csr: CsrInfo }[] {
+  const csrs = parseCsrFile(bytes);
+  const dir = requestDir(ctx);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return csrs.map((csr) => {
+    const known = ctx.state.requests.get(csr.sha256);
+    if (known) return { record: known, csr };
+    const file = join(dir, `${csr.sha256}.der`);
+    if (!existsSync(file)) writeFileSync(file, csr.der, { flag: 'wx', mode: 0o600 });
+    ctx.journal.append('request.import', { requestId: csr.sha256, fileName: basename(fileName), file, subject: csr.subject.text }, { durable: true });
+    return { record: ctx.state.requests.get(csr.sha256)!, csr };
+  });
+}
+
+export function loadRequest(ctx: CaContext, requestId: string): { record: RequestRecord; csr: CsrInfo } {
+  const record = ctx.state.requests.get(requestId);
+  if (!record) throw new CustosError('INPUT_INVALID', `No imported request ${requestId.slice(0, 12)}…: import the CSR file first.`, { requestId });
+  let der: Uint8Array;
+  try {
+    der = new Uint8Array(readFileSync(record.file));
+  } catch {
+    throw new CustosError('FILE_NOT_FOUND', `The stored request ${record.file} is missing: import the CSR again.`, { path: record.file });
+  }
+  const [csr] = parseCsrFile(der);
+  if (!csr || csr.sha256 !== requestId) throw new CustosError('CSR_MALFORMED', `The stored request ${record.file} changed since it was imported: import it again.`, { path: record.file });
+  return { record, csr };
+}

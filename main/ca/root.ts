@@ -1,0 +1,66 @@
+/**
+ * Making a self-signed root on a token key: plan (pure), record the intent,
+ * ask the token, verify, record the result.
+ */
+import { createHash } from 'node:crypto';
+import { CustosError } from '../errors/index.ts';
+import { tokenRecord, type KeyRef, type Token } from '../hsm/token.ts';
+import { planRootCertificate, signTbs, verifyIssued, type CertificatePlan } from '../pki/x509/issue.ts';
+import { newSerial } from '../pki/x509/serial.ts';
+import { describeCertificate } from '../pki/x509/preview.ts';
+import { parseSubject } from './subject.ts';
+import { b64, profileFor, type CaContext } from './context.ts';
+import type { CaRecord } from './state.ts';
+
+export interface RootRequest {
+  readonly tokenId: string;
+  readonly keySpkiSha256: string;
+  readonly profileId: string;
+  readonly subject: string;
+  readonly validityDays?: number;
+  readonly name: string;
+}
+
+async function tokenKey(ctx: CaContext, tokenId: string, spkiSha256: string): Promise<{ token: Token; key: KeyRef }> {
+  const token = await ctx.tokens.open(tokenId);
+  const key = await token.findKey(spkiSha256);
+  if (!key) throw new CustosError('KEY_NOT_FOUND', `The token ${token.info.label} holds no key with SHA-256 ${spkiSha256.slice(0, 16)}…: pick one of its keys.`, { tokenId, spkiSha256 });
+  return { token, key };
+}
+
+export async function planRoot(ctx: CaContext, req: RootRequest): Promise<{ plan: CertificatePlan; token: Token; key: KeyRef; serial: string }> {
+  if ([...ctx.state.cas.values()].some((c) => c.name === req.name)) {
+    throw new CustosError('CA_EXISTS', `A CA named "${req.name}" exists already: choose another name.`, { name: req.name });
+  }
+  const { token, key } = await tokenKey(ctx, req.tokenId, req.keySpkiSha256);
+  const serial = newSerial((h) => ctx.state.isSerialUsed(undefined, h));
+  const plan = planRootCertificate({
+    profile: profileFor(ctx, req.profileId), subject: parseSubject(req.subject), signerSpki: key.spki, spec: key.spec,
+    serial, now: ctx.now(), ...(req.validityDays ? { validityDays: req.validityDays } : {}),
+  });
+  return { plan, token, key, serial };
+}
+
+export async function createRoot(ctx: CaContext, req: RootRequest): Promise<CaRecord> {
+  const { plan, token, key, serial } = await planRoot(ctx, req);
+  const tbsSha256 = createHash('sha256').update(plan.tbsDer).digest('hex');
+  const record = tokenRecord(token.info);
+  const intent = ctx.journal.begin('ca.root', {
+    name: req.name, profileId: req.profileId, subject: plan.preview.subject.text, serialHex: serial, tbsSha256, keySpkiSha256: key.spkiSha256,
+  }, record);
+  let certDer: Uint8Array;
+  try {
+    certDer = await signTbs(plan.linted, token.signer(key), plan.algorithm);
+    verifyIssued(certDer, key.spki);
+  } catch (e) {
+    ctx.journal.fail(intent, e instanceof CustosError ? e : { code: 'SIGN_FAILED', message: String(e) });
+    throw e;
+  }
+  const d = describeCertificate(certDer);
+  ctx.journal.complete(intent, {
+    caId: d.sha256, certificate: b64(certDer), sha256: d.sha256, serialHex: d.serialHex, subject: d.subject.text, issuer: d.issuer.text,
+    notBefore: d.validity.notBefore, notAfter: d.validity.notAfter, profileId: req.profileId, isCa: true,
+    newCa: { name: req.name, keySpkiSha256: key.spkiSha256, keySpec: { ...key.spec } },
+  });
+  return ctx.state.cas.get(d.sha256)!;
+}
