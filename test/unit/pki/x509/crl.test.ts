@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
+import * as asn1js from 'asn1js';
 import { Certificate, CertificateList } from '@peculiar/asn1-x509';
 import { buildCrlTbs, crlNextUpdate, parseCrl, signCrl, CRL_NEXT_UPDATE_DAYS, type CrlTbsParams } from '../../../../main/pki/x509/crl.ts';
 import { algorithmIdentifierFor, signAlgorithmFor } from '../../../../main/pki/x509/algorithms.ts';
@@ -278,5 +279,51 @@ describe('CRL with 100,000 entries', () => {
     assert.equal(p.entryCount, 100_000);
     assert.equal(p.entries.length, 10);
     assert.equal(p.entriesTruncated, true);
+  });
+});
+
+describe('CRL entries beside OpenSSL\'s', () => {
+  /** The raw revokedCertificates SEQUENCE of a DER CRL, as asn1js finds it: the SEQUENCE after the update times. */
+  function revokedCertificatesDer(der: Uint8Array): Buffer {
+    const crl = asn1js.fromBER(der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength) as ArrayBuffer);
+    const tbs = (crl.result as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence;
+    const fields = tbs.valueBlock.value;
+    const list = fields.find((f, i) => f instanceof asn1js.Sequence && (fields[i - 1] instanceof asn1js.UTCTime || fields[i - 1] instanceof asn1js.GeneralizedTime));
+    assert.ok(list, 'the CRL has a revokedCertificates list');
+    return Buffer.from(list.valueBeforeDecodeView);
+  }
+
+  it('writes the revokedCertificates list byte for byte as openssl ca -gencrl does for the same index', async () => {
+    // OpenSSL's index knows no privilegeWithdrawn or aACompromise; the writer test covers those against the ASN.1 library.
+    // index.txt: status, expiry, revocation[,reason[,compromise time]], serial, file, subject (OpenSSL apps/ca.c).
+    const reasons = ['', 'keyCompromise', 'CACompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'keyTime', 'CAkeyTime'];
+    const ours: RevokedEntry[] = [];
+    const lines: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const octets = 1 + (i % 20);
+      const serial = Buffer.from(Array.from({ length: octets }, (_, k) => (i * 131 + k * 71 + (k === 0 ? 1 : 0)) & 0xff)).toString('hex').toUpperCase();
+      const revocationDate = new Date(Date.UTC(1950 + (i % 100), i % 12, 1 + (i % 28), i % 24, i % 60, (i * 7) % 60));
+      const invalidityDate = new Date(revocationDate.getTime() - 86_400_000 * (1 + (i % 30)));
+      const reason = reasons[i % reasons.length]!;
+      const utc = revocationDate.toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z';
+      const generalized = invalidityDate.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
+      const revocation = reason === '' ? utc : reason.endsWith('keyTime') ? `${utc},${reason},${generalized}` : `${utc},${reason}`;
+      lines.push(`R\t351231235959Z\t${revocation}\t${serial.length % 2 ? `0${serial}` : serial}\tunknown\t/CN=leaf ${i}`);
+      const named = { '': undefined, keyTime: 'keyCompromise', CAkeyTime: 'cACompromise', CACompromise: 'cACompromise', AACompromise: 'aACompromise' } as Record<string, string | undefined>;
+      ours.push({ serialHex: serial, revocationDate, reason: (reason in named ? named[reason] : reason) as RevokedEntry['reason'], ...(reason.endsWith('keyTime') ? { invalidityDate } : {}) });
+    }
+    // Serials from the pattern above may repeat; OpenSSL would list a repeat twice, so drop repeats from both.
+    const seen = new Set<string>();
+    const keep = ours.map((e) => { const k = BigInt(`0x${e.serialHex}`).toString(16); const fresh = !seen.has(k); seen.add(k); return fresh; });
+    writeFileSync(join(dir, 'index.txt'), lines.filter((_, i) => keep[i]).join('\n') + '\n');
+    writeFileSync(join(dir, 'index.txt.attr'), 'unique_subject = no\n');
+    writeFileSync(join(dir, 'crlnumber'), '01\n');
+    writeFileSync(join(dir, 'ca.cnf'), '[ca]\ndefault_ca = c\n[c]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 7\n');
+    openssl(dir, 'ca', '-config', 'ca.cnf', '-gencrl', '-keyfile', 'root.key', '-cert', 'root.pem', '-out', 'openssl.crl.pem');
+    const theirs = new Uint8Array(execFileSync('openssl', ['crl', '-in', 'openssl.crl.pem', '-outform', 'DER'], { cwd: dir }));
+    const mine = await signedCrl({ entries: ours.filter((_, i) => keep[i]) });
+    assert.ok(seen.size > 900);
+    assert.equal(parseCrl(mine, { maxEntries: 0 }).entryCount, parseCrl(theirs, { maxEntries: 0 }).entryCount);
+    assert.deepEqual(revokedCertificatesDer(mine), revokedCertificatesDer(theirs));
   });
 });
