@@ -1,0 +1,79 @@
+/**
+ * custos — the same core as the window, headless. Every command takes --json;
+ * a failure prints its code and what to do, and exits non-zero.
+ *
+ *   custos tokens [--module PATH]
+ *   custos key generate --token LABEL --type ec:P-384|rsa:3072 --label NAME
+ *   custos key list --token LABEL
+ *   custos ca init --token LABEL --key KEYLABEL --subject DN --name NAME [--profile root-ca] [--days N]
+ *   custos ca list
+ *   custos csr show FILE
+ *   custos sign --ca NAME --csr FILE --profile ID --token LABEL [--days N] [--name SUBCA] [--subject DN] [--out DIR] [--yes]
+ *   custos revoke --ca NAME --serial HEX --reason REASON [--invalidity-date ISO]
+ *   custos crl --ca NAME --token LABEL [--days N] [--idp URI] [--out DIR]
+ *   custos export --ca NAME (--serial HEX | --chain) --format der|pem|p7b --out DIR
+ *   custos journal verify | journal show [--last N]
+ *   custos rehearse [--out DIR]
+ *
+ * PINs come from --pin-env VAR, --pin-file FILE or a prompt; never from argv.
+ */
+import { parseArgs } from 'node:util';
+import { CustosError } from './errors/index.ts';
+import { createOutput, reportFailure } from './cli/output.ts';
+import { runCommand, USAGE } from './cli/commands.ts';
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  home: { type: 'string' },
+  module: { type: 'string', multiple: true },
+  'rehearsal-module': { type: 'string', multiple: true },
+  operator: { type: 'string' },
+  token: { type: 'string' },
+  'token-serial': { type: 'string' },
+  'pin-env': { type: 'string' },
+  'pin-file': { type: 'string' },
+  'confirm-final-try': { type: 'boolean' },
+  type: { type: 'string' },
+  label: { type: 'string' },
+  key: { type: 'string' },
+  subject: { type: 'string' },
+  name: { type: 'string' },
+  profile: { type: 'string' },
+  days: { type: 'string' },
+  ca: { type: 'string' },
+  csr: { type: 'string' },
+  serial: { type: 'string' },
+  reason: { type: 'string' },
+  'invalidity-date': { type: 'string' },
+  idp: { type: 'string' },
+  format: { type: 'string', multiple: true },
+  out: { type: 'string' },
+  chain: { type: 'boolean' },
+  'path-len': { type: 'string' },
+  last: { type: 'string' },
+  yes: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    return reportFailure(new CustosError('INPUT_INVALID', `${(e as Error).message}. Run "custos --help".`, {}), argv.includes('--json'));
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(USAGE);
+    return positionals.length === 0 && !values.help ? 2 : 0;
+  }
+  const out = createOutput(values.json ?? false);
+  try {
+    await runCommand(positionals, values, out);
+    return 0;
+  } catch (e) {
+    return reportFailure(e, out.json);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,300 @@
+/**
+ * The CLI's commands: each parses its options, opens the core, runs one act
+ * and reports it. The acts themselves live in main/ca and main/custos.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { CustosError } from '../errors/index.ts';
+import { Custos } from '../custos.ts';
+import type { KeySpec, Token } from '../hsm/token.ts';
+import { readBoundedFile } from '../exchange/files.ts';
+import { MAX_CSR_FILE_BYTES, parseCsrFile } from '../pki/x509/csr.ts';
+import { createRoot } from '../ca/root.ts';
+import { importRequests } from '../ca/requests.ts';
+import { issueCertificate, previewIssue } from '../ca/issue.ts';
+import { revokeSerial } from '../ca/revoke.ts';
+import { issueCrl } from '../ca/crl.ts';
+import { exportCertificate, exportChain, exportCrl } from '../ca/export.ts';
+import { requireCa } from '../ca/context.ts';
+import { CRL_REASONS, type CrlReason } from '../pki/x509/revocation.ts';
+import { verifyJournalFile, JOURNAL_FILE } from '../journal/index.ts';
+import { dataDir } from '../settings/data-dir.ts';
+import { readPin } from './pin.ts';
+import type { Output } from './output.ts';
+import { rehearse } from './rehearse.ts';
+import { join } from 'node:path';
+
+export type CliValues = { readonly [key: string]: string | boolean | readonly string[] | undefined };
+
+export const USAGE = `custos — offline CA for smart-card HSMs
+
+  custos tokens [--module PATH]                      list tokens and their PIN state (no PIN needed)
+  custos key generate --token LABEL --type ec:P-384|rsa:3072 --label NAME
+  custos key list --token LABEL
+  custos ca init --token LABEL --key KEYLABEL --subject "C=DE, O=Example, CN=Example Root CA" --name NAME [--profile root-ca] [--days N]
+  custos ca list
+  custos csr show FILE
+  custos sign --ca NAME --csr FILE --profile ID --token LABEL [--days N] [--name SUBCA] [--subject DN] [--path-len N] [--out DIR] [--format pem] [--yes]
+  custos revoke --ca NAME --serial HEX --reason REASON [--invalidity-date ISO-8601]
+  custos crl --ca NAME --token LABEL [--days N] [--idp URI] [--out DIR] [--format der|pem]
+  custos export --ca NAME (--serial HEX | --chain) --format der|pem|p7b --out DIR
+  custos journal verify
+  custos journal show [--last N]
+  custos rehearse [--out DIR]                        full rehearsal on a rehearsal token, no hardware needed
+
+Options for every command:
+  --home DIR          data directory (default: $CUSTOS_HOME or the per-user data folder)
+  --module PATH       a PKCS#11 module to load (repeatable); also "pkcs11Modules" in <home>/config.json
+  --operator NAME     who is acting (recorded in the journal)
+  --pin-env VAR | --pin-file FILE    where the PIN comes from; otherwise you are asked
+  --json              machine-readable output
+Revocation reasons: ${CRL_REASONS.join(', ')}
+`;
+
+const str = (v: CliValues[string]): string | undefined => (typeof v === 'string' ? v : undefined);
+const list = (v: CliValues[string]): string[] => (Array.isArray(v) ? [...v] : typeof v === 'string' ? [v] : []);
+
+function need(values: CliValues, name: string, hint: string): string {
+  const v = str(values[name]);
+  if (!v) throw new CustosError('INPUT_INVALID', `--${name} is required: ${hint}.`, { option: name });
+  return v;
+}
+
+function intOption(values: CliValues, name: string): number | undefined {
+  const v = str(values[name]);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new CustosError('INPUT_INVALID', `--${name} takes a whole number, not "${v}".`, { option: name });
+  return Number(v);
+}
+
+export function parseKeyType(text: string): KeySpec {
+  const m = /^(ec|rsa):(.+)$/i.exec(text.trim());
+  if (m?.[1]?.toLowerCase() === 'ec' && ['P-256', 'P-384', 'P-521'].includes(m[2]!.toUpperCase())) return { kind: 'ec', curve: m[2]!.toUpperCase() as 'P-256' };
+  if (m?.[1]?.toLowerCase() === 'rsa' && ['2048', '3072', '4096'].includes(m[2]!)) return { kind: 'rsa', bits: Number(m[2]) as 2048 };
+  throw new CustosError('KEY_SPEC_UNSUPPORTED', `--type ${text} is not supported: use ec:P-256, ec:P-384, ec:P-521, rsa:2048, rsa:3072 or rsa:4096.`, { type: text });
+}
+
+function openCore(values: CliValues): Custos {
+  const home = str(values.home);
+  return Custos.open({
+    ...(home ? { dataDir: resolve(home) } : {}),
+    pkcs11Modules: list(values.module),
+    rehearsalModules: list(values['rehearsal-module']),
+    ...(str(values.operator) ? { operator: str(values.operator)! } : {}),
+  });
+}
+
+async function withCore<T>(values: CliValues, out: Output, act: (core: Custos) => Promise<T>): Promise<T> {
+  const core = openCore(values);
+  for (const a of core.abandoned) {
+    out.note(`warning: journal entry #${a.seq} (${a.kind}, ${a.time}) was begun and never finished by an earlier run; it is now marked abandoned. Check the token and outputs of that act.`);
+  }
+  try {
+    return await act(core);
+  } finally {
+    await core.close();
+  }
+}
+
+async function findTokenId(core: Custos, values: CliValues): Promise<string> {
+  const label = str(values.token);
+  const serial = str(values['token-serial']);
+  if (!label && !serial) throw new CustosError('INPUT_INVALID', '--token LABEL (or --token-serial SERIAL) is required: run "custos tokens" to see them.', { option: 'token' });
+  const tokens = await core.tokens.list();
+  const matches = tokens.filter((t) => (label === undefined || t.info.label === label) && (serial === undefined || t.info.serial === serial));
+  if (matches.length === 0) {
+    throw new CustosError('TOKEN_NOT_FOUND', `No token ${label ? `labelled "${label}"` : `with serial ${serial}`}. Present: ${tokens.map((t) => `${t.info.label} (${t.info.serial})`).join(', ') || 'none (is --module set?)'}.`, { label: label ?? null });
+  }
+  if (matches.length > 1) throw new CustosError('TOKEN_AMBIGUOUS', `Several tokens are labelled "${label}": add --token-serial.`, { label: label ?? null });
+  return matches[0]!.id;
+}
+
+async function loggedInToken(core: Custos, values: CliValues): Promise<Token> {
+  const id = await findTokenId(core, values);
+  const token = await core.tokens.open(id);
+  if (token.info.loggedIn) return token;
+  const pin = await readPin({ pinEnv: str(values['pin-env']), pinFile: str(values['pin-file']) }, `PIN for ${token.info.label}: `);
+  return core.login(id, pin, values['confirm-final-try'] === true);
+}
+
+async function confirm(values: CliValues, question: string): Promise<void> {
+  if (values.yes === true) return;
+  if (!process.stdin.isTTY) throw new CustosError('CONFIRMATION_REQUIRED', 'Review the preview above, then run again with --yes to sign.', {});
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`${question} [y/N] `);
+  rl.close();
+  if (!/^y(es)?$/i.test(answer.trim())) throw new CustosError('CANCELLED', 'Nothing was signed.', {});
+}
+
+function previewText(p: { serialHex: string; subject: { text: string }; issuer: { text: string }; validity: { notBefore: string; notAfter: string; days: number }; signatureAlgorithm: { name: string }; subjectPublicKey: { description: string; spkiSha256: string }; extensions: readonly { name: string; critical: boolean; value: unknown }[] }): string {
+  return [
+    `  subject:   ${p.subject.text}`,
+    `  issuer:    ${p.issuer.text}`,
+    `  serial:    ${p.serialHex}`,
+    `  validity:  ${p.validity.notBefore} → ${p.validity.notAfter} (${p.validity.days} days)`,
+    `  key:       ${p.subjectPublicKey.description} (SHA-256 ${p.subjectPublicKey.spkiSha256.slice(0, 16)}…)`,
+    `  signature: ${p.signatureAlgorithm.name}`,
+    ...p.extensions.map((e) => `  ${e.critical ? '[critical] ' : ''}${e.name}: ${JSON.stringify(e.value)}`),
+  ].join('\n');
+}
+
+export async function runCommand(positionals: readonly string[], values: CliValues, out: Output): Promise<void> {
+  const [command, sub] = positionals;
+  switch (`${command} ${sub ?? ''}`.trim()) {
+    case 'tokens':
+      return withCore(values, out, async (core) => {
+        const tokens = await core.tokens.list();
+        out.result(tokens.map((t) => ({ id: t.id, ...t.info })), () => tokens.length === 0
+          ? 'No tokens. Give the PKCS#11 module with --module PATH (e.g. /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so).'
+          : tokens.map(({ info }) => {
+            const pin = info.pinState;
+            const state = pin.locked ? 'PIN BLOCKED' : pin.finalTry ? 'PIN: FINAL TRY' : pin.countLow ? 'PIN: wrong entries since last login' : pin.initialized ? 'PIN ok' : 'PIN not set';
+            return `${info.virtual ? '[VIRTUAL] ' : ''}${info.label}  serial ${info.serial}  ${info.model} (${info.manufacturer})  ${state}`;
+          }).join('\n'));
+      });
+    case 'key generate':
+      return withCore(values, out, async (core) => {
+        const spec = parseKeyType(need(values, 'type', 'the key type, e.g. ec:P-384'));
+        const label = need(values, 'label', 'a name for the key on the token');
+        const token = await loggedInToken(core, values);
+        out.note(`Generating ${spec.kind === 'ec' ? `EC ${spec.curve}` : `RSA ${spec.bits}`} on ${token.info.label}…`);
+        const key = await core.generateKey(await findTokenId(core, values), spec, label);
+        out.result({ id: key.id, label: key.label, spec: key.spec, spkiSha256: key.spkiSha256 }, () => `Key "${key.label}" generated: SHA-256 of its public key ${key.spkiSha256}`);
+      });
+    case 'key list':
+      return withCore(values, out, async (core) => {
+        const token = await loggedInToken(core, values);
+        const keys = await token.listKeys();
+        out.result(keys.map((k) => ({ id: k.id, label: k.label, spec: k.spec, spkiSha256: k.spkiSha256 })),
+          () => keys.map((k) => `${k.label}  ${k.spec.kind === 'ec' ? k.spec.curve : `RSA ${k.spec.bits}`}  ${k.spkiSha256}`).join('\n') || 'No keys.');
+      });
+    case 'ca init':
+      return withCore(values, out, async (core) => {
+        const token = await loggedInToken(core, values);
+        const keyLabel = need(values, 'key', 'the label of the key on the token (custos key list)');
+        const key = (await token.listKeys()).find((k) => k.label === keyLabel);
+        if (!key) throw new CustosError('KEY_NOT_FOUND', `The token has no key labelled "${keyLabel}": generate one with "custos key generate".`, { label: keyLabel });
+        const days = intOption(values, 'days');
+        const ca = await createRoot(core.ctx, {
+          tokenId: await findTokenId(core, values), keySpkiSha256: key.spkiSha256, profileId: str(values.profile) ?? 'root-ca',
+          subject: need(values, 'subject', 'the root\'s name, e.g. "C=DE, O=Example, CN=Example Root CA"'),
+          name: need(values, 'name', 'a short name for the CA'), ...(days ? { validityDays: days } : {}),
+        });
+        out.result({ id: ca.id, name: ca.name, subject: ca.subject, notAfter: ca.notAfter }, () => `Root CA "${ca.name}" created: ${ca.subject}, valid until ${ca.notAfter}\n  certificate SHA-256 ${ca.id}`);
+      });
+    case 'ca list':
+      return withCore(values, out, async (core) => {
+        const cas = [...core.state.cas.values()];
+        out.result(cas.map((c) => ({ id: c.id, name: c.name, kind: c.kind, subject: c.subject, notAfter: c.notAfter })),
+          () => cas.map((c) => `${c.name}  ${c.kind}  ${c.subject}  until ${c.notAfter}`).join('\n') || 'No CAs yet.');
+      });
+    case 'csr show': {
+      const file = positionals[2] ?? str(values.csr);
+      if (!file) throw new CustosError('INPUT_INVALID', 'Give the CSR file: custos csr show FILE.', {});
+      const csrs = parseCsrFile(await readBoundedFile(file, MAX_CSR_FILE_BYTES));
+      out.result(csrs.map((c) => ({ subject: c.subject.text, key: c.keySpec, spkiSha256: c.spkiSha256, subjectAltNames: c.subjectAltNames, requestedExtensions: c.requestedExtensions, signatureAlgorithm: c.signatureAlgorithm.name, sha256: c.sha256 })),
+        () => csrs.map((c, i) => [
+          `request ${i + 1}: ${c.subject.text}`,
+          `  key: ${c.keySpec.kind === 'rsa' ? `RSA ${c.keySpec.bits}` : c.keySpec.kind === 'ec' ? `EC ${c.keySpec.curve}` : c.keySpec.type}  signature: ${c.signatureAlgorithm.name} (verified)`,
+          ...(c.subjectAltNames.dns.length ? [`  DNS: ${c.subjectAltNames.dns.join(', ')}`] : []),
+          ...(c.subjectAltNames.ip.length ? [`  IP: ${c.subjectAltNames.ip.join(', ')}`] : []),
+          ...c.requestedExtensions.map((e) => `  requests ${e.name}${e.critical ? ' (critical)' : ''}`),
+        ].join('\n')).join('\n'));
+      return;
+    }
+    case 'sign':
+      return withCore(values, out, async (core) => {
+        const caName = need(values, 'ca', 'the issuing CA (custos ca list)');
+        const file = need(values, 'csr', 'the request file (PEM or DER)');
+        const profileId = need(values, 'profile', 'the certificate profile, e.g. tls-server or subordinate-ca');
+        const ca = requireCa(core.ctx, caName);
+        await loggedInToken(core, values);
+        const imported = importRequests(core.ctx, file, await readBoundedFile(file, MAX_CSR_FILE_BYTES));
+        const days = intOption(values, 'days');
+        const pathLen = intOption(values, 'path-len');
+        const results: { serialHex: string; subject: string; sha256: string; isCa: boolean; files: string[] }[] = [];
+        for (const { record } of imported) {
+          const req = {
+            caId: ca.id, requestId: record.id, profileId, ...(days ? { validityDays: days } : {}),
+            ...(str(values.subject) ? { subject: str(values.subject)! } : {}), ...(str(values.name) ? { name: str(values.name)! } : {}),
+            ...(pathLen !== undefined ? { pathLen } : {}),
+          };
+          const plan = previewIssue(core.ctx, req);
+          out.note(`About to sign with CA "${ca.name}":\n${previewText(plan.preview)}`);
+          for (const d of plan.droppedRequestExtensions) out.note(`  not taken from the request: ${d.name} (${d.reason})`);
+          for (const f of plan.findings) out.note(`  lint ${f.severity}: ${f.message}`);
+          await confirm(values, 'Sign this certificate?');
+          const issued = await issueCertificate(core.ctx, req);
+          const written = [];
+          const formats = list(values.format);
+          if (str(values.out)) {
+            for (const format of formats.length ? formats : ['pem']) {
+              written.push((await exportCertificate(core.ctx, { caId: ca.id, serialHex: issued.serialHex, format: format as 'pem', directory: resolve(str(values.out)!) })).path);
+            }
+          }
+          results.push({ serialHex: issued.serialHex, subject: issued.subject, sha256: issued.sha256, isCa: issued.isCa, files: written });
+        }
+        out.result(results, () => results.map((r) => `Signed ${r.subject}, serial ${r.serialHex}${r.isCa ? ' (a new subordinate CA)' : ''}${r.files.length ? `\n  written: ${r.files.join(', ')}` : ''}`).join('\n'));
+      });
+    case 'revoke':
+      return withCore(values, out, async (core) => {
+        const reason = (str(values.reason) ?? 'unspecified') as CrlReason;
+        if (!CRL_REASONS.includes(reason)) throw new CustosError('INPUT_INVALID', `--reason ${reason} is not a CRL reason: use one of ${CRL_REASONS.join(', ')}.`, { option: 'reason' });
+        const inv = str(values['invalidity-date']);
+        const invalidityDate = inv ? new Date(inv) : undefined;
+        if (invalidityDate && Number.isNaN(invalidityDate.getTime())) throw new CustosError('INPUT_INVALID', `--invalidity-date ${inv} is not an ISO 8601 date.`, { option: 'invalidity-date' });
+        const { issued, revocation } = revokeSerial(core.ctx, { caId: need(values, 'ca', 'the issuing CA'), serialHex: need(values, 'serial', 'the serial in hex'), reason, ...(invalidityDate ? { invalidityDate } : {}) });
+        out.result(revocation, () => `Revoked ${issued.subject}, serial ${issued.serialHex} (${revocation.reason}). Issue a CRL to publish it: custos crl --ca …`);
+      });
+    case 'crl':
+      return withCore(values, out, async (core) => {
+        const ca = requireCa(core.ctx, need(values, 'ca', 'the CA whose CRL to issue'));
+        await loggedInToken(core, values);
+        const days = intOption(values, 'days');
+        const { record, clipped } = await issueCrl(core.ctx, { caId: ca.id, ...(days ? { nextUpdateDays: days } : {}), ...(str(values.idp) ? { issuingDistributionPointUri: str(values.idp)! } : {}) });
+        if (clipped) out.note(`note: nextUpdate was cut back to the CA certificate's notAfter (${ca.notAfter}).`);
+        const written: string[] = [];
+        const formats = list(values.format);
+        if (str(values.out)) {
+          for (const format of formats.length ? formats : ['der']) {
+            written.push((await exportCrl(core.ctx, { caId: ca.id, crlNumber: record.crlNumber, format: format as 'der', directory: resolve(str(values.out)!) })).path);
+          }
+        }
+        out.result({ ...record, files: written }, () => `CRL #${record.crlNumber} of "${ca.name}": ${record.entries} revoked, next update ${record.nextUpdate}${written.length ? `\n  written: ${written.join(', ')}` : ''}`);
+      });
+    case 'export':
+      return withCore(values, out, async (core) => {
+        const caName = need(values, 'ca', 'the CA');
+        const dir = resolve(need(values, 'out', 'the folder to write into (e.g. the USB stick)'));
+        const formats = list(values.format);
+        const files: { path: string; bytes: Uint8Array }[] = [];
+        for (const format of formats.length ? formats : ['pem']) {
+          if (!['der', 'pem', 'p7b'].includes(format)) throw new CustosError('INPUT_INVALID', `--format ${format}: use der, pem or p7b.`, { option: 'format' });
+          files.push(values.chain === true
+            ? await exportChain(core.ctx, { caId: caName, format: format === 'p7b' ? 'p7b' : 'pem', directory: dir })
+            : await exportCertificate(core.ctx, { caId: caName, serialHex: need(values, 'serial', 'the certificate serial, or --chain'), format: format as 'der', directory: dir }));
+        }
+        out.result(files.map((f) => ({ path: f.path, bytes: f.bytes.length })), () => files.map((f) => `written: ${f.path}`).join('\n'));
+      });
+    case 'journal verify': {
+      const home = str(values.home) ? resolve(str(values.home)!) : dataDir();
+      const result = verifyJournalFile(join(home, JOURNAL_FILE));
+      out.result(result, () => (result.ok ? `Journal intact: ${result.entries} entries, each chained to the one before.` : `JOURNAL BROKEN: ${result.reason}.`));
+      if (!result.ok) throw new CustosError('JOURNAL_TAMPERED', `The journal fails verification at entry #${result.firstBadSeq}: ${result.reason}.`, { firstBadSeq: result.firstBadSeq ?? null });
+      return;
+    }
+    case 'journal show': {
+      const home = str(values.home) ? resolve(str(values.home)!) : dataDir();
+      const lines = readFileSync(join(home, JOURNAL_FILE), 'utf8').trim().split('\n').filter(Boolean);
+      const last = intOption(values, 'last') ?? 20;
+      const entries = lines.slice(-last).map((l) => JSON.parse(l) as { seq: number; time: string; kind: string; operator: string; token?: { label: string; virtual: boolean } });
+      out.result(entries, () => entries.map((e) => `#${e.seq} ${e.time} ${e.kind} by ${e.operator}${e.token ? ` on ${e.token.label}${e.token.virtual ? ' [VIRTUAL]' : ''}` : ''}`).join('\n'));
+      return;
+    }
+    case 'rehearse':
+      return rehearse(values, out);
+    default:
+      throw new CustosError('INPUT_INVALID', `Unknown command "${positionals.join(' ')}". Run "custos --help".`, {});
+  }
+}
