@@ -5,16 +5,21 @@
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-csr';
-import { SubjectPublicKeyInfo, type Name } from '@peculiar/asn1-x509';
+import { Attribute, Extensions, SubjectPublicKeyInfo, type Extension, type Name } from '@peculiar/asn1-x509';
+import { OID } from '../pki/oids.ts';
 import type { SignAlgorithm, Signer } from '../hsm/token.ts';
 import { algorithmIdentifierFor } from '../pki/x509/algorithms.ts';
 
-export async function requestForKey(signer: Pick<Signer, 'spki' | 'sign'>, subject: Name, algorithm: SignAlgorithm): Promise<Uint8Array> {
+export async function requestForKey(signer: Pick<Signer, 'spki' | 'sign'>, subject: Name, algorithm: SignAlgorithm, extensions: readonly Extension[] = []): Promise<Uint8Array> {
   const info = new CertificationRequestInfo({
     version: 0,
     subject,
     subjectPKInfo: AsnConvert.parse(signer.spki, SubjectPublicKeyInfo),
   });
+  if (extensions.length > 0) {
+    // PKCS#9 extensionRequest (RFC 2985 §5.4.2): the extensions the applicant asks for.
+    info.attributes.push(new Attribute({ type: OID.extensionRequest, values: [AsnConvert.serialize(new Extensions([...extensions]))] }));
+  }
   const infoDer = new Uint8Array(AsnConvert.serialize(info));
   const signature = await signer.sign(infoDer, algorithm);
   const request = new CertificationRequest({

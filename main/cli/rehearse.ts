@@ -23,6 +23,9 @@ import { exportCertificate, exportChain, exportCrl } from '../ca/export.ts';
 import { requestForKey } from '../ca/key-request.ts';
 import { parseSubject } from '../ca/subject.ts';
 import { signAlgorithmFor } from '../pki/x509/algorithms.ts';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { Extension, GeneralName, GeneralNames } from '@peculiar/asn1-x509';
+import { OID } from '../pki/oids.ts';
 import type { Output } from './output.ts';
 import type { CliValues } from './commands.ts';
 
@@ -86,7 +89,8 @@ export async function rehearse(values: CliValues, out: Output): Promise<void> {
     const applicant = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const applicantSpki = new Uint8Array(applicant.publicKey.export({ type: 'spki', format: 'der' }));
     const leafCsr = await requestForKey({ spki: applicantSpki, sign: async (data) => new Uint8Array(nodeSign('sha256', data, { key: applicant.privateKey, dsaEncoding: 'der' })) },
-      parseSubject('C=XX, O=Custos Rehearsal, CN=rehearsal.example'), { scheme: 'ecdsa', hash: 'SHA-256' });
+      parseSubject('C=XX, O=Custos Rehearsal, CN=rehearsal.example'), { scheme: 'ecdsa', hash: 'SHA-256' },
+      [new Extension({ extnID: OID.subjectAltName, critical: false, extnValue: new OctetString(AsnConvert.serialize(new GeneralNames([new GeneralName({ dNSName: 'rehearsal.example' })]))) })]);
     const [leafReq] = importRequests(ctx, 'applicant.csr.der', leafCsr);
     const leaf = await issueCertificate(ctx, { caId: sub.sha256, requestId: leafReq!.record.id, profileId: 'tls-server', validityDays: 90 });
 
