@@ -1,19 +1,33 @@
 /**
- * Opens the core for the window: its handlers for every channel of the
- * contract, the events it pushes, and how to close it.
- * The core's facade (main/api/handlers.ts) is not in the repository yet; until
- * it is, the app refuses to start rather than show a window that cannot work.
+ * Opens the core for a window: its handlers for every channel of the contract,
+ * the events it pushes, and how to close it. No `electron` import, so the dev
+ * host opens the core the same way.
  */
 import type { Handlers } from '../main/api/contract.ts';
-import { CustosError } from '../main/errors/index.ts';
+import { createHandlers } from '../main/api/handlers.ts';
+import { Custos, type CustosOptions } from '../main/custos.ts';
 import type { EventSource } from './dispatch.ts';
 
 export interface AppCore {
   handlers: Handlers;
-  events?: EventSource;
+  events: EventSource;
   close(): Promise<void>;
 }
 
-export async function openAppCore(_options: { dataDir: string }): Promise<AppCore> {
-  throw new CustosError('INTERNAL', 'This build has no core: main/api/handlers.ts is not wired into electron/core.ts yet.');
+/** The core reports new journal entries; every act the window cares about makes one. */
+export function coreEvents(custos: Custos): EventSource {
+  return {
+    subscribe: (sink) => {
+      const stop = custos.journal.onAppend((entry) => sink('journal.appended', { seq: entry.seq }));
+      return () => { stop(); };
+    },
+  };
+}
+
+export function appCoreOf(custos: Custos): AppCore {
+  return { handlers: createHandlers(custos), events: coreEvents(custos), close: () => custos.close() };
+}
+
+export async function openAppCore(options: CustosOptions & { dataDir: string }): Promise<AppCore> {
+  return appCoreOf(Custos.open(options));
 }

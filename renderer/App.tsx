@@ -55,7 +55,7 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
   const { info, tokensError } = useAppState();
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', minHeight: '100vh' }}>
-      <AppBar position="static" component="header" color="primary" enableColorOnDark>
+      <AppBar position="static" component="header" color="primary">
         <Toolbar sx={{ gap: 2 }}>
           <Typography variant="h6" component="p" sx={{ flexGrow: 1 }}>
             Custos{info ? ` ${info.version}` : ''}
@@ -69,7 +69,7 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
       <RehearsalBanner />
       <Box sx={{ display: 'flex', flexGrow: 1 }}>
         <Box component="nav" aria-label="Sections" sx={{ width: 240, flexShrink: 0, borderRight: 1, borderColor: 'divider', bgcolor: 'background.paper' }}>
-          <List>
+          <List component="div">
             {ROUTES.map((r) => (
               <ListItemButton key={r.id} component="a" href={`#/${r.id}`} selected={route === r.id} aria-current={route === r.id ? 'page' : undefined}>
                 <ListItemText primary={r.title} />

@@ -8,7 +8,7 @@ export function PinStateChips({ pin }: { pin: z.output<typeof PinState> }) {
   return (
     <Stack direction="row" spacing={1} useFlexGap sx={{ flexWrap: 'wrap' }} aria-label="PIN state">
       <Chip size="small" variant="outlined" label={pin.initialized ? 'PIN initialised' : 'PIN not initialised'} color={pin.initialized ? 'default' : 'warning'} />
-      {pin.triesLeft !== undefined && <Chip size="small" variant="outlined" label={`${pin.triesLeft} tries left`} />}
+      {pin.triesLeft !== undefined && <Chip size="small" variant="outlined" label={`${pin.triesLeft} ${pin.triesLeft === 1 ? 'try' : 'tries'} left`} />}
       {pin.countLow && <Chip size="small" color="warning" label="PIN count low" />}
       {pin.finalTry && <Chip size="small" color="error" label="Final try" />}
       {pin.locked && <Chip size="small" color="error" label="PIN locked" />}

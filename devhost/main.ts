@@ -1,0 +1,27 @@
+/**
+ * Starts the dev host on the real core, for development in a browser:
+ *   npm run build && node --import tsx devhost/main.ts --data-dir DIR [--pkcs11 MODULE] [--rehearsal MODULE]
+ * and prints the one URL (with its access token) to open.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openAppCore } from '../electron/core.ts';
+import { startDevHost } from './server.ts';
+
+const { values } = parseArgs({
+  options: {
+    'data-dir': { type: 'string' },
+    pkcs11: { type: 'string', multiple: true, default: [] },
+    rehearsal: { type: 'string', multiple: true, default: [] },
+  },
+});
+if (!values['data-dir']) {
+  console.error('usage: devhost/main.ts --data-dir DIR [--pkcs11 MODULE]… [--rehearsal MODULE]…');
+  process.exit(2);
+}
+const core = await openAppCore({ dataDir: values['data-dir'], pkcs11Modules: values.pkcs11, rehearsalModules: values.rehearsal });
+const host = await startDevHost({ handlers: core.handlers, events: core.events, staticDir: join(import.meta.dirname, '../out/renderer') });
+console.log(`Custos dev host: ${host.url}`);
+const stop = async () => { await host.close(); await core.close(); process.exit(0); };
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
