@@ -220,7 +220,8 @@ export function prepareRevokedCertificates(entries: readonly RevokedEntry[]): Re
     }
   }
 
-  // Pass 1: the size of every entry, so the whole list is written into one buffer.
+  // Pass 1, in input order: the size and place of every entry.
+  const entryStarts = new Uint32Array(count + 1);
   const entryBodies = new Uint16Array(count);
   let contentLength = 0;
   for (let i = 0; i < count; i++) {
@@ -233,39 +234,55 @@ export function prepareRevokedCertificates(entries: readonly RevokedEntry[]): Re
     let body = 1 + derLengthSize(serialOctets) + serialOctets + timeSize(entry.revocationDate);
     if (extensions > 0) body += 1 + derLengthSize(extensions) + extensions;
     entryBodies[i] = body;
+    entryStarts[i] = contentLength;
     contentLength += 1 + derLengthSize(body) + body;
   }
-  const byteLength = count === 0 ? 0 : 1 + derLengthSize(contentLength) + contentLength;
+  // Far beyond any real CRL (a million entries take about 50 MB); keeps offsets in 32 bits.
+  if (contentLength > 0x7fffffff) throw new CustosError('INPUT_INVALID', `${count} entries make a CRL over 2 GiB; split the CA's revocations over several CRLs.`, { count });
+  entryStarts[count] = contentLength;
 
+  // Pass 2, in input order: each entry's DER into one staging buffer. Reading the
+  // entry objects in sorted order instead scatters reads over the heap; copying
+  // the small encoded entries in sorted order (writeTo) touches one flat buffer.
+  const staging = Buffer.allocUnsafe(contentLength);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const entry = entries[i]!;
+    const serial = serials[i]!;
+    const pad = (HEX_VALUE[serial.charCodeAt(0)]! & 0x8) !== 0;
+    const serialOctets = serial.length / 2 + (pad ? 1 : 0);
+    const reasonDer = entry.reason !== undefined && entry.reason !== 'unspecified' ? REASON_EXTENSION_DER.get(entry.reason)! : undefined;
+    const extensions = (reasonDer?.length ?? 0) + (entry.invalidityDate !== undefined ? INVALIDITY_EXTENSION_SIZE : 0);
+    at = writeDerHeader(staging, at, TAG_SEQUENCE, entryBodies[i]!);
+    // userCertificate INTEGER: positive, so a leading 0x00 when the high bit is set (X.690 §8.3.3).
+    at = writeDerHeader(staging, at, TAG_INTEGER, serialOctets);
+    if (pad) staging[at++] = 0x00;
+    for (let c = 0; c < serial.length; c += 2) {
+      staging[at++] = (HEX_VALUE[serial.charCodeAt(c)]! << 4) | HEX_VALUE[serial.charCodeAt(c + 1)]!;
+    }
+    at = writeTime(staging, at, entry.revocationDate);
+    if (extensions > 0) {
+      at = writeDerHeader(staging, at, TAG_SEQUENCE, extensions);
+      if (reasonDer !== undefined) { staging.set(reasonDer, at); at += reasonDer.length; }
+      if (entry.invalidityDate !== undefined) {
+        staging.set(INVALIDITY_PREFIX_DER, at);
+        at = writeTimeDigits(staging, at + INVALIDITY_PREFIX_DER.length, entry.invalidityDate, true);
+      }
+    }
+    if (at !== entryStarts[i + 1]) throw new CustosError('INTERNAL', `CRL entry for serial ${serial} was sized ${entryStarts[i + 1]! - entryStarts[i]!} bytes but took ${at - entryStarts[i]!}.`);
+  }
+
+  const byteLength = count === 0 ? 0 : 1 + derLengthSize(contentLength) + contentLength;
   return {
     entryCount: count,
     byteLength,
     writeTo(out: Uint8Array, offset: number): number {
       if (count === 0) return offset;
       offset = writeDerHeader(out, offset, TAG_SEQUENCE, contentLength);
-      for (const i of sorted) {
-        const entry = entries[i]!;
-        const serial = serials[i]!;
-        const pad = (HEX_VALUE[serial.charCodeAt(0)]! & 0x8) !== 0;
-        const serialOctets = serial.length / 2 + (pad ? 1 : 0);
-        const reasonDer = entry.reason !== undefined && entry.reason !== 'unspecified' ? REASON_EXTENSION_DER.get(entry.reason)! : undefined;
-        const extensions = (reasonDer?.length ?? 0) + (entry.invalidityDate !== undefined ? INVALIDITY_EXTENSION_SIZE : 0);
-        offset = writeDerHeader(out, offset, TAG_SEQUENCE, entryBodies[i]!);
-        // userCertificate INTEGER: positive, so a leading 0x00 when the high bit is set (X.690 §8.3.2).
-        offset = writeDerHeader(out, offset, TAG_INTEGER, serialOctets);
-        if (pad) out[offset++] = 0x00;
-        for (let c = 0; c < serial.length; c += 2) {
-          out[offset++] = (HEX_VALUE[serial.charCodeAt(c)]! << 4) | HEX_VALUE[serial.charCodeAt(c + 1)]!;
-        }
-        offset = writeTime(out, offset, entry.revocationDate);
-        if (extensions > 0) {
-          offset = writeDerHeader(out, offset, TAG_SEQUENCE, extensions);
-          if (reasonDer !== undefined) { out.set(reasonDer, offset); offset += reasonDer.length; }
-          if (entry.invalidityDate !== undefined) {
-            out.set(INVALIDITY_PREFIX_DER, offset);
-            offset = writeTimeDigits(out, offset + INVALIDITY_PREFIX_DER.length, entry.invalidityDate, true);
-          }
-        }
+      for (let k = 0; k < count; k++) {
+        const i = sorted[k]!;
+        const end = entryStarts[i + 1]!;
+        for (let b = entryStarts[i]!; b < end; b++) out[offset++] = staging[b]!;
       }
       return offset;
     },
