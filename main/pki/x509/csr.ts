@@ -145,6 +145,8 @@ function parseOne({ der, index }: Block): CsrInfo {
   } catch {
     fail('CSR_MALFORMED', 'The file is not a certificate request: its structure does not match PKCS#10.', index);
   }
+  // RFC 2986 §4.1: version is 0 (v1); anything else is not a request Custos can read faithfully.
+  if (csr.certificationRequestInfo.version !== 0) fail('CSR_MALFORMED', `The request has version ${csr.certificationRequestInfo.version + 1}; only PKCS#10 version 1 exists.`, index);
   // CertificationRequestInfo ::= SEQUENCE { version, subject, subjectPKInfo, attributes } (RFC 2986 §4.1)
   const info = childrenOf(read.items[0]);
   const subjectDer = rawBytes(info[1]);

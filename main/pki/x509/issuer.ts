@@ -3,10 +3,10 @@
  * its DER: exact subject and SPKI bytes, key identifier, constraints, validity.
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { BasicConstraints, Certificate, KeyUsage, KeyUsageFlags, SubjectKeyIdentifier, Version, type Name } from '@peculiar/asn1-x509';
+import { BasicConstraints, type Certificate, KeyUsage, KeyUsageFlags, SubjectKeyIdentifier, Version, type Name } from '@peculiar/asn1-x509';
 import { CustosError } from '../../errors/index.ts';
 import { OID } from '../oids.ts';
-import { childrenOf, fromAsn, isContextTag, rawBytes, readSequence } from './der.ts';
+import { readCertificate, type ReadCertificate } from './tbs-reader.ts';
 import { publicKeyFromSpki, publicKeySpec, sha1, sha256Hex, type PublicKeySpec } from './keys.ts';
 
 export interface IssuerInfo {
@@ -52,19 +52,13 @@ export function readIssuer(certDer: Uint8Array): IssuerInfo {
 }
 
 function parseIssuer(certDer: Uint8Array): IssuerInfo {
-  const read = readSequence(certDer);
-  if ('failure' in read) bad('it is not one DER certificate');
-  let certificate: Certificate;
+  let read: ReadCertificate;
   try {
-    certificate = fromAsn(read.sequence, Certificate);
+    read = readCertificate(certDer);
   } catch {
-    bad('its structure is not an X.509 certificate');
+    bad('it is not one DER X.509 certificate');
   }
-  const tbs = certificate.tbsCertificate;
-  const tbsItems = childrenOf(read.items[0]);
-  const first = isContextTag(tbsItems[0], 0) ? 1 : 0;
-  const subjectDer = rawBytes(tbsItems[first + 4]);
-  const spki = rawBytes(tbsItems[first + 5]);
+  const { certificate, tbs, subjectDer, spkiDer: spki } = read;
   let keySpec: PublicKeySpec;
   try {
     keySpec = publicKeySpec(publicKeyFromSpki(spki));

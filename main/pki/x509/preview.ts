@@ -3,14 +3,12 @@
  * the UI and the CLI show it before the token is asked for a signature.
  */
 import { createHash } from 'node:crypto';
-import { CustosError } from '../../errors/index.ts';
 import type { Hex } from '../../hsm/token.ts';
 import { decodeExtension, type DecodedExtension } from './extensions.ts';
 import { describeKeySpec, publicKeyFromSpki, publicKeySpec, sha256Hex, type PublicKeySpec } from './keys.ts';
 import { formatName, nameAttributes, type NameAttribute } from './names.ts';
 import { describeSignatureAlgorithm } from './signature.ts';
-import { readTbs, type ReadTbs } from './tbs-reader.ts';
-import { rawBytes, readSequence } from './der.ts';
+import { readCertificate, readTbs, type ReadTbs } from './tbs-reader.ts';
 
 export interface NameDescription {
   readonly text: string;
@@ -69,13 +67,8 @@ export function describeTbs(tbsDer: Uint8Array): TbsDescription {
 }
 
 export function describeCertificate(certDer: Uint8Array): CertificateDescription {
-  const read = readSequence(certDer);
-  if ('failure' in read || read.items.length !== 3) {
-    throw new CustosError('INPUT_INVALID', 'The certificate is not one DER X.509 certificate.', { field: 'certDer' });
-  }
-  const tbsDer = rawBytes(read.items[0]);
   return {
-    ...describeTbs(tbsDer),
+    ...describeReadTbs(readCertificate(certDer)),
     sha256: createHash('sha256').update(certDer).digest('hex'),
     sha1: createHash('sha1').update(certDer).digest('hex'),
   };

@@ -12,7 +12,8 @@ import { algorithmIdentifierFor } from './algorithms.ts';
 import { publicKeyFromSpki } from './keys.ts';
 import { lintedBytes, type Linted } from './lint.ts';
 import { nodeVerifyParams } from './signature.ts';
-import { fromAsn, rawBytes, readSequence } from './der.ts';
+import { rawBytes, readSequence } from './der.ts';
+import { readCertificate, type ReadCertificate } from './tbs-reader.ts';
 
 const sameBytes = (a: ArrayBuffer | Uint8Array, b: ArrayBuffer | Uint8Array): boolean =>
   Buffer.compare(a instanceof Uint8Array ? a : new Uint8Array(a), b instanceof Uint8Array ? b : new Uint8Array(b)) === 0;
@@ -37,21 +38,20 @@ export function finishCertificate(linted: Linted, signature: Uint8Array): Uint8A
 
 /** Verifies an issued certificate's signature with the issuer's public key; SIGNATURE_VERIFY_FAILED otherwise. */
 export function verifyIssued(certDer: Uint8Array, issuerSpkiDer: Uint8Array): void {
-  const read = readSequence(certDer);
-  if ('failure' in read) verifyFailed('The certificate is not one DER structure.');
-  let cert: Certificate;
+  let read: ReadCertificate;
   try {
-    cert = fromAsn(read.sequence, Certificate);
+    read = readCertificate(certDer);
   } catch {
-    verifyFailed('The certificate does not match RFC 5280\u2019s Certificate structure.');
+    verifyFailed('The certificate is not one DER X.509 certificate.');
   }
+  const cert = read.certificate;
   // RFC 5280 §4.1.1.2: the outer signatureAlgorithm must equal the TBS signature field.
   if (!sameBytes(AsnConvert.serialize(cert.signatureAlgorithm), AsnConvert.serialize(cert.tbsCertificate.signature))) {
     verifyFailed('The certificate\u2019s two signature algorithm fields differ.');
   }
   const params = nodeVerifyParams(cert.signatureAlgorithm);
   if (!params) verifyFailed(`The signature algorithm ${cert.signatureAlgorithm.algorithm} cannot be verified.`);
-  const tbsBytes = rawBytes(read.items[0]);
+  const tbsBytes = read.der;
   let valid = false;
   try {
     valid = verifySignature(params.hash, tbsBytes, { key: publicKeyFromSpki(issuerSpkiDer), ...params.options }, new Uint8Array(cert.signatureValue));

@@ -115,12 +115,13 @@ describe('a chain issued from openssl requests', () => {
   });
 
   it('refuses a validity past the issuer\u2019s notAfter instead of shortening it', async () => {
-    const shortSub = await makeSubordinate(root, 'P-256', new Date(), { validityDays: 30 });
+    const now = new Date();
+    const shortSub = await makeSubordinate(root, 'P-256', now, { validityDays: 30 });
     const request = await opensslRequest('P-256', '/CN=www.example.test', ['subjectAltName=DNS:www.example.test']);
     const [csr] = parseCsrFile(request.der);
-    assert.throws(() => planIssuedCertificate({ profile: loadProfile('tls-server'), csr: csr!, issuerCertDer: shortSub.certDer, issuerSpki: shortSub.signer.spki, serial: newSerial(() => false), now: new Date(), validityDays: 90 }),
+    assert.throws(() => planIssuedCertificate({ profile: loadProfile('tls-server'), csr: csr!, issuerCertDer: shortSub.certDer, issuerSpki: shortSub.signer.spki, serial: newSerial(() => false), now, validityDays: 90 }),
       (e: unknown) => (e as { code?: string }).code === 'VALIDITY_EXCEEDS_ISSUER' && (e as { details: { maxDays: number } }).details.maxDays === 30);
-    const fits = planIssuedCertificate({ profile: loadProfile('tls-server'), csr: csr!, issuerCertDer: shortSub.certDer, issuerSpki: shortSub.signer.spki, serial: newSerial(() => false), now: new Date(), validityDays: 30 });
+    const fits = planIssuedCertificate({ profile: loadProfile('tls-server'), csr: csr!, issuerCertDer: shortSub.certDer, issuerSpki: shortSub.signer.spki, serial: newSerial(() => false), now, validityDays: 30 });
     assert.equal(fits.preview.validity.days, 30);
   });
 
