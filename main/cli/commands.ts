@@ -280,8 +280,11 @@ export async function runCommand(positionals: readonly string[], values: CliValu
     case 'journal verify': {
       const home = str(values.home) ? resolve(str(values.home)!) : dataDir();
       const result = verifyJournalFile(join(home, JOURNAL_FILE));
-      out.result(result, () => (result.ok ? `Journal intact: ${result.entries} entries, each chained to the one before.` : `JOURNAL BROKEN: ${result.reason}.`));
-      if (!result.ok) throw new CustosError('JOURNAL_TAMPERED', `The journal fails verification at entry #${result.firstBadSeq}: ${result.reason}.`, { firstBadSeq: result.firstBadSeq ?? null });
+      if (!result.ok) {
+        throw new CustosError('JOURNAL_TAMPERED', `The journal fails verification at entry #${result.firstBadSeq}: ${result.reason}. Restore it from a copy and examine what changed.`,
+          { firstBadSeq: result.firstBadSeq ?? null, reason: result.reason ?? null, entries: result.entries });
+      }
+      out.result(result, () => `Journal intact: ${result.entries} entries, each chained to the one before.`);
       return;
     }
     case 'journal show': {

@@ -1,0 +1,42 @@
+/**
+ * The README's main job: a full rehearsal with no hardware. It must finish
+ * with every check passed and leave files that OpenSSL reads.
+ */
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CLI = join(import.meta.dirname, '../../../bin/custos.mjs');
+
+describe('custos rehearse', () => {
+  const work = mkdtempSync(join(tmpdir(), 'custos-rehearse-'));
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it('builds root, issuing CA, leaf, revocation and CRLs and checks them', () => {
+    const outDir = join(work, 'r');
+    const env = { ...process.env };
+    delete env.SOFTHSM2_CONF;
+    const r = spawnSync(process.execPath, [CLI, 'rehearse', '--out', outDir, '--json'], { encoding: 'utf8', env });
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    const report = JSON.parse(r.stdout);
+    assert.ok(report.checks.length >= 5);
+    for (const c of report.checks) assert.equal(c.ok, true, `${c.what}: ${c.detail}`);
+    assert.ok(report.checks.some((c: { what: string }) => /revoked leaf is refused/.test(c.what)), 'OpenSSL checked the revoked leaf');
+    const journal = readFileSync(join(outDir, 'data', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const withToken = journal.filter((e) => e.token);
+    assert.ok(withToken.length > 5);
+    assert.ok(withToken.every((e) => e.token.virtual === true), 'every token act of a rehearsal is marked VIRTUAL');
+    const pem = readFileSync(report.files.leaf, 'utf8');
+    const x = spawnSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName'], { input: pem, encoding: 'utf8' });
+    assert.match(x.stdout, /DNS:rehearsal\.example/);
+  });
+
+  it('refuses a folder that is not empty', () => {
+    const r = spawnSync(process.execPath, [CLI, 'rehearse', '--out', join(import.meta.dirname), '--json'], { encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.equal(JSON.parse(r.stdout).error.code, 'FILE_EXISTS');
+  });
+});
