@@ -106,14 +106,18 @@ function crlNumberExtension(crlNumber: bigint): Extension {
 }
 
 function idpExtension(uri: string): Extension {
-  let parsed: URL;
-  try {
-    parsed = new URL(uri);
-  } catch {
-    throw new CustosError('INPUT_INVALID', `The issuing distribution point "${uri.slice(0, 200)}" is not a URI.`, { field: 'issuingDistributionPoint.uri' });
+  // Written verbatim: relying parties match it octet for octet against the
+  // certificates' crlDistributionPoints (OpenSSL's "different CRL scope"), so
+  // no normalisation. IA5String holds ASCII only (RFC 5280 §4.2.1.6).
+  let valid = /^[\x21-\x7e]+$/.test(uri);
+  if (valid) {
+    try { new URL(uri); } catch { valid = false; }
+  }
+  if (!valid) {
+    throw new CustosError('INPUT_INVALID', `The issuing distribution point "${uri.slice(0, 200)}" is not an ASCII URI.`, { field: 'issuingDistributionPoint.uri' });
   }
   const idp = new IssuingDistributionPoint({
-    distributionPoint: new DistributionPointName({ fullName: [new GeneralName({ uniformResourceIdentifier: parsed.href === uri ? uri : parsed.href })] }),
+    distributionPoint: new DistributionPointName({ fullName: [new GeneralName({ uniformResourceIdentifier: uri })] }),
   });
   // RFC 5280 §5.2.5: "this extension MUST be marked critical".
   return new Extension({ extnID: OID.issuingDistributionPoint, critical: true, extnValue: new OctetString(AsnConvert.serialize(idp)) });

@@ -167,6 +167,14 @@ describe('CRL extensions and fields', () => {
     assert.match(text, new RegExp(`CRL Number: \\n\\s+0x${number.toString(16).toUpperCase()}`));
   });
 
+  it('writes the IDP URI verbatim and refuses one that is not an ASCII URI', async () => {
+    const uri = 'HTTP://PKI.Example.TEST:80/a/../Root%20CA.crl';
+    assert.deepEqual(parseCrl(await signedCrl({ issuingDistributionPoint: { uri } })).issuingDistributionPointUris, [uri]);
+    for (const bad of ['not a uri', 'http://bücher.example/x.crl', '']) {
+      assert.throws(() => buildCrlTbs(params({ issuingDistributionPoint: { uri: bad } })), { code: 'INPUT_INVALID' }, bad);
+    }
+  });
+
   it('refuses a CRL number over 20 octets and a negative one', () => {
     assert.throws(() => buildCrlTbs(params({ crlNumber: 1n << 160n })), { code: 'INPUT_INVALID' });
     assert.throws(() => buildCrlTbs(params({ crlNumber: -1n })), { code: 'INPUT_INVALID' });
