@@ -232,6 +232,16 @@ describe('CRL extensions and fields', () => {
   });
 });
 
+describe('parseCrl on bad input', () => {
+  it('refuses garbage, a certificate, a truncated CRL and trailing bytes with CRL_INVALID', async () => {
+    const der = await signedCrl({ entries: [{ serialHex: '01', revocationDate: new Date() }] });
+    assert.throws(() => parseCrl(Uint8Array.of(1, 2, 3)), { code: 'CRL_INVALID' });
+    assert.throws(() => parseCrl(rootDer), { code: 'CRL_INVALID' });
+    assert.throws(() => parseCrl(der.subarray(0, der.length - 5)), { code: 'CRL_INVALID' });
+    assert.throws(() => parseCrl(Buffer.concat([der, Uint8Array.of(0)])), { code: 'CRL_INVALID' });
+  });
+});
+
 describe('nextUpdate and the issuer\'s notAfter', () => {
   const thisUpdate = new Date(Date.UTC(2030, 0, 1));
 
