@@ -101,7 +101,16 @@ describe('CRL with three revoked certificates', () => {
     assert.match(text, /Serial Number: 0A0B0C\n\s+Revocation Date: [^\n]+\n\s+CRL entry extensions:\n\s+X509v3 CRL Reason Code: \n\s+Superseded/);
     // unspecified is not written (RFC 5280 §5.3.1), so serial 01 has no entry extensions.
     assert.match(text, /Serial Number: 01\n\s+Revocation Date: [^\n]+\n\s+(Serial Number|Signature Algorithm)/);
-    assert.match(run('openssl', ['crl', '-inform', 'DER', '-in', 'three.crl', '-noout', '-CAfile', 'root.pem'], dir).out, /verify OK/);
+    assert.match(run('openssl', ['crl', '-inform', 'DER', '-in', 'three.crl', '-noout', '-verify', '-CAfile', 'root.pem'], dir).out, /verify OK/);
+  });
+
+  it('fails openssl crl -verify once one byte of its entries is altered', () => {
+    const altered = Buffer.from(der);
+    const at = altered.indexOf(Buffer.from('0a0b0c', 'hex'));
+    altered[at + 2] ^= 0x01;
+    writeFileSync(join(dir, 'altered.crl'), altered);
+    const r = run('openssl', ['crl', '-inform', 'DER', '-in', 'altered.crl', '-noout', '-verify', '-CAfile', 'root.pem'], dir);
+    assert.match(r.out, /verify failure/);
   });
 
   it('lists entries in ascending serial order, as OpenSSL does', () => {
@@ -112,7 +121,7 @@ describe('CRL with three revoked certificates', () => {
   it('is read by openssl crl in PEM', () => {
     const text = openssl(dir, 'crl', '-in', 'three.crl.pem', '-noout', '-text');
     assert.equal(text.match(/Serial Number:/g)?.length, 3);
-    assert.match(run('openssl', ['crl', '-in', 'three.crl.pem', '-noout', '-CAfile', 'root.pem'], dir).out, /verify OK/);
+    assert.match(run('openssl', ['crl', '-in', 'three.crl.pem', '-noout', '-verify', '-CAfile', 'root.pem'], dir).out, /verify OK/);
   });
 
   it('is read by GnuTLS certtool', () => {
@@ -204,7 +213,7 @@ describe('CRL extensions and fields', () => {
       const algorithm = signAlgorithmFor(rsa.spec, 'SHA-256', choice);
       const tbs = buildCrlTbs(params({ issuerCertDer: new Uint8Array(readFileSync(join(dir, 'rsa.der'))), algorithm: algorithmIdentifierFor(algorithm), entries: [{ serialHex: '1234', revocationDate: new Date() }] }));
       writeFileSync(join(dir, `rsa-${choice}.crl`), await signCrl(tbs, rsa, algorithm));
-      assert.match(run('openssl', ['crl', '-inform', 'DER', '-in', `rsa-${choice}.crl`, '-noout', '-CAfile', 'rsa.pem'], dir).out, /verify OK/, choice);
+      assert.match(run('openssl', ['crl', '-inform', 'DER', '-in', `rsa-${choice}.crl`, '-noout', '-verify', '-CAfile', 'rsa.pem'], dir).out, /verify OK/, choice);
     }
   });
 
@@ -292,7 +301,7 @@ describe('CRL with 100,000 entries', () => {
     const text = openssl(dir, 'crl', '-inform', 'DER', '-in', 'big.crl', '-noout', '-text');
     assert.equal(text.match(/Serial Number:/g)?.length, 100_000);
     assert.equal(text.match(/Key Compromise/g)?.length, 25_000);
-    assert.match(run('openssl', ['crl', '-inform', 'DER', '-in', 'big.crl', '-noout', '-CAfile', 'root.pem'], dir).out, /verify OK/);
+    assert.match(run('openssl', ['crl', '-inform', 'DER', '-in', 'big.crl', '-noout', '-verify', '-CAfile', 'root.pem'], dir).out, /verify OK/);
     const p = parseCrl(der, { maxEntries: 10 });
     assert.equal(p.entryCount, 100_000);
     assert.equal(p.entries.length, 10);
