@@ -17,7 +17,12 @@ export function oidFromContent(content: Uint8Array, code: ErrorCode = 'CVC_MALFO
     start = (content[i]! & 0x80) === 0;
   }
   const der = encodeTlv(0x06, content);
-  const parsed = asn1js.fromBER(der);
+  let parsed: ReturnType<typeof asn1js.fromBER>;
+  try {
+    parsed = asn1js.fromBER(der);
+  } catch {
+    return bad();
+  }
   if (parsed.offset !== der.length || !(parsed.result instanceof asn1js.ObjectIdentifier) || parsed.result.valueBlock.error) bad();
   const dotted = (parsed.result as asn1js.ObjectIdentifier).getValue();
   if (!/^\d+(\.\d+)+$/.test(dotted)) bad();
