@@ -7,11 +7,11 @@
 import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificationRequest } from '@peculiar/asn1-csr';
-import { Extensions, GeneralNames, type Extension, type Name } from '@peculiar/asn1-x509';
+import { Extensions, type Extension, type Name } from '@peculiar/asn1-x509';
 import { CustosError, type ErrorCode } from '../../errors/index.ts';
 import type { Hex } from '../../hsm/token.ts';
 import { OID } from '../oids.ts';
-import { decodeExtension, generalNameValue, type DecodedExtension } from './extensions.ts';
+import { decodeExtension, type DecodedExtension, type GeneralNameValue } from './extensions.ts';
 import { publicKeyFromSpki, publicKeySpec, sha256Hex, type PublicKeySpec } from './keys.ts';
 import { formatName, nameAttributes, type NameAttribute } from './names.ts';
 import { describeSignatureAlgorithm, nodeVerifyParams } from './signature.ts';
@@ -100,18 +100,12 @@ function requestedExtensions(csr: CertificationRequest, index: number | undefine
   return out;
 }
 
-function subjectAltNames(extensions: readonly Extension[], index: number | undefined): SubjectAltNames {
+function subjectAltNames(extensions: readonly DecodedExtension[], index: number | undefined): SubjectAltNames {
   const san = { dns: [] as string[], ip: [] as string[], email: [] as string[], uri: [] as string[] };
   for (const ext of extensions) {
-    if (ext.extnID !== OID.subjectAltName) continue;
-    let names: GeneralNames;
-    try {
-      names = AsnConvert.parse(ext.extnValue.buffer, GeneralNames);
-    } catch {
-      fail('CSR_MALFORMED', 'The request\u2019s subjectAltName is not valid DER.', index);
-    }
-    for (const name of names) {
-      const { type, value } = generalNameValue(name);
+    if (ext.oid !== OID.subjectAltName) continue;
+    if (!Array.isArray(ext.value)) fail('CSR_MALFORMED', 'The request\u2019s subjectAltName is not valid DER.', index);
+    for (const { type, value } of ext.value as GeneralNameValue[]) {
       if (type === 'dns' || type === 'ip' || type === 'email' || type === 'uri') san[type].push(value);
     }
   }
@@ -174,6 +168,7 @@ function parseOne({ der, index }: Block): CsrInfo {
   }
   const keySpec = checkKey(key, index);
   const extensions = requestedExtensions(csr, index);
+  const decoded = extensions.map(decodeExtension);
   const subject: Name = csr.certificationRequestInfo.subject;
   const requestedExtensionsDer: Record<string, { critical: boolean; value: Uint8Array }> = {};
   for (const ext of extensions) requestedExtensionsDer[ext.extnID] = { critical: ext.critical, value: new Uint8Array(ext.extnValue.buffer) };
@@ -184,8 +179,8 @@ function parseOne({ der, index }: Block): CsrInfo {
     spki,
     spkiSha256: sha256Hex(spki),
     keySpec,
-    subjectAltNames: subjectAltNames(extensions, index),
-    requestedExtensions: extensions.map(decodeExtension),
+    subjectAltNames: subjectAltNames(decoded, index),
+    requestedExtensions: decoded,
     requestedExtensionsDer,
     signatureAlgorithm: { oid: csr.signatureAlgorithm.algorithm, name: describeSignatureAlgorithm(csr.signatureAlgorithm) },
   };
