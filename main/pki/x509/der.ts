@@ -6,10 +6,21 @@
  */
 import { createRequire } from 'node:module';
 import type * as Asn1js from 'asn1js';
-import { AsnParser } from '@peculiar/asn1-schema';
+import { AsnParser, BitString } from '@peculiar/asn1-schema';
 
 const requireHere = createRequire(import.meta.url);
 const asn1js = createRequire(requireHere.resolve('@peculiar/asn1-schema'))('asn1js') as typeof Asn1js;
+
+// Should a bundler ever give the schema library its own copy of asn1js, hand it
+// bytes instead of our tree: slower (a second parse), never wrong.
+const sharesAsn1js = ((): boolean => {
+  try {
+    new BitString().fromASN(asn1js.fromBER(Uint8Array.of(0x03, 0x01, 0x00)).result as never);
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 export type Asn1Block = Asn1js.AsnType;
 
@@ -46,5 +57,5 @@ export function childrenOf(block: Asn1js.AsnType | undefined): readonly Asn1js.A
 }
 
 export function fromAsn<T>(block: Asn1js.AsnType, type: new () => T): T {
-  return AsnParser.fromASN(block as never, type);
+  return sharesAsn1js ? AsnParser.fromASN(block as never, type) : AsnParser.parse(rawBytes(block), type);
 }
