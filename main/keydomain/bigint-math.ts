@@ -4,21 +4,6 @@
  * password shares of sc-hsm-tool. No cipher or hash is built from these.
  */
 
-export function bigintOf(bytes: Uint8Array): bigint {
-  return bytes.length === 0 ? 0n : BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
-}
-
-/** Minimal big-endian bytes (at least one), or exactly length bytes when given. */
-export function bytesOf(value: bigint, length?: number): Uint8Array {
-  let hex = value.toString(16);
-  if (hex.length % 2 === 1) hex = `0${hex}`;
-  if (length !== undefined) {
-    if (hex.length > length * 2) throw new RangeError(`value needs more than ${length} bytes`);
-    hex = hex.padStart(length * 2, '0');
-  }
-  return Uint8Array.from(Buffer.from(hex, 'hex'));
-}
-
 export function mod(a: bigint, m: bigint): bigint {
   const r = a % m;
   return r < 0n ? r + m : r;

@@ -19,7 +19,8 @@ import { oidFromContent, oidToContent } from '../pki/cvc/object-identifier.ts';
 import type { CvcCurve } from '../pki/cvc/types.ts';
 import { KCV_BYTES, deriveKeys, kcv } from './dkek.ts';
 import { componentsFromCrt, componentsFromPrivateExponent, rsaKeyObject, rsaPrivateParts } from './rsa-components.ts';
-import { bigintOf, bytesOf } from './bigint-math.ts';
+import { bigintFromBytes, bytesFromBigint } from '../pki/cvc/bytes.ts';
+import { concatBytes as concat } from '../pki/cvc/tlv.ts';
 
 export const KEY_TYPE = { rsa: 0x05, rsaCrt: 0x06, ec: 0x0c, aes: 0x0f } as const;
 export type KeyBlobType = (typeof KEY_TYPE)[keyof typeof KEY_TYPE];
@@ -67,13 +68,6 @@ function u16(value: number): Uint8Array {
 function lv(value: Uint8Array): Uint8Array {
   if (value.length > 0xffff) throw new CustosError('INPUT_INVALID', 'A key blob field is longer than 65535 bytes.', {});
   return concat(u16(value.length), value);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
 }
 
 function leftPad(bytes: Uint8Array, length: number): Uint8Array {
@@ -220,13 +214,13 @@ export function keyFromPlaintext(keyType: KeyBlobType, plain: Uint8Array): Pick<
       return { keySizeBits: size * 8, aes: Uint8Array.from(r.take(size)) };
     }
     case KEY_TYPE.rsa: {
-      const [d, n, e] = [r.field(), r.field(), r.field()].map(bigintOf) as [bigint, bigint, bigint];
+      const [d, n, e] = [r.field(), r.field(), r.field()].map(bigintFromBytes) as [bigint, bigint, bigint];
       const c = componentsFromPrivateExponent(n, e, d);
       if (c === undefined) invalid('its RSA exponents do not belong to its modulus');
       return { keySizeBits: size, keyObject: rsaKeyObject(c) };
     }
     case KEY_TYPE.rsaCrt: {
-      const [, , p, , q, n, e] = Array.from({ length: 7 }, () => bigintOf(r.field())) as [bigint, bigint, bigint, bigint, bigint, bigint, bigint];
+      const [, , p, , q, n, e] = Array.from({ length: 7 }, () => bigintFromBytes(r.field())) as [bigint, bigint, bigint, bigint, bigint, bigint, bigint];
       const c = componentsFromCrt(n, e, p, q);
       if (c === undefined) invalid('its RSA primes do not make its modulus');
       return { keySizeBits: size, keyObject: rsaKeyObject(c) };
@@ -236,14 +230,14 @@ export function keyFromPlaintext(keyType: KeyBlobType, plain: Uint8Array): Pick<
       const curve = identifyCurve(p, a);
       if (curve === undefined) invalid('its EC domain parameters name no supported curve');
       const dp = DOMAIN_PARAMETERS[curve];
-      if (bigintOf(b) !== bigintOf(dp.b) || bigintOf(order) !== bigintOf(dp.order) || Buffer.compare(g, dp.g) !== 0) invalid(`its EC domain parameters differ from ${curve}`);
-      const scalar = bigintOf(d);
-      if (scalar === 0n || scalar >= bigintOf(dp.order)) invalid('its EC private value is out of range');
+      if (bigintFromBytes(b) !== bigintFromBytes(dp.b) || bigintFromBytes(order) !== bigintFromBytes(dp.order) || Buffer.compare(g, dp.g) !== 0) invalid(`its EC domain parameters differ from ${curve}`);
+      const scalar = bigintFromBytes(d);
+      if (scalar === 0n || scalar >= bigintFromBytes(dp.order)) invalid('its EC private value is out of range');
       let keyObject: KeyObject;
       try {
         const sec1 = new ECPrivateKey({
           version: 1,
-          privateKey: new OctetString(leftPad(bytesOf(scalar), dp.order.length)),
+          privateKey: new OctetString(leftPad(bytesFromBigint(scalar), dp.order.length)),
           parameters: new ECParameters({ namedCurve: dp.namedCurveOid }),
         });
         keyObject = createPrivateKey({ key: Buffer.from(AsnConvert.serialize(sec1)), format: 'der', type: 'sec1' });

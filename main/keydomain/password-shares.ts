@@ -11,7 +11,8 @@
  */
 import { generatePrimeSync, randomBytes } from 'node:crypto';
 import { CustosError } from '../errors/index.ts';
-import { bigintOf, bytesOf, mod, modInverse } from './bigint-math.ts';
+import { bigintFromBytes, bytesFromBigint } from '../pki/cvc/bytes.ts';
+import { mod, modInverse } from './bigint-math.ts';
 
 export const SHARE_PASSWORD_BYTES = 8;
 const PRIME_BITS = 64;
@@ -31,7 +32,7 @@ export interface PasswordSharing {
 /** Uniform in [0, p) by rejection sampling over 8 random bytes. */
 function randomBelow(p: bigint): bigint {
   for (;;) {
-    const v = bigintOf(new Uint8Array(randomBytes(SHARE_PASSWORD_BYTES)));
+    const v = bigintFromBytes(new Uint8Array(randomBytes(SHARE_PASSWORD_BYTES)));
     if (v < p) return v;
   }
 }
@@ -49,7 +50,7 @@ export function splitSharePassword(password: Uint8Array, threshold: number, tota
   if (!Number.isInteger(threshold) || !Number.isInteger(total) || threshold < 2 || total < 3 || threshold > total || total > 255) {
     throw new CustosError('INPUT_INVALID', 'Password shares need 2 ≤ threshold ≤ total, and at least 3 shares in total.', { threshold, total });
   }
-  const secret = bigintOf(password);
+  const secret = bigintFromBytes(password);
   // sc-hsm-tool draws safe primes (BN_generate_prime_ex, safe = 1) until one exceeds the secret.
   let prime = 0n;
   for (let tries = 0; prime <= secret; tries++) {
@@ -87,7 +88,7 @@ export function recoverSharePassword(prime: bigint, shares: readonly PasswordSha
     if (inverse === undefined) throw new CustosError('INPUT_INVALID', 'These password shares do not fit this prime.', {});
     secret = mod(secret + yi * numerator * inverse, prime);
   }
-  return bytesOf(secret, SHARE_PASSWORD_BYTES);
+  return bytesFromBigint(secret, SHARE_PASSWORD_BYTES);
 }
 
 /** Colon-separated hex bytes, as sc-hsm-tool prints the prime and share values (minimal big-endian). */

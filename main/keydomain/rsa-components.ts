@@ -7,7 +7,8 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { RSAPrivateKey } from '@peculiar/asn1-rsa';
-import { bigintOf, bytesOf, gcd, modInverse, modPow } from './bigint-math.ts';
+import { bigintFromBytes, bytesFromBigint } from '../pki/cvc/bytes.ts';
+import { gcd, modInverse, modPow } from './bigint-math.ts';
 
 export interface RsaComponents {
   readonly n: bigint; readonly e: bigint; readonly d: bigint;
@@ -61,7 +62,7 @@ export function componentsFromCrt(n: bigint, e: bigint, p: bigint, q: bigint): R
 }
 
 function integer(value: bigint): ArrayBuffer {
-  const v = bytesOf(value);
+  const v = bytesFromBigint(value);
   return ((v[0]! & 0x80) !== 0 ? Uint8Array.of(0, ...v) : v).buffer as ArrayBuffer;
 }
 
@@ -77,6 +78,6 @@ export function rsaKeyObject(c: RsaComponents): KeyObject {
 /** n, e, d (minimal bytes) of a node:crypto RSA private key. */
 export function rsaPrivateParts(key: KeyObject): { n: Uint8Array; e: Uint8Array; d: Uint8Array } {
   const parsed = AsnConvert.parse(key.export({ format: 'der', type: 'pkcs1' }), RSAPrivateKey);
-  const strip = (b: ArrayBuffer): Uint8Array => bytesOf(bigintOf(new Uint8Array(b)));
+  const strip = (b: ArrayBuffer): Uint8Array => bytesFromBigint(bigintFromBytes(new Uint8Array(b)));
   return { n: strip(parsed.modulus), e: strip(parsed.publicExponent), d: strip(parsed.privateExponent) };
 }

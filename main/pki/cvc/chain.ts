@@ -9,6 +9,7 @@ import { CustosError } from '../../errors/index.ts';
 import type { CvCertificate, CvcPublicKey } from './types.ts';
 import { verifyCvcSignature } from './signature.ts';
 import { withInheritedCurve } from './public-key.ts';
+import { sameBytes } from './bytes.ts';
 
 export interface CvcChainResult {
   readonly ok: true;
@@ -16,10 +17,6 @@ export interface CvcChainResult {
   readonly path: string[];
   /** The first certificate's key, its curve inherited from the chain when it carries only the point. */
   readonly publicKey: CvcPublicKey;
-}
-
-function sameBytes(x: Uint8Array, y: Uint8Array): boolean {
-  return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
 function checkSignature(cert: CvCertificate, issuerKey: CvcPublicKey): void {

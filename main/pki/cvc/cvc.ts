@@ -19,6 +19,8 @@ export {
   HOLDER_REFERENCE_MIN_CHARS, HOLDER_REFERENCE_MAX_CHARS,
 } from './holder-reference.ts';
 export { encodeCvcDate, decodeCvcDate } from './cvc-date.ts';
+export { sameBytes, stripLeadingZeros, bigintFromBytes, bytesFromBigint } from './bytes.ts';
 export { verifyCvcChain, type CvcChainResult } from './chain.ts';
+export { verifyCvRequest, type CvRequestCheck } from './request.ts';
 export { CARDCONTACT_SRCA, CARDCONTACT_SRCA_CHR } from './srca.ts';
 export type { CvCertificate, CvcBody, CvcChat, CvcCurve, CvcPublicKey, CvRequest } from './types.ts';

@@ -9,6 +9,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { brainpoolP256r1, brainpoolP384r1, brainpoolP512r1 } from '@noble/curves/misc.js';
 import type { CvcCurve } from './types.ts';
 import { CURVE_OID } from './oids.ts';
+import { bytesFromBigint, sameBytes } from './bytes.ts';
 
 export interface DomainParameters {
   readonly curve: CvcCurve;
@@ -29,21 +30,6 @@ export interface DomainParameters {
 
 interface NobleCurve { Point: { CURVE(): { p: bigint; n: bigint; h: bigint; a: bigint; b: bigint; Gx: bigint; Gy: bigint } } }
 
-export function bigintToBytes(value: bigint, length?: number): Uint8Array {
-  let hex = value.toString(16);
-  if (hex.length % 2 === 1) hex = `0${hex}`;
-  const minimal = Uint8Array.from(Buffer.from(hex, 'hex'));
-  if (length === undefined) return minimal;
-  if (minimal.length > length) throw new RangeError(`value needs ${minimal.length} bytes, ${length} allowed`);
-  const out = new Uint8Array(length);
-  out.set(minimal, length - minimal.length);
-  return out;
-}
-
-export function bytesToBigint(bytes: Uint8Array): bigint {
-  return bytes.length === 0 ? 0n : BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
-}
-
 function fromNoble(curve: CvcCurve, nodeCurve: string, noble: NobleCurve): DomainParameters {
   const c = noble.Point.CURVE();
   const fieldBits = c.p.toString(2).length;
@@ -51,12 +37,12 @@ function fromNoble(curve: CvcCurve, nodeCurve: string, noble: NobleCurve): Domai
   const orderBytes = Math.ceil(c.n.toString(2).length / 8);
   const g = new Uint8Array(1 + 2 * fieldBytes);
   g[0] = 0x04;
-  g.set(bigintToBytes(c.Gx, fieldBytes), 1);
-  g.set(bigintToBytes(c.Gy, fieldBytes), 1 + fieldBytes);
+  g.set(bytesFromBigint(c.Gx, fieldBytes), 1);
+  g.set(bytesFromBigint(c.Gy, fieldBytes), 1 + fieldBytes);
   return {
     curve, namedCurveOid: CURVE_OID[curve], nodeCurve, fieldBytes, fieldBits,
-    p: bigintToBytes(c.p, fieldBytes), a: bigintToBytes(c.a, fieldBytes), b: bigintToBytes(c.b, fieldBytes),
-    g, order: bigintToBytes(c.n, orderBytes), cofactor: bigintToBytes(c.h),
+    p: bytesFromBigint(c.p, fieldBytes), a: bytesFromBigint(c.a, fieldBytes), b: bytesFromBigint(c.b, fieldBytes),
+    g, order: bytesFromBigint(c.n, orderBytes), cofactor: bytesFromBigint(c.h),
   };
 }
 
@@ -69,10 +55,6 @@ export const DOMAIN_PARAMETERS: Readonly<Record<CvcCurve, DomainParameters>> = {
   brainpoolP512r1: fromNoble('brainpoolP512r1', 'brainpoolP512r1', brainpoolP512r1),
   secp256k1: fromNoble('secp256k1', 'secp256k1', secp256k1),
 };
-
-function sameBytes(x: Uint8Array, y: Uint8Array): boolean {
-  return x.length === y.length && x.every((v, i) => v === y[i]);
-}
 
 /**
  * The curve whose prime and coefficient a equal these bytes exactly. OpenSC

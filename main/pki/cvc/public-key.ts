@@ -12,22 +12,13 @@ import { CustosError } from '../../errors/index.ts';
 import { OID } from '../oids.ts';
 import type { CvcCurve, CvcPublicKey } from './types.ts';
 import { cvcAlgorithm } from './oids.ts';
-import { DOMAIN_PARAMETERS, bytesToBigint, curveByNamedOid, identifyCurve } from './domain-parameters.ts';
+import { DOMAIN_PARAMETERS, curveByNamedOid, identifyCurve } from './domain-parameters.ts';
+import { bigintFromBytes, sameBytes, stripLeadingZeros } from './bytes.ts';
 import { oidFromContent, oidToContent } from './object-identifier.ts';
 import { children, encodeTlv, type Tlv } from './tlv.ts';
 
 function malformed(what: string, details: Record<string, string | number> = {}): never {
   throw new CustosError('CVC_MALFORMED', `The CV certificate's public key is malformed: ${what}.`, details);
-}
-
-function sameBytes(x: Uint8Array, y: Uint8Array): boolean {
-  return x.length === y.length && x.every((v, i) => v === y[i]);
-}
-
-function stripLeadingZeros(bytes: Uint8Array): Uint8Array {
-  let i = 0;
-  while (i < bytes.length - 1 && bytes[i] === 0) i++;
-  return bytes.subarray(i);
 }
 
 const EC_TAGS = [0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87] as const;
@@ -67,7 +58,7 @@ export function decodeCvcPublicKey(tlv: Tlv): CvcPublicKey {
   if (curve === undefined) malformed('the EC domain parameters name no supported curve');
   const d = DOMAIN_PARAMETERS[curve];
   if (!sameBytes(stripLeadingZeros(b), stripLeadingZeros(d.b)) || !sameBytes(g, d.g) || !sameBytes(stripLeadingZeros(n), stripLeadingZeros(d.order))
-    || (h !== undefined && bytesToBigint(h) !== bytesToBigint(d.cofactor))) {
+    || (h !== undefined && bigintFromBytes(h) !== bigintFromBytes(d.cofactor))) {
     malformed(`the EC domain parameters differ from ${curve}`, { curve });
   }
   if (point.length !== 1 + 2 * d.fieldBytes || point[0] !== 0x04) malformed(`the public point is not an uncompressed ${curve} point`, { curve });

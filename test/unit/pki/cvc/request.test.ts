@@ -1,0 +1,30 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  CVC_OID, decodeCvCertificate, decodeCvRequest, encodeAuthenticatedRequest, outerSignedBytes, signCvc, verifyCvcChain, verifyCvRequest,
+} from '../../../../main/pki/cvc/cvc.ts';
+import { children, decodeTlv } from '../../../../main/pki/cvc/tlv.ts';
+import { NITROKEY_WKY } from '../../../fixtures/cvc/real-devices.ts';
+import { ecKey, issue } from './support.ts';
+
+describe('verifyCvRequest', () => {
+  it('proves possession for the real Nitrokey request and reports no outer result without a device key', () => {
+    const req = decodeCvRequest(children(decodeTlv(NITROKEY_WKY)).find((t) => t.tag === 0x67)!.raw);
+    assert.deepEqual(verifyCvRequest(req), { innerSignatureValid: true });
+    // The request's own key did not make the outer signature: the device key did.
+    assert.equal(verifyCvRequest(req, req.inner.body.publicKey).outerSignatureValid, false);
+  });
+
+  it('checks the outer signature with the device key resolved from the device chain', () => {
+    const oid = CVC_OID['id-TA-ECDSA-SHA-256'];
+    const root = ecKey('brainpoolP256r1'); const device = ecKey('brainpoolP256r1'); const key = ecKey('P-256');
+    const rootCert = decodeCvCertificate(issue({ car: 'UTSRCACC100001', chr: 'UTSRCACC100001', key: root.publicKey, keyOid: oid, withDomainParameters: true, signer: root.privateKey, signOid: oid }).raw);
+    const deviceCert = decodeCvCertificate(issue({ car: 'UTSRCACC100001', chr: 'UTDEV0000100000', key: device.publicKey, keyOid: oid, withDomainParameters: false, signer: root.privateKey, signOid: oid }).raw);
+    const deviceKey = verifyCvcChain([deviceCert], [rootCert]).publicKey;
+    const inner = issue({ car: 'UTCA00001', chr: 'UTDEV0000100001', key: key.publicKey, keyOid: oid, withDomainParameters: true, signer: key.privateKey, signOid: oid, dates: false });
+    const raw = encodeAuthenticatedRequest(inner.raw, 'UTDEV0000100000', signCvc(outerSignedBytes(inner.raw, 'UTDEV0000100000'), device.privateKey, oid));
+    assert.deepEqual(verifyCvRequest(decodeCvRequest(raw), deviceKey), { innerSignatureValid: true, outerSignatureValid: true });
+    const forged = encodeAuthenticatedRequest(inner.raw, 'UTDEV0000100000', signCvc(outerSignedBytes(inner.raw, 'UTDEV0000100000'), ecKey('brainpoolP256r1').privateKey, oid));
+    assert.deepEqual(verifyCvRequest(decodeCvRequest(forged), deviceKey), { innerSignatureValid: true, outerSignatureValid: false });
+  });
+});
