@@ -3,9 +3,8 @@
  * CA service records the plan, shows plan.preview, then calls
  * signTbs(plan.linted, signer, plan.algorithm).
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Extension, Name } from '@peculiar/asn1-x509';
-import { OctetString } from '@peculiar/asn1-schema';
 import { CustosError } from '../../errors/index.ts';
 import type { HashName, KeySpec, SignAlgorithm } from '../../hsm/token.ts';
 import { OID } from '../oids.ts';

@@ -52,6 +52,15 @@ function checkSerial(findings: LintFinding[], serial: Uint8Array): void {
   if (serial.length > 20) error('serial.too_long', `The serial number has ${serial.length} octets; RFC 5280 §4.1.2.2 allows at most 20.`);
 }
 
+// Letters, digits and hyphens, labels of 1..63, at most 253 in all; a wildcard only as the whole first label.
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+function isDnsName(name: string): boolean {
+  if (name.length === 0 || name.length > 253) return false;
+  const labels = name.split('.');
+  if (labels[0] === '*' && labels.length > 2) labels.shift();
+  return labels.every((label) => DNS_LABEL.test(label));
+}
+
 type Decoded = ReturnType<typeof decodeExtension>;
 type Obj = { readonly [key: string]: unknown };
 const asObject = (d: Decoded | undefined): Obj | undefined =>
@@ -141,6 +150,9 @@ function lintRead(read: ReadTbs, issuer: IssuerInfo | 'self'): LintFinding[] {
   const sanExt = byOid.get(OID.subjectAltName);
   if (tbs.subject.length === 0 && (!sanExt || !sanExt.critical)) error('subject.empty_without_critical_san', 'An empty subject needs a critical subjectAltName (RFC 5280 §4.1.2.6, §4.2.1.6).');
   if (sanExt && asList(sanExt)?.length === 0) error('san.empty', 'subjectAltName is present with no name (RFC 5280 §4.2.1.6).');
+  for (const entry of (asList(sanExt) ?? []) as { type: string; value: string }[]) {
+    if (entry.type === 'dns' && !isDnsName(entry.value)) error('san.dns_invalid', `"${entry.value}" is not a DNS name (RFC 5280 §4.2.1.6, RFC 1034 §3.5 preferred syntax).`);
+  }
   return findings;
 }
 

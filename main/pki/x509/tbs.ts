@@ -82,7 +82,7 @@ function uri(value: string): GeneralName {
   return new GeneralName({ uniformResourceIdentifier: value });
 }
 
-function input(field: string, message: string): never {
+function invalidInput(field: string, message: string): never {
   throw new CustosError('INPUT_INVALID', message, { field });
 }
 
@@ -91,7 +91,7 @@ export function generalNamesFrom(san: SubjectAltNames): GeneralName[] {
   for (const dns of san.dns) names.push(new GeneralName({ dNSName: dns }));
   for (const ip of san.ip) {
     const name = new GeneralName({ iPAddress: ip });
-    try { AsnConvert.serialize(name); } catch { input('subjectAltName', `"${ip}" is not an IP address.`); }
+    try { AsnConvert.serialize(name); } catch { invalidInput('subjectAltName', `"${ip}" is not an IP address.`); }
     names.push(name);
   }
   for (const email of san.email) names.push(new GeneralName({ rfc822Name: email }));
@@ -119,7 +119,7 @@ function keyUsageFlags(profile: Profile, spki: SubjectPublicKeyInfo): number {
 }
 
 function serialBytes(serialHex: string): ArrayBuffer {
-  if (!/^([0-9a-f]{2})+$/.test(serialHex)) input('serial', `The serial "${serialHex}" is not lower-case hex of whole octets.`);
+  if (!/^([0-9a-f]{2})+$/.test(serialHex)) invalidInput('serial', `The serial "${serialHex}" is not lower-case hex of whole octets.`);
   return new Uint8Array(Buffer.from(serialHex, 'hex')).buffer;
 }
 
@@ -178,7 +178,7 @@ export function buildTbs(i: TbsInput): BuiltTbs {
   try {
     spki = AsnConvert.parse(i.subjectSpki, SubjectPublicKeyInfo);
   } catch {
-    input('subjectSpki', 'The subject public key is not a DER SubjectPublicKeyInfo.');
+    invalidInput('subjectSpki', 'The subject public key is not a DER SubjectPublicKeyInfo.');
   }
   const ski = keyIdentifierOf(spki.subjectPublicKey);
   const extensions = [...profileExtensions(i, spki, ski), ...(i.requestExtensions ?? [])];

@@ -106,6 +106,22 @@ describe('a chain issued from openssl requests', () => {
     assert.deepEqual(leaf.extensions.find((e) => e.name === 'subjectAltName')!.value, [{ type: 'dns', value: 'leaf.example.test' }]);
   });
 
+  it('puts the CA\u2019s subject over the request\u2019s, and marks the SAN critical when that subject is empty', async () => {
+    const request = await opensslRequest('P-256', '/CN=Chosen By Requester', ['subjectAltName=DNS:dev.example.test']);
+    const [csr] = parseCsrFile(request.der);
+    const plan = (subjectOverride: Parameters<typeof planIssuedCertificate>[0]['subjectOverride']) => planIssuedCertificate({
+      profile: loadProfile('tls-server'), csr: csr!, issuerCertDer: sub.certDer, issuerSpki: sub.signer.spki, serial: newSerial(() => false), now: new Date(), subjectOverride,
+    });
+    assert.equal(plan([{ type: 'O', value: 'Custos Test' }, { type: 'CN', value: 'dev.example.test' }]).preview.subject.text, 'CN=dev.example.test,O=Custos Test');
+    const empty = plan([]);
+    assert.equal(empty.preview.subject.text, '');
+    assert.equal(empty.preview.extensions.find((e) => e.name === 'subjectAltName')!.critical, true);
+    const der = await signTbs(empty.linted, sub.signer, empty.algorithm);
+    const files = { 'root.pem': toPem('CERTIFICATE', root.certDer), 'sub.pem': toPem('CERTIFICATE', sub.certDer), 'leaf.pem': toPem('CERTIFICATE', der) };
+    const verified = await runTool('openssl', ['verify', '-x509_strict', '-CAfile', 'root.pem', '-untrusted', 'sub.pem', 'leaf.pem'], { files });
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+  });
+
   it('takes no subjectAltName from a request for a CA profile, and says so', async () => {
     const request = await opensslRequest('P-256', '/CN=Another CA', ['subjectAltName=DNS:ca.example.test']);
     const [csr] = parseCsrFile(request.der);

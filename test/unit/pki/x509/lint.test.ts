@@ -113,6 +113,14 @@ describe('lintTbs', () => {
     assert.deepEqual(codes(nonCritical), ['subject.empty_without_critical_san']);
   });
 
+  it('blocks a subjectAltName DNS name that is not one, and passes a wildcard as the first label', () => {
+    const san = (dns: string[]) => ({ subjectAltNames: { dns, ip: [], email: [], uri: [] } });
+    assert.deepEqual(codes(leaf(san(['*.example.test', 'xn--bcher-kva.example.test']))), []);
+    for (const bad of ['bad name.example.test', 'example..test', '*', 'a.*.example.test', `${'a'.repeat(64)}.test`]) {
+      assert.deepEqual(codes(leaf(san([bad]))), ['san.dns_invalid'], bad);
+    }
+  });
+
   it('blocks an issuer name that is not the issuer certificate\u2019s subject', () => {
     const der = crafted(input(loadProfile('tls-server')), (tbs) => { tbs.issuer = nameFromAttributes([{ type: 'CN', value: 'Someone Else' }]); });
     assert.deepEqual(codes(der), ['issuer.name_mismatch']);
