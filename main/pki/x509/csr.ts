@@ -188,7 +188,8 @@ function parseOne({ der, index }: Block): CsrInfo {
 
 /** Reads every request in a file (PEM blocks or one DER request) and checks each; throws the first problem found. */
 export function parseCsrFile(bytes: Uint8Array): CsrInfo[] {
-  if (bytes.byteLength === 0 || (bytes.byteLength < 4096 && Buffer.from(bytes).toString('latin1').trim() === '')) {
+  // Whitespace only counts as empty too (an editor's idea of an empty file); this stops at the first other byte.
+  if (bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d)) {
     throw new CustosError('CSR_EMPTY', 'The file is empty: choose the request file again.', {});
   }
   if (bytes.byteLength > MAX_CSR_FILE_BYTES) {

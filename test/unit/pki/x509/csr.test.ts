@@ -54,7 +54,10 @@ describe('parseCsrFile', () => {
     assert.deepEqual(csrs[1]!.keySpec, { kind: 'rsa', bits: 2048 });
   });
 
-  it('CSR_EMPTY for an empty file', () => rejects(new Uint8Array(0), 'CSR_EMPTY'));
+  it('CSR_EMPTY for an empty file, or one with only blank lines', () => {
+    rejects(new Uint8Array(0), 'CSR_EMPTY');
+    rejects(text(' \r\n\n\t'), 'CSR_EMPTY');
+  });
 
   it('CSR_TOO_LARGE for a file over 1 MiB, before reading it', () => {
     const big = new Uint8Array(MAX_CSR_FILE_BYTES + 1).fill(0x41);
