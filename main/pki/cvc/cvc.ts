@@ -13,7 +13,7 @@ export {
   decodeCvcPublicKey, encodeCvcPublicKey, withInheritedCurve,
 } from './public-key.ts';
 export { DOMAIN_PARAMETERS, identifyCurve, curveByNamedOid, type DomainParameters } from './domain-parameters.ts';
-export { CVC_OID, CURVE_OID, cvcAlgorithm, type CvcAlgorithm, type CvcHash, type CvcSignatureOid } from './oids.ts';
+export { CVC_OID, CURVE_OID, SC_HSM_ROLE_BITS, cvcAlgorithm, type CvcAlgorithm, type CvcHash, type CvcSignatureOid } from './oids.ts';
 export {
   isValidHolderReference, decodeHolderReference, encodeHolderReference, serialFromDeviceChr,
   HOLDER_REFERENCE_MIN_CHARS, HOLDER_REFERENCE_MAX_CHARS,

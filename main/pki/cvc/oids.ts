@@ -20,12 +20,17 @@ export const CVC_OID = {
   'id-TA-ECDSA-SHA-256': `${ID_TA_ECDSA}.3`,
   'id-TA-ECDSA-SHA-384': `${ID_TA_ECDSA}.4`,
   'id-TA-ECDSA-SHA-512': `${ID_TA_ECDSA}.5`,
-  /** SmartCard-HSM roles (CHAT 7F4C): the scheme root CA, the device issuer CA, the device. scsh `smartcardhsm.js`, pico-hsm `oid.h`. */
-  'id-SC-HSM-roles': '1.3.6.1.4.1.24991.3.1',
-  'id-SC-HSM-role-SRCA': '1.3.6.1.4.1.24991.3.1.1',
+  /**
+   * The SmartCard-HSM role in a CHAT (7F4C): one OID, the level in its 53 bits (SC_HSM_ROLE_BITS).
+   * EJBCA cert-cvc calls it CC_ROLE_SC_HSM; the real SRCA, DICA and device certificates carry it.
+   */
+  'id-SC-HSM-role': '1.3.6.1.4.1.24991.3.1.1',
   /** Key domain UID extension (tag 65 / 73), CardContact `ID_KEY_DOMAIN_UID`. */
   'id-SC-HSM-key-domain-UID': '1.3.6.1.4.1.24991.3.2.2',
 } as const;
+
+/** CHAT bits with id-SC-HSM-role, as the real SRCA (C0), DICA DEDINK0400001 (80) and device DENK040414400000 (00) carry them. */
+export const SC_HSM_ROLE_BITS = { srca: 0xc0, dica: 0x80, device: 0x00 } as const;
 
 export type CvcSignatureOid = (typeof CVC_OID)[
   | 'id-TA-RSA-v1-5-SHA-1' | 'id-TA-RSA-v1-5-SHA-256' | 'id-TA-RSA-v1-5-SHA-512'

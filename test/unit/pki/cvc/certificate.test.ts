@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CARDCONTACT_SRCA, CVC_OID, decodeCvCertificate, decodeCvRequest, decodeCvcChain, encodeAuthenticatedRequest,
-  encodeCvCertificate, encodeCvcBody, outerSignedBytes, serialFromDeviceChr, signCvc, verifyCvcSignature,
+  encodeCvCertificate, encodeCvcBody, outerSignedBytes, serialFromDeviceChr, SC_HSM_ROLE_BITS, signCvc, verifyCvcSignature,
 } from '../../../../main/pki/cvc/cvc.ts';
 import { children, decodeTlv, encodeTlv } from '../../../../main/pki/cvc/tlv.ts';
 import { NITROKEY_EF2F02, NITROKEY_WKY } from '../../../fixtures/cvc/real-devices.ts';
@@ -27,7 +27,7 @@ describe('CV certificate decoding', () => {
     assert.equal(c.body.publicKey.kind, 'ec');
     assert.equal(c.body.publicKey.kind === 'ec' && c.body.publicKey.curve, 'brainpoolP256r1');
     assert.equal(c.body.publicKey.oid, CVC_OID['id-TA-ECDSA-SHA-256']);
-    assert.equal(c.body.chat?.roleOid, CVC_OID['id-SC-HSM-role-SRCA']);
+    assert.equal(c.body.chat?.roleOid, CVC_OID['id-SC-HSM-role']);
     assert.deepEqual([...c.body.chat!.bits], [0xc0]);
     assert.equal(c.body.effectiveDate?.toISOString().slice(0, 10), '2012-11-09');
     assert.equal(c.body.expirationDate?.toISOString().slice(0, 10), '2032-11-08');
@@ -42,6 +42,8 @@ describe('CV certificate decoding', () => {
     assert.equal(dica!.body.chr, 'DEDINK0400001');
     assert.equal(dica!.body.car, 'DESRCACC100001');
     assert.equal(serialFromDeviceChr(device!.body.chr), 'DENK0404144');
+    assert.deepEqual([device!, dica!].map((c) => [c.body.chat?.roleOid, c.body.chat?.bits[0]]),
+      [[CVC_OID['id-SC-HSM-role'], SC_HSM_ROLE_BITS.device], [CVC_OID['id-SC-HSM-role'], SC_HSM_ROLE_BITS.dica]]);
     // Device and DICA certificates carry only the point; the curve comes from the SRCA.
     assert.equal(device!.body.publicKey.kind === 'ec' && device!.body.publicKey.withDomainParameters, false);
     assert.equal(device!.body.publicKey.kind === 'ec' && device!.body.publicKey.curve, undefined);

@@ -30,7 +30,7 @@ export function issue(opts: {
   const publicKey: CvcPublicKey = cvcPublicKeyFromKeyObject(opts.key, opts.keyOid, opts.withDomainParameters);
   const body: CvcBody = {
     cpi: 0, car: opts.car, publicKey, chr: opts.chr,
-    chat: { roleOid: CVC_OID['id-SC-HSM-role-SRCA'], bits: Uint8Array.of(0xc0) },
+    chat: { roleOid: CVC_OID['id-SC-HSM-role'], bits: Uint8Array.of(0xc0) },
     ...(opts.dates !== false && { effectiveDate: new Date(Date.UTC(2026, 0, 1)), expirationDate: new Date(Date.UTC(2036, 0, 1)) }),
   };
   const bodyRaw = encodeCvcBody(body);
