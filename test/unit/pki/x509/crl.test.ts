@@ -107,7 +107,7 @@ describe('CRL with three revoked certificates', () => {
   it('fails openssl crl -verify once one byte of its entries is altered', () => {
     const altered = Buffer.from(der);
     const at = altered.indexOf(Buffer.from('0a0b0c', 'hex'));
-    altered[at + 2] ^= 0x01;
+    altered[at + 2] = altered[at + 2]! ^ 0x01;
     writeFileSync(join(dir, 'altered.crl'), altered);
     const r = run('openssl', ['crl', '-inform', 'DER', '-in', 'altered.crl', '-noout', '-verify', '-CAfile', 'root.pem'], dir);
     assert.match(r.out, /verify failure/);
