@@ -2,6 +2,7 @@
  * Distinguished names: building them from what a person types, and printing
  * them as RFC 4514 strings. Encoding goes through @peculiar/asn1-x509 only.
  */
+import { AsnConvert } from '@peculiar/asn1-schema';
 import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } from '@peculiar/asn1-x509';
 import { CustosError } from '../../errors/index.ts';
 
@@ -60,10 +61,17 @@ function attributeValue(oid: string, value: string): AttributeValue {
 export function nameFromAttributes(rdns: readonly (NameAttributeInput | readonly NameAttributeInput[])[]): Name {
   return new Name(rdns.map((rdn) => {
     const attributes = Array.isArray(rdn) ? (rdn as readonly NameAttributeInput[]) : [rdn as NameAttributeInput];
-    return new RelativeDistinguishedName(attributes.map(({ type, value }) => {
+    const atvs = attributes.map(({ type, value }) => {
       const oid = attributeTypeOid(type);
       return new AttributeTypeAndValue({ type: oid, value: attributeValue(oid, value) });
-    }));
+    });
+    // X.690 §11.6: DER orders a SET OF by the encodings of its elements.
+    if (atvs.length > 1) {
+      const keyed = atvs.map((atv) => ({ atv, der: Buffer.from(AsnConvert.serialize(atv)) }));
+      keyed.sort((a, b) => Buffer.compare(a.der, b.der));
+      return new RelativeDistinguishedName(keyed.map((k) => k.atv));
+    }
+    return new RelativeDistinguishedName(atvs);
   }));
 }
 
@@ -82,7 +90,6 @@ export function nameAttributes(name: Name): NameAttribute[][] {
 
 // RFC 4514 §2.4: escape specials anywhere, a leading space or '#', a trailing space.
 function escapeValue(value: string): string {
-  if (value.startsWith('#') && /^#[0-9a-f]*$/.test(value)) return value;
   let out = value.replace(/["+,;<>\\]/g, (c) => `\\${c}`).replace(/\0/g, '\\00');
   if (out.startsWith(' ') || out.startsWith('#')) out = `\\${out}`;
   if (out.endsWith(' ') && out.length > 1) out = `${out.slice(0, -1)}\\ `;
@@ -91,7 +98,9 @@ function escapeValue(value: string): string {
 
 /** RFC 4514 string: RDNs in reverse of their encoded order (CN first), multi-valued RDNs joined by '+'. */
 export function formatName(name: Name): string {
-  return nameAttributes(name).reverse()
-    .map((rdn) => rdn.map((a) => `${a.name ?? a.type}=${escapeValue(a.value)}`).join('+'))
-    .join(',');
+  return Array.from(name, (rdn) => Array.from(rdn, (atv) => {
+    // A value of a type we cannot read as a string is written as # and its DER in hex (RFC 4514 §2.4), unescaped.
+    const value = atv.value.anyValue ? valueText(atv.value) : escapeValue(valueText(atv.value));
+    return `${SHORT_NAMES[atv.type] ?? atv.type}=${value}`;
+  }).join('+')).reverse().join(',');
 }
