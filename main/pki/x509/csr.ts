@@ -63,10 +63,13 @@ function pemBlocks(text: string): Block[] {
   const starts = [...text.matchAll(BEGIN)];
   const blocks: Block[] = [];
   const several = starts.length > 1;
+  // Labels first, for the whole file: a wrong kind of file is named before any damage in it.
+  starts.forEach((m, i) => {
+    if (!PEM_LABELS.has(m[1]!)) fail('CSR_PEM_LABEL', `The file holds a PEM "${m[1]}", not a CERTIFICATE REQUEST.`, several ? i : undefined, { label: m[1]! });
+  });
   starts.forEach((m, i) => {
     const label = m[1]!;
     const index = several ? i : undefined;
-    if (!PEM_LABELS.has(label)) fail('CSR_PEM_LABEL', `The file holds a PEM "${label}", not a CERTIFICATE REQUEST.`, index, { label });
     const bodyStart = m.index + m[0].length;
     const end = text.indexOf(`-----END ${label}-----`, bodyStart);
     const nextBegin = starts[i + 1]?.index ?? Infinity;

@@ -101,6 +101,11 @@ describe('parseCsrFile', () => {
     rejects(ed.der, 'CSR_KEY_UNSUPPORTED');
   });
 
+  it('names a wrong label before damage elsewhere in the file', () => {
+    const damaged = '-----BEGIN CERTIFICATE REQUEST-----\n!!!!\n-----END CERTIFICATE REQUEST-----\n';
+    rejects(text(damaged + toPem('PRIVATE KEY', good.der)), 'CSR_PEM_LABEL', 1);
+  });
+
   it('names the index of the bad request in a file with several', () => {
     const flipped = good.der.slice();
     flipped[flipped.length - 3]! ^= 0x01;
