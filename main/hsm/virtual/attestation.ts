@@ -23,9 +23,9 @@ export const VIRTUAL_DICA_CHR = 'UTCUSTOS00001';
 export const DEVICE_CURVE = 'brainpoolP256r1';
 const SIGNATURE_OID = CVC_OID['id-TA-ECDSA-SHA-256'];
 /** SmartCard-HSM role OID (CHAT 7F4C) with the SRCA bits, as in CardContact's root (scsh `rootCerts`). */
-const ROLE = { roleOid: CVC_OID['id-SC-HSM-role-SRCA'], bits: Uint8Array.of(0xc0) } as const;
-const DICA_ROLE = { roleOid: CVC_OID['id-SC-HSM-role-SRCA'], bits: Uint8Array.of(0x80) } as const;
-const DEVICE_ROLE = { roleOid: CVC_OID['id-SC-HSM-role-SRCA'], bits: Uint8Array.of(0x00) } as const;
+const ROLE = { roleOid: CVC_OID['id-SC-HSM-role'], bits: Uint8Array.of(0xc0) } as const;
+const DICA_ROLE = { roleOid: CVC_OID['id-SC-HSM-role'], bits: Uint8Array.of(0x80) } as const;
+const DEVICE_ROLE = { roleOid: CVC_OID['id-SC-HSM-role'], bits: Uint8Array.of(0x00) } as const;
 
 const VIRTUAL_SRCA_KEY = 'MIGIAgEAMBQGByqGSM49AgEGCSskAwMCCAEBBwRtMGsCAQEEIC+PTZkHKK2MjrILqK2UlfdoGcq3XWdaVIumCdM0SSMroUQDQgAETFv66vZMPB0jwc29r08yp4+DcbnFdlBOF28KfI+q/ostkcVspUopI19HnhdOiL0i2x7A41Tr6cYuSIOZyuqLDA==';
 const VIRTUAL_DICA_KEY = 'MIGIAgEAMBQGByqGSM49AgEGCSskAwMCCAEBBwRtMGsCAQEEIIt4TAp9DnpFK6C0E+vWNYerJq8ZRsVFCC8iS4APlYxUoUQDQgAEH7dsLCjMP01vFkK+B8uJn5KXl23y+j6Ld6gH6e4zs6M775tHF2R7G5Dr+7BjlFOL3LLFJx23dgqztgFzvrnKpA==';

@@ -6,6 +6,8 @@
  */
 import { constants, createECDH, createHash, createPrivateKey, generateKeyPair, privateDecrypt, privateEncrypt, sign, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { DigestInfo } from '@peculiar/asn1-rsa';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { brainpoolP256r1, brainpoolP384r1, brainpoolP512r1 } from '@noble/curves/misc.js';
@@ -158,6 +160,30 @@ function leftPad(bytes: Uint8Array, length: number): Buffer {
   return out;
 }
 
+const HASH_BY_OID: Record<string, string> = {
+  '1.3.14.3.2.26': 'sha1', '2.16.840.1.101.3.4.2.4': 'sha224', '2.16.840.1.101.3.4.2.1': 'sha256',
+  '2.16.840.1.101.3.4.2.2': 'sha384', '2.16.840.1.101.3.4.2.3': 'sha512',
+};
+
+/**
+ * Algo 40 takes a bare hash, its algorithm told by its length; OpenSC 0.23
+ * sends a DigestInfo instead (seen on the wire), which names the hash.
+ */
+function pssInput(data: Uint8Array): { hash: string; digest: Uint8Array } {
+  const bare = HASH_BY_LENGTH[data.length];
+  if (data[0] !== 0x30 && bare !== undefined) return { hash: bare, digest: data };
+  try {
+    const info = AsnConvert.parse(data, DigestInfo);
+    const hash = HASH_BY_OID[info.digestAlgorithm.algorithm];
+    const digest = new Uint8Array(info.digest.buffer);
+    if (hash !== undefined && HASH_BY_LENGTH[digest.length] === hash) return { hash, digest };
+  } catch {
+    // not a DigestInfo: fall through
+  }
+  if (bare !== undefined) return { hash: bare, digest: data };
+  fail(SW.WRONG_LENGTH);
+}
+
 function ecdsaOnHash(key: KeyObject, hash: Uint8Array): Uint8Array {
   const curve = curveOfKey(key);
   const d = Buffer.from(key.export({ format: 'jwk' }).d ?? '', 'base64url');
@@ -176,9 +202,8 @@ export function signData(ctx: CardContext, apdu: CommandApdu): Reply {
       if (algo === 0x30) return new Uint8Array(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, data));
       if (algo >= 0x31 && algo <= 0x35) return new Uint8Array(sign(HASH_BY_NIBBLE[algo & 0x0f]!, data, { key, padding: constants.RSA_PKCS1_PADDING }));
       if (algo === 0x40) {
-        const hash = HASH_BY_LENGTH[data.length];
-        if (hash === undefined) fail(SW.WRONG_LENGTH);
-        return new Uint8Array(privateEncrypt({ key, padding: constants.RSA_NO_PADDING }, encodePssForHash(data, hash, stored.sizeBits)));
+        const { hash, digest } = pssInput(data);
+        return new Uint8Array(privateEncrypt({ key, padding: constants.RSA_NO_PADDING }, encodePssForHash(digest, hash, stored.sizeBits)));
       }
       if (algo >= 0x41 && algo <= 0x45) {
         const hash = HASH_BY_NIBBLE[algo & 0x0f]!;
