@@ -12,7 +12,7 @@ import { KEY_TYPE, keyFromPlaintext, readKeyBlobHeader, unwrapKey, wrapKey, type
 import { decryptShareFile, encryptShareFile } from '../../../main/keydomain/share-file.ts';
 import { decodeWky } from '../../../main/keydomain/wky.ts';
 import { NITROKEY_DKEK, NITROKEY_WKY } from '../../fixtures/cvc/real-devices.ts';
-import { failsOnlyTyped, mutate, mutationsArb, ROBUSTNESS_RUNS, ROBUSTNESS_SEED } from '../../fixtures/cvc/mutations.ts';
+import { failsOnlyTyped, mutate, mutateInside, mutationsArb, ROBUSTNESS_RUNS, ROBUSTNESS_SEED } from '../../fixtures/cvc/mutations.ts';
 
 const options = { seed: ROBUSTNESS_SEED, numRuns: ROBUSTNESS_RUNS };
 const dkek = NITROKEY_DKEK;
@@ -52,5 +52,9 @@ describe('key-domain decoders survive mutated input', { timeout: 30_000 }, () =>
 
   it('.wky decoder', () => {
     fc.assert(fc.property(mutationsArb, (m) => failsOnlyTyped(() => decodeWky(mutate(NITROKEY_WKY, m)), ['KEY_BLOB_'])), options);
+  });
+
+  it('.wky decoder, damage inside an element with every length kept right', () => {
+    fc.assert(fc.property(fc.nat(), mutationsArb, (nth, m) => failsOnlyTyped(() => decodeWky(mutateInside(NITROKEY_WKY, nth, m)), ['KEY_BLOB_'])), options);
   });
 });

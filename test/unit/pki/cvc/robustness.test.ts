@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { decodeTlv, decodeTlvList, children } from '../../../../main/pki/cvc/tlv.ts';
 import { CARDCONTACT_SRCA, decodeCvCertificate, decodeCvRequest, decodeCvcChain } from '../../../../main/pki/cvc/cvc.ts';
 import { NITROKEY_EF2F02, NITROKEY_WKY } from '../../../fixtures/cvc/real-devices.ts';
-import { mutate, mutationsArb, failsOnlyTyped, ROBUSTNESS_RUNS, ROBUSTNESS_SEED } from '../../../fixtures/cvc/mutations.ts';
+import { mutate, mutateInside, mutationsArb, failsOnlyTyped, ROBUSTNESS_RUNS, ROBUSTNESS_SEED } from '../../../fixtures/cvc/mutations.ts';
 
 const PREFIXES = ['TLV_', 'CVC_'];
 const request = children(decodeTlv(NITROKEY_WKY)).find((t) => t.tag === 0x67)!.raw;
@@ -34,5 +34,9 @@ describe('decoders survive mutated input', { timeout: 20_000 }, () => {
   });
   it('CV request decoder', () => {
     property([request, CARDCONTACT_SRCA], decodeCvRequest);
+  });
+  it('CV certificate and request decoders, damage inside a field with every length kept right', () => {
+    fc.assert(fc.property(fc.constantFrom(CARDCONTACT_SRCA, request, NITROKEY_EF2F02.subarray(0, 0xe7)), fc.nat(), mutationsArb,
+      (input, nth, mutations) => failsOnlyTyped(() => decodeCvRequest(mutateInside(input, nth, mutations)), PREFIXES)), options);
   });
 });
