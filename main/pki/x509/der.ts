@@ -59,3 +59,9 @@ export function childrenOf(block: Asn1js.AsnType | undefined): readonly Asn1js.A
 export function fromAsn<T>(block: Asn1js.AsnType, type: new () => T): T {
   return sharesAsn1js ? AsnParser.fromASN(block as never, type) : AsnParser.parse(rawBytes(block), type);
 }
+
+/** The bytes of a BIT STRING with no unused bits (a signature value), or undefined. */
+export function bitStringBytes(block: Asn1js.AsnType | undefined): Uint8Array | undefined {
+  if (!(block instanceof asn1js.BitString) || block.valueBlock.unusedBits !== 0) return undefined;
+  return new Uint8Array(block.valueBlock.valueHexView);
+}
