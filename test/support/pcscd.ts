@@ -11,7 +11,8 @@
  *   it always opens two slots, port and port+1. So the harness keeps a
  *   placeholder card on port+1 (ATR 3B 00, answers 6A82 to everything) and
  *   must be stopped before the bridge. The placeholder shows as a second
- *   reader with an unsupported card; OpenSC ignores it.
+ *   PC/SC reader with an unsupported card; the OPENSC_CONF in env tells
+ *   OpenSC to ignore that reader.
  * - pcscd 1.9.9 has its socket path compiled in (/run/pcscd/pcscd.comm) and
  *   ignores PCSCLITE_CSOCK_NAME, while its clients honour it. The harness
  *   therefore starts pcscd in its own mount namespace (unshare, as root) with
@@ -42,7 +43,7 @@ export interface Pcscd {
   readonly port: number;
   /** pcscd's socket: set PCSCLITE_CSOCK_NAME to it before a PC/SC client connects. */
   readonly socketPath: string;
-  /** process.env plus PCSCLITE_CSOCK_NAME, for spawning OpenSC tools. */
+  /** process.env plus PCSCLITE_CSOCK_NAME and an OPENSC_CONF that hides the placeholder slot, for spawning OpenSC tools. */
   readonly env: NodeJS.ProcessEnv;
   readonly bridge: VpcdBridge;
   /** Stops pcscd, then the bridge and placeholder, and removes the temp dir. */
@@ -126,7 +127,10 @@ export async function startPcscd(options: PcscdOptions): Promise<Pcscd> {
     '',
   ].join('\n'));
   const socketPath = join(runDir, 'pcscd.comm');
-  const env = { ...process.env, PCSCLITE_CSOCK_NAME: socketPath };
+  // OpenSC would probe the placeholder slot with every driver on each run (seconds per tool call): hide it.
+  const openscConf = join(dir, 'opensc.conf');
+  writeFileSync(openscConf, `app default {\n  ignored_readers = "${FRIENDLY_NAME} 00 01";\n}\n`);
+  const env = { ...process.env, PCSCLITE_CSOCK_NAME: socketPath, OPENSC_CONF: openscConf };
   const log: string[] = [];
   const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c',
     'mount --bind "$1" /run/pcscd && exec pcscd --foreground --config "$2"', 'pcscd-ns', runDir, confDir], {
