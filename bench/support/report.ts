@@ -1,0 +1,247 @@
+/**
+ * The figures a reader compares, derived once from the raw results, then
+ * written twice: a table for the terminal and the sections of
+ * docs/benchmarks.md this benchmark owns.
+ */
+import type { IssuanceResult } from '../issuance.ts';
+import type { CrlRun } from './crl-run.ts';
+import type { Machine } from './machine.ts';
+
+export interface Derived {
+  readonly title: string;
+  readonly count: number;
+  /** (a) */
+  readonly tokenPerSecond: number;
+  readonly tokenMsPerSignature: number;
+  readonly tokenCpuMsPerSignature: number;
+  readonly tokenAsyncPerSecond: number;
+  /** (b), import + issue */
+  readonly corePerSecond: number;
+  readonly coreIssueOnlyPerSecond: number;
+  readonly coreMsPerCertificate: number;
+  readonly signMsPerCertificate: number;
+  /** Wall time per certificate outside the timed token call. */
+  readonly nonSigningMs: number;
+  /** Wall time per certificate minus (a)'s time per signature. */
+  readonly nonSigningVsRawMs: number;
+  /** CPU per certificate minus (a)'s CPU per signature. */
+  readonly nonSigningCpuMs: number;
+  readonly sessionsOpened: number;
+  readonly logins: number;
+  readonly pkcs11CallsPerCertificate: string;
+  /** (c) */
+  readonly opensslBatchPerSecond: number;
+  readonly opensslEachPerSecond: number;
+  readonly opensslBatchCpuMs: number;
+  readonly opensslEachCpuMs: number;
+  readonly opensslFailures: number;
+  readonly ratioCoreToToken: number;
+  readonly ratioCoreToOpensslBatch: number;
+  readonly ratioCoreToOpensslEach: number;
+}
+
+export function derive(r: IssuanceResult): Derived {
+  const n = r.core.certificates;
+  const totalMs = r.core.importMs + r.core.issueMs;
+  const corePerSecond = n / (totalMs / 1000);
+  const opensslBatchPerSecond = r.openssl.batch.certificates / r.openssl.batch.seconds;
+  const opensslEachPerSecond = r.openssl.each.certificates / r.openssl.each.seconds;
+  const calls = Object.entries(r.core.pkcs11Calls).map(([name, c]) => `${name} ${(c / n).toFixed(c % n === 0 ? 0 : 2)}`).join(', ');
+  return {
+    title: r.title,
+    count: n,
+    tokenPerSecond: r.raw.sync.perSecond,
+    tokenMsPerSignature: r.raw.sync.msPerSignature,
+    tokenCpuMsPerSignature: r.raw.sync.cpuMsPerSignature,
+    tokenAsyncPerSecond: r.raw.async.perSecond,
+    corePerSecond,
+    coreIssueOnlyPerSecond: n / (r.core.issueMs / 1000),
+    coreMsPerCertificate: totalMs / n,
+    signMsPerCertificate: r.core.signMs / n,
+    nonSigningMs: (totalMs - r.core.signMs) / n,
+    nonSigningVsRawMs: totalMs / n - r.raw.sync.msPerSignature,
+    nonSigningCpuMs: r.core.cpuMs / n - r.raw.sync.cpuMsPerSignature,
+    sessionsOpened: r.core.pkcs11Calls.C_OpenSession ?? 0,
+    logins: r.core.pkcs11Calls.C_Login ?? 0,
+    pkcs11CallsPerCertificate: calls,
+    opensslBatchPerSecond,
+    opensslEachPerSecond,
+    opensslBatchCpuMs: r.openssl.batch.cpuSeconds * 1000 / Math.max(1, r.openssl.batch.certificates),
+    opensslEachCpuMs: r.openssl.each.cpuSeconds * 1000 / Math.max(1, r.openssl.each.certificates),
+    opensslFailures: r.openssl.batch.failures + r.openssl.each.failures,
+    ratioCoreToToken: corePerSecond / r.raw.sync.perSecond,
+    ratioCoreToOpensslBatch: corePerSecond / opensslBatchPerSecond,
+    ratioCoreToOpensslEach: corePerSecond / opensslEachPerSecond,
+  };
+}
+
+export interface Target {
+  readonly what: string;
+  readonly measured: string;
+  readonly met: boolean;
+}
+
+const MIB_200 = 200;
+const GIB_IN_MIB = 1024;
+
+export function targets(results: readonly IssuanceResult[], crl: CrlRun): Target[] {
+  const out: Target[] = [];
+  for (const r of results) {
+    const d = derive(r);
+    if (r.key === 'rsa') out.push({ what: `(b) ≥ 0.5 × (a), ${d.title}`, measured: `${d.ratioCoreToToken.toFixed(2)} × (a)`, met: d.ratioCoreToToken >= 0.5 });
+    out.push({ what: `(b) faster than (c) openssl ca -infiles, ${d.title}`, measured: `${d.ratioCoreToOpensslBatch.toFixed(2)} × (c batch); ${d.ratioCoreToOpensslEach.toFixed(2)} × (c per request)`, met: d.ratioCoreToOpensslBatch > 1 });
+    out.push({ what: `non-signing work ≤ 2 ms per certificate, ${d.title}`, measured: `${d.nonSigningMs.toFixed(2)} ms wall, ${d.nonSigningCpuMs.toFixed(2)} ms CPU`, met: d.nonSigningMs <= 2 });
+    out.push({ what: `one PKCS#11 session for the batch, ${d.title}`, measured: `${d.sessionsOpened} C_OpenSession, ${d.logins} C_Login during ${d.count} certificates`, met: d.sessionsOpened === 0 && d.logins === 0 });
+  }
+  for (const row of crl.rows) {
+    if (!row.custos) continue;
+    const [seconds, mib, label] = row.entries <= 100_000 ? [2, MIB_200, '< 2 s within 200 MiB'] : [20, GIB_IN_MIB, '< 20 s within 1 GiB'];
+    if (row.entries !== 100_000 && row.entries !== 1_000_000) continue;
+    out.push({
+      what: `CRL ${row.entries.toLocaleString('en')} entries ${label}`,
+      measured: `${row.custos.seconds.toFixed(2)} s, ${row.custos.peakRssMiB} MiB peak RSS`,
+      met: row.custos.seconds < seconds && row.custos.peakRssMiB <= mib,
+    });
+  }
+  return out;
+}
+
+const f = (x: number, digits = 1): string => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+
+function rowsOf(ds: readonly Derived[]): [string, ...string[]][] {
+  return [
+    ['(a) token C_Sign, one session (sig/s)', ...ds.map((d) => f(d.tokenPerSecond))],
+    ['    ms per signature (wall / CPU)', ...ds.map((d) => `${f(d.tokenMsPerSignature, 2)} / ${f(d.tokenCpuMsPerSignature, 2)}`)],
+    ['    C_SignAsync, as the core calls it (sig/s)', ...ds.map((d) => f(d.tokenAsyncPerSecond))],
+    ['(b) core CSR → certificate, import + issue (cert/s)', ...ds.map((d) => f(d.corePerSecond))],
+    ['    issue only (cert/s)', ...ds.map((d) => f(d.coreIssueOnlyPerSecond))],
+    ['    ms per certificate, all of it', ...ds.map((d) => f(d.coreMsPerCertificate, 2))],
+    ['    of which the timed token call (ms)', ...ds.map((d) => f(d.signMsPerCertificate, 2))],
+    ['    non-signing, wall (ms per certificate)', ...ds.map((d) => f(d.nonSigningMs, 2))],
+    ['    non-signing, wall minus (a) per signature (ms)', ...ds.map((d) => f(d.nonSigningVsRawMs, 2))],
+    ['    non-signing, CPU minus (a) CPU per signature (ms)', ...ds.map((d) => f(d.nonSigningCpuMs, 2))],
+    ['    PKCS#11 sessions opened / logins in the batch', ...ds.map((d) => `${d.sessionsOpened} / ${d.logins}`)],
+    ['(c) openssl ca -infiles, one process (cert/s)', ...ds.map((d) => f(d.opensslBatchPerSecond))],
+    ['    openssl ca, one process per request (cert/s)', ...ds.map((d) => f(d.opensslEachPerSecond))],
+    ['    openssl CPU per certificate, batch / per request (ms)', ...ds.map((d) => `${f(d.opensslBatchCpuMs, 2)} / ${f(d.opensslEachCpuMs, 2)}`)],
+    ['ratio (b) / (a)', ...ds.map((d) => f(d.ratioCoreToToken, 2))],
+    ['ratio (b) / (c) batch', ...ds.map((d) => f(d.ratioCoreToOpensslBatch, 2))],
+    ['ratio (b) / (c) per request', ...ds.map((d) => f(d.ratioCoreToOpensslEach, 2))],
+  ];
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+export function consoleTable(results: readonly IssuanceResult[], crl: CrlRun): string {
+  const ds = results.map(derive);
+  const rows = rowsOf(ds);
+  const w0 = Math.max(...rows.map((r) => r[0].length)) + 2;
+  const lines = [pad('', w0) + ds.map((d) => pad(`${d.title} (${d.count})`, 18)).join('')];
+  for (const [label, ...cells] of rows) lines.push(pad(label, w0) + cells.map((c) => pad(c, 18)).join(''));
+  lines.push('');
+  for (const row of crl.rows) {
+    lines.push(`CRL ${row.entries.toLocaleString('en')} entries: custos ${row.custos ? `${f(row.custos.seconds, 2)} s, ${row.custos.peakRssMiB} MiB` : '–'}; `
+      + `openssl ca -gencrl ${row.openssl ? `${f(row.openssl.seconds, 2)} s, ${row.openssl.peakRssMiB ?? '?'} MiB` : '–'}`);
+  }
+  lines.push('', 'Targets:');
+  for (const t of targets(results, crl)) lines.push(`  ${t.met ? 'met   ' : 'MISSED'} ${t.what}: ${t.measured}`);
+  lines.push('', 'Ratios:');
+  for (const d of ds) {
+    lines.push(`  ${d.title}: (b)/(a) = ${f(d.ratioCoreToToken, 2)}, (b)/(c batch) = ${f(d.ratioCoreToOpensslBatch, 2)}, (b)/(c per request) = ${f(d.ratioCoreToOpensslEach, 2)}`);
+  }
+  return lines.join('\n');
+}
+
+function mdTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export interface ReportInput {
+  readonly date: Date;
+  readonly machine: Machine;
+  readonly load: readonly [number, number];
+  readonly quick: boolean;
+  readonly results: readonly IssuanceResult[];
+  readonly crl: CrlRun;
+  readonly totalSeconds: number;
+}
+
+/** The sections of docs/benchmarks.md this benchmark writes (between its markers). */
+export function markdown(input: ReportInput): string {
+  const { machine: m, results, crl } = input;
+  const ds = results.map(derive);
+  const date = input.date.toISOString().replace(/\.\d+Z$/, 'Z');
+  const stepHeader = ['step of issueCertificate', ...results.flatMap((r) => [`${r.title} wall ms`, `${r.title} CPU ms`])];
+  const stepNames = results[0]?.steps.perCertificate.map((s) => s.step) ?? [];
+  const stepRows = stepNames.map((name) => [name, ...results.flatMap((r) => {
+    const s = r.steps.perCertificate.find((x) => x.step === name);
+    return [f(s?.wallMs ?? Number.NaN, 2), f(s?.cpuMs ?? Number.NaN, 2)];
+  })]);
+  const stepTotals = ['**sum**', ...results.flatMap((r) => [
+    f(r.steps.perCertificate.reduce((a, s) => a + s.wallMs, 0), 2), f(r.steps.perCertificate.reduce((a, s) => a + s.cpuMs, 0), 2)])];
+  const callNames = results[0]?.calls.map((c) => c.call) ?? [];
+  const callRows = callNames.map((name) => {
+    const first = results[0]!.calls.find((c) => c.call === name)!;
+    return [name, first.perCertificate, ...results.flatMap((r) => {
+      const c = r.calls.find((x) => x.call === name);
+      return [f(c?.wallMs ?? Number.NaN, 3), f(c?.cpuMs ?? Number.NaN, 3)];
+    })];
+  });
+  const callHeader = ['call', 'per certificate', ...results.flatMap((r) => [`${r.title} wall ms`, `${r.title} CPU ms`])];
+  return [
+    '## Foundation: issuance and CRLs on SoftHSM2',
+    '',
+    'Run with `npm run bench` (about 3–5 minutes; `npm run bench -- --quick` is a smoke check with small sizes that does not touch this file).',
+    'It prints the table below and rewrites this section and the next two; other sections of this file are left as they are.',
+    '',
+    `### Last run: ${date}${input.quick ? ' (quick sizes)' : ''}`,
+    '',
+    mdTable(['machine', ''], [
+      ['CPU', `${m.cpuModel}, ${m.nproc} cores (nproc)`],
+      ['memory', `${m.memoryGiB} GiB`],
+      ['kernel', m.kernel],
+      ['node', m.node],
+      ['OpenSSL', m.openssl],
+      ['SoftHSM2', m.softhsm],
+      ['pkcs11 engine', m.libp11],
+      ['1-minute load average, start → end', `${f(input.load[0], 2)} → ${f(input.load[1], 2)}`],
+      ['whole run', `${f(input.totalSeconds, 0)} s`],
+    ]),
+    '',
+    input.load[0] > m.nproc * 0.5 || input.load[1] > m.nproc * 0.5
+      ? `The machine was busy with other work (load average above half its ${m.nproc} cores): wall-clock figures are slowed by it, and rates are lower than on an idle machine. The CPU columns (this process's user + system time) are much less affected; compare those between runs.\n`
+      : '',
+    mdTable(['', ...ds.map((d) => `${d.title} (${d.count} requests)`)], rowsOf(ds).map((r) => [...r])),
+    '',
+    'PKCS#11 calls per certificate in (b): ' + ds.map((d) => `${d.title}: ${d.pkcs11CallsPerCertificate}`).join('; ') + '.',
+    '',
+    mdTable(['CRL entries', 'Custos build + sign', 'Custos peak RSS', 'openssl ca -gencrl', 'openssl peak RSS', 'DER bytes (Custos / openssl)'], crl.rows.map((row) => [
+      row.entries.toLocaleString('en'),
+      row.custos ? `${f(row.custos.buildSeconds, 2)} + ${f(row.custos.signSeconds, 2)} = ${f(row.custos.seconds, 2)} s` : '–',
+      row.custos ? `${row.custos.peakRssMiB} MiB (${row.custos.heldBeforeMiB} MiB before the build)` : '–',
+      row.openssl ? `${f(row.openssl.seconds, 2)} s` : '–',
+      row.openssl?.peakRssMiB !== undefined ? `${row.openssl.peakRssMiB} MiB` : '–',
+      `${row.custos?.bytes ?? '–'} / ${row.openssl?.bytes ?? '–'}`,
+    ])),
+    crl.ok ? '' : `\nbench/crl.ts did not finish:\n\n\`\`\`\n${crl.text.slice(-1500)}\n\`\`\``,
+    '',
+    '### Targets',
+    '',
+    mdTable(['target', 'measured', 'met'], targets(results, crl).map((t) => [t.what, t.measured, t.met ? 'yes' : '**no**'])),
+    '',
+    '### Where the time outside the token goes',
+    '',
+    `Each step of \`issueCertificate\`, timed on a second batch (${results.map((r) => `${r.steps.certificates} ${r.title}`).join(', ')}) by bench/support/issue-steps.ts, which calls the same core functions in the same order; ms per certificate:`,
+    '',
+    mdTable(stepHeader, [...stepRows, stepTotals]),
+    '',
+    'Each core function on that path called alone in a loop on this run\'s own inputs (bench/support/core-calls.ts); ms per call:',
+    '',
+    mdTable(callHeader, callRows),
+    '',
+    `fsync of a small append on the journal's disk, measured alone: ${results.map((r) => `${f(r.fsyncMs, 2)} ms (${r.title} run)`).join(', ')}.`,
+    '',
+  ].join('\n');
+}
