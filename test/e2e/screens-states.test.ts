@@ -104,16 +104,16 @@ describe('screens on the fake core', () => {
     await form.getByLabel('Subject DN').fill('O=No Common Name');
     await form.getByLabel('CA name').fill('Test Root');
     await form.getByRole('button', { name: 'Preview' }).press('Enter');
-    await form.getByText('SUBJECT_NO_CN').waitFor();
-    const sign = form.getByRole('button', { name: 'Sign and create root CA' });
+    await page.getByText('SUBJECT_NO_CN').waitFor();
+    const sign = page.getByRole('button', { name: 'Sign and create root CA' });
     assert.equal(await sign.isDisabled(), true, 'an error finding blocks the signature');
     await form.getByLabel('Subject DN').fill('CN=Test Root, O=Example');
     assert.equal(await sign.isDisabled(), true, 'an edit throws the preview away');
     await form.getByRole('button', { name: 'Preview' }).press('Enter');
-    await form.getByText('No lint findings.').waitFor();
+    await page.getByText('No lint findings.').waitFor();
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'fake-ca-preview.png'), fullPage: true });
     await sign.press('Enter');
-    await form.getByText('Created Test Root.').waitFor();
+    await page.getByText('Created Test Root.').waitFor();
     await page.getByRole('table', { name: 'Certificate authorities' }).getByText('CN=Test Root, O=Example').waitFor();
   });
 

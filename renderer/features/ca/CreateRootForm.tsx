@@ -43,11 +43,14 @@ export function CreateRootForm() {
   const complete = Boolean(tokenId && keySpkiSha256 && profileId && input.subject);
 
   const preview = useAction(useCallback(async (i: typeof input) => api.call('ca.previewRoot', i), []));
+  const resetPreview = preview.reset;
   const create = useAction(useCallback(async (i: typeof input, caName: string) => {
     const ca = await api.call('ca.createRoot', { ...i, name: caName });
+    // One preview, one signature: another root needs its own preview.
+    resetPreview();
     await sync();
     return ca;
-  }, [sync]));
+  }, [sync, resetPreview]));
   const { reset } = preview;
   // A preview is of one exact input: any edit makes it stale.
   useEffect(() => { reset(); }, [input, reset]);
@@ -77,14 +80,16 @@ export function CreateRootForm() {
         <TextField label="CA name" value={name} onChange={(e) => setName(e.target.value)} size="small" required slotProps={{ htmlInput: { maxLength: 64 } }} helperText="How this CA is called in Custos" />
         <Stack direction="row" spacing={2}>
           <Button type="submit" variant="outlined" disabled={!complete || preview.running}>Preview</Button>
-          <Button variant="contained" disabled={!canCreate} onClick={() => { if (preview.result) void create.run(input, name.trim()); }}>
-            {create.running ? 'Signing…' : 'Sign and create root CA'}
-          </Button>
         </Stack>
       </Stack>
       <ErrorAlert error={profiles.error} />
       <ErrorAlert error={preview.error} />
       {preview.result && <PreviewView preview={preview.result} />}
+      {/* After the preview, so the person reads what will be signed before reaching the button. */}
+      <Button sx={{ mt: 2 }} variant="contained" disabled={!canCreate} onClick={() => { if (preview.result) void create.run(input, name.trim()); }}>
+        {create.running ? 'Signing…' : 'Sign and create root CA'}
+      </Button>
+      {preview.result === undefined && <Typography variant="body2" sx={{ mt: 1 }}>Preview first: signing is possible only after a preview without error findings.</Typography>}
       <WorkProgress running={create.running} label="Signing the root certificate on the token" />
       <ErrorAlert error={create.error} />
       {create.result && <Typography role="status" sx={{ mt: 1 }}>Created {create.result.name}.</Typography>}

@@ -63,12 +63,14 @@ export function SignRequest({ requestId }: { requestId: string }) {
           <TextField size="small" type="number" label="Validity (days)" value={validityDays} onChange={(e) => setValidityDays(e.target.value)} helperText="Empty: the profile's default" slotProps={{ htmlInput: { min: 1 } }} />
           <Stack direction="row" spacing={2}>
             <Button type="submit" variant="outlined" disabled={!caId || !profileId || preview.running}>Preview</Button>
-            <Button variant="contained" disabled={!canSign} onClick={() => void sign.run(input)}>{sign.running ? 'Signing…' : 'Sign'}</Button>
           </Stack>
         </Stack>
       )}
       <ErrorAlert error={preview.error} />
       {pending && preview.result && <PreviewView preview={preview.result} />}
+      {pending && (
+        <Button sx={{ mt: 2 }} variant="contained" disabled={!canSign} onClick={() => void sign.run(input)}>{sign.running ? 'Signing…' : 'Sign certificate'}</Button>
+      )}
       <WorkProgress running={sign.running} label="Signing the certificate on the token" />
       <ErrorAlert error={sign.error} />
       {sign.result && <Typography role="status" sx={{ mt: 1 }}>Signed: serial {sign.result.serialHex}.</Typography>}
