@@ -48,7 +48,7 @@ export function CrlScreen() {
           <Section title="Revoke a certificate"><RevokeForm key={caId} caId={caId} /></Section>
           <Section title="Issue a CRL">
             <Stack direction="row" spacing={2} component="form" aria-label="Issue a CRL" onSubmit={(e) => { e.preventDefault(); void issue.run(caId, nextUpdateDays); }} sx={{ alignItems: 'flex-start' }}>
-              <TextField size="small" type="number" label="Next update in (days)" value={nextUpdateDays} onChange={(e) => setNextUpdateDays(e.target.value)} helperText="Empty: the default" slotProps={{ htmlInput: { min: 1, max: 3650 } }} />
+              <TextField size="small" type="number" label="Next update in (days)" sx={{ minWidth: 220 }} value={nextUpdateDays} onChange={(e) => setNextUpdateDays(e.target.value)} helperText="Empty: the default" slotProps={{ htmlInput: { min: 1, max: 3650 } }} />
               <Button type="submit" variant="contained" disabled={issue.running}>{issue.running ? 'Issuing…' : 'Issue CRL'}</Button>
             </Stack>
             <WorkProgress running={issue.running} label="Signing the CRL on the token" />

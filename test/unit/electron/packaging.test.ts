@@ -1,0 +1,34 @@
+// ↔ electron-builder.yml: what a package holds, and what it must never hold.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '../../..');
+const yml = readFileSync(join(root, 'electron-builder.yml'), 'utf8');
+
+describe('electron-builder.yml', () => {
+  it('names the app and targets AppImage and deb, NSIS and dmg', () => {
+    assert.match(yml, /^appId: org\.custos\.app$/m);
+    assert.match(yml, /^productName: Custos$/m);
+    assert.match(yml, /^ {2}target: \[AppImage, deb\]$/m);
+    assert.match(yml, /^ {2}target: \[nsis\]$/m);
+    assert.match(yml, /^ {2}target: \[dmg\]$/m);
+  });
+
+  it('excludes the dev host and the tests from every package', () => {
+    assert.match(yml, /^ {2}- "!devhost\{,\/\*\*\/\*\}"$/m);
+    assert.match(yml, /^ {2}- "!test\{,\/\*\*\/\*\}"$/m);
+  });
+
+  it('unpacks native .node modules from the asar archive', () => {
+    assert.match(yml, /^asarUnpack:\n {2}- "\*\*\/\*\.node"$/m);
+  });
+
+  it('points at icons that exist', () => {
+    for (const [, path] of yml.matchAll(/^ {2}icon: (\S+)$/gm)) assert.ok(existsSync(join(root, path!)), path);
+    const png = readFileSync(join(root, 'resources/icons/icon.png'));
+    assert.equal(png.readUInt32BE(16), 512);
+    assert.equal(png.readUInt32BE(20), 512);
+  });
+});
