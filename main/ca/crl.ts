@@ -12,13 +12,24 @@ import { algorithmIdentifierFor, signAlgorithmFor } from '../pki/x509/algorithms
 import { buildCrlTbs, crlNextUpdate, signCrl, CRL_NEXT_UPDATE_DAYS } from '../pki/x509/crl.ts';
 import type { RevokedEntry, CrlReason } from '../pki/x509/revocation.ts';
 import { writeNewFile } from '../exchange/files.ts';
-import { crlDir, requireCa, type CaContext } from './context.ts';
+import { crlDir, profileFor, requireCa, type CaContext } from './context.ts';
 import type { CrlRecord } from './state.ts';
 
 export interface CrlRequest {
   readonly caId: string;
   readonly nextUpdateDays?: number;
   readonly issuingDistributionPointUri?: string;
+}
+
+/** The CRL policy of the profile the CA's own certificate was issued under, if it names one. */
+function crlPolicy(ctx: CaContext, caId: string): { nextUpdateDays?: number; issuingDistributionPoint?: string } | undefined {
+  const own = [...ctx.state.issued.values()].flatMap((m) => [...m.values()]).find((r) => r.sha256 === caId);
+  if (!own) return undefined;
+  try {
+    return profileFor(ctx, own.profileId).crl;
+  } catch {
+    return undefined;
+  }
 }
 
 export function revokedEntries(ctx: CaContext, caId: string): RevokedEntry[] {
@@ -35,12 +46,14 @@ export async function issueCrl(ctx: CaContext, req: CrlRequest): Promise<{ recor
   const { token, key } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
   const crlNumber = (ctx.state.lastCrlNumber.get(ca.id) ?? 0n) + 1n;
   const thisUpdate = ctx.now();
-  const { nextUpdate, clipped } = crlNextUpdate(thisUpdate, req.nextUpdateDays ?? CRL_NEXT_UPDATE_DAYS, new Date(ca.notAfter));
+  const policy = crlPolicy(ctx, ca.id);
+  const { nextUpdate, clipped } = crlNextUpdate(thisUpdate, req.nextUpdateDays ?? policy?.nextUpdateDays ?? CRL_NEXT_UPDATE_DAYS, new Date(ca.notAfter));
+  const idp = req.issuingDistributionPointUri ?? policy?.issuingDistributionPoint;
   const algorithm = signAlgorithmFor(key.spec);
   const entries = revokedEntries(ctx, ca.id);
   const tbsDer = buildCrlTbs({
     issuerCertDer: ca.certDer, entries, crlNumber, thisUpdate, nextUpdate, algorithm: algorithmIdentifierFor(algorithm),
-    ...(req.issuingDistributionPointUri ? { issuingDistributionPoint: { uri: req.issuingDistributionPointUri } } : {}),
+    ...(idp ? { issuingDistributionPoint: { uri: idp } } : {}),
   });
   const tbsSha256 = createHash('sha256').update(tbsDer).digest('hex');
   const intent = ctx.journal.begin('crl.issue', {

@@ -52,6 +52,8 @@ const ProfileSchema = z.strictObject({
   certificatePolicies: z.array(Oid).min(1).optional(),
   nameConstraints: z.strictObject({ critical: z.boolean(), permitted: Subtrees.optional(), excluded: Subtrees.optional() }).optional(),
   ocspNoCheck: z.boolean(),
+  /** For CA profiles: how this CA's CRLs are issued (RFC 5280 §5.2.5). The IDP must equal the CRL distribution point its certificates name. */
+  crl: z.strictObject({ nextUpdateDays: z.number().int().positive().max(3650).optional(), issuingDistributionPoint: Url.optional() }).optional(),
   allowedRequestExtensions: z.array(RequestExtension),
   allowedKeySpecs: z.strictObject({
     rsaBits: z.array(z.union([z.literal(2048), z.literal(3072), z.literal(4096)])),
@@ -71,6 +73,7 @@ const ProfileSchema = z.strictObject({
   if (!isCa && signsCerts) issue(['keyUsage', 'usages'], 'must not include keyCertSign for a leaf profile');
   if (isCa && !p.subjectKeyIdentifier) issue(['subjectKeyIdentifier'], 'must be true for a CA profile (RFC 5280 §4.2.1.2)');
   if (p.nameConstraints && !isCa) issue(['nameConstraints'], 'is only for CA profiles');
+  if (p.crl && !isCa) issue(['crl'], 'is only for CA profiles (a CA issues CRLs)');
   if (p.nameConstraints && !p.nameConstraints.permitted && !p.nameConstraints.excluded) issue(['nameConstraints'], 'needs permitted or excluded subtrees');
   if (p.ocspNoCheck && !p.extKeyUsage?.purposes.some((x) => x === 'OCSPSigning' || x === OID.kpOcspSigning)) issue(['ocspNoCheck'], 'is only for OCSP signer profiles (extKeyUsage OCSPSigning)');
   if (p.allowedKeySpecs.rsaBits.length + p.allowedKeySpecs.ecCurves.length === 0) issue(['allowedKeySpecs'], 'must allow at least one key');

@@ -1,0 +1,143 @@
+/**
+ * The CA acts on a real SoftHSM2 token with a temporary journal: what the
+ * journal records, CRL numbers that only grow, the CRL policy a CA profile
+ * names, exports that never overwrite, and the checks before a signature.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
+import { createSoftHsm, type SoftHsm } from '../../support/softhsm.ts';
+import { Custos } from '../../../main/custos.ts';
+import { Secret } from '../../../main/hsm/secret.ts';
+import { createRoot } from '../../../main/ca/root.ts';
+import { importRequests } from '../../../main/ca/requests.ts';
+import { issueCertificate } from '../../../main/ca/issue.ts';
+import { revokeSerial } from '../../../main/ca/revoke.ts';
+import { issueCrl } from '../../../main/ca/crl.ts';
+import { exportCertificate } from '../../../main/ca/export.ts';
+import { requestForKey } from '../../../main/ca/key-request.ts';
+import { parseSubject } from '../../../main/ca/subject.ts';
+import { parseCrl } from '../../../main/pki/x509/crl.ts';
+import { DEFAULT_PROFILE_DIR } from '../../../main/pki/x509/profiles.ts';
+import { isCustosError } from '../../../main/errors/index.ts';
+
+const PIN = '246810';
+
+async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<string | undefined> {
+  try { await (typeof p === 'function' ? p() : p); } catch (e) { return isCustosError(e) ? e.code : `untyped: ${String(e)}`; }
+  return undefined;
+}
+
+describe('CA acts on SoftHSM2', () => {
+  let hsm: SoftHsm;
+  let work: string;
+  let custos: Custos;
+  let tokenId: string;
+  let rootId: string;
+
+  async function applicantRequest(cn: string): Promise<Uint8Array> {
+    const k = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    return requestForKey({ spki: new Uint8Array(k.publicKey.export({ type: 'spki', format: 'der' })), sign: async (d) => new Uint8Array(nodeSign('sha256', d, { key: k.privateKey, dsaEncoding: 'der' })) },
+      parseSubject(`CN=${cn}`), { scheme: 'ecdsa', hash: 'SHA-256' });
+  }
+
+  before(async () => {
+    hsm = await createSoftHsm();
+    await hsm.initToken('Acts HSM', '13572468', PIN);
+    work = mkdtempSync(join(tmpdir(), 'custos-acts-'));
+    // A profile folder where the root profile names a CRL policy: 30-day CRLs with an issuing distribution point.
+    const profiles = join(work, 'profiles');
+    cpSync(DEFAULT_PROFILE_DIR, profiles, { recursive: true });
+    const root = JSON.parse(readFileSync(join(profiles, 'root-ca.json'), 'utf8'));
+    root.crl = { nextUpdateDays: 30, issuingDistributionPoint: 'http://crl.custos.test/root.crl' };
+    writeFileSync(join(profiles, 'root-ca.json'), JSON.stringify(root));
+    custos = Custos.open({ dataDir: join(work, 'home'), rehearsalModules: [hsm.modulePath], operator: 'tester', profileDir: profiles });
+    [{ id: tokenId }] = (await custos.tokens.list()) as [{ id: string }];
+    await custos.login(tokenId, Secret.fromString(PIN));
+    const key = await custos.generateKey(tokenId, { kind: 'ec', curve: 'P-384' }, 'root');
+    rootId = (await createRoot(custos.ctx, { tokenId, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'CN=Acts Root', name: 'root' })).id;
+  });
+
+  after(async () => {
+    await custos.close();
+    rmSync(work, { recursive: true, force: true });
+    await hsm.cleanup();
+  });
+
+  it('records intent before and result after each signature, naming the VIRTUAL token', () => {
+    const kinds = custos.journal.entries.map((e) => e.kind);
+    const intent = kinds.indexOf('ca.root.intent');
+    assert.ok(intent >= 0 && kinds[intent + 1] === 'ca.root.done', kinds.join(','));
+    const entry = custos.journal.entries[intent]!;
+    assert.match(String(entry.data.tbsSha256), /^[0-9a-f]{64}$/);
+    assert.equal(entry.token?.virtual, true);
+    assert.equal(entry.token?.label, 'Acts HSM');
+  });
+
+  it('never puts the PIN in the journal', () => {
+    assert.ok(!readFileSync(join(work, 'home', 'journal.jsonl'), 'utf8').includes(PIN));
+  });
+
+  it('refuses a second CA with the same name and a key that is not on the token', async () => {
+    assert.equal(await codeOf(createRoot(custos.ctx, { tokenId, keySpkiSha256: 'ab'.repeat(32), profileId: 'root-ca', subject: 'CN=Other', name: 'other' })), 'KEY_NOT_FOUND');
+    const key = (await (await custos.tokens.open(tokenId)).listKeys())[0]!;
+    assert.equal(await codeOf(createRoot(custos.ctx, { tokenId, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'CN=Again', name: 'root' })), 'CA_EXISTS');
+  });
+
+  it('writes the issuing distribution point and next update its profile names, with CRL numbers that only grow', async () => {
+    const first = await issueCrl(custos.ctx, { caId: rootId });
+    const second = await issueCrl(custos.ctx, { caId: rootId });
+    assert.equal(first.record.crlNumber, '1');
+    assert.equal(second.record.crlNumber, '2');
+    const parsed = parseCrl(second.der);
+    assert.deepEqual(parsed.issuingDistributionPointUris, ['http://crl.custos.test/root.crl']);
+    const days = (parsed.nextUpdate!.getTime() - parsed.thisUpdate.getTime()) / 86_400_000;
+    assert.equal(Math.round(days), 30);
+  });
+
+  it('asks for the CA key when no logged-in token holds it, leaving no gap in CRL numbers', async () => {
+    const token = await custos.tokens.open(tokenId);
+    await token.logout();
+    assert.equal(await codeOf(issueCrl(custos.ctx, { caId: rootId })), 'KEY_NOT_FOUND');
+    await custos.login(tokenId, Secret.fromString(PIN));
+    const next = await issueCrl(custos.ctx, { caId: rootId });
+    assert.equal(next.record.crlNumber, '3');
+  });
+
+  it('signs a request, lists the revocation in the next CRL, and never overwrites an export', async () => {
+    const [req] = importRequests(custos.ctx, 'app.csr.der', await applicantRequest('app.custos.test'));
+    const issued = await issueCertificate(custos.ctx, { caId: rootId, requestId: req!.record.id, profileId: 'subordinate-ca', name: 'sub' });
+    revokeSerial(custos.ctx, { caId: rootId, serialHex: issued.serialHex, reason: 'superseded' });
+    const crl = await issueCrl(custos.ctx, { caId: rootId });
+    assert.deepEqual(parseCrl(crl.der).entries.map((e) => e.serialHex.replace(/^0+/, '')), [issued.serialHex.replace(/^0+/, '')]);
+    const dir = join(work, 'usb');
+    const first = await exportCertificate(custos.ctx, { caId: rootId, serialHex: issued.serialHex, format: 'pem', directory: dir });
+    assert.equal(await codeOf(exportCertificate(custos.ctx, { caId: rootId, serialHex: issued.serialHex, format: 'pem', directory: dir })), 'FILE_EXISTS');
+    assert.match(readFileSync(first.path, 'utf8'), /^-----BEGIN CERTIFICATE-----/);
+  });
+
+  it('gives every certificate a serial unused in the journal', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      const [req] = importRequests(custos.ctx, `leaf${i}.csr.der`, await applicantRequest(`leaf${i}.custos.test`));
+      const sub = [...custos.state.cas.values()].find((c) => c.name === 'sub');
+      assert.ok(sub);
+      // The subordinate's key is not on any token: signing under it must say so.
+      assert.equal(await codeOf(issueCertificate(custos.ctx, { caId: sub.id, requestId: req!.record.id, profileId: 'tls-server' })), 'KEY_NOT_FOUND');
+      const cert = await issueCertificate(custos.ctx, { caId: rootId, requestId: req!.record.id, profileId: 'crl-signer' }).catch(() => undefined);
+      if (cert) seen.add(cert.serialHex);
+    }
+    const all = [...custos.state.issued.get(rootId)!.keys()];
+    assert.equal(new Set(all).size, all.length);
+  });
+
+  it('reopens to the same state from the journal alone', async () => {
+    const before = { cas: [...custos.state.cas.keys()].sort(), issued: [...custos.state.issued.get(rootId)!.keys()].sort(), crl: custos.state.lastCrlNumber.get(rootId) };
+    await custos.close();
+    custos = Custos.open({ dataDir: join(work, 'home'), rehearsalModules: [hsm.modulePath], operator: 'tester' });
+    assert.deepEqual({ cas: [...custos.state.cas.keys()].sort(), issued: [...custos.state.issued.get(rootId)!.keys()].sort(), crl: custos.state.lastCrlNumber.get(rootId) }, before);
+  });
+});
