@@ -197,7 +197,7 @@ export async function benchIssuance(options: IssuanceOptions): Promise<IssuanceR
     };
     const fsyncMs = measureFsync(join(work, 'data'), 100);
     const calls = last === undefined ? [] : await measureCoreCalls({
-      csrDer: batch[0]!, issuerCertDer: root.certDer, issuerSpki: caKey.spki, issuedCertDer: last.certDer, token, keySpkiSha256: caKey.spkiSha256,
+      ctx, caId: root.id, csrDer: batch[0]!, issuerCertDer: root.certDer, issuerSpki: caKey.spki, issuedCertDer: last.certDer, token, keySpkiSha256: caKey.spkiSha256,
     }, options.callIterations);
 
     const keyUri = `pkcs11:token=${encodeURIComponent(TOKEN_LABEL)};object=${KEY_LABEL};type=private;pin-value=${pin}`;

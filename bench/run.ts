@@ -10,7 +10,7 @@
  *   npm run bench -- --cpu-prof   also writes V8 CPU profiles of the issuance runs
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,7 @@ function runIssuance(key: CaKey, quick: boolean, profileDir: string | undefined)
 function writeDoc(section: string): void {
   const block = `${BEGIN}\n${section.trim()}\n${END}`;
   if (!existsSync(DOC)) {
+    mkdirSync(dirname(DOC), { recursive: true });
     writeFileSync(DOC, `# Benchmarks\n\n${block}\n`);
     return;
   }
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
   console.log(consoleTable(results, crl));
   if (profileDir) console.log(`\nCPU profiles (open in Chrome DevTools › Performance): ${profileDir}`);
   if (write) {
-    writeDoc(`${markdown({ date: new Date(), machine, load: [loadAtStart, loadavg()[0]!], quick, results, crl, totalSeconds })}\n${METHOD}`);
+    writeDoc(`${markdown({ date: new Date(), machine, load: [loadAtStart, loadavg()[0]!], quick, results, crl, totalSeconds, profiled: profileDir !== undefined })}\n${METHOD}`);
     console.log(`\nWrote ${DOC}`);
   }
 }

@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Journal } from '../../main/journal/index.ts';
+import { planIssue } from '../../main/ca/issue.ts';
+import type { CaContext } from '../../main/ca/context.ts';
 import type { Token } from '../../main/hsm/token.ts';
 import { parseCsrFile } from '../../main/pki/x509/csr.ts';
 import { loadProfile } from '../../main/pki/x509/profiles.ts';
@@ -21,13 +23,17 @@ import { nodeVerifyParams } from '../../main/pki/x509/signature.ts';
 
 export interface CallCost {
   readonly call: string;
-  /** Where issueCertificate reaches it, and how often per certificate. */
+  /** Where import + issueCertificate reach it. */
   readonly perCertificate: string;
+  /** Calls per certificate when it is a top-level step of import + issue; 0 for a part of another row. */
+  readonly timesPerCertificate: number;
   readonly wallMs: number;
   readonly cpuMs: number;
 }
 
 export interface CoreCallInputs {
+  readonly ctx: CaContext;
+  readonly caId: string;
   readonly csrDer: Uint8Array;
   readonly issuerCertDer: Uint8Array;
   readonly issuerSpki: Uint8Array;
@@ -36,18 +42,20 @@ export interface CoreCallInputs {
   readonly keySpkiSha256: string;
 }
 
-async function cost(call: string, perCertificate: string, iterations: number, fn: () => unknown): Promise<CallCost> {
+async function cost(call: string, perCertificate: string, timesPerCertificate: number, iterations: number, fn: () => unknown): Promise<CallCost> {
   for (let i = 0; i < Math.min(20, iterations); i++) await fn();
   const cpu = process.cpuUsage();
   const start = performance.now();
   for (let i = 0; i < iterations; i++) await fn();
   const wallMs = (performance.now() - start) / iterations;
   const used = process.cpuUsage(cpu);
-  return { call, perCertificate, wallMs, cpuMs: (used.user + used.system) / 1000 / iterations };
+  return { call, perCertificate, timesPerCertificate, wallMs, cpuMs: (used.user + used.system) / 1000 / iterations };
 }
 
 export async function measureCoreCalls(inputs: CoreCallInputs, iterations: number): Promise<CallCost[]> {
-  const { csrDer, issuerCertDer, issuerSpki, issuedCertDer, token, keySpkiSha256 } = inputs;
+  const { ctx, caId, csrDer, issuerCertDer, issuerSpki, issuedCertDer, token, keySpkiSha256 } = inputs;
+  const csr = parseCsrFile(csrDer)[0]!;
+  const request = { caId, requestId: csr.sha256, profileId: 'tls-server', validityDays: 90 };
   const issuer = readIssuer(issuerCertDer);
   const issued = readCertificate(issuedCertDer);
   const tbsDer = issued.der;
@@ -59,20 +67,23 @@ export async function measureCoreCalls(inputs: CoreCallInputs, iterations: numbe
   const journal = Journal.open({ dir, operator: 'bench' });
   try {
     return [
-      await cost('parseCsrFile (parse + CSR signature check)', 'import 1×, loadRequest 1×', iterations, () => parseCsrFile(csrDer)),
-      await cost('loadProfile (read + parse the profile JSON)', 'planIssue 1×, profileFor 1×', iterations, () => loadProfile('tls-server')),
-      await cost('new X509Certificate(issuer) + SPKI export', 'planIssue→spkiOf 1×', iterations, () => new X509Certificate(Buffer.from(issuerCertDer)).publicKey.export({ type: 'spki', format: 'der' })),
-      await cost('readIssuer (issuer certificate)', 'planIssuedCertificate 1×', iterations, () => readIssuer(issuerCertDer)),
-      await cost('lintForSigning (readTbs + lint)', 'planIssuedCertificate 1×', iterations, () => lintForSigning(tbsDer, issuer)),
-      await cost('describeReadTbs (preview)', 'planIssuedCertificate 1×', iterations, () => describeReadTbs(read)),
-      await cost('readCertificate (certificate DER → schema)', 'verifyIssued 1× each', iterations, () => readCertificate(issuedCertDer)),
-      await cost('publicKeyFromSpki (createPublicKey)', 'verifyIssued 1× each', iterations, () => publicKeyFromSpki(issuerSpki)),
-      await cost('crypto.verify alone (key object made once)', 'verifyIssued 1× each', iterations, () => nodeVerify(params.hash, tbsDer, { key: issuerKey, ...params.options }, signature)),
-      await cost('verifyIssued (all of it)', 'signTbs 1×, issueCertificate 1×', iterations, () => verifyIssued(issuedCertDer, issuerSpki)),
-      await cost('describeCertificate', 'issueCertificate 1×', iterations, () => describeCertificate(issuedCertDer)),
-      await cost('token.findKey (C_FindObjects, attributes, SPKI)', 'requireKey 1×', iterations, () => token.findKey(keySpkiSha256)),
-      await cost('journal append, no fsync', 'complete 1×', iterations, () => journal.append('bench.probe', { sha256: createHash('sha256').update(tbsDer).digest('hex') })),
-      await cost('journal append + fsync', 'begin 1×, import 1×', Math.min(iterations, 100), () => journal.append('bench.probe', { n: 1 }, { durable: true })),
+      await cost('parseCsrFile (parse + CSR signature check)', 'importRequests, loadRequest', 2, iterations, () => parseCsrFile(csrDer)),
+      await cost('planIssue (all of it)', 'issueCertificate', 1, iterations, () => planIssue(ctx, request, csr)),
+      await cost('  loadProfile (read + zod-parse the profile JSON)', 'planIssue→profileFor', 0, iterations, () => loadProfile('tls-server')),
+      await cost('  new X509Certificate(issuer) + SPKI export', 'planIssue→spkiOf', 0, iterations, () => new X509Certificate(Buffer.from(issuerCertDer)).publicKey.export({ type: 'spki', format: 'der' })),
+      await cost('  readIssuer (issuer certificate)', 'planIssuedCertificate', 0, iterations, () => readIssuer(issuerCertDer)),
+      await cost('  lintForSigning (readTbs + lint)', 'planIssuedCertificate', 0, iterations, () => lintForSigning(tbsDer, issuer)),
+      await cost('  describeReadTbs (preview)', 'planIssuedCertificate', 0, iterations, () => describeReadTbs(read)),
+      await cost('loadProfile again (profileFor)', 'issueCertificate', 1, iterations, () => loadProfile('tls-server')),
+      await cost('token.findKey (C_FindObjects, attributes, SPKI)', 'tokens.requireKey', 1, iterations, () => token.findKey(keySpkiSha256)),
+      await cost('signature check in signTbs (publicKeyFromSpki + crypto.verify)', 'signTbs', 1, iterations, () => nodeVerify(params.hash, tbsDer, { key: publicKeyFromSpki(issuerSpki), ...params.options }, signature)),
+      await cost('  publicKeyFromSpki (createPublicKey)', 'signTbs, verifyIssued', 0, iterations, () => publicKeyFromSpki(issuerSpki)),
+      await cost('  crypto.verify alone (key object made once)', 'signTbs, verifyIssued', 0, iterations, () => nodeVerify(params.hash, tbsDer, { key: issuerKey, ...params.options }, signature)),
+      await cost('verifyIssued (the check again, on the certificate)', 'issueCertificate', 1, iterations, () => verifyIssued(issuedCertDer, issuerSpki)),
+      await cost('describeCertificate', 'issueCertificate', 1, iterations, () => describeCertificate(issuedCertDer)),
+      await cost('  readCertificate (certificate DER → schema)', 'describeCertificate', 0, iterations, () => readCertificate(issuedCertDer)),
+      await cost('journal append + fsync', 'importRequests (durable), journal.begin', 2, Math.min(iterations, 100), () => journal.append('bench.probe', { n: 1 }, { durable: true })),
+      await cost('journal append, no fsync', 'journal.complete', 1, iterations, () => journal.append('bench.probe', { sha256: createHash('sha256').update(tbsDer).digest('hex') })),
     ];
   } finally {
     journal.close();

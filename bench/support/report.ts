@@ -166,6 +166,8 @@ export interface ReportInput {
   readonly results: readonly IssuanceResult[];
   readonly crl: CrlRun;
   readonly totalSeconds: number;
+  /** V8's CPU profiler was on (--cpu-prof): every figure is a little slower for it. */
+  readonly profiled: boolean;
 }
 
 /** The sections of docs/benchmarks.md this benchmark writes (between its markers). */
@@ -184,19 +186,27 @@ export function markdown(input: ReportInput): string {
   const callNames = results[0]?.calls.map((c) => c.call) ?? [];
   const callRows = callNames.map((name) => {
     const first = results[0]!.calls.find((c) => c.call === name)!;
-    return [name, first.perCertificate, ...results.flatMap((r) => {
-      const c = r.calls.find((x) => x.call === name);
-      return [f(c?.wallMs ?? Number.NaN, 3), f(c?.cpuMs ?? Number.NaN, 3)];
-    })];
+    return [name.replace(/^ {2}/, '&nbsp;&nbsp;↳ '), first.perCertificate, first.timesPerCertificate === 0 ? 'part of the row above' : `${first.timesPerCertificate}×`,
+      ...results.flatMap((r) => {
+        const c = r.calls.find((x) => x.call === name);
+        return [f(c?.wallMs ?? Number.NaN, 3), f(c?.cpuMs ?? Number.NaN, 3)];
+      })];
   });
-  const callHeader = ['call', 'per certificate', ...results.flatMap((r) => [`${r.title} wall ms`, `${r.title} CPU ms`])];
+  const callHeader = ['call', 'reached from', 'per certificate', ...results.flatMap((r) => [`${r.title} wall ms`, `${r.title} CPU ms`])];
+  const accounted = results.map((r) => {
+    const d = derive(r);
+    const parts = r.calls.filter((c) => c.timesPerCertificate > 0).map((c) => ({ call: c.call, cpuMs: c.cpuMs * c.timesPerCertificate }));
+    const sum = parts.reduce((a, p) => a + p.cpuMs, 0);
+    const top = [...parts].sort((a, b) => b.cpuMs - a.cpuMs).slice(0, 5).map((p) => `${p.call} ${f(p.cpuMs, 2)} ms`).join('; ');
+    return `- ${r.title}: the top-level calls above account for ${f(sum, 2)} ms CPU per certificate of the ${f(d.nonSigningCpuMs, 2)} ms measured outside the token in (b). Largest: ${top}.`;
+  });
   return [
     '## Foundation: issuance and CRLs on SoftHSM2',
     '',
     'Run with `npm run bench` (about 3–5 minutes; `npm run bench -- --quick` is a smoke check with small sizes that does not touch this file).',
-    'It prints the table below and rewrites this section and the next two; other sections of this file are left as they are.',
+    'It prints the table below and rewrites everything between its two markers in this file; other sections are left as they are.',
     '',
-    `### Last run: ${date}${input.quick ? ' (quick sizes)' : ''}`,
+    `### Last run: ${date}${input.quick ? ' (quick sizes)' : ''}${input.profiled ? ' (with --cpu-prof, which slows every figure a little)' : ''}`,
     '',
     mdTable(['machine', ''], [
       ['CPU', `${m.cpuModel}, ${m.nproc} cores (nproc)`],
@@ -240,6 +250,8 @@ export function markdown(input: ReportInput): string {
     'Each core function on that path called alone in a loop on this run\'s own inputs (bench/support/core-calls.ts); ms per call:',
     '',
     mdTable(callHeader, callRows),
+    '',
+    ...accounted,
     '',
     `fsync of a small append on the journal's disk, measured alone: ${results.map((r) => `${f(r.fsyncMs, 2)} ms (${r.title} run)`).join(', ')}.`,
     '',
