@@ -26,6 +26,9 @@ export interface PcscConnectOptions {
   readonly maxApduBytes?: number;
 }
 
+const MAX_EXTENDED_APDU_BYTES = 4 + 3 + 65535 + 2;
+const DIAGNOSE_ATTEMPTS = 4;
+const DIAGNOSE_INTERVAL_MS = 250;
 /** Large enough for any extended response (64 KiB + SW). */
 const MAX_RESPONSE_BYTES = 65538;
 /** PC/SC v2 part 10 §2.6.14: TLV property tag of dwMaxAPDUDataSize. */
@@ -142,7 +145,9 @@ export class PcscTransport implements ApduTransport {
       }
       const dataBytes = await readerMaxApduDataBytes(card);
       // Header 4, extended Lc 3, extended Le 2 around the data.
-      const maxApduBytes = options.maxApduBytes ?? (dataBytes !== undefined ? 4 + 3 + dataBytes + 2 : MAX_SHORT_APDU_BYTES);
+      // A reader that reports nothing (vpcd before 2023, many CCID firmwares) is assumed to carry
+      // extended APDUs, as OpenSC's sc-hsm driver assumes; if it cannot, transmit reports APDU_TOO_LONG.
+      const maxApduBytes = options.maxApduBytes ?? (dataBytes !== undefined ? 4 + 3 + dataBytes + 2 : MAX_EXTENDED_APDU_BYTES);
       return new PcscTransport(context, card, readerName, maxApduBytes, shareMode);
     } catch (e) {
       context.close();
@@ -157,6 +162,7 @@ export class PcscTransport implements ApduTransport {
       return new Uint8Array(await card.transmit(Buffer.from(apdu), { maxRecvLength: MAX_RESPONSE_BYTES }));
     } catch (e) {
       const error = pcscError(e, this.readerName);
+      if (error.code === 'DEVICE_ERROR' || error.code === 'PCSC_UNAVAILABLE') throw await this.#diagnose(error, apdu.length);
       if (error.code === 'AUTH_STATE_LOST') {
         // Reset under us: take the card back (still exclusive) so the caller can log in again on this connection.
         try {
@@ -169,6 +175,33 @@ export class PcscTransport implements ApduTransport {
     }
   }
 
+  /**
+   * A failed exchange without a precise PC/SC reason: looks again whether the
+   * card is still there (a pulled card or a stopped vpcd often shows only as
+   * "Transaction failed"), else whether an extended APDU was too much for the reader.
+   */
+  async #diagnose(error: CustosError, apduBytes: number): Promise<CustosError> {
+    let present = true;
+    // pcscd notices a vanished card (or dies with vpcd's connection) a moment after the failed exchange.
+    for (let attempt = 0; attempt < DIAGNOSE_ATTEMPTS && present; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, DIAGNOSE_INTERVAL_MS));
+      try {
+        // getStatus throws once the handle lost its card; the listing shows what pcscd sees now.
+        this.#card?.getStatus();
+        present = (await listPcscReaders()).some((r) => r.name === this.readerName && r.cardPresent);
+      } catch {
+        present = false;
+      }
+    }
+    if (!present) {
+      return new CustosError('TOKEN_REMOVED', `The SmartCard-HSM in "${this.readerName}" was removed or its reader went away: insert it again and repeat the step.`, { ...error.details }, { cause: error });
+    }
+    if (apduBytes > MAX_SHORT_APDU_BYTES) {
+      return new CustosError('APDU_TOO_LONG', `The reader "${this.readerName}" refused a ${apduBytes}-byte extended APDU: use a reader with extended-length APDU support.`, { ...error.details, apduBytes }, { cause: error });
+    }
+    return error;
+  }
+
   async close(): Promise<void> {
     const card = this.#card;
     const context = this.#context;
@@ -179,7 +212,11 @@ export class PcscTransport implements ApduTransport {
     } catch {
       // Already gone with the card.
     } finally {
-      context?.close();
+      try {
+        context?.close();
+      } catch {
+        // pcscd already gone.
+      }
     }
   }
 }
@@ -190,9 +227,17 @@ export type ReaderEvent =
   | { readonly type: 'card-inserted'; readonly reader: string; readonly atr?: Uint8Array }
   | { readonly type: 'card-removed'; readonly reader: string };
 
-/** Reader and card changes, pushed from pcsc-lite's monitor thread. Emits each ReaderEvent under its type, and 'error'. */
+/**
+ * Reader and card changes, pushed from pcsc-lite's monitor thread. Emits each
+ * ReaderEvent under its type, and 'error'. Readers present at start come as
+ * reader-added (plus card-inserted when a card is in); when the PC/SC service
+ * goes away every known reader is reported removed, with its card.
+ */
 export class ReaderWatcher extends EventEmitter {
   #monitor: ReaderMonitorInterface | undefined;
+  /** Known readers and whether each holds a card. */
+  readonly #readers = new Map<string, boolean>();
+  #lastError: string | undefined;
 
   constructor() {
     super();
@@ -205,13 +250,51 @@ export class ReaderWatcher extends EventEmitter {
     this.#monitor = monitor;
   }
 
+  #cardIn(reader: string, atr: Buffer | null): void {
+    this.#readers.set(reader, true);
+    this.emit('card-inserted', { type: 'card-inserted', reader, ...(atr && atr.length > 0 ? { atr: new Uint8Array(atr) } : {}) });
+  }
+
+  #cardOut(reader: string): void {
+    this.#readers.set(reader, false);
+    this.emit('card-removed', { type: 'card-removed', reader });
+  }
+
+  #readerOut(reader: string): void {
+    if (this.#readers.get(reader) === true) this.#cardOut(reader);
+    this.#readers.delete(reader);
+    this.emit('reader-removed', { type: 'reader-removed', reader });
+  }
+
   #forward(event: MonitorEvent): void {
     switch (event.type) {
-      case 'reader-attached': this.emit('reader-added', { type: 'reader-added', reader: event.reader }); break;
-      case 'reader-detached': this.emit('reader-removed', { type: 'reader-removed', reader: event.reader }); break;
-      case 'card-inserted': this.emit('card-inserted', { type: 'card-inserted', reader: event.reader, ...(event.atr ? { atr: new Uint8Array(event.atr) } : {}) }); break;
-      case 'card-removed': this.emit('card-removed', { type: 'card-removed', reader: event.reader }); break;
-      case 'error': this.emit('error', pcscError(new Error(String(event.reader)), '(monitor)')); break;
+      case 'reader-attached':
+        this.#lastError = undefined;
+        this.#readers.set(event.reader, false);
+        this.emit('reader-added', { type: 'reader-added', reader: event.reader });
+        if ((event.state & pcsc.SCARD_STATE_PRESENT) !== 0) this.#cardIn(event.reader, event.atr);
+        break;
+      case 'reader-detached':
+        this.#readerOut(event.reader);
+        break;
+      case 'card-inserted':
+        this.#cardIn(event.reader, event.atr);
+        break;
+      case 'card-removed':
+        this.#cardOut(event.reader);
+        break;
+      case 'error': {
+        // The native monitor puts the PC/SC message in `reader` and repeats it every second; report each once.
+        const message = event.reader;
+        if (message === this.#lastError) break;
+        this.#lastError = message;
+        const error = pcscError(new Error(message), '(monitor)');
+        if (error.code === 'PCSC_UNAVAILABLE' || /service/i.test(message)) {
+          for (const reader of [...this.#readers.keys()]) this.#readerOut(reader);
+        }
+        if (this.listenerCount('error') > 0) this.emit('error', error);
+        break;
+      }
     }
   }
 
