@@ -6,6 +6,8 @@
  * domain is refused before the card is asked.
  */
 import { CustosError, isCustosError } from '../../errors/index.ts';
+import { decryptShareFileAsync, type ShareFileOptions } from '../../keydomain/index.ts';
+import type { Secret } from '../secret.ts';
 import type { DkekStatus, ScHsmCard } from './card.ts';
 import { fid, PREFIX_EE_CERTIFICATE, PREFIX_PRKD } from './commands.ts';
 import { freeKeyId, keySpecOfSpki, spkiOfPublicObject, writeKeyLabel } from './keys.ts';
@@ -35,6 +37,19 @@ export async function importDkekShare(card: ScHsmCard, share: Uint8Array): Promi
     if (isCustosError(e) && e.code === 'AUTH_STATE_LOST') throw e;
   });
   return await card.importDkekShare(share);
+}
+
+/**
+ * Decrypts a DKEK share file (sc-hsm-tool's format, SC-HSM.md §6) with its
+ * password and imports the share; the plain share is wiped after use.
+ */
+export async function importDkekShareFile(card: ScHsmCard, file: Uint8Array, password: Secret, options: ShareFileOptions = {}): Promise<DkekStatus> {
+  const share = await decryptShareFileAsync(file, password, options);
+  try {
+    return await importDkekShare(card, share);
+  } finally {
+    share.fill(0);
+  }
 }
 
 function requireCompleteDomain(status: DkekStatus): void {

@@ -14,7 +14,8 @@ import {
 import { ScHsmCard, type DkekStatus, type PinStatus, type PkaStatus } from './card.ts';
 import { EF_TOKEN_INFO } from './commands.ts';
 import { readDeviceIdentity, type DeviceIdentity } from './device.ts';
-import { importDkekShare, unwrapCardKey, wrapCardKey, type WrappedKey } from './key-backup.ts';
+import { importDkekShare, importDkekShareFile, unwrapCardKey, wrapCardKey, type WrappedKey } from './key-backup.ts';
+import type { ShareFileOptions } from '../../keydomain/index.ts';
 import { deleteCardKey, generateCardKey, listCardKeys, readCardKey, storeKeyCertificate, writeKeyLabel, type CardKey } from './keys.ts';
 import { authenticateCustodians, registerCustodianKey, type CustodianAuthenticator, type CustodianKeyExport } from './pka.ts';
 import { signWithCardKey } from './signing.ts';
@@ -218,6 +219,12 @@ export class ScHsmToken implements Token {
   async importDkekShare(share: Uint8Array): Promise<DkekStatus> {
     this.#open();
     return await importDkekShare(this.card, share);
+  }
+
+  /** Imports one DKEK share from its password-protected share file. */
+  async importDkekShareFile(file: Uint8Array, password: Secret, options: ShareFileOptions = {}): Promise<DkekStatus> {
+    this.#open();
+    return await importDkekShareFile(this.card, file, password, options);
   }
 
   async wrapKey(key: KeyRef): Promise<WrappedKey> {
