@@ -19,6 +19,7 @@ import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFi
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Custos } from '../main/custos.ts';
 import { Secret } from '../main/hsm/secret.ts';
@@ -75,6 +76,8 @@ export interface IssuanceResult {
     readonly certificates: number;
     /** This process's user + system CPU for import + issue, the token's share included (SoftHSM runs in-process). */
     readonly cpuMs: number;
+    /** Garbage-collection pauses on the main thread during import + issue. */
+    readonly gcMs: number;
     /** PKCS#11 calls during import + issue, by function. */
     readonly pkcs11Calls: Readonly<Record<string, number>>;
   };
@@ -169,6 +172,11 @@ export async function benchIssuance(options: IssuanceOptions): Promise<IssuanceR
     const issue = (requestId: string): Promise<IssuedRecord> => issueCertificate(ctx, { caId: root.id, requestId, profileId: PROFILE_ID, validityDays: VALIDITY_DAYS });
     for (const { record } of importRequests(ctx, 'warm.pem', pemFile(warm))) await issue(record.id);
 
+    let gcMs = 0;
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) gcMs += entry.duration;
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
     const counter = countPkcs11Calls(hsm.modulePath);
     meter.reset();
     const batchBytes = pemFile(batch);
@@ -180,10 +188,12 @@ export async function benchIssuance(options: IssuanceOptions): Promise<IssuanceR
     for (const { record } of imported) last = await issue(record.id);
     const t2 = performance.now();
     const cpuUsed = process.cpuUsage(cpu);
+    await new Promise((resolve) => setImmediate(resolve));
+    gcObserver.disconnect();
     const pkcs11Calls = counter.counts();
     counter.restore();
     const coreResult = { importMs: t1 - t0, issueMs: t2 - t1, signMs: meter.ms, signs: meter.count, certificates: imported.length, pkcs11Calls,
-      cpuMs: (cpuUsed.user + cpuUsed.system) / 1000 };
+      cpuMs: (cpuUsed.user + cpuUsed.system) / 1000, gcMs };
 
     const times = emptyStepTimes();
     const steppedImported = importRequests(ctx, 'stepped.pem', pemFile(stepped));

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const write = values.write ?? !quick;
   const started = performance.now();
   const loadAtStart = loadavg()[0]!;
-  const machine = describeMachine();
+  const machine = describeMachine(join(BENCH_DIR, '..'));
   const profileDir = values['cpu-prof'] ? mkdtempSync(join(tmpdir(), 'custos-bench-prof-')) : undefined;
   console.log(`Custos benchmark${quick ? ' (quick)' : ''}: ${machine.cpuModel}, ${machine.nproc} cores, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.openssl}, ${machine.softhsm}; load ${loadAtStart.toFixed(2)}`);
 

@@ -18,7 +18,7 @@ import { readIssuer } from '../../main/pki/x509/issuer.ts';
 import { lintForSigning } from '../../main/pki/x509/lint.ts';
 import { readCertificate, readTbs } from '../../main/pki/x509/tbs-reader.ts';
 import { describeCertificate, describeReadTbs } from '../../main/pki/x509/preview.ts';
-import { verifyIssued } from '../../main/pki/x509/sign.ts';
+import { finishCertificate, verifyIssued } from '../../main/pki/x509/sign.ts';
 import { nodeVerifyParams } from '../../main/pki/x509/signature.ts';
 
 export interface CallCost {
@@ -62,6 +62,7 @@ export async function measureCoreCalls(inputs: CoreCallInputs, iterations: numbe
   const read = readTbs(tbsDer);
   const params = nodeVerifyParams(issued.certificate.signatureAlgorithm)!;
   const issuerKey = publicKeyFromSpki(issuerSpki);
+  const linted = lintForSigning(tbsDer, issuer);
   const signature = new Uint8Array(issued.certificate.signatureValue);
   const dir = mkdtempSync(join(tmpdir(), 'custos-bench-journal-'));
   const journal = Journal.open({ dir, operator: 'bench' });
@@ -79,6 +80,7 @@ export async function measureCoreCalls(inputs: CoreCallInputs, iterations: numbe
       await cost('signature check in signTbs (publicKeyFromSpki + crypto.verify)', 'signTbs', 1, iterations, () => nodeVerify(params.hash, tbsDer, { key: publicKeyFromSpki(issuerSpki), ...params.options }, signature)),
       await cost('  publicKeyFromSpki (createPublicKey)', 'signTbs, verifyIssued', 0, iterations, () => publicKeyFromSpki(issuerSpki)),
       await cost('  crypto.verify alone (key object made once)', 'signTbs, verifyIssued', 0, iterations, () => nodeVerify(params.hash, tbsDer, { key: issuerKey, ...params.options }, signature)),
+      await cost('finishCertificate (encode the certificate, find the TBS in it)', 'signTbs', 1, iterations, () => finishCertificate(linted, signature)),
       await cost('verifyIssued (the check again, on the certificate)', 'issueCertificate', 1, iterations, () => verifyIssued(issuedCertDer, issuerSpki)),
       await cost('describeCertificate', 'issueCertificate', 1, iterations, () => describeCertificate(issuedCertDer)),
       await cost('  readCertificate (certificate DER → schema)', 'describeCertificate', 0, iterations, () => readCertificate(issuedCertDer)),

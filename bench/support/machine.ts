@@ -15,6 +15,8 @@ export interface Machine {
   readonly openssl: string;
   readonly softhsm: string;
   readonly libp11: string;
+  /** The commit measured, and whether main/ or bench/ differed from it. */
+  readonly revision: string;
 }
 
 function firstLine(cmd: string, args: readonly string[]): string {
@@ -38,7 +40,14 @@ function libp11Version(): string {
   return r.status === 0 && r.stdout.trim() ? `libengine-pkcs11-openssl ${r.stdout.trim()}` : 'unknown';
 }
 
-export function describeMachine(): Machine {
+function revision(cwd: string): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' });
+  if (head.status !== 0) return 'not a git checkout';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'main', 'bench'], { cwd, encoding: 'utf8' });
+  return `${head.stdout.trim()}${dirty.stdout.trim() ? ' with uncommitted changes in main/ or bench/' : ''}`;
+}
+
+export function describeMachine(repoDir: string): Machine {
   return {
     nproc: availableParallelism(),
     cpuModel: cpuModel(),
@@ -48,5 +57,6 @@ export function describeMachine(): Machine {
     openssl: firstLine('openssl', ['version']),
     softhsm: `SoftHSM ${firstLine('softhsm2-util', ['--version'])}`,
     libp11: libp11Version(),
+    revision: revision(repoDir),
   };
 }

@@ -26,6 +26,7 @@ export interface Derived {
   readonly nonSigningVsRawMs: number;
   /** CPU per certificate minus (a)'s CPU per signature. */
   readonly nonSigningCpuMs: number;
+  readonly gcMsPerCertificate: number;
   readonly sessionsOpened: number;
   readonly logins: number;
   readonly pkcs11CallsPerCertificate: string;
@@ -38,6 +39,12 @@ export interface Derived {
   readonly ratioCoreToToken: number;
   readonly ratioCoreToOpensslBatch: number;
   readonly ratioCoreToOpensslEach: number;
+  /** CPU per certificate in (b), the token's share included: the load-independent measure. */
+  readonly coreCpuMsPerCertificate: number;
+  /** The same ratios from CPU per certificate instead of wall-clock rates. */
+  readonly cpuRatioCoreToToken: number;
+  readonly cpuRatioCoreToOpensslBatch: number;
+  readonly cpuRatioCoreToOpensslEach: number;
 }
 
 export function derive(r: IssuanceResult): Derived {
@@ -61,6 +68,7 @@ export function derive(r: IssuanceResult): Derived {
     nonSigningMs: (totalMs - r.core.signMs) / n,
     nonSigningVsRawMs: totalMs / n - r.raw.sync.msPerSignature,
     nonSigningCpuMs: r.core.cpuMs / n - r.raw.sync.cpuMsPerSignature,
+    gcMsPerCertificate: r.core.gcMs / n,
     sessionsOpened: r.core.pkcs11Calls.C_OpenSession ?? 0,
     logins: r.core.pkcs11Calls.C_Login ?? 0,
     pkcs11CallsPerCertificate: calls,
@@ -72,6 +80,10 @@ export function derive(r: IssuanceResult): Derived {
     ratioCoreToToken: corePerSecond / r.raw.sync.perSecond,
     ratioCoreToOpensslBatch: corePerSecond / opensslBatchPerSecond,
     ratioCoreToOpensslEach: corePerSecond / opensslEachPerSecond,
+    coreCpuMsPerCertificate: r.core.cpuMs / n,
+    cpuRatioCoreToToken: r.raw.sync.cpuMsPerSignature / (r.core.cpuMs / n),
+    cpuRatioCoreToOpensslBatch: (r.openssl.batch.cpuSeconds * 1000 / Math.max(1, r.openssl.batch.certificates)) / (r.core.cpuMs / n),
+    cpuRatioCoreToOpensslEach: (r.openssl.each.cpuSeconds * 1000 / Math.max(1, r.openssl.each.certificates)) / (r.core.cpuMs / n),
   };
 }
 
@@ -88,8 +100,14 @@ export function targets(results: readonly IssuanceResult[], crl: CrlRun): Target
   const out: Target[] = [];
   for (const r of results) {
     const d = derive(r);
-    if (r.key === 'rsa') out.push({ what: `(b) ≥ 0.5 × (a), ${d.title}`, measured: `${d.ratioCoreToToken.toFixed(2)} × (a)`, met: d.ratioCoreToToken >= 0.5 });
-    out.push({ what: `(b) faster than (c) openssl ca -infiles, ${d.title}`, measured: `${d.ratioCoreToOpensslBatch.toFixed(2)} × (c batch); ${d.ratioCoreToOpensslEach.toFixed(2)} × (c per request)`, met: d.ratioCoreToOpensslBatch > 1 });
+    if (r.key === 'rsa') {
+      out.push({ what: `(b) ≥ 0.5 × (a), ${d.title}`, measured: `${d.ratioCoreToToken.toFixed(2)} × (a) by wall-clock rate, ${d.cpuRatioCoreToToken.toFixed(2)} by CPU per certificate`, met: d.ratioCoreToToken >= 0.5 });
+    }
+    out.push({
+      what: `(b) faster than (c) openssl ca -infiles, ${d.title}`,
+      measured: `${d.ratioCoreToOpensslBatch.toFixed(2)} × (c batch), ${d.cpuRatioCoreToOpensslBatch.toFixed(2)} by CPU; ${d.ratioCoreToOpensslEach.toFixed(2)} × (c per request), ${d.cpuRatioCoreToOpensslEach.toFixed(2)} by CPU`,
+      met: d.ratioCoreToOpensslBatch > 1,
+    });
     out.push({ what: `non-signing work ≤ 2 ms per certificate, ${d.title}`, measured: `${d.nonSigningMs.toFixed(2)} ms wall, ${d.nonSigningCpuMs.toFixed(2)} ms CPU`, met: d.nonSigningMs <= 2 });
     out.push({ what: `one PKCS#11 session for the batch, ${d.title}`, measured: `${d.sessionsOpened} C_OpenSession, ${d.logins} C_Login during ${d.count} certificates`, met: d.sessionsOpened === 0 && d.logins === 0 });
   }
@@ -120,13 +138,18 @@ function rowsOf(ds: readonly Derived[]): [string, ...string[]][] {
     ['    non-signing, wall (ms per certificate)', ...ds.map((d) => f(d.nonSigningMs, 2))],
     ['    non-signing, wall minus (a) per signature (ms)', ...ds.map((d) => f(d.nonSigningVsRawMs, 2))],
     ['    non-signing, CPU minus (a) CPU per signature (ms)', ...ds.map((d) => f(d.nonSigningCpuMs, 2))],
+    ['    garbage-collection pauses (ms per certificate)', ...ds.map((d) => f(d.gcMsPerCertificate, 2))],
     ['    PKCS#11 sessions opened / logins in the batch', ...ds.map((d) => `${d.sessionsOpened} / ${d.logins}`)],
     ['(c) openssl ca -infiles, one process (cert/s)', ...ds.map((d) => f(d.opensslBatchPerSecond))],
     ['    openssl ca, one process per request (cert/s)', ...ds.map((d) => f(d.opensslEachPerSecond))],
     ['    openssl CPU per certificate, batch / per request (ms)', ...ds.map((d) => `${f(d.opensslBatchCpuMs, 2)} / ${f(d.opensslEachCpuMs, 2)}`)],
-    ['ratio (b) / (a)', ...ds.map((d) => f(d.ratioCoreToToken, 2))],
-    ['ratio (b) / (c) batch', ...ds.map((d) => f(d.ratioCoreToOpensslBatch, 2))],
-    ['ratio (b) / (c) per request', ...ds.map((d) => f(d.ratioCoreToOpensslEach, 2))],
+    ['(b) CPU per certificate, token included (ms)', ...ds.map((d) => f(d.coreCpuMsPerCertificate, 2))],
+    ['ratio (b) / (a), wall-clock rates', ...ds.map((d) => f(d.ratioCoreToToken, 2))],
+    ['ratio (b) / (c) batch, wall-clock rates', ...ds.map((d) => f(d.ratioCoreToOpensslBatch, 2))],
+    ['ratio (b) / (c) per request, wall-clock rates', ...ds.map((d) => f(d.ratioCoreToOpensslEach, 2))],
+    ['ratio (b) / (a), by CPU per certificate', ...ds.map((d) => f(d.cpuRatioCoreToToken, 2))],
+    ['ratio (b) / (c) batch, by CPU per certificate', ...ds.map((d) => f(d.cpuRatioCoreToOpensslBatch, 2))],
+    ['ratio (b) / (c) per request, by CPU per certificate', ...ds.map((d) => f(d.cpuRatioCoreToOpensslEach, 2))],
   ];
 }
 
@@ -149,7 +172,8 @@ export function consoleTable(results: readonly IssuanceResult[], crl: CrlRun): s
   for (const t of targets(results, crl)) lines.push(`  ${t.met ? 'met   ' : 'MISSED'} ${t.what}: ${t.measured}`);
   lines.push('', 'Ratios:');
   for (const d of ds) {
-    lines.push(`  ${d.title}: (b)/(a) = ${f(d.ratioCoreToToken, 2)}, (b)/(c batch) = ${f(d.ratioCoreToOpensslBatch, 2)}, (b)/(c per request) = ${f(d.ratioCoreToOpensslEach, 2)}`);
+    lines.push(`  ${d.title}: (b)/(a) = ${f(d.ratioCoreToToken, 2)}, (b)/(c batch) = ${f(d.ratioCoreToOpensslBatch, 2)}, (b)/(c per request) = ${f(d.ratioCoreToOpensslEach, 2)}`
+      + `; by CPU: ${f(d.cpuRatioCoreToToken, 2)}, ${f(d.cpuRatioCoreToOpensslBatch, 2)}, ${f(d.cpuRatioCoreToOpensslEach, 2)}`);
   }
   return lines.join('\n');
 }
@@ -216,6 +240,7 @@ export function markdown(input: ReportInput): string {
       ['OpenSSL', m.openssl],
       ['SoftHSM2', m.softhsm],
       ['pkcs11 engine', m.libp11],
+      ['Custos revision', m.revision],
       ['1-minute load average, start → end', `${f(input.load[0], 2)} → ${f(input.load[1], 2)}`],
       ['whole run', `${f(input.totalSeconds, 0)} s`],
     ]),
