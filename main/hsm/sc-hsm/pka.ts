@@ -30,9 +30,15 @@ export interface CustodianKeyExport {
   readonly deviceCertificates: Uint8Array;
 }
 
-/** Plain r||s, each half the field length, from DER ECDSA-Sig-Value. */
+/** Plain r||s, each half the field length, from DER ECDSA-Sig-Value (a card answering r||s already is passed through). */
 export function ecdsaPlainFromDer(der: Uint8Array, fieldBytes: number): Uint8Array {
-  const v = AsnConvert.parse(der, ECDSASigValue);
+  if (der.length === 2 * fieldBytes && der[0] !== 0x30) return Uint8Array.from(der);
+  let v: ECDSASigValue;
+  try {
+    v = AsnConvert.parse(der, ECDSASigValue);
+  } catch (e) {
+    throw new CustosError('SIGN_FAILED', 'The custodian card returned an ECDSA signature in an unknown form.', { bytes: der.length }, { cause: e });
+  }
   const out = new Uint8Array(2 * fieldBytes);
   for (const [i, part] of [new Uint8Array(v.r), new Uint8Array(v.s)].entries()) {
     let start = 0;

@@ -164,13 +164,18 @@ export class ScHsmToken implements Token {
   }
 
   async generateKeyPair(spec: KeySpec, label: string): Promise<KeyRef> {
+    return (await this.generateAttestedKeyPair(spec, label)).key;
+  }
+
+  /** Like generateKeyPair, also returning the card's device-signed CV request (67) that attests on-card generation. */
+  async generateAttestedKeyPair(spec: KeySpec, label: string): Promise<{ key: KeyRef; request: Uint8Array }> {
     this.#open();
     if (label.trim() === '') throw new CustosError('INPUT_INVALID', 'A key needs a label.', {});
     if ((await this.listKeys()).some((k) => k.label === label)) {
       throw new CustosError('KEY_LABEL_EXISTS', `A key labelled "${label}" already exists on this SmartCard-HSM: choose another label.`, { label });
     }
-    const { key } = await generateCardKey(this.card, spec, label, this.device.serial, this.device.devicePublicKey);
-    return keyRefOf(key);
+    const { key, request } = await generateCardKey(this.card, spec, label, this.device.serial, this.device.devicePublicKey);
+    return { key: keyRefOf(key), request: request.raw };
   }
 
   signer(key: KeyRef, _options: SignerOptions = {}): Signer {
