@@ -20,6 +20,7 @@ import { readCertificate, readTbs } from '../../main/pki/x509/tbs-reader.ts';
 import { describeCertificate, describeReadTbs } from '../../main/pki/x509/preview.ts';
 import { finishCertificate, verifyIssued } from '../../main/pki/x509/sign.ts';
 import { nodeVerifyParams } from '../../main/pki/x509/signature.ts';
+import { signAlgorithmFor } from '../../main/pki/x509/algorithms.ts';
 
 export interface CallCost {
   readonly call: string;
@@ -63,6 +64,10 @@ export async function measureCoreCalls(inputs: CoreCallInputs, iterations: numbe
   const params = nodeVerifyParams(issued.certificate.signatureAlgorithm)!;
   const issuerKey = publicKeyFromSpki(issuerSpki);
   const linted = lintForSigning(tbsDer, issuer);
+  const key = await token.findKey(keySpkiSha256);
+  if (key === undefined) throw new Error('the CA key is not on the token');
+  const signer = token.signer(key);
+  const algorithm = signAlgorithmFor(key.spec);
   const signature = new Uint8Array(issued.certificate.signatureValue);
   const dir = mkdtempSync(join(tmpdir(), 'custos-bench-journal-'));
   const journal = Journal.open({ dir, operator: 'bench' });
@@ -80,6 +85,7 @@ export async function measureCoreCalls(inputs: CoreCallInputs, iterations: numbe
       await cost('signature check in signTbs (publicKeyFromSpki + crypto.verify)', 'signTbs', 1, iterations, () => nodeVerify(params.hash, tbsDer, { key: publicKeyFromSpki(issuerSpki), ...params.options }, signature)),
       await cost('  publicKeyFromSpki (createPublicKey)', 'signTbs, verifyIssued', 0, iterations, () => publicKeyFromSpki(issuerSpki)),
       await cost('  crypto.verify alone (key object made once)', 'signTbs, verifyIssued', 0, iterations, () => nodeVerify(params.hash, tbsDer, { key: issuerKey, ...params.options }, signature)),
+      await cost('signer.sign: the core\'s token call, token included (compare (a))', 'signTbs', 0, iterations, () => signer.sign(tbsDer, algorithm)),
       await cost('finishCertificate (encode the certificate, find the TBS in it)', 'signTbs', 1, iterations, () => finishCertificate(linted, signature)),
       await cost('verifyIssued (the check again, on the certificate)', 'issueCertificate', 1, iterations, () => verifyIssued(issuedCertDer, issuerSpki)),
       await cost('describeCertificate', 'issueCertificate', 1, iterations, () => describeCertificate(issuedCertDer)),
