@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { combineShares, deriveKeys, kcv } from '../../../main/keydomain/dkek.ts';
-import { NITROKEY_DKEK, NITROKEY_WKY } from '../../fixtures/cvc/real-devices.ts';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { wrapKey } from '../../../main/keydomain/key-blob.ts';
 import { codeOf } from '../pki/cvc/support.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -24,15 +24,17 @@ describe('DKEK', () => {
     assert.equal(codeOf(() => combineShares([])), 'DKEK_INCOMPLETE');
   });
 
-  it('gives the KCV a real Nitrokey HSM wrote into its key blob', () => {
-    // The blob inside the .wky starts at byte 8 (30 82 03 9A 04 82 01 6B): its first 8 bytes are the KCV.
-    assert.equal(hex(kcv(NITROKEY_DKEK)), hex(NITROKEY_WKY.subarray(8, 16)));
-    assert.equal(hex(kcv(NITROKEY_DKEK)), opensslSha256(NITROKEY_DKEK).slice(0, 16));
+  it('gives as KCV the first 8 bytes of SHA-256(DKEK), and heads every key blob with it', () => {
+    const dkek = new Uint8Array(randomBytes(32));
+    assert.equal(hex(kcv(dkek)), opensslSha256(dkek).slice(0, 16));
+    const blob = wrapKey({ dkek, key: generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey });
+    assert.equal(hex(blob.subarray(0, 8)), hex(kcv(dkek)));
   });
 
   it('derives K_enc and K_mac as SHA-256 of the DKEK with counters 1 and 2', () => {
-    const { kEnc, kMac } = deriveKeys(NITROKEY_DKEK);
-    assert.equal(hex(kEnc), opensslSha256(Uint8Array.of(...NITROKEY_DKEK, 0, 0, 0, 1)));
-    assert.equal(hex(kMac), opensslSha256(Uint8Array.of(...NITROKEY_DKEK, 0, 0, 0, 2)));
+    const dkek = new Uint8Array(randomBytes(32));
+    const { kEnc, kMac } = deriveKeys(dkek);
+    assert.equal(hex(kEnc), opensslSha256(Uint8Array.of(...dkek, 0, 0, 0, 1)));
+    assert.equal(hex(kMac), opensslSha256(Uint8Array.of(...dkek, 0, 0, 0, 2)));
   });
 });

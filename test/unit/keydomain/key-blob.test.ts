@@ -11,7 +11,7 @@ import { deriveKeys, kcv } from '../../../main/keydomain/dkek.ts';
 import { AES_DEFAULT_ALGORITHMS, KEY_TYPE, keyFromPlaintext, readKeyBlobHeader, unwrapKey, wrapKey } from '../../../main/keydomain/key-blob.ts';
 import { decodeWky } from '../../../main/keydomain/wky.ts';
 import { decodeCvRequest, CVC_OID } from '../../../main/pki/cvc/cvc.ts';
-import { NITROKEY_DKEK, NITROKEY_WKY } from '../../fixtures/cvc/real-devices.ts';
+import { makeDeviceChain, makeWrappedKeyFile } from '../../support/cvc-chain.ts';
 import { codeOf } from '../pki/cvc/support.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -27,18 +27,20 @@ describe('key blob', () => {
   before(() => { dir = mkdtempSync(join(tmpdir(), 'custos-blob-')); });
   after(() => { rmSync(dir, { recursive: true, force: true }); });
 
-  it('unwraps the real Nitrokey blob to the secp256k1 key its own key-generation request names', () => {
-    const wky = decodeWky(NITROKEY_WKY);
-    const key = unwrapKey(wky.blob, NITROKEY_DKEK);
+  it('unwraps the blob of a card-shaped .wky to the secp256k1 key its own key-generation request names', () => {
+    const made = makeWrappedKeyFile(makeDeviceChain(), { curve: 'secp256k1', dkek });
+    const wky = decodeWky(made.wky);
+    const key = unwrapKey(wky.blob, dkek);
     assert.equal(key.keyType, KEY_TYPE.ec);
     assert.equal(key.curve, 'secp256k1');
     assert.equal(key.keySizeBits, 256);
     assert.equal(key.algorithmOid, CVC_OID['id-TA-ECDSA-SHA-256']);
-    assert.equal(hex(key.kcv), hex(kcv(NITROKEY_DKEK)));
+    assert.equal(hex(key.kcv), hex(kcv(dkek)));
     const request = decodeCvRequest(wky.certificate!);
     const point = request.inner.body.publicKey.kind === 'ec' ? request.inner.body.publicKey.publicPoint : new Uint8Array();
     const jwk = createPublicKey(key.keyObject!).export({ format: 'jwk' });
     assert.equal(`04${Buffer.from(jwk.x!, 'base64url').toString('hex')}${Buffer.from(jwk.y!, 'base64url').toString('hex')}`, hex(point));
+    assert.ok(signsLike(key.keyObject!, createPublicKey(made.request.key)));
   });
 
   for (const bits of [2048, 4096]) {
@@ -104,7 +106,8 @@ describe('key blob', () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const blob = wrapKey({ dkek, key: privateKey });
     assert.equal(codeOf(() => unwrapKey(blob, new Uint8Array(randomBytes(32)))), 'KCV_MISMATCH');
-    assert.equal(codeOf(() => unwrapKey(NITROKEY_WKY.subarray(8, 8 + 363), dkek)), 'KCV_MISMATCH');
+    // A whole .wky blob made in another key domain.
+    assert.equal(codeOf(() => unwrapKey(decodeWky(makeWrappedKeyFile(makeDeviceChain()).wky).blob, dkek)), 'KCV_MISMATCH');
   });
 
   it('refuses a blob with any byte after the KCV changed, or cut short, with KEY_BLOB_INVALID', () => {

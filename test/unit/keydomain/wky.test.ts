@@ -1,19 +1,27 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { decodeWky, encodeWky } from '../../../main/keydomain/wky.ts';
-import { NITROKEY_WKY } from '../../fixtures/cvc/real-devices.ts';
+import { makeDeviceChain, makeWrappedKeyFile } from '../../support/cvc-chain.ts';
 import { codeOf } from '../pki/cvc/support.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 describe('.wky file', () => {
-  it('splits the real Nitrokey file into blob, PrKD and CV request and writes it back byte for byte', () => {
-    const w = decodeWky(NITROKEY_WKY);
+  it('splits a card-shaped file into blob, PrKD and CV request and writes it back byte for byte', () => {
+    const made = makeWrappedKeyFile(makeDeviceChain(), { curve: 'secp256k1' });
+    const w = decodeWky(made.wky);
+    assert.equal(hex(w.blob), hex(made.blob));
+    assert.equal(hex(w.prkd!), hex(made.prkd));
+    assert.equal(hex(w.certificate!), hex(made.request.raw));
+    // A secp256k1 blob is 363 bytes and its authenticated request 490, as a real card writes them.
     assert.equal(w.blob.length, 0x16b);
-    assert.equal(w.prkd?.[0], 0xa0);
-    assert.equal(w.certificate?.[0], 0x67);
     assert.equal(w.certificate?.length, 0x1e6 + 4);
-    assert.equal(hex(encodeWky(w)), hex(NITROKEY_WKY));
+    assert.equal(hex(encodeWky(w)), hex(made.wky));
+    // OpenSSL reads the file as one DER SEQUENCE of OCTET STRING, PrKD [0] and request [APPLICATION 7].
+    const parsed = execFileSync('openssl', ['asn1parse', '-inform', 'DER'], { input: made.wky }).toString();
+    assert.deepEqual([...parsed.matchAll(/d=([01]) .*?(?:prim|cons): (.*?)(?: {2,}|:|$)/gm)].map((m) => `${m[1]} ${m[2]}`),
+      ['0 SEQUENCE', '1 OCTET STRING', '1 cont [ 0 ]', '1 appl [ 7 ]']);
   });
 
   it('writes and reads a file holding only the blob', () => {

@@ -2,16 +2,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CARDCONTACT_SRCA, CVC_OID, decodeCvCertificate, decodeCvRequest, decodeCvcChain, encodeAuthenticatedRequest,
-  encodeCvCertificate, encodeCvcBody, outerSignedBytes, serialFromDeviceChr, SC_HSM_ROLE_BITS, signCvc, verifyCvcSignature,
+  encodeCvCertificate, encodeCvcBody, outerSignedBytes, serialFromDeviceChr, SC_HSM_ROLE_BITS, signCvc, verifyCvcChain, verifyCvcSignature,
 } from '../../../../main/pki/cvc/cvc.ts';
 import { children, decodeTlv, encodeTlv } from '../../../../main/pki/cvc/tlv.ts';
-import { NITROKEY_EF2F02, NITROKEY_WKY } from '../../../fixtures/cvc/real-devices.ts';
+import { makeDeviceChain, makeKeyGenerationRequest } from '../../../support/cvc-chain.ts';
 import { codeOf, ecKey, hex, issue } from './support.ts';
 
-const requestInWky = (): Uint8Array => {
-  const wky = children(decodeTlv(NITROKEY_WKY));
-  return wky.find((t) => t.tag === 0x67)!.raw;
-};
+const chain = makeDeviceChain({ srcaChr: 'UTSRCACC100001', dicaChr: 'UTDICA0400001', deviceChr: 'UTNK040414400000' });
+const keyRequest = makeKeyGenerationRequest(chain, { curve: 'secp256k1', sequence: 1 });
 
 function replaceOnce(bytes: Uint8Array, from: string, to: string): Uint8Array {
   const h = hex(bytes);
@@ -34,14 +32,16 @@ describe('CV certificate decoding', () => {
     assert.equal(c.signature.length, 64);
   });
 
-  it('splits a real EF 2F02 into the device certificate and its DICA, and derives the OpenSC serial', () => {
-    const [device, dica, ...rest] = decodeCvcChain(NITROKEY_EF2F02);
+  it('splits an EF 2F02 into the device certificate and its DICA, and derives the OpenSC serial', () => {
+    const [device, dica, ...rest] = decodeCvcChain(chain.ef2f02);
     assert.equal(rest.length, 0);
-    assert.equal(device!.body.chr, 'DENK040414400000');
-    assert.equal(device!.body.car, 'DEDINK0400001');
-    assert.equal(dica!.body.chr, 'DEDINK0400001');
-    assert.equal(dica!.body.car, 'DESRCACC100001');
-    assert.equal(serialFromDeviceChr(device!.body.chr), 'DENK0404144');
+    assert.equal(hex(device!.raw), hex(chain.device.raw));
+    assert.equal(hex(dica!.raw), hex(chain.dica.raw));
+    assert.equal(device!.body.chr, 'UTNK040414400000');
+    assert.equal(device!.body.car, 'UTDICA0400001');
+    assert.equal(dica!.body.chr, 'UTDICA0400001');
+    assert.equal(dica!.body.car, 'UTSRCACC100001');
+    assert.equal(serialFromDeviceChr(device!.body.chr), 'UTNK0404144');
     assert.deepEqual([device!, dica!].map((c) => [c.body.chat?.roleOid, c.body.chat?.bits[0]]),
       [[CVC_OID['id-SC-HSM-role'], SC_HSM_ROLE_BITS.device], [CVC_OID['id-SC-HSM-role'], SC_HSM_ROLE_BITS.dica]]);
     // Device and DICA certificates carry only the point; the curve comes from the SRCA.
@@ -49,9 +49,9 @@ describe('CV certificate decoding', () => {
     assert.equal(device!.body.publicKey.kind === 'ec' && device!.body.publicKey.curve, undefined);
   });
 
-  it('re-encodes real bodies byte for byte (SRCA, DICA, device, key-generation request)', () => {
-    const req = decodeCvRequest(requestInWky());
-    for (const c of [decodeCvCertificate(CARDCONTACT_SRCA), ...decodeCvcChain(NITROKEY_EF2F02), req.inner]) {
+  it('re-encodes decoded bodies byte for byte (CardContact SRCA, DICA, device, key-generation request)', () => {
+    const req = decodeCvRequest(keyRequest.raw);
+    for (const c of [decodeCvCertificate(CARDCONTACT_SRCA), ...decodeCvcChain(chain.ef2f02), req.inner]) {
       assert.equal(hex(encodeCvcBody(c.body)), hex(c.bodyRaw), c.body.chr);
       assert.equal(hex(encodeCvCertificate(c.bodyRaw, c.signature)), hex(c.raw), c.body.chr);
     }
@@ -85,14 +85,17 @@ describe('CV certificate decoding', () => {
 });
 
 describe('CV request decoding', () => {
-  it('reads the real authenticated request inside a Nitrokey .wky and verifies its inner signature', () => {
-    const req = decodeCvRequest(requestInWky());
-    assert.equal(req.inner.body.chr, 'DENK010570200001');
+  it('reads an authenticated key-generation request and verifies its inner signature and, with the device key, its outer one', () => {
+    const req = decodeCvRequest(keyRequest.raw);
+    assert.equal(req.inner.body.chr, 'UTNK040414400001');
     assert.equal(req.inner.body.car, 'UTCA00001');
-    assert.equal(req.outerCar, 'DENK010570200000');
+    assert.equal(req.outerCar, 'UTNK040414400000');
     assert.equal(req.inner.body.publicKey.kind === 'ec' && req.inner.body.publicKey.curve, 'secp256k1');
     assert.equal(verifyCvcSignature(req.inner.bodyRaw, req.inner.signature, req.inner.body.publicKey), true);
     assert.equal(hex(req.outerSignedRaw!), hex(outerSignedBytes(req.inner.raw, req.outerCar!)));
+    const deviceKey = verifyCvcChain(decodeCvcChain(chain.ef2f02), [chain.srca]).publicKey;
+    assert.equal(verifyCvcSignature(req.outerSignedRaw!, req.outerSignature!, deviceKey), true);
+    assert.equal(verifyCvcSignature(req.outerSignedRaw!, req.outerSignature!, req.inner.body.publicKey), false);
   });
 
   it('builds an authenticated request whose outer signature covers inner 7F21 || 42', () => {
@@ -144,7 +147,7 @@ describe('CV certificate decoding refuses what it does not fully understand', ()
 
   it('refuses an empty EF 2F02 and one that holds a non-certificate', () => {
     assert.equal(codeOf(() => decodeCvcChain(new Uint8Array())), 'CVC_MALFORMED');
-    assert.equal(codeOf(() => decodeCvcChain(Uint8Array.of(...NITROKEY_EF2F02, 0x42, 0x01, 0x41))), 'CVC_MALFORMED');
+    assert.equal(codeOf(() => decodeCvcChain(Uint8Array.of(...chain.ef2f02, 0x42, 0x01, 0x41))), 'CVC_MALFORMED');
   });
 
   it('refuses to encode a CHR shorter than 8 characters', () => {

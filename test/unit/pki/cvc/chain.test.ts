@@ -1,12 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CARDCONTACT_SRCA, CARDCONTACT_SRCA_CHR, CVC_OID, decodeCvCertificate, decodeCvcChain, verifyCvcChain,
+  CARDCONTACT_SRCA, CARDCONTACT_SRCA_CHR, CVC_OID, cvcPublicKeyFromKeyObject, decodeCvCertificate, decodeCvcChain, verifyCvcChain,
 } from '../../../../main/pki/cvc/cvc.ts';
-import { NITROKEY_EF2F02 } from '../../../fixtures/cvc/real-devices.ts';
+import { makeDeviceChain } from '../../../support/cvc-chain.ts';
 import { codeOf, ecKey, hex, issue, rsaKey } from './support.ts';
 
 const srca = decodeCvCertificate(CARDCONTACT_SRCA);
+// A card-shaped attestation chain under a root made here: CardContact signs no test data.
+const chain = makeDeviceChain({ srcaChr: 'UTSRCACC100001', dicaChr: 'UTDICA0400001', deviceChr: 'UTNK040414400000' });
 
 function patched(bytes: Uint8Array, from: string, to: string): Uint8Array {
   const h = hex(bytes);
@@ -20,32 +22,36 @@ describe('verifyCvcChain', () => {
     assert.deepEqual(r.path, [CARDCONTACT_SRCA_CHR]);
   });
 
-  it('verifies a real Nitrokey HSM 2 EF 2F02 to the SRCA, the device key inheriting brainpoolP256r1', () => {
-    const r = verifyCvcChain(decodeCvcChain(NITROKEY_EF2F02), [srca]);
-    assert.deepEqual(r.path, ['DESRCACC100001', 'DEDINK0400001', 'DENK040414400000']);
-    assert.equal(r.publicKey.kind === 'ec' && r.publicKey.curve, 'brainpoolP256r1');
+  it('verifies an EF 2F02 to its SRCA, the device key inheriting brainpoolP256r1 and equal to the device\'s own', () => {
+    const r = verifyCvcChain(decodeCvcChain(chain.ef2f02), [chain.srca]);
+    assert.deepEqual(r.path, ['UTSRCACC100001', 'UTDICA0400001', 'UTNK040414400000']);
+    const own = cvcPublicKeyFromKeyObject(chain.deviceKey, CVC_OID['id-TA-ECDSA-SHA-256'], false);
+    assert.ok(r.publicKey.kind === 'ec' && own.kind === 'ec');
+    assert.equal(r.publicKey.curve, 'brainpoolP256r1');
+    assert.equal(hex(r.publicKey.publicPoint), hex(own.publicPoint));
   });
 
   it('names the device CHR when the device certificate signature is altered', () => {
-    // Last byte of the device certificate's signature (its 7F21 is 0xE4 + 4 bytes long).
-    const bytes = Uint8Array.from(NITROKEY_EF2F02);
-    bytes[0xe4 + 3 - 1]! ^= 0x01;
+    // Last byte of the device certificate's signature, which ends its 7F21 at the front of EF 2F02.
+    const bytes = Uint8Array.from(chain.ef2f02);
+    bytes[chain.device.raw.length - 1]! ^= 0x01;
     try {
-      verifyCvcChain(decodeCvcChain(bytes), [srca]);
+      verifyCvcChain(decodeCvcChain(bytes), [chain.srca]);
       assert.fail('an altered signature verified');
     } catch (e) {
       assert.equal((e as { code?: string }).code, 'CVC_SIGNATURE_INVALID');
-      assert.equal((e as { details: { chr: string } }).details.chr, 'DENK040414400000');
+      assert.equal((e as { details: { chr: string } }).details.chr, 'UTNK040414400000');
     }
   });
 
-  it('refuses the real chain under a root with another valid key', () => {
-    // The SRCA with its point replaced by the curve's base point: a valid key, but not CardContact's.
-    const h = hex(CARDCONTACT_SRCA);
+  it('refuses the chain under a root of the same name with another valid key', () => {
+    // The SRCA with its point replaced by the curve's base point: a valid key, but not the one that signed the DICA.
+    const h = hex(chain.srca.raw);
     const g = h.slice(h.indexOf('8441') + 4, h.indexOf('8441') + 4 + 130);
     const q = h.indexOf('8641') + 4;
     const fake = decodeCvCertificate(Uint8Array.from(Buffer.from(h.slice(0, q) + g + h.slice(q + 130), 'hex')));
-    assert.equal(codeOf(() => verifyCvcChain(decodeCvcChain(NITROKEY_EF2F02), [fake])), 'CVC_SIGNATURE_INVALID');
+    assert.equal(fake.body.chr, chain.srca.body.chr);
+    assert.equal(codeOf(() => verifyCvcChain(decodeCvcChain(chain.ef2f02), [fake])), 'CVC_SIGNATURE_INVALID');
   });
 
   it('refuses a root whose point is off the curve without an untyped error', () => {
@@ -54,9 +60,9 @@ describe('verifyCvcChain', () => {
   });
 
   it('reports CVC_ISSUER_UNKNOWN when the DICA is missing', () => {
-    const [device] = decodeCvcChain(NITROKEY_EF2F02);
-    assert.equal(codeOf(() => verifyCvcChain([device!], [srca])), 'CVC_ISSUER_UNKNOWN');
-    assert.equal(codeOf(() => verifyCvcChain(decodeCvcChain(NITROKEY_EF2F02), [])), 'CVC_ISSUER_UNKNOWN');
+    const [device] = decodeCvcChain(chain.ef2f02);
+    assert.equal(codeOf(() => verifyCvcChain([device!], [chain.srca])), 'CVC_ISSUER_UNKNOWN');
+    assert.equal(codeOf(() => verifyCvcChain(decodeCvcChain(chain.ef2f02), [])), 'CVC_ISSUER_UNKNOWN');
   });
 
   it('does not let a chain bring its own root under the SRCA name', () => {

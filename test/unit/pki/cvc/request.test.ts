@@ -1,18 +1,22 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CVC_OID, decodeCvCertificate, decodeCvRequest, encodeAuthenticatedRequest, outerSignedBytes, signCvc, verifyCvcChain, verifyCvRequest,
+  CVC_OID, decodeCvCertificate, decodeCvcChain, decodeCvRequest, encodeAuthenticatedRequest, outerSignedBytes, signCvc, verifyCvcChain, verifyCvRequest,
 } from '../../../../main/pki/cvc/cvc.ts';
-import { children, decodeTlv } from '../../../../main/pki/cvc/tlv.ts';
-import { NITROKEY_WKY } from '../../../fixtures/cvc/real-devices.ts';
+import { makeDeviceChain, makeKeyGenerationRequest } from '../../../support/cvc-chain.ts';
 import { ecKey, issue } from './support.ts';
 
 describe('verifyCvRequest', () => {
-  it('proves possession for the real Nitrokey request and reports no outer result without a device key', () => {
-    const req = decodeCvRequest(children(decodeTlv(NITROKEY_WKY)).find((t) => t.tag === 0x67)!.raw);
+  it('proves possession for a card-shaped request, and its origin only with the device key of its EF 2F02', () => {
+    const chain = makeDeviceChain();
+    const req = decodeCvRequest(makeKeyGenerationRequest(chain, { curve: 'secp256k1' }).raw);
     assert.deepEqual(verifyCvRequest(req), { innerSignatureValid: true });
-    // The request's own key did not make the outer signature: the device key did.
+    const deviceKey = verifyCvcChain(decodeCvcChain(chain.ef2f02), [chain.srca]).publicKey;
+    assert.deepEqual(verifyCvRequest(req, deviceKey), { innerSignatureValid: true, outerSignatureValid: true });
+    // The request's own key did not make the outer signature, nor did another device's.
     assert.equal(verifyCvRequest(req, req.inner.body.publicKey).outerSignatureValid, false);
+    const other = makeDeviceChain();
+    assert.equal(verifyCvRequest(req, verifyCvcChain(decodeCvcChain(other.ef2f02), [other.srca]).publicKey).outerSignatureValid, false);
   });
 
   it('checks the outer signature with the device key resolved from the device chain', () => {
