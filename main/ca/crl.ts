@@ -6,13 +6,13 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CustosError } from '../errors/index.ts';
 import { tokenRecord } from '../hsm/token.ts';
 import { algorithmIdentifierFor, signAlgorithmFor } from '../pki/x509/algorithms.ts';
 import { buildCrlTbs, crlNextUpdate, signCrl, CRL_NEXT_UPDATE_DAYS } from '../pki/x509/crl.ts';
 import type { RevokedEntry, CrlReason } from '../pki/x509/revocation.ts';
 import { writeNewFile } from '../exchange/files.ts';
 import { crlDir, profileFor, requireCa, type CaContext } from './context.ts';
+import { runRecorded } from './recorded-act.ts';
 import type { CrlRecord } from './state.ts';
 
 export interface CrlRequest {
@@ -59,17 +59,14 @@ export async function issueCrl(ctx: CaContext, req: CrlRequest): Promise<{ recor
   const intent = ctx.journal.begin('crl.issue', {
     caId: ca.id, crlNumber: crlNumber.toString(), entries: entries.length, thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), tbsSha256,
   }, tokenRecord(token.info));
-  let der: Uint8Array;
   const dir = crlDir(ctx, ca.id);
   const file = join(dir, `${crlNumber}.crl`);
-  try {
-    der = await signCrl(tbsDer, token.signer(key), algorithm);
+  const der = await runRecorded(ctx, intent, async () => {
+    const signed = await signCrl(tbsDer, token.signer(key), algorithm);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    await writeNewFile(file, der);
-  } catch (e) {
-    ctx.journal.fail(intent, e instanceof CustosError ? e : { code: 'SIGN_FAILED', message: String(e) });
-    throw e;
-  }
+    await writeNewFile(file, signed);
+    return signed;
+  });
   ctx.journal.complete(intent, {
     caId: ca.id, crlNumber: crlNumber.toString(), entries: entries.length, thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(),
     sha256: createHash('sha256').update(der).digest('hex'), file, clipped,

@@ -12,6 +12,7 @@ import { certificateChainToPkcs7, exportFileName, PEM_LABEL, safeBaseName, toPem
 import { writeNewFile } from '../exchange/files.ts';
 import { requireCa, requireIssued, type CaContext } from './context.ts';
 import type { CaRecord } from './state.ts';
+import { runRecorded } from './recorded-act.ts';
 
 export type CertificateFormat = 'der' | 'pem' | 'p7b';
 export type CrlFormat = 'der' | 'pem';
@@ -44,12 +45,7 @@ async function writeExport(ctx: CaContext, directory: string | undefined, fileNa
   mkdirSync(dir, { recursive: true });
   const path = join(dir, fileName);
   const intent = ctx.journal.begin('export', { ...what, path, sha256: createHash('sha256').update(bytes).digest('hex') });
-  try {
-    await writeNewFile(path, bytes);
-  } catch (e) {
-    ctx.journal.fail(intent, e instanceof CustosError ? e : { code: 'INTERNAL', message: String(e) });
-    throw e;
-  }
+  await runRecorded(ctx, intent, () => writeNewFile(path, bytes));
   ctx.journal.complete(intent, { path });
   return { path, fileName, bytes };
 }

@@ -7,7 +7,8 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { CustosError } from '../errors/index.ts';
 import { tokenRecord, type KeySpec } from '../hsm/token.ts';
-import { planIssuedCertificate, signTbs, verifyIssued, type CertificatePlan } from '../pki/x509/issue.ts';
+import { planIssuedCertificate, type CertificatePlan } from '../pki/x509/issue.ts';
+import { signPlan } from './recorded-act.ts';
 import { newSerial } from '../pki/x509/serial.ts';
 import { describeCertificate } from '../pki/x509/preview.ts';
 import type { CsrInfo } from '../pki/x509/csr.ts';
@@ -70,14 +71,7 @@ export async function issueCertificate(ctx: CaContext, req: IssueRequest): Promi
   const intent = ctx.journal.begin('certificate.issue', {
     caId: ca.id, requestId: req.requestId, profileId: req.profileId, subject: plan.preview.subject.text, serialHex: serial, tbsSha256,
   }, tokenRecord(token.info));
-  let certDer: Uint8Array;
-  try {
-    certDer = await signTbs(plan.linted, token.signer(key), plan.algorithm);
-    verifyIssued(certDer, key.spki);
-  } catch (e) {
-    ctx.journal.fail(intent, e instanceof CustosError ? e : { code: 'SIGN_FAILED', message: String(e) });
-    throw e;
-  }
+  const certDer = await signPlan(ctx, intent, plan, token, key);
   const d = describeCertificate(certDer);
   const spec = d.subjectPublicKey.spec;
   ctx.journal.complete(intent, {

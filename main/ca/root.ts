@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { CustosError } from '../errors/index.ts';
 import { tokenRecord, type KeyRef, type Token } from '../hsm/token.ts';
-import { planRootCertificate, signTbs, verifyIssued, type CertificatePlan } from '../pki/x509/issue.ts';
+import { planRootCertificate, type CertificatePlan } from '../pki/x509/issue.ts';
+import { signPlan } from './recorded-act.ts';
 import { newSerial } from '../pki/x509/serial.ts';
 import { describeCertificate } from '../pki/x509/preview.ts';
 import { parseSubject } from './subject.ts';
@@ -48,14 +49,7 @@ export async function createRoot(ctx: CaContext, req: RootRequest): Promise<CaRe
   const intent = ctx.journal.begin('ca.root', {
     name: req.name, profileId: req.profileId, subject: plan.preview.subject.text, serialHex: serial, tbsSha256, keySpkiSha256: key.spkiSha256,
   }, record);
-  let certDer: Uint8Array;
-  try {
-    certDer = await signTbs(plan.linted, token.signer(key), plan.algorithm);
-    verifyIssued(certDer, key.spki);
-  } catch (e) {
-    ctx.journal.fail(intent, e instanceof CustosError ? e : { code: 'SIGN_FAILED', message: String(e) });
-    throw e;
-  }
+  const certDer = await signPlan(ctx, intent, plan, token, key);
   const d = describeCertificate(certDer);
   ctx.journal.complete(intent, {
     caId: d.sha256, certificate: b64(certDer), sha256: d.sha256, serialHex: d.serialHex, subject: d.subject.text, issuer: d.issuer.text,
