@@ -6,8 +6,7 @@
 
 /**
  * TR-03110 curves the SmartCard-HSM family uses; brainpool is the device attestation curve.
- * secp256k1 is here because real Nitrokey HSM keys on it exist (the key blob and request in
- * davidbarkhuizen/nitrokey-hsm) and a restore must read them.
+ * secp256k1 is here because SmartCard-HSMs generate keys on it, and a restore must read them.
  */
 export type CvcCurve = 'P-256' | 'P-384' | 'P-521' | 'brainpoolP256r1' | 'brainpoolP384r1' | 'brainpoolP512r1' | 'secp256k1';
 

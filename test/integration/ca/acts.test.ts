@@ -55,7 +55,9 @@ describe('CA acts on SoftHSM2', () => {
     root.crl = { nextUpdateDays: 30, issuingDistributionPoint: 'http://crl.custos.test/root.crl' };
     writeFileSync(join(profiles, 'root-ca.json'), JSON.stringify(root));
     custos = Custos.open({ dataDir: join(work, 'home'), rehearsalModules: [hsm.modulePath], operator: 'tester', profileDir: profiles });
-    [{ id: tokenId }] = (await custos.tokens.list()) as [{ id: string }];
+    const [listed] = await custos.tokens.list();
+    assert.ok(listed, 'the SoftHSM token is listed');
+    tokenId = listed.id;
     await custos.login(tokenId, Secret.fromString(PIN));
     const key = await custos.generateKey(tokenId, { kind: 'ec', curve: 'P-384' }, 'root');
     rootId = (await createRoot(custos.ctx, { tokenId, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'CN=Acts Root', name: 'root' })).id;
