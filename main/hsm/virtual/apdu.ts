@@ -92,21 +92,3 @@ export function responseApdu(data: Uint8Array, sw: number): Uint8Array {
   out[data.length + 1] = sw & 0xff;
   return out;
 }
-
-/** Encodes a command APDU, short when it fits, extended otherwise (for tests and in-process hosts). */
-export function encodeCommandApdu(cla: number, ins: number, p1: number, p2: number, data: Uint8Array = new Uint8Array(0), ne = 0): Uint8Array {
-  const extended = data.length > 255 || ne > 256;
-  const parts: number[] = [cla, ins, p1, p2];
-  if (!extended) {
-    if (data.length > 0) parts.push(data.length, ...data);
-    if (ne > 0) parts.push(ne === 256 ? 0 : ne);
-    return Uint8Array.from(parts);
-  }
-  parts.push(0);
-  if (data.length > 0) parts.push(data.length >> 8, data.length & 0xff, ...data);
-  if (ne > 0) {
-    const le = ne >= 65536 ? 0 : ne;
-    parts.push(le >> 8, le & 0xff);
-  }
-  return Uint8Array.from(parts);
-}

@@ -19,10 +19,6 @@ const APPLET_TYPE = 0xff;
 /** Session-PIN option (0004): never advertised, it would make OpenSC start secure messaging (SC-HSM.md §1.3). */
 const OPTION_SESSION_PIN = 0x0004;
 
-function sameBytes(x: Uint8Array, y: Uint8Array): boolean {
-  return x.length === y.length && x.every((v, i) => v === y[i]);
-}
-
 export function appletFcp(options: number): Uint8Array {
   const advertised = options & ~OPTION_SESSION_PIN;
   return encodeTlv(0x62, [
@@ -44,7 +40,7 @@ export function efFcp(fid: number, size: number): Uint8Array {
 export function select(ctx: CardContext, apdu: CommandApdu): Reply {
   const wantsFcp = (apdu.p2 & 0x0c) !== 0x0c;
   if (apdu.p1 === 0x04) {
-    if (!sameBytes(apdu.data, SC_HSM_AID)) fail(SW.FILE_NOT_FOUND);
+    if (!Buffer.from(apdu.data).equals(SC_HSM_AID)) fail(SW.FILE_NOT_FOUND);
     // SELECT of the applet is the logout (OpenSC sc_hsm_logout, scsh logout()).
     logout(ctx.session);
     return wantsFcp ? appletFcp(ctx.state.options) : NO_DATA;

@@ -19,6 +19,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
+import { CustosError } from '../../errors/index.ts';
 import { VirtualCard } from './card.ts';
 
 export const VPCD_DEFAULT_PORT = 0x8c7b;
@@ -112,7 +113,7 @@ export async function startVpcdBridge(options: VpcdBridgeOptions): Promise<VpcdB
   let card: VpcdCard;
   if (options.card !== undefined) card = options.card;
   else if (options.stateFile !== undefined) card = await VirtualCard.open(options.stateFile);
-  else throw new TypeError('startVpcdBridge needs a card or a stateFile');
+  else throw new CustosError('INPUT_INVALID', 'The vpcd bridge needs a virtual card or its state file.', {});
   const mode = options.mode ?? 'connect';
   const sockets = new Set<Socket>();
   const track = (socket: Socket): void => {

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeCommandApdu, parseCommandApdu } from '../../../../main/hsm/virtual/apdu.ts';
+import { parseCommandApdu } from '../../../../main/hsm/virtual/apdu.ts';
+import { encodeCommandApdu } from '../../../../main/hsm/sc-hsm/apdu.ts';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
@@ -31,10 +32,10 @@ describe('command APDU parsing', () => {
 
   it('reads extended cases 3 and 4 with data longer than 255 bytes', () => {
     const data = new Uint8Array(300).fill(0xab);
-    const c3 = parseCommandApdu(encodeCommandApdu(0x80, 0x68, 1, 0x73, data));
+    const c3 = parseCommandApdu(encodeCommandApdu({ cla: 0x80, ins: 0x68, p1: 1, p2: 0x73, data }));
     assert.equal(c3!.data.length, 300);
     assert.equal(c3!.ne, 0);
-    const c4 = parseCommandApdu(encodeCommandApdu(0x80, 0x68, 1, 0x73, data, 512));
+    const c4 = parseCommandApdu(encodeCommandApdu({ cla: 0x80, ins: 0x68, p1: 1, p2: 0x73, data, ne: 512 }));
     assert.equal(c4!.data.length, 300);
     assert.equal(c4!.ne, 512);
     assert.equal(c4!.extended, true);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualCard } from '../../../../main/hsm/virtual/card.ts';
-import { encodeCommandApdu } from '../../../../main/hsm/virtual/apdu.ts';
+import { encodeCommandApdu } from '../../../../main/hsm/sc-hsm/apdu.ts';
 import { SC_HSM_AID } from '../../../../main/hsm/virtual/select.ts';
 
 export const SO_PIN = Buffer.from('3537363231383830', 'hex');
@@ -12,7 +12,7 @@ export const USER_PIN = Buffer.from('648219', 'ascii');
 export interface Answer { readonly data: Buffer; readonly sw: number }
 
 export async function send(card: VirtualCard, cla: number, ins: number, p1: number, p2: number, data?: Uint8Array, ne = 0): Promise<Answer> {
-  const out = await card.transmit(encodeCommandApdu(cla, ins, p1, p2, data, ne));
+  const out = await card.transmit(encodeCommandApdu({ cla, ins, p1, p2, ...(data !== undefined && { data }), ne }));
   return { data: Buffer.from(out.subarray(0, -2)), sw: (out[out.length - 2]! << 8) | out[out.length - 1]! };
 }
 

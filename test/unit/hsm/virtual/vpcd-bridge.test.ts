@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type Socket } from 'node:net';
 import { SC_HSM_AID } from '../../../../main/hsm/virtual/select.ts';
-import { encodeCommandApdu } from '../../../../main/hsm/virtual/apdu.ts';
+import { encodeCommandApdu } from '../../../../main/hsm/sc-hsm/apdu.ts';
 import { startVpcdBridge } from '../../../../main/hsm/virtual/vpcd-bridge.ts';
 import { initialize, login, tempCard } from './card-helpers.ts';
 
@@ -45,7 +45,7 @@ describe('vpcd bridge', () => {
       const peer = vpcdPeer(socket);
       const atr = await peer.exchange(Uint8Array.of(0x04));
       assert.equal(atr.toString('hex'), Buffer.from(t.card.atr).toString('hex'));
-      const selected = await peer.exchange(encodeCommandApdu(0x00, 0xa4, 0x04, 0x00, SC_HSM_AID, 256));
+      const selected = await peer.exchange(encodeCommandApdu({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: SC_HSM_AID, ne: 256 }));
       assert.equal(selected.subarray(-2).toString('hex'), '9000');
       assert.equal(selected[0], 0x62);
       await initialize(t.card);
