@@ -3,15 +3,23 @@
  * or PEM (.pem), its chain as PKCS#7 (.p7b), a CRL as DER (.crl) or PEM
  * (.crl.pem). Each file's extension matches its content, and an existing file
  * is never overwritten. Recorded in the journal before it is written.
+ *
+ * Beside each file goes `<file>.custos.json`: what it is, which CA made it,
+ * and whether a VIRTUAL (rehearsal) token signed it. A PEM file from a
+ * rehearsal also says so in its explanatory text, which RFC 7468 §5.2 lets
+ * readers skip (OpenSSL and GnuTLS do).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustosError } from '../errors/index.ts';
 import { certificateChainToPkcs7, exportFileName, PEM_LABEL, safeBaseName, toPem } from '../pki/formats/index.ts';
 import { writeNewFile } from '../exchange/files.ts';
 import { requireCa, requireIssued, type CaContext } from './context.ts';
-import type { CaRecord } from './state.ts';
+import { normalizeSerial, type CaRecord } from './state.ts';
+import { describeCertificate } from '../pki/x509/preview.ts';
+
+const describeSerial = (der: Uint8Array): string => describeCertificate(der).serialHex;
 import { runRecorded } from './recorded-act.ts';
 
 export type CertificateFormat = 'der' | 'pem' | 'p7b';
@@ -40,14 +48,27 @@ export function caChain(ctx: CaContext, ca: CaRecord): CaRecord[] {
   return chain;
 }
 
-async function writeExport(ctx: CaContext, directory: string | undefined, fileName: string, bytes: Uint8Array, what: Record<string, string>): Promise<Exported> {
+export const METADATA_SUFFIX = '.custos.json';
+const REHEARSAL_NOTE = 'Custos rehearsal artifact: signed with a VIRTUAL token. Not for production.\n';
+
+async function writeExport(ctx: CaContext, directory: string | undefined, fileName: string, bytes: Uint8Array, what: Record<string, string>, virtual: boolean): Promise<Exported> {
   const dir = directory ?? defaultExportDir(ctx);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, fileName);
-  const intent = ctx.journal.begin('export', { ...what, path, sha256: createHash('sha256').update(bytes).digest('hex') });
-  await runRecorded(ctx, intent, () => writeNewFile(path, bytes));
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const intent = ctx.journal.begin('export', { ...what, path, sha256, virtual });
+  const metadata = `${JSON.stringify({ format: 'custos-export-metadata/1', file: fileName, sha256, ...what, virtual, journalSeq: intent.seq, exportedAt: intent.time, operator: intent.operator }, null, 2)}\n`;
+  await runRecorded(ctx, intent, async () => {
+    if (existsSync(path + METADATA_SUFFIX)) throw new CustosError('FILE_EXISTS', `${path + METADATA_SUFFIX} exists already: choose another folder.`, { path: path + METADATA_SUFFIX });
+    await writeNewFile(path, bytes);
+    await writeNewFile(path + METADATA_SUFFIX, metadata);
+  });
   ctx.journal.complete(intent, { path });
   return { path, fileName, bytes };
+}
+
+function pemText(der: Uint8Array, label: string, virtual: boolean): Uint8Array {
+  return new TextEncoder().encode(`${virtual ? REHEARSAL_NOTE : ''}${toPem(der, label)}`);
 }
 
 export function certificateBytes(ctx: CaContext, caId: string, serialHex: string, format: CertificateFormat): { bytes: Uint8Array; fileName: string } {
@@ -55,14 +76,16 @@ export function certificateBytes(ctx: CaContext, caId: string, serialHex: string
   const issued = requireIssued(ctx, ca.id, serialHex);
   const base = `${safeBaseName(issued.subject)}-${issued.serialHex.slice(0, 16)}`;
   if (format === 'der') return { bytes: issued.certDer, fileName: exportFileName('certificate', 'der', base) };
-  if (format === 'pem') return { bytes: new TextEncoder().encode(toPem(issued.certDer, PEM_LABEL.certificate)), fileName: exportFileName('certificate', 'pem', base) };
+  if (format === 'pem') return { bytes: pemText(issued.certDer, PEM_LABEL.certificate, issued.virtual), fileName: exportFileName('certificate', 'pem', base) };
   const chain = [issued.certDer, ...caChain(ctx, ca).map((c) => c.certDer).filter((d) => Buffer.compare(d, issued.certDer) !== 0)];
   return { bytes: certificateChainToPkcs7(chain), fileName: exportFileName('pkcs7', 'der', base) };
 }
 
 export async function exportCertificate(ctx: CaContext, req: { caId: string; serialHex: string; format: CertificateFormat; directory?: string }): Promise<Exported> {
   const { bytes, fileName } = certificateBytes(ctx, req.caId, req.serialHex, req.format);
-  return writeExport(ctx, req.directory, fileName, bytes, { artifact: 'certificate', caId: requireCa(ctx, req.caId).id, serialHex: req.serialHex, format: req.format });
+  const ca = requireCa(ctx, req.caId);
+  const issued = requireIssued(ctx, ca.id, req.serialHex);
+  return writeExport(ctx, req.directory, fileName, bytes, { artifact: 'certificate', caId: ca.id, serialHex: issued.serialHex, format: req.format }, issued.virtual);
 }
 
 export function crlBytes(ctx: CaContext, caId: string, crlNumber: string, format: CrlFormat): { bytes: Uint8Array; fileName: string } {
@@ -76,19 +99,23 @@ export function crlBytes(ctx: CaContext, caId: string, crlNumber: string, format
   const base = `${safeBaseName(ca.name)}-crl-${crlNumber}`;
   return format === 'der'
     ? { bytes: der, fileName: exportFileName('crl', 'der', base) }
-    : { bytes: new TextEncoder().encode(toPem(der, PEM_LABEL.crl)), fileName: exportFileName('crl', 'pem', base) };
+    : { bytes: pemText(der, PEM_LABEL.crl, record.virtual), fileName: exportFileName('crl', 'pem', base) };
 }
 
 export async function exportCrl(ctx: CaContext, req: { caId: string; crlNumber: string; format: CrlFormat; directory?: string }): Promise<Exported> {
   const { bytes, fileName } = crlBytes(ctx, req.caId, req.crlNumber, req.format);
-  return writeExport(ctx, req.directory, fileName, bytes, { artifact: 'crl', caId: requireCa(ctx, req.caId).id, crlNumber: req.crlNumber, format: req.format });
+  const ca = requireCa(ctx, req.caId);
+  const virtual = (ctx.state.crls.get(ca.id) ?? []).find((c) => c.crlNumber === req.crlNumber)?.virtual ?? false;
+  return writeExport(ctx, req.directory, fileName, bytes, { artifact: 'crl', caId: ca.id, crlNumber: req.crlNumber, format: req.format }, virtual);
 }
 
 export async function exportChain(ctx: CaContext, req: { caId: string; format: 'p7b' | 'pem'; directory?: string }): Promise<Exported> {
   const ca = requireCa(ctx, req.caId);
-  const chain = caChain(ctx, ca).map((c) => c.certDer);
+  const cas = caChain(ctx, ca);
+  const chain = cas.map((c) => c.certDer);
+  const virtual = cas.some((c) => ctx.state.issued.get(c.issuerId ?? c.id)?.get(normalizeSerial(describeSerial(c.certDer)))?.virtual ?? false);
   const base = `${safeBaseName(ca.name)}-chain`;
-  const bytes = req.format === 'p7b' ? certificateChainToPkcs7(chain) : new TextEncoder().encode(chain.map((d) => toPem(d, PEM_LABEL.certificate)).join(''));
+  const bytes = req.format === 'p7b' ? certificateChainToPkcs7(chain) : new TextEncoder().encode(`${virtual ? REHEARSAL_NOTE : ''}${chain.map((d) => toPem(d, PEM_LABEL.certificate)).join('')}`);
   const fileName = req.format === 'p7b' ? exportFileName('pkcs7', 'der', base) : exportFileName('certificate', 'pem', base);
-  return writeExport(ctx, req.directory, fileName, bytes, { artifact: 'chain', caId: ca.id, format: req.format });
+  return writeExport(ctx, req.directory, fileName, bytes, { artifact: 'chain', caId: ca.id, format: req.format }, virtual);
 }

@@ -53,6 +53,8 @@ export interface CrlRecord {
   readonly entries: number;
   readonly sha256: string;
   readonly file: string;
+  /** Signed on a rehearsal token. */
+  readonly virtual: boolean;
 }
 
 export interface RequestRecord {
@@ -134,7 +136,7 @@ export class CaState {
         const list = this.crls.get(str(d.caId)) ?? [];
         list.push({
           caId: str(d.caId), crlNumber: str(d.crlNumber), thisUpdate: str(d.thisUpdate), nextUpdate: str(d.nextUpdate),
-          entries: Number(d.entries), sha256: str(d.sha256), file: str(d.file),
+          entries: Number(d.entries), sha256: str(d.sha256), file: str(d.file), virtual: e.token?.virtual ?? false,
         });
         this.crls.set(str(d.caId), list);
         break;

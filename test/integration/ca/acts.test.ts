@@ -9,6 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { createSoftHsm, type SoftHsm } from '../../support/softhsm.ts';
 import { Custos } from '../../../main/custos.ts';
 import { Secret } from '../../../main/hsm/secret.ts';
@@ -118,7 +119,14 @@ describe('CA acts on SoftHSM2', () => {
     const dir = join(work, 'usb');
     const first = await exportCertificate(custos.ctx, { caId: rootId, serialHex: issued.serialHex, format: 'pem', directory: dir });
     assert.equal(await codeOf(exportCertificate(custos.ctx, { caId: rootId, serialHex: issued.serialHex, format: 'pem', directory: dir })), 'FILE_EXISTS');
-    assert.match(readFileSync(first.path, 'utf8'), /^-----BEGIN CERTIFICATE-----/);
+    const pem = readFileSync(first.path, 'utf8');
+    assert.match(pem, /^Custos rehearsal artifact: signed with a VIRTUAL token/);
+    assert.match(pem, /\n-----BEGIN CERTIFICATE-----\n/);
+    const metadata = JSON.parse(readFileSync(`${first.path}.custos.json`, 'utf8'));
+    assert.equal(metadata.virtual, true);
+    assert.equal(metadata.serialHex, issued.serialHex);
+    const x = spawnSync('openssl', ['x509', '-noout', '-serial', '-in', first.path], { encoding: 'utf8' });
+    assert.equal(x.stdout.trim().toLowerCase(), `serial=${issued.serialHex}`);
   });
 
   it('gives every certificate a serial unused in the journal', async () => {
