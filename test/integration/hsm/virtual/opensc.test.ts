@@ -126,6 +126,16 @@ describe('OpenSC tools accept the virtual SmartCard-HSM through pcscd and vpcd',
     await signAndVerify('02', 'SHA256-RSA-PKCS-PSS', ['-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32']);
   });
 
+  it('decrypts with the RSA key (card algorithm 21) what openssl encrypted to its public key', async () => {
+    const plain = join(dir, 'secret.txt');
+    const cipher = join(dir, 'secret.enc');
+    const decrypted = join(dir, 'secret.dec');
+    writeFileSync(plain, 'session key material');
+    await ok('openssl', ['pkeyutl', '-encrypt', '-pubin', '-inkey', await exportPublicKeyPem('02'), '-in', plain, '-out', cipher]);
+    await p11('--login', '--pin', PIN, '--decrypt', '--id', '02', '--mechanism', 'RSA-PKCS', '--input-file', cipher, '--output-file', decrypted);
+    assert.equal(readFileSync(decrypted, 'utf8'), 'session key material');
+  });
+
   it('wraps a key with sc-hsm-tool and unwraps it into another slot, where it signs for the original public key', async () => {
     const wky = join(dir, 'key1.wky');
     await ok('sc-hsm-tool', ['--wrap-key', wky, '--key-reference', '1', '--pin', PIN]);
