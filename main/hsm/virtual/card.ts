@@ -155,7 +155,8 @@ export class VirtualCard {
       if (e instanceof CustosError && (e.code.startsWith('TLV_') || e.code.startsWith('CVC_'))) {
         return responseApdu(new Uint8Array(0), SW.INCORRECT_DATA);
       }
-      throw e;
+      // A card never throws: anything unforeseen is "no precise diagnosis", as a real applet answers.
+      return responseApdu(new Uint8Array(0), SW.UNKNOWN);
     }
     const data = reply instanceof Uint8Array ? reply : reply.data;
     const sw = reply instanceof Uint8Array ? SW.OK : reply.sw;
