@@ -3,7 +3,9 @@
  * the Electron shell and the dev host all drive Custos through this object;
  * none of them reaches a token or the journal any other way.
  */
+import { createHash } from 'node:crypto';
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { CustosError } from './errors/index.ts';
 import { Journal, type JournalEntry } from './journal/index.ts';
 import { TokenRegistry } from './hsm/registry.ts';
@@ -13,6 +15,11 @@ import type { Secret } from './hsm/secret.ts';
 import { CaState } from './ca/state.ts';
 import type { CaContext } from './ca/context.ts';
 import { dataDir as defaultDataDir } from './settings/data-dir.ts';
+import { ScHsmToken } from './hsm/sc-hsm/token.ts';
+import { VirtualScHsmProvider } from './hsm/sc-hsm/provider.ts';
+import { cardCustodian } from './hsm/sc-hsm/pka.ts';
+import type { PkaStatus } from './hsm/sc-hsm/card.ts';
+import { CUSTODIAN_KEY, ensureRehearsalTokens } from './rehearsal/tokens.ts';
 import { readConfig } from './settings/config.ts';
 
 export interface CustosOptions {
@@ -26,6 +33,8 @@ export interface CustosOptions {
   readonly providers?: readonly TokenProvider[];
   readonly now?: () => Date;
   readonly profileDir?: string;
+  /** Every token is a rehearsal token: shown as REHEARSAL on every screen. */
+  readonly rehearsal?: boolean;
 }
 
 export class Custos {
@@ -58,7 +67,7 @@ export class Custos {
       journal, state, tokens: new TokenRegistry(providers), dataDir: dir, now: options.now ?? (() => new Date()),
       ...(options.profileDir ? { profileDir: options.profileDir } : {}),
     };
-    const rehearsalOnly = modules.length > 0 && modules.every((m) => rehearsal.has(m)) || (modules.length === 0 && (options.providers?.length ?? 0) > 0);
+    const rehearsalOnly = options.rehearsal ?? (modules.length > 0 && modules.every((m) => rehearsal.has(m)) && (options.providers?.length ?? 0) === 0);
     return new Custos(ctx, rehearsalOnly);
   }
 
@@ -114,9 +123,97 @@ export class Custos {
     });
   }
 
+  /**
+   * m-of-n public-key authentication: each custodian logs in to their own
+   * token, which signs the CA HSM's challenge; when enough have, the CA HSM
+   * is unlocked. Recorded as one act naming every custodian token.
+   */
+  async unlockWithCustodians(tokenId: string, custodians: readonly { tokenId: string; pin: Secret }[]): Promise<PkaStatus> {
+    const hsm = await this.tokens.open(tokenId);
+    if (!(hsm instanceof ScHsmToken)) {
+      throw new CustosError('PKA_NOT_CONFIGURED', `${hsm.info.label} is not a SmartCard-HSM: custodian authentication needs one.`, { tokenId });
+    }
+    const opened = await Promise.all(custodians.map(async (c) => ({ ...c, token: await this.tokens.open(c.tokenId) })));
+    const intent = this.journal.begin('token.quorum-login', {
+      tokenId, custodians: opened.map((c) => ({ label: c.token.info.label, serial: c.token.info.serial, virtual: c.token.info.virtual })),
+    }, tokenRecord(hsm.info));
+    try {
+      const authenticators = [];
+      for (const c of opened) {
+        if (!(c.token instanceof ScHsmToken)) throw new CustosError('PKA_NOT_CONFIGURED', `${c.token.info.label} is not a SmartCard-HSM custodian token.`, { tokenId: c.tokenId });
+        await c.token.login(c.pin);
+        const keys = await c.token.listKeys();
+        const key = keys.find((k) => k.label === CUSTODIAN_KEY) ?? keys.find((k) => k.spec.kind === 'ec');
+        if (!key) throw new CustosError('KEY_NOT_FOUND', `${c.token.info.label} holds no custodian authentication key.`, { tokenId: c.tokenId });
+        authenticators.push(await cardCustodian(c.token.card, Number.parseInt(key.id, 16)));
+      }
+      const status = await hsm.loginWithCustodians(authenticators);
+      this.journal.complete(intent, { authenticatedKeys: status.authenticatedKeys, requiredKeys: status.requiredKeys });
+      return status;
+    } catch (e) {
+      this.journal.fail(intent, e instanceof CustosError ? e : { code: 'INTERNAL', message: String(e) });
+      throw e;
+    } finally {
+      for (const c of opened) {
+        c.pin.wipe();
+        await c.token.logout().catch(() => undefined);
+      }
+    }
+  }
+
+  /**
+   * Backs a key up from one SmartCard-HSM into another of the same key domain:
+   * wrapped under the DKEK on the first, unwrapped on the second, and checked
+   * to be the same public key. Either HSM can then sign for the CA alone.
+   */
+  async backupKey(fromTokenId: string, spkiSha256: string, toTokenId: string): Promise<{ kcv: string; blob: Uint8Array; restored: KeyRef }> {
+    const from = await this.tokens.open(fromTokenId);
+    const to = await this.tokens.open(toTokenId);
+    if (!(from instanceof ScHsmToken) || !(to instanceof ScHsmToken)) {
+      throw new CustosError('INPUT_INVALID', 'Key backup by DKEK needs two SmartCard-HSMs.', { fromTokenId, toTokenId });
+    }
+    const key = await from.findKey(spkiSha256);
+    if (!key) throw new CustosError('KEY_NOT_FOUND', `${from.info.label} holds no key ${spkiSha256.slice(0, 16)}…`, { spkiSha256 });
+    const [source, target] = [await from.dkekStatus(), await to.dkekStatus()];
+    if (source.kcv !== target.kcv || source.outstandingShares > 0 || target.outstandingShares > 0) {
+      throw new CustosError('KCV_MISMATCH', `${from.info.label} (key domain ${source.kcv}) and ${to.info.label} (key domain ${target.kcv}) are not in the same complete key domain: import the same DKEK shares into both.`,
+        { from: source.kcv, to: target.kcv });
+    }
+    const backup = this.journal.begin('key.backup', { spkiSha256, kcv: source.kcv, label: key.label }, tokenRecord(from.info));
+    const wrapped = await runAct(this.journal, backup, () => from.wrapKey(key));
+    this.journal.complete(backup, { blobSha256: createHash('sha256').update(wrapped.blob).digest('hex') });
+    const restore = this.journal.begin('key.restore', { spkiSha256, kcv: wrapped.kcv, label: key.label }, tokenRecord(to.info));
+    const restored = await runAct(this.journal, restore, async () => {
+      const k = await to.unwrapKey(wrapped);
+      if (k.spkiSha256 !== spkiSha256) throw new CustosError('KEY_BLOB_INVALID', 'The restored key is not the key that was backed up.', { spkiSha256 });
+      return k;
+    });
+    this.journal.complete(restore, { keyId: restored.id });
+    return { kcv: wrapped.kcv, blob: wrapped.blob, restored };
+  }
+
   async close(): Promise<void> {
     await this.tokens.closeAll();
     this.journal.close();
+  }
+
+  /**
+   * Opens the core on the rehearsal tokens (made on first use under the data
+   * directory): no hardware, every token VIRTUAL.
+   */
+  static async openRehearsal(options: Omit<CustosOptions, 'providers'> = {}): Promise<Custos> {
+    const dir = options.dataDir ?? defaultDataDir();
+    const set = await ensureRehearsalTokens(join(dir, 'rehearsal-tokens'));
+    return Custos.open({ ...options, dataDir: dir, providers: [new VirtualScHsmProvider(set.all)], rehearsal: true });
+  }
+}
+
+async function runAct<T>(journal: Journal, intent: JournalEntry, act: () => Promise<T>): Promise<T> {
+  try {
+    return await act();
+  } catch (e) {
+    journal.fail(intent, e instanceof CustosError ? e : { code: 'INTERNAL', message: String(e) });
+    throw e;
   }
 }
 

@@ -1,19 +1,22 @@
 /**
- * A full rehearsal with no hardware: a rehearsal token (SoftHSM2, marked
- * VIRTUAL in every journal entry), a root, a subordinate CA whose key is made
- * on the token, a TLS leaf for a simulated applicant, a revocation and CRLs,
- * all written to one folder and checked (signatures here, and by OpenSSL when
- * it is installed). Its journal is its own: a rehearsal never touches the
- * operator's real one.
+ * A full rehearsal with no hardware, on the virtual SmartCard-HSMs (every
+ * token and journal entry marked VIRTUAL): two of three custodians unlock the
+ * CA HSM, a root key is made on it and backed up under the DKEK into the
+ * backup HSM of the same key domain, a subordinate CA key is made on the CA
+ * HSM, a TLS leaf is signed for a simulated applicant and revoked, and the
+ * root's CRL is signed by the backup HSM alone. Everything is written to one
+ * folder and checked (signatures here, and by OpenSSL when it is installed).
+ * Its journal is its own: a rehearsal never touches the operator's real one.
  */
 import { spawnSync } from 'node:child_process';
-import { generateKeyPairSync, randomBytes, sign as nodeSign, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, sign as nodeSign, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { Extension, GeneralName, GeneralNames } from '@peculiar/asn1-x509';
 import { CustosError } from '../errors/index.ts';
 import { Custos } from '../custos.ts';
 import { Secret } from '../hsm/secret.ts';
-import { DEFAULT_SOFTHSM_MODULE } from '../hsm/pkcs11/index.ts';
 import { createRoot } from '../ca/root.ts';
 import { importRequests } from '../ca/requests.ts';
 import { issueCertificate } from '../ca/issue.ts';
@@ -23,34 +26,22 @@ import { exportCertificate, exportChain, exportCrl } from '../ca/export.ts';
 import { requestForKey } from '../ca/key-request.ts';
 import { parseSubject } from '../ca/subject.ts';
 import { signAlgorithmFor } from '../pki/x509/algorithms.ts';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { Extension, GeneralName, GeneralNames } from '@peculiar/asn1-x509';
 import { OID } from '../pki/oids.ts';
+import { encodeWky } from '../keydomain/wky.ts';
+import { REHEARSAL_PIN } from '../rehearsal/tokens.ts';
+import type { ListedToken } from '../hsm/registry.ts';
 import type { Output } from './output.ts';
 import type { CliValues } from './commands.ts';
 
-const TOKEN_LABEL = 'Custos Rehearsal HSM';
-
 interface Check { readonly what: string; readonly ok: boolean; readonly detail: string }
-
-function softHsmToken(dir: string, soPin: string, userPin: string): void {
-  const tokens = join(dir, 'tokens');
-  mkdirSync(tokens, { recursive: true, mode: 0o700 });
-  const conf = join(dir, 'softhsm2.conf');
-  writeFileSync(conf, `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-  // SoftHSM reads its configuration once, when the module is initialised: set it before any token is opened.
-  process.env.SOFTHSM2_CONF = conf;
-  const r = spawnSync('softhsm2-util', ['--init-token', '--free', '--label', TOKEN_LABEL, '--so-pin', soPin, '--pin', userPin], { encoding: 'utf8', env: process.env });
-  if (r.error || r.status !== 0) {
-    throw new CustosError('MODULE_LOAD_FAILED', 'The rehearsal token could not be made: install SoftHSM2 (apt-get install softhsm2, or run scripts/setup.sh).', {});
-  }
-}
 
 function opensslVerify(args: string[]): { ok: boolean; text: string } | undefined {
   const r = spawnSync('openssl', ['verify', ...args], { encoding: 'utf8' });
   if (r.error) return undefined;
   return { ok: r.status === 0, text: `${r.stdout}${r.stderr}`.trim() };
 }
+
+const pin = (): Secret => Secret.fromString(REHEARSAL_PIN);
 
 export async function rehearse(values: CliValues, out: Output): Promise<void> {
   const outDir = resolve(typeof values.out === 'string' ? values.out : `custos-rehearsal-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -59,33 +50,42 @@ export async function rehearse(values: CliValues, out: Output): Promise<void> {
   }
   const artifacts = join(outDir, 'artifacts');
   mkdirSync(artifacts, { recursive: true });
-  // Rehearsal PINs: random, held in memory for this run only, never printed.
-  const userPin = randomBytes(6).toString('hex');
-  softHsmToken(join(outDir, 'token'), randomBytes(6).toString('hex'), userPin);
-
-  const core = Custos.open({ dataDir: join(outDir, 'data'), rehearsalModules: [DEFAULT_SOFTHSM_MODULE], operator: typeof values.operator === 'string' ? values.operator : 'rehearsal' });
+  const core = await Custos.openRehearsal({ dataDir: join(outDir, 'data'), operator: typeof values.operator === 'string' ? values.operator : 'rehearsal' });
   const checks: Check[] = [];
   try {
     const ctx = core.ctx;
-    const [listed] = await core.tokens.list();
-    if (!listed) throw new CustosError('TOKEN_NOT_FOUND', 'The rehearsal token did not appear.', {});
-    out.note(`Rehearsal token: ${listed.info.label} [VIRTUAL], serial ${listed.info.serial}`);
-    await core.login(listed.id, Secret.fromString(userPin));
+    const tokens = await core.tokens.list();
+    const byLabel = (label: string): ListedToken => {
+      const t = tokens.find((x) => x.info.label === label);
+      if (!t) throw new CustosError('TOKEN_NOT_FOUND', `The rehearsal token "${label}" is missing.`, { label });
+      return t;
+    };
+    const [caHsm, backupHsm, c1, , c3] = ['CA HSM', 'Backup HSM', 'Custodian 1', 'Custodian 2', 'Custodian 3'].map(byLabel) as [ListedToken, ListedToken, ListedToken, ListedToken, ListedToken];
+    out.note(`Rehearsal tokens [VIRTUAL]: ${tokens.map((t) => `${t.info.label} (${t.info.serial})`).join(', ')}`);
 
-    out.note('1/7 Generating the root key (EC P-384) on the token…');
-    const rootKey = await core.generateKey(listed.id, { kind: 'ec', curve: 'P-384' }, 'rehearsal-root');
-    out.note('2/7 Creating the root CA…');
-    const root = await createRoot(ctx, { tokenId: listed.id, keySpkiSha256: rootKey.spkiSha256, profileId: 'root-ca', subject: 'C=XX, O=Custos Rehearsal, CN=Custos Rehearsal Root CA', name: 'rehearsal-root', validityDays: 3650 });
+    out.note('1/8 Custodians 1 and 3 unlock the CA HSM (2 of 3)…');
+    const quorum = await core.unlockWithCustodians(caHsm.id, [{ tokenId: c1.id, pin: pin() }, { tokenId: c3.id, pin: pin() }]);
+    checks.push({ what: 'two of three custodians unlocked the CA HSM', ok: quorum.authenticatedKeys >= quorum.requiredKeys, detail: `${quorum.authenticatedKeys} of ${quorum.totalKeys} custodian keys, ${quorum.requiredKeys} required` });
 
-    out.note('3/7 Generating the subordinate key on the token and signing its request…');
-    const subKey = await core.generateKey(listed.id, { kind: 'ec', curve: 'P-384' }, 'rehearsal-issuing');
-    const token = await core.tokens.open(listed.id);
-    const subCsr = await requestForKey(token.signer(subKey), parseSubject('C=XX, O=Custos Rehearsal, CN=Custos Rehearsal Issuing CA'), signAlgorithmFor(subKey.spec));
+    out.note('2/8 Generating the root key (EC P-384) on the CA HSM and creating the root CA…');
+    const rootKey = await core.generateKey(caHsm.id, { kind: 'ec', curve: 'P-384' }, 'rehearsal-root');
+    const root = await createRoot(ctx, { tokenId: caHsm.id, keySpkiSha256: rootKey.spkiSha256, profileId: 'root-ca', subject: 'C=XX, O=Custos Rehearsal, CN=Custos Rehearsal Root CA', name: 'rehearsal-root', validityDays: 3650 });
+
+    out.note('3/8 Backing the root key up into the backup HSM (same DKEK key domain)…');
+    await core.login(backupHsm.id, pin());
+    const backup = await core.backupKey(caHsm.id, rootKey.spkiSha256, backupHsm.id);
+    writeFileSync(join(artifacts, 'rehearsal-root-key.wky'), encodeWky({ blob: backup.blob }));
+    checks.push({ what: 'root key restored into the backup HSM', ok: backup.restored.spkiSha256 === rootKey.spkiSha256, detail: `key domain KCV ${backup.kcv}` });
+
+    out.note('4/8 Generating the issuing CA key on the CA HSM and signing its request…');
+    const subKey = await core.generateKey(caHsm.id, { kind: 'ec', curve: 'P-384' }, 'rehearsal-issuing');
+    const caToken = await core.tokens.open(caHsm.id);
+    const subCsr = await requestForKey(caToken.signer(subKey), parseSubject('C=XX, O=Custos Rehearsal, CN=Custos Rehearsal Issuing CA'), signAlgorithmFor(subKey.spec));
     writeFileSync(join(artifacts, 'issuing-ca.csr.der'), subCsr);
     const [subReq] = importRequests(ctx, 'issuing-ca.csr.der', subCsr);
     const sub = await issueCertificate(ctx, { caId: root.id, requestId: subReq!.record.id, profileId: 'subordinate-ca', name: 'rehearsal-issuing', validityDays: 1825, pathLen: 0 });
 
-    out.note('4/7 Signing a TLS server certificate for a simulated applicant…');
+    out.note('5/8 Signing a TLS server certificate for a simulated applicant…');
     const applicant = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const applicantSpki = new Uint8Array(applicant.publicKey.export({ type: 'spki', format: 'der' }));
     const leafCsr = await requestForKey({ spki: applicantSpki, sign: async (data) => new Uint8Array(nodeSign('sha256', data, { key: applicant.privateKey, dsaEncoding: 'der' })) },
@@ -94,12 +94,17 @@ export async function rehearse(values: CliValues, out: Output): Promise<void> {
     const [leafReq] = importRequests(ctx, 'applicant.csr.der', leafCsr);
     const leaf = await issueCertificate(ctx, { caId: sub.sha256, requestId: leafReq!.record.id, profileId: 'tls-server', validityDays: 90 });
 
-    out.note('5/7 Revoking the leaf (keyCompromise) and issuing CRLs…');
+    out.note('6/8 Revoking the leaf (keyCompromise); the issuing CA\'s CRL from the CA HSM…');
     revokeSerial(ctx, { caId: sub.sha256, serialHex: leaf.serialHex, reason: 'keyCompromise', invalidityDate: new Date(Date.now() - 3_600_000) });
     const subCrl = await issueCrl(ctx, { caId: sub.sha256 });
-    const rootCrl = await issueCrl(ctx, { caId: root.id });
 
-    out.note('6/7 Exporting…');
+    out.note('7/8 The CA HSM is locked again; the root\'s CRL is signed by the backup HSM alone…');
+    await core.logout(caHsm.id);
+    const rootCrl = await issueCrl(ctx, { caId: root.id });
+    const crlEntry = ctx.journal.entries.filter((e) => e.kind === 'crl.issue.intent').at(-1);
+    checks.push({ what: 'root CRL signed by the backup HSM', ok: crlEntry?.token?.label === 'Backup HSM', detail: `journal entry #${crlEntry?.seq} names ${crlEntry?.token?.label}` });
+
+    out.note('8/8 Exporting and checking…');
     const rootSerial = [...ctx.state.issued.get(root.id)!.values()].find((r) => r.sha256 === root.id)!.serialHex;
     const files = {
       root: (await exportCertificate(ctx, { caId: root.id, serialHex: rootSerial, format: 'pem', directory: artifacts })).path,
@@ -114,7 +119,6 @@ export async function rehearse(values: CliValues, out: Output): Promise<void> {
       rootCrl: (await exportCrl(ctx, { caId: root.id, crlNumber: rootCrl.record.crlNumber, format: 'pem', directory: artifacts })).path,
     };
 
-    out.note('7/7 Checking…');
     const rootX = new X509Certificate(Buffer.from(root.certDer));
     const subX = new X509Certificate(Buffer.from(sub.certDer));
     const leafX = new X509Certificate(Buffer.from(leaf.certDer));
@@ -122,17 +126,20 @@ export async function rehearse(values: CliValues, out: Output): Promise<void> {
     checks.push({ what: 'issuing CA signed by root', ok: subX.verify(rootX.publicKey) && subX.checkIssued(rootX), detail: subX.subject.replace(/\n/g, ', ') });
     checks.push({ what: 'leaf signed by issuing CA', ok: leafX.verify(subX.publicKey) && leafX.checkIssued(subX), detail: leafX.subject.replace(/\n/g, ', ') });
     const subOk = opensslVerify(['-crl_check', '-CAfile', files.root, '-CRLfile', files.rootCrl, files.sub]);
-    if (subOk) checks.push({ what: 'openssl verify -crl_check: issuing CA is valid', ok: subOk.ok, detail: subOk.text });
+    if (subOk) checks.push({ what: 'openssl verify -crl_check: issuing CA is valid (root CRL from the backup HSM)', ok: subOk.ok, detail: subOk.text });
     const leafRevoked = opensslVerify(['-crl_check', '-CAfile', files.root, '-untrusted', files.sub, '-CRLfile', files.subCrl, files.leaf]);
-    if (leafRevoked) checks.push({ what: 'openssl verify -crl_check: revoked leaf is refused', ok: !leafRevoked.ok && /revoked/i.test(leafRevoked.text), detail: leafRevoked.text.split('\n').pop() ?? '' });
+    if (leafRevoked) checks.push({ what: 'openssl verify -crl_check: revoked leaf is refused', ok: !leafRevoked.ok && /revoked/i.test(leafRevoked.text), detail: leafRevoked.text.split('\n').find((l) => /revoked/i.test(l)) ?? leafRevoked.text.split('\n').pop() ?? '' });
     const journal = core.journal.verify();
-    checks.push({ what: 'journal verifies', ok: journal.ok, detail: `${journal.entries} entries` });
+    checks.push({ what: 'journal verifies', ok: journal.ok, detail: `${journal.entries} entries, every token act marked VIRTUAL` });
 
-    const report = { outDir, token: { label: listed.info.label, serial: listed.info.serial, virtual: true }, root: root.subject, issuing: sub.subject, leaf: { subject: leaf.subject, serialHex: leaf.serialHex, revoked: true }, files, checks };
+    const report = {
+      outDir, tokens: tokens.map((t) => ({ label: t.info.label, serial: t.info.serial, virtual: t.info.virtual })),
+      root: root.subject, issuing: sub.subject, leaf: { subject: leaf.subject, serialHex: leaf.serialHex, revoked: true }, keyDomainKcv: backup.kcv, files, checks,
+    };
     writeFileSync(join(outDir, 'rehearsal-report.json'), `${JSON.stringify(report, null, 2)}\n`);
     const failed = checks.filter((c) => !c.ok);
     out.result(report, () => [
-      `Rehearsal written to ${outDir} (VIRTUAL token: nothing here is for production).`,
+      `Rehearsal written to ${outDir} (VIRTUAL tokens: nothing here is for production).`,
       ...checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.what}${c.detail ? ` — ${c.detail}` : ''}`),
       failed.length ? `${failed.length} check(s) failed.` : 'All checks passed.',
     ].join('\n'));

@@ -15,7 +15,7 @@ describe('custos rehearse', () => {
   const work = mkdtempSync(join(tmpdir(), 'custos-rehearse-'));
   after(() => rmSync(work, { recursive: true, force: true }));
 
-  it('builds root, issuing CA, leaf, revocation and CRLs and checks them', () => {
+  it('unlocks the CA HSM with two of three custodians, backs the root key up, and builds and checks root, issuing CA, leaf, revocation and CRLs', () => {
     const outDir = join(work, 'r');
     const env = { ...process.env };
     delete env.SOFTHSM2_CONF;
@@ -24,7 +24,11 @@ describe('custos rehearse', () => {
     const report = JSON.parse(r.stdout);
     assert.ok(report.checks.length >= 5);
     for (const c of report.checks) assert.equal(c.ok, true, `${c.what}: ${c.detail}`);
-    assert.ok(report.checks.some((c: { what: string }) => /revoked leaf is refused/.test(c.what)), 'OpenSSL checked the revoked leaf');
+    for (const must of [/revoked leaf is refused/, /two of three custodians/, /restored into the backup HSM/, /signed by the backup HSM/]) {
+      assert.ok(report.checks.some((c: { what: string }) => must.test(c.what)), `check ${must} ran`);
+    }
+    assert.deepEqual(report.tokens.map((t: { label: string }) => t.label), ['CA HSM', 'Backup HSM', 'Custodian 1', 'Custodian 2', 'Custodian 3']);
+    assert.ok(report.tokens.every((t: { virtual: boolean }) => t.virtual));
     const journal = readFileSync(join(outDir, 'data', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const withToken = journal.filter((e) => e.token);
     assert.ok(withToken.length > 5);
