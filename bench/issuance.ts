@@ -3,7 +3,7 @@
  * key and the same requests:
  *   (a) the token alone: C_Sign in a loop on one session (the physical limit);
  *   (b) CSR → certificate through the core: importRequests, then
- *       issueCertificate for each, one held session, with the token call timed;
+ *       issueCertificates for the batch, one held session, with the token call timed;
  *   (c) `openssl ca` with the key on the token through the pkcs11 engine,
  *       once per request and once with -infiles for the whole batch.
  * It also times each step of issueCertificate on a second batch, and the
@@ -26,7 +26,8 @@ import { Secret } from '../main/hsm/secret.ts';
 import type { KeySpec, Signer, Token } from '../main/hsm/token.ts';
 import { createRoot } from '../main/ca/root.ts';
 import { importRequests } from '../main/ca/requests.ts';
-import { issueCertificate } from '../main/ca/issue.ts';
+import { issueCertificate, issueCertificates, type IssueRequest } from '../main/ca/issue.ts';
+import type { CsrInfo } from '../main/pki/x509/csr.ts';
 import type { IssuedRecord } from '../main/ca/state.ts';
 import { createSoftHsm } from '../test/support/softhsm.ts';
 import { makeRequests, toPem, type ApplicantKey } from './support/requests.ts';
@@ -171,8 +172,8 @@ export async function benchIssuance(options: IssuanceOptions): Promise<IssuanceR
 
     const token = await core.tokens.open(listed.id);
     const meter = timeSigners(token);
-    const issue = (requestId: string): Promise<IssuedRecord> => issueCertificate(ctx, { caId: root.id, requestId, profileId: PROFILE_ID, validityDays: VALIDITY_DAYS });
-    for (const { record } of importRequests(ctx, 'warm.pem', pemFile(warm))) await issue(record.id);
+    const request = (requestId: string, csr: CsrInfo): IssueRequest => ({ caId: root.id, requestId, csr, profileId: PROFILE_ID, validityDays: VALIDITY_DAYS });
+    for (const { record, csr } of importRequests(ctx, 'warm.pem', pemFile(warm))) await issueCertificate(ctx, request(record.id, csr));
 
     let gcMs = 0;
     const gcObserver = new PerformanceObserver((list) => {
@@ -187,8 +188,8 @@ export async function benchIssuance(options: IssuanceOptions): Promise<IssuanceR
     const imported = importRequests(ctx, 'batch.pem', batchBytes);
     const t1 = performance.now();
     const importCpu = process.cpuUsage(cpu);
-    let last: IssuedRecord | undefined;
-    for (const { record } of imported) last = await issue(record.id);
+    const issued = await issueCertificates(ctx, imported.map(({ record, csr }) => request(record.id, csr)));
+    const last: IssuedRecord | undefined = issued.at(-1);
     const t2 = performance.now();
     const cpuUsed = process.cpuUsage(cpu);
     await new Promise((resolve) => setImmediate(resolve));
@@ -200,9 +201,7 @@ export async function benchIssuance(options: IssuanceOptions): Promise<IssuanceR
 
     const times = emptyStepTimes();
     const steppedImported = importRequests(ctx, 'stepped.pem', pemFile(stepped));
-    for (const { record } of steppedImported) {
-      await issueInSteps(ctx, { caId: root.id, requestId: record.id, profileId: PROFILE_ID, validityDays: VALIDITY_DAYS }, times);
-    }
+    for (const { record, csr } of steppedImported) await issueInSteps(ctx, request(record.id, csr), times);
     const per = (ms: number): number => ms / Math.max(1, steppedImported.length);
     const steps = {
       certificates: steppedImported.length,

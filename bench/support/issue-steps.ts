@@ -9,23 +9,21 @@ import { createHash } from 'node:crypto';
 import { tokenRecord } from '../../main/hsm/token.ts';
 import { planIssue, type IssueRequest } from '../../main/ca/issue.ts';
 import { loadRequest } from '../../main/ca/requests.ts';
-import { b64, profileFor, requireCa, type CaContext } from '../../main/ca/context.ts';
-import { signTbs, verifyIssued } from '../../main/pki/x509/issue.ts';
-import { describeCertificate } from '../../main/pki/x509/preview.ts';
+import { b64, requireCa, type CaContext } from '../../main/ca/context.ts';
+import { signTbs } from '../../main/pki/x509/issue.ts';
+import { describeSigned } from '../../main/pki/x509/preview.ts';
 
 export const STEPS = [
   'requireCa',
-  'loadRequest (read file, parseCsrFile: parse + CSR signature check)',
-  'tokens.requireKey (find the CA key on the token)',
+  'loadRequest (the CsrInfo from import, handed over)',
+  'tokens.requireKey (the CA key, found once per batch)',
   'planIssue (serial, profile, issuer, TBS, lint, preview)',
-  'profileFor (the profile read again)',
   'sha256 of the TBS',
   'journal.begin (intent, fsync)',
   'token.signer',
   'signTbs outside the token (signature check, encode)',
   'signer.sign (the token call, queue to DER)',
-  'verifyIssued (second check)',
-  'describeCertificate',
+  'describeSigned (the plan\'s preview + digests)',
   'journal.complete (+ state projection)',
 ] as const;
 export type Step = (typeof STEPS)[number];
@@ -59,14 +57,12 @@ export async function issueInSteps(ctx: CaContext, req: IssueRequest, times: Ste
   };
   const ca = requireCa(ctx, req.caId);
   lap('requireCa');
-  const { csr } = loadRequest(ctx, req.requestId);
-  lap('loadRequest (read file, parseCsrFile: parse + CSR signature check)');
+  const { csr } = loadRequest(ctx, req.requestId, req.csr);
+  lap('loadRequest (the CsrInfo from import, handed over)');
   const { token, key } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
-  lap('tokens.requireKey (find the CA key on the token)');
-  const { plan, serial } = planIssue(ctx, req, csr);
+  lap('tokens.requireKey (the CA key, found once per batch)');
+  const { plan, serial } = planIssue(ctx, req, csr, key.spki);
   lap('planIssue (serial, profile, issuer, TBS, lint, preview)');
-  profileFor(ctx, req.profileId);
-  lap('profileFor (the profile read again)');
   const tbsSha256 = createHash('sha256').update(plan.tbsDer).digest('hex');
   lap('sha256 of the TBS');
   const intent = ctx.journal.begin('certificate.issue', {
@@ -96,10 +92,8 @@ export async function issueInSteps(ctx: CaContext, req: IssueRequest, times: Ste
   times.wallMs['signer.sign (the token call, queue to DER)'] += tokenMs;
   times.cpuMs['signTbs outside the token (signature check, encode)'] -= tokenCpuMs;
   times.cpuMs['signer.sign (the token call, queue to DER)'] += tokenCpuMs;
-  verifyIssued(certDer, key.spki);
-  lap('verifyIssued (second check)');
-  const d = describeCertificate(certDer);
-  lap('describeCertificate');
+  const d = describeSigned(plan.preview, certDer);
+  lap('describeSigned (the plan\'s preview + digests)');
   ctx.journal.complete(intent, {
     caId: ca.id, certificate: b64(certDer), sha256: d.sha256, serialHex: d.serialHex, subject: d.subject.text, issuer: d.issuer.text,
     notBefore: d.validity.notBefore, notAfter: d.validity.notAfter, profileId: req.profileId, isCa: false, requestId: req.requestId,

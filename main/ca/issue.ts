@@ -4,14 +4,16 @@
  * intent, signed, verified against the issuer key, and recorded. A request
  * signed under a CA profile makes a new subordinate CA.
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { CustosError } from '../errors/index.ts';
 import { tokenRecord, type KeySpec } from '../hsm/token.ts';
 import { planIssuedCertificate, type CertificatePlan } from '../pki/x509/issue.ts';
 import { signPlan } from './recorded-act.ts';
 import { newSerial } from '../pki/x509/serial.ts';
-import { describeCertificate } from '../pki/x509/preview.ts';
+import { describeSigned } from '../pki/x509/preview.ts';
 import type { CsrInfo } from '../pki/x509/csr.ts';
+import { readIssuer } from '../pki/x509/issuer.ts';
+import type { Profile } from '../pki/x509/profiles.ts';
 import { parseSubject } from './subject.ts';
 import { b64, profileFor, requireCa, type CaContext } from './context.ts';
 import { normalizeSerial, type IssuedRecord } from './state.ts';
@@ -27,23 +29,31 @@ export interface IssueRequest {
   /** For a CA profile: the new CA's name (default: the subject's CN). */
   readonly name?: string;
   readonly pathLen?: number;
+  /**
+   * The request as importRequests returned it: used as it is (no second read
+   * or check of the stored file) when this process parsed it and it is the
+   * request requestId names.
+   */
+  readonly csr?: CsrInfo;
 }
 
-export function planIssue(ctx: CaContext, req: IssueRequest, csr: CsrInfo): { plan: CertificatePlan; serial: string } {
+/**
+ * Plans the certificate for a request. issuerSpki is the key that will sign
+ * (the CA key found on the token); it must be the issuer certificate's key.
+ * Without it, the issuer certificate's own key is planned with (a preview).
+ */
+export function planIssue(ctx: CaContext, req: IssueRequest, csr: CsrInfo, issuerSpki?: Uint8Array): { plan: CertificatePlan; serial: string; profile: Profile } {
   const ca = requireCa(ctx, req.caId);
   const serial = newSerial((h) => ctx.state.isSerialUsed(ca.id, h));
+  const profile = profileFor(ctx, req.profileId);
   const plan = planIssuedCertificate({
-    profile: profileFor(ctx, req.profileId), csr, issuerCertDer: ca.certDer, issuerSpki: spkiOf(ca.certDer),
+    profile, csr, issuerCertDer: ca.certDer, issuerSpki: issuerSpki ?? readIssuer(ca.certDer).spki,
     serial, now: ctx.now(),
     ...(req.validityDays ? { validityDays: req.validityDays } : {}),
     ...(req.subject ? { subjectOverride: parseSubject(req.subject) } : {}),
     ...(req.pathLen !== undefined ? { pathLen: req.pathLen } : {}),
   });
-  return { plan, serial };
-}
-
-function spkiOf(certDer: Uint8Array): Uint8Array {
-  return new Uint8Array(new X509Certificate(Buffer.from(certDer)).publicKey.export({ type: 'spki', format: 'der' }));
+  return { plan, serial, profile };
 }
 
 function commonName(subjectText: string): string | undefined {
@@ -52,27 +62,42 @@ function commonName(subjectText: string): string | undefined {
 }
 
 export function previewIssue(ctx: CaContext, req: IssueRequest): CertificatePlan {
-  const { csr } = loadRequest(ctx, req.requestId);
+  const { csr } = loadRequest(ctx, req.requestId, req.csr);
   return planIssue(ctx, req, csr).plan;
 }
 
+// Names of new CAs whose issuance is under way: a second one of the same name is refused
+// before its intent, even while the first is still at the token.
+const claimedCaNames = new WeakMap<CaContext, Set<string>>();
+
 export async function issueCertificate(ctx: CaContext, req: IssueRequest): Promise<IssuedRecord> {
   const ca = requireCa(ctx, req.caId);
-  const { csr } = loadRequest(ctx, req.requestId);
+  const { csr } = loadRequest(ctx, req.requestId, req.csr);
   const { token, key } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
-  const { plan, serial } = planIssue(ctx, req, csr);
-  const profile = profileFor(ctx, req.profileId);
+  const { plan, serial, profile } = planIssue(ctx, req, csr, key.spki);
   const isCa = profile.kind === 'ca';
   const name = isCa ? (req.name ?? commonName(plan.preview.subject.text) ?? serial) : undefined;
-  if (name !== undefined && [...ctx.state.cas.values()].some((c) => c.name === name)) {
+  const claimed = claimedCaNames.get(ctx) ?? new Set<string>();
+  if (name !== undefined && (claimed.has(name) || [...ctx.state.cas.values()].some((c) => c.name === name))) {
     throw new CustosError('CA_EXISTS', `A CA named "${name}" exists already: give the new CA another name.`, { name });
   }
   const tbsSha256 = createHash('sha256').update(plan.tbsDer).digest('hex');
   const intent = ctx.journal.begin('certificate.issue', {
     caId: ca.id, requestId: req.requestId, profileId: req.profileId, subject: plan.preview.subject.text, serialHex: serial, tbsSha256,
   }, tokenRecord(token.info));
-  const certDer = await signPlan(ctx, intent, plan, token, key);
-  const d = describeCertificate(certDer);
+  let certDer: Uint8Array;
+  if (name === undefined) {
+    certDer = await signPlan(ctx, intent, plan, token, key);
+  } else {
+    claimed.add(name);
+    claimedCaNames.set(ctx, claimed);
+    try {
+      certDer = await signPlan(ctx, intent, plan, token, key);
+    } finally {
+      claimed.delete(name);
+    }
+  }
+  const d = describeSigned(plan.preview, certDer);
   const spec = d.subjectPublicKey.spec;
   ctx.journal.complete(intent, {
     caId: ca.id, certificate: b64(certDer), sha256: d.sha256, serialHex: d.serialHex, subject: d.subject.text, issuer: d.issuer.text,
@@ -82,4 +107,28 @@ export async function issueCertificate(ctx: CaContext, req: IssueRequest): Promi
       : {}),
   });
   return ctx.state.issued.get(ca.id)!.get(normalizeSerial(d.serialHex))!;
+}
+
+/**
+ * Issues a batch of requests, in order, on the session the CA key's token
+ * holds. Each certificate goes through issueCertificate; the next one is
+ * planned, linted and its intent made durable while the token signs the one
+ * before, so the host's work overlaps the token's, and each is recorded as
+ * done only after its own signature verified. At the first failure no further
+ * request is started; the error is thrown once those under way have ended
+ * (what they issued is in the journal and the state).
+ */
+export async function issueCertificates(ctx: CaContext, requests: readonly IssueRequest[]): Promise<IssuedRecord[]> {
+  const issued: IssuedRecord[] = [];
+  let failure: { readonly error: unknown } | undefined;
+  let previous: Promise<void> | undefined;
+  for (const [i, req] of requests.entries()) {
+    if (failure) break;
+    const current = issueCertificate(ctx, req).then((record) => { issued[i] = record; }, (error: unknown) => { failure ??= { error }; });
+    if (previous) await previous;
+    previous = current;
+  }
+  if (previous) await previous;
+  if (failure) throw failure.error;
+  return issued;
 }

@@ -2,11 +2,13 @@
  * Certificate requests brought in from removable media: checked as they are
  * read (parseCsrFile rejects bad signatures, weak keys, malformed files), kept
  * in the data directory under their SHA-256, and recorded in the journal.
+ * The self-signature is checked once, at import: a stored request read again
+ * is trusted by its SHA-256, the id it was recorded under.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CustosError } from '../errors/index.ts';
-import { parseCsrFile, type CsrInfo } from '../pki/x509/csr.ts';
+import { isCheckedCsr, parseCsrFile, rereadImportedCsr, type CsrInfo } from '../pki/x509/csr.ts';
 import { requestDir, type CaContext } from './context.ts';
 import type { RequestRecord } from './state.ts';
 
@@ -19,21 +21,29 @@ export function importRequests(ctx: CaContext, fileName: string, bytes: Uint8Arr
     if (known) return { record: known, csr };
     const file = join(dir, `${csr.sha256}.der`);
     if (!existsSync(file)) writeFileSync(file, csr.der, { flag: 'wx', mode: 0o600 });
-    ctx.journal.append('request.import', { requestId: csr.sha256, fileName: basename(fileName), file, subject: csr.subject.text }, { durable: true });
+    // Not fsync'd on its own: the next intent's fsync makes it durable. A crash before that loses
+    // only the import (the file stays), which the operator repeats; nothing was signed from it.
+    ctx.journal.append('request.import', { requestId: csr.sha256, fileName: basename(fileName), file, subject: csr.subject.text });
     return { record: ctx.state.requests.get(csr.sha256)!, csr };
   });
 }
 
-export function loadRequest(ctx: CaContext, requestId: string): { record: RequestRecord; csr: CsrInfo } {
+/**
+ * An imported request by its id. `parsed` (as importRequests returned it) is
+ * taken as it is when this process parsed and checked it and it is the
+ * request named; otherwise the stored file is read again.
+ */
+export function loadRequest(ctx: CaContext, requestId: string, parsed?: CsrInfo): { record: RequestRecord; csr: CsrInfo } {
   const record = ctx.state.requests.get(requestId);
   if (!record) throw new CustosError('INPUT_INVALID', `No imported request ${requestId.slice(0, 12)}…: import the CSR file first.`, { requestId });
+  if (parsed !== undefined && isCheckedCsr(parsed) && parsed.sha256 === requestId) return { record, csr: parsed };
   let der: Uint8Array;
   try {
     der = new Uint8Array(readFileSync(record.file));
   } catch {
     throw new CustosError('FILE_NOT_FOUND', `The stored request ${record.file} is missing: import the CSR again.`, { path: record.file });
   }
-  const [csr] = parseCsrFile(der);
-  if (!csr || csr.sha256 !== requestId) throw new CustosError('CSR_MALFORMED', `The stored request ${record.file} changed since it was imported: import it again.`, { path: record.file });
+  const csr = rereadImportedCsr(der, requestId);
+  if (!csr) throw new CustosError('CSR_MALFORMED', `The stored request ${record.file} changed since it was imported: import it again.`, { path: record.file });
   return { record, csr };
 }

@@ -20,6 +20,8 @@ export class TokenRegistry {
   readonly #providers: readonly TokenProvider[];
   readonly #open = new Map<string, Token>();
   readonly #origin = new Map<string, TokenProvider>();
+  /** Keys found on logged-in tokens, by SPKI SHA-256: a batch of signatures looks the CA key up once. */
+  readonly #found = new Map<string, { readonly id: string; readonly token: Token; readonly key: KeyRef }>();
 
   constructor(providers: readonly TokenProvider[]) {
     this.#providers = providers;
@@ -57,12 +59,24 @@ export class TokenRegistry {
     return this.#open;
   }
 
-  /** Finds the key on any opened token; tokens that are logged in come first. */
+  /**
+   * Finds the key on any opened token; tokens that are logged in come first.
+   * A key found on a logged-in token is remembered while that token stays
+   * open and logged in (a logout or close forgets it); should the key leave
+   * the token meanwhile, the signature itself fails with KEY_NOT_FOUND.
+   */
   async findKey(spkiSha256: string): Promise<{ token: Token; key: KeyRef } | undefined> {
-    const tokens = [...this.#open.values()].sort((a, b) => Number(b.info.loggedIn) - Number(a.info.loggedIn));
-    for (const token of tokens) {
+    const wanted = spkiSha256.toLowerCase();
+    const known = this.#found.get(wanted);
+    if (known && this.#open.get(known.id) === known.token && known.token.info.loggedIn) return { token: known.token, key: known.key };
+    this.#found.delete(wanted);
+    const tokens = [...this.#open.entries()].sort(([, a], [, b]) => Number(b.info.loggedIn) - Number(a.info.loggedIn));
+    for (const [id, token] of tokens) {
       const key = await token.findKey(spkiSha256).catch(() => undefined);
-      if (key) return { token, key };
+      if (key) {
+        if (token.info.loggedIn) this.#found.set(wanted, { id, token, key });
+        return { token, key };
+      }
     }
     return undefined;
   }
@@ -80,6 +94,7 @@ export class TokenRegistry {
   async close(id: string): Promise<void> {
     const token = this.#open.get(id);
     this.#open.delete(id);
+    for (const [spki, found] of this.#found) if (found.id === id) this.#found.delete(spki);
     await token?.close();
   }
 

@@ -128,7 +128,16 @@ function checkKey(key: KeyObject, index: number | undefined): PublicKeySpec {
   return spec;
 }
 
-function parseOne({ der, index }: Block): CsrInfo {
+// Requests this process parsed and checked itself: issuance may take one of these as it is
+// instead of reading and checking the stored file again.
+const checked = new WeakSet<CsrInfo>();
+
+/** True for a CsrInfo parseCsrFile made in this process (its self-signature was verified then). */
+export function isCheckedCsr(csr: unknown): csr is CsrInfo {
+  return typeof csr === 'object' && csr !== null && checked.has(csr as CsrInfo);
+}
+
+function parseOne({ der, index }: Block, checkSignature = true): CsrInfo {
   const read = readSequence(der);
   if ('failure' in read) {
     if (read.failure === 'trailing') {
@@ -157,8 +166,8 @@ function parseOne({ der, index }: Block): CsrInfo {
     fail('CSR_KEY_UNSUPPORTED', 'The request\u2019s public key is of a type or curve Custos cannot read.', index);
   }
   const params = nodeVerifyParams(csr.signatureAlgorithm);
-  let valid = false;
-  if (params) {
+  let valid = !checkSignature;
+  if (params && checkSignature) {
     try {
       valid = verifySignature(params.hash, signedBytes, { key, ...params.options }, new Uint8Array(csr.signature));
     } catch {
@@ -175,7 +184,7 @@ function parseOne({ der, index }: Block): CsrInfo {
   const subject: Name = csr.certificationRequestInfo.subject;
   const requestedExtensionsDer: Record<string, { critical: boolean; value: Uint8Array }> = {};
   for (const ext of extensions) requestedExtensionsDer[ext.extnID] = { critical: ext.critical, value: new Uint8Array(ext.extnValue.buffer) };
-  return {
+  const parsed: CsrInfo = Object.freeze({
     der,
     sha256: sha256Hex(der),
     subject: { text: formatName(subject), rdns: nameAttributes(subject), der: subjectDer },
@@ -186,7 +195,9 @@ function parseOne({ der, index }: Block): CsrInfo {
     requestedExtensions: decoded,
     requestedExtensionsDer,
     signatureAlgorithm: { oid: csr.signatureAlgorithm.algorithm, name: describeSignatureAlgorithm(csr.signatureAlgorithm) },
-  };
+  });
+  if (checkSignature) checked.add(parsed);
+  return parsed;
 }
 
 /** Reads every request in a file (PEM blocks or one DER request) and checks each; throws the first problem found. */
@@ -199,5 +210,19 @@ export function parseCsrFile(bytes: Uint8Array): CsrInfo[] {
     throw new CustosError('CSR_TOO_LARGE', `The file has ${bytes.byteLength} bytes; a request file may have at most ${MAX_CSR_FILE_BYTES}.`, { bytes: bytes.byteLength, maxFileBytes: MAX_CSR_FILE_BYTES });
   }
   const blocks = looksLikePem(bytes) ? pemBlocks(Buffer.from(bytes).toString('latin1')) : [{ der: bytes.slice(), index: undefined }];
-  return blocks.map(parseOne);
+  return blocks.map((block) => parseOne(block));
+}
+
+/**
+ * Reads a request stored at import again, when its SHA-256 is still the one
+ * recorded: the bytes are those whose self-signature was verified at import,
+ * so the signature is not checked twice. Undefined when the bytes changed.
+ */
+export function rereadImportedCsr(der: Uint8Array, sha256: Hex): CsrInfo | undefined {
+  if (sha256Hex(der) !== sha256) return undefined;
+  try {
+    return parseOne({ der, index: undefined }, false);
+  } catch {
+    return undefined;
+  }
 }

@@ -66,6 +66,19 @@ export function describeTbs(tbsDer: Uint8Array): TbsDescription {
   return describeReadTbs(readTbs(tbsDer));
 }
 
+/**
+ * The description of a certificate just made from a planned TBS: the plan's
+ * preview (of the exact bytes signed) and the certificate's digests, with no
+ * second parse.
+ */
+export function describeSigned(preview: TbsDescription, certDer: Uint8Array): CertificateDescription {
+  return {
+    ...preview,
+    sha256: createHash('sha256').update(certDer).digest('hex'),
+    sha1: createHash('sha1').update(certDer).digest('hex'),
+  };
+}
+
 export function describeCertificate(certDer: Uint8Array): CertificateDescription {
   return {
     ...describeReadTbs(readCertificate(certDer)),

@@ -3,7 +3,7 @@
  * A profile decides every extension of what a CA signs; a request only gets
  * to add the extensions its profile names in allowedRequestExtensions.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -109,11 +109,28 @@ export function customizeProfile(profile: Profile, changes: Partial<Profile>): P
   return parseProfile({ ...profile, ...changes }, profile.id);
 }
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+// Every certificate reads its profile: a file checked once is kept (frozen) until it changes on disk.
+const loaded = new Map<string, { readonly stamp: string; readonly profile: Profile }>();
+
 export function loadProfile(id: string, dir: string = DEFAULT_PROFILE_DIR): Profile {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) throw new CustosError('PROFILE_NOT_FOUND', `There is no profile "${id}".`, { profileId: id });
+  const file = join(dir, `${id}.json`);
+  let stamp: string;
   let text: string;
   try {
-    text = readFileSync(join(dir, `${id}.json`), 'utf8');
+    const st = statSync(file, { bigint: true });
+    stamp = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    const hit = loaded.get(file);
+    if (hit && hit.stamp === stamp) return hit.profile;
+    text = readFileSync(file, 'utf8');
   } catch {
     throw new CustosError('PROFILE_NOT_FOUND', `There is no profile "${id}" in ${dir}.`, { profileId: id, dir });
   }
@@ -125,6 +142,7 @@ export function loadProfile(id: string, dir: string = DEFAULT_PROFILE_DIR): Prof
   }
   const profile = parseProfile(data, id);
   if (profile.id !== id) throw new CustosError('PROFILE_INVALID', `Profile ${id}: field "id" must match the file name.`, { source: id, field: 'id' });
+  loaded.set(file, { stamp, profile: deepFreeze(profile) });
   return profile;
 }
 

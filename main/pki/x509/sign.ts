@@ -3,7 +3,7 @@
  * node:crypto before anyone sees it: a token that returns a wrong signature
  * must not leave a certificate behind.
  */
-import { verify as verifySignature } from 'node:crypto';
+import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { CustosError } from '../../errors/index.ts';
@@ -20,12 +20,27 @@ function verifyFailed(message: string): never {
   throw new CustosError('SIGNATURE_VERIFY_FAILED', message, {});
 }
 
+// A CA signs many certificates with one key: its KeyObject is made once, not for every signature.
+const KEY_CACHE_ENTRIES = 16;
+const verifyKeys = new Map<string, KeyObject>();
+
+function verifyKeyFor(spkiDer: Uint8Array): KeyObject {
+  const id = Buffer.from(spkiDer.buffer, spkiDer.byteOffset, spkiDer.byteLength).toString('base64');
+  let key = verifyKeys.get(id);
+  if (key === undefined) {
+    key = publicKeyFromSpki(spkiDer);
+    verifyKeys.set(id, key);
+    if (verifyKeys.size > KEY_CACHE_ENTRIES) verifyKeys.delete(verifyKeys.keys().next().value!);
+  }
+  return key;
+}
+
 function checkSignature(signed: Uint8Array, algorithm: AlgorithmIdentifier, signature: Uint8Array, issuerSpkiDer: Uint8Array): void {
   const params = nodeVerifyParams(algorithm);
   if (!params) verifyFailed(`The signature algorithm ${algorithm.algorithm} cannot be verified.`);
   let valid = false;
   try {
-    valid = verifySignature(params.hash, signed, { key: publicKeyFromSpki(issuerSpkiDer), ...params.options }, signature);
+    valid = verifySignature(params.hash, signed, { key: verifyKeyFor(issuerSpkiDer), ...params.options }, signature);
   } catch {
     valid = false;
   }

@@ -1,7 +1,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { MAX_CSR_FILE_BYTES, parseCsrFile } from '../../../../main/pki/x509/csr.ts';
+import { isCheckedCsr, MAX_CSR_FILE_BYTES, parseCsrFile, rereadImportedCsr } from '../../../../main/pki/x509/csr.ts';
 import { runTool } from '../../../support/openssl.ts';
 import { opensslRequest, toPem, type OpensslRequest } from './requests.ts';
 
@@ -110,5 +110,22 @@ describe('parseCsrFile', () => {
     const flipped = good.der.slice();
     flipped[flipped.length - 3]! ^= 0x01;
     rejects(text(good.pem + toPem('CERTIFICATE REQUEST', flipped)), 'CSR_SIGNATURE_INVALID', 1);
+  });
+
+  it('marks the requests it checked, and nothing copied from them', () => {
+    const [csr] = parseCsrFile(good.der);
+    assert.equal(isCheckedCsr(csr), true);
+    assert.equal(isCheckedCsr({ ...csr! }), false);
+    assert.ok(Object.isFrozen(csr));
+  });
+
+  it('reads a stored request again by its SHA-256, and refuses bytes that changed', () => {
+    const [csr] = parseCsrFile(good.der);
+    assert.deepEqual(rereadImportedCsr(good.der, csr!.sha256), csr);
+    const flipped = good.der.slice();
+    flipped[flipped.length - 3]! ^= 0x01;
+    assert.equal(rereadImportedCsr(flipped, csr!.sha256), undefined);
+    assert.equal(rereadImportedCsr(Uint8Array.of(0x30, 0x00), createHash('sha256').update(Uint8Array.of(0x30, 0x00)).digest('hex')), undefined);
+    assert.equal(isCheckedCsr(rereadImportedCsr(good.der, csr!.sha256)), false, 'a re-read is not a fresh check');
   });
 });

@@ -2,7 +2,7 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCsrFile } from '../../../../main/pki/x509/csr.ts';
 import { planIssuedCertificate, signTbs, type CertificatePlan } from '../../../../main/pki/x509/issue.ts';
-import { describeCertificate, describeTbs } from '../../../../main/pki/x509/preview.ts';
+import { describeCertificate, describeSigned, describeTbs } from '../../../../main/pki/x509/preview.ts';
 import { customizeProfile, loadProfile } from '../../../../main/pki/x509/profiles.ts';
 import { newSerial } from '../../../../main/pki/x509/serial.ts';
 import { runTool } from '../../../support/openssl.ts';
@@ -25,6 +25,10 @@ describe('preview', () => {
     const { sha256: _sha256, sha1: _sha1, ...signed } = describeCertificate(cert);
     assert.deepEqual(signed, plan.preview);
     assert.deepEqual(describeTbs(plan.tbsDer), plan.preview);
+  });
+
+  it('describes a certificate just signed from its plan as reading it back would', () => {
+    assert.deepEqual(describeSigned(plan.preview, cert), describeCertificate(cert));
   });
 
   it('describes what openssl shows of the signed certificate', async () => {

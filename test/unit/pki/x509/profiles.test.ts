@@ -38,6 +38,15 @@ describe('profiles', () => {
     assert.deepEqual(loadProfile('tls-server').allowedRequestExtensions, ['subjectAltName']);
   });
 
+  it('reads a profile file again once it changed, and hands out a profile no caller can change', () => {
+    writeFileSync(join(dir, 'tls-server.json'), JSON.stringify(shipped('tls-server')));
+    const first = loadProfile('tls-server', dir);
+    assert.equal(first.validity.defaultDays, (shipped('tls-server').validity as { defaultDays: number }).defaultDays);
+    assert.throws(() => { (first.validity as { defaultDays: number }).defaultDays = 1; }, TypeError);
+    writeFileSync(join(dir, 'tls-server.json'), JSON.stringify({ ...shipped('tls-server'), validity: { defaultDays: 7, maxDays: 30 } }));
+    assert.equal(loadProfile('tls-server', dir).validity.maxDays, 30);
+  });
+
   it('PROFILE_NOT_FOUND for a missing profile or a name that is a path', () => {
     refuses(() => loadProfile('no-such-profile'), 'PROFILE_NOT_FOUND');
     refuses(() => loadProfile('../profiles/root-ca'), 'PROFILE_NOT_FOUND');

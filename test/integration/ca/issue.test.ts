@@ -1,0 +1,115 @@
+/**
+ * Issuing from imported requests on a real SoftHSM2 token: a batch on one
+ * session, the request handed over from import, and the checks that still
+ * hold while the next certificate is prepared as the token signs.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKeyPairSync, sign as nodeSign, X509Certificate } from 'node:crypto';
+import { createSoftHsm, type SoftHsm } from '../../support/softhsm.ts';
+import { Custos } from '../../../main/custos.ts';
+import { Secret } from '../../../main/hsm/secret.ts';
+import { createRoot } from '../../../main/ca/root.ts';
+import { importRequests } from '../../../main/ca/requests.ts';
+import { issueCertificate, issueCertificates } from '../../../main/ca/issue.ts';
+import { requestForKey } from '../../../main/ca/key-request.ts';
+import { parseSubject } from '../../../main/ca/subject.ts';
+import { isCustosError } from '../../../main/errors/index.ts';
+
+const PIN = '975312';
+
+async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
+  try { await p; } catch (e) { return isCustosError(e) ? e.code : `untyped: ${String(e)}`; }
+  return undefined;
+}
+
+function applicantRequest(cn: string): Promise<Uint8Array> {
+  const k = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return requestForKey({ spki: new Uint8Array(k.publicKey.export({ type: 'spki', format: 'der' })), sign: async (d) => new Uint8Array(nodeSign('sha256', d, { key: k.privateKey, dsaEncoding: 'der' })) },
+    parseSubject(`CN=${cn}`), { scheme: 'ecdsa', hash: 'SHA-256' });
+}
+
+const pem = (der: Uint8Array): string => `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(der).toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
+
+describe('issuing certificates from imported requests on SoftHSM2', () => {
+  let hsm: SoftHsm;
+  let work: string;
+  let custos: Custos;
+  let rootId: string;
+  let rootCert: X509Certificate;
+
+  async function imported(prefix: string, count: number) {
+    const ders = await Promise.all(Array.from({ length: count }, (_, i) => applicantRequest(`${prefix}-${i}.custos.test`)));
+    return importRequests(custos.ctx, `${prefix}.pem`, Buffer.from(ders.map(pem).join(''), 'latin1'));
+  }
+
+  before(async () => {
+    hsm = await createSoftHsm();
+    await hsm.initToken('Issue HSM', '24681357', PIN);
+    work = mkdtempSync(join(tmpdir(), 'custos-issue-'));
+    custos = Custos.open({ dataDir: join(work, 'home'), rehearsalModules: [hsm.modulePath], operator: 'tester' });
+    const [listed] = await custos.tokens.list();
+    assert.ok(listed, 'the SoftHSM token is listed');
+    await custos.login(listed.id, Secret.fromString(PIN));
+    const key = await custos.generateKey(listed.id, { kind: 'ec', curve: 'P-384' }, 'root');
+    const root = await createRoot(custos.ctx, { tokenId: listed.id, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'CN=Issue Root', name: 'root' });
+    rootId = root.id;
+    rootCert = new X509Certificate(Buffer.from(root.certDer));
+  });
+
+  after(async () => {
+    await custos.close();
+    rmSync(work, { recursive: true, force: true });
+    await hsm.cleanup();
+  });
+
+  it('issues a batch in order, each certificate signed by the root key, with its intent journalled before its result', async () => {
+    const requests = await imported('batch', 6);
+    const issued = await issueCertificates(custos.ctx, requests.map(({ record, csr }) => ({ caId: rootId, requestId: record.id, csr, profileId: 'tls-server', validityDays: 30 })));
+    assert.equal(issued.length, 6);
+    issued.forEach((rec, i) => {
+      const cert = new X509Certificate(Buffer.from(rec.certDer));
+      assert.ok(cert.verify(rootCert.publicKey), `certificate ${i} verifies with the root key`);
+      assert.equal(cert.subject, `CN=batch-${i}.custos.test`);
+      assert.equal(cert.issuer, rootCert.subject);
+    });
+    assert.equal(new Set(issued.map((r) => r.serialHex)).size, 6, 'six different serials');
+    const entries = custos.journal.entries;
+    for (const rec of issued) {
+      const intent = entries.findIndex((e) => e.kind === 'certificate.issue.intent' && e.data.serialHex === rec.serialHex);
+      const done = entries.findIndex((e) => e.kind === 'certificate.issue.done' && e.data.serialHex === rec.serialHex);
+      assert.ok(intent >= 0 && done > intent, `intent before result for ${rec.serialHex}`);
+    }
+  });
+
+  it('takes the request as import returned it, but reads a copy made elsewhere from the stored file again', async () => {
+    const [req] = await imported('handed', 1);
+    writeFileSync(req!.record.file, Uint8Array.of(0x30, 0x00));
+    const issued = await issueCertificate(custos.ctx, { caId: rootId, requestId: req!.record.id, csr: req!.csr, profileId: 'tls-server' });
+    assert.equal(new X509Certificate(Buffer.from(issued.certDer)).subject, 'CN=handed-0.custos.test');
+    const [other] = await imported('copied', 1);
+    writeFileSync(other!.record.file, Uint8Array.of(0x30, 0x00));
+    assert.equal(await codeOf(issueCertificate(custos.ctx, { caId: rootId, requestId: other!.record.id, csr: { ...other!.csr }, profileId: 'tls-server' })), 'CSR_MALFORMED');
+    assert.equal(await codeOf(issueCertificate(custos.ctx, { caId: rootId, requestId: other!.record.id, csr: req!.csr, profileId: 'tls-server' })), 'CSR_MALFORMED');
+  });
+
+  it('refuses a second new CA of the same name while the first is still at the token', async () => {
+    const requests = await imported('twin', 2);
+    const code = await codeOf(issueCertificates(custos.ctx, requests.map(({ record, csr }) => ({ caId: rootId, requestId: record.id, csr, profileId: 'subordinate-ca', name: 'twin', pathLen: 0 }))));
+    assert.equal(code, 'CA_EXISTS');
+    assert.equal([...custos.ctx.state.cas.values()].filter((c) => c.name === 'twin').length, 1);
+  });
+
+  it('starts no request after the first that fails, and keeps what was issued before it', async () => {
+    const requests = await imported('stop', 3);
+    const batch = requests.map(({ record, csr }, i) => ({ caId: rootId, requestId: record.id, csr, profileId: 'tls-server', validityDays: i === 1 ? 9999 : 30 }));
+    assert.equal(await codeOf(issueCertificates(custos.ctx, batch)), 'VALIDITY_INVALID');
+    const signed = requests.map(({ record }) => custos.ctx.state.requests.get(record.id)?.signedSerial);
+    assert.ok(signed[0], 'the first request was issued');
+    assert.equal(signed[1], undefined);
+    assert.equal(signed[2], undefined, 'the request after the failure was not started');
+  });
+});
