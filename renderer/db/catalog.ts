@@ -27,11 +27,14 @@ export class Catalog extends Dexie {
   meta!: Table<MetaRow, string>;
 
   constructor(name = 'custos-catalog', options?: ConstructorParameters<typeof Dexie>[1]) {
-    super(name, options);
+    super(name, { cache: 'disabled', ...options });
     this.version(1).stores({
       cas: '&id, name',
       requests: '&id, status, importedAt',
-      certificates: '&[caId+serialHex], serialHex, sha256, *subjectWords, caId, status, issuedAt',
+      // Few indexes on purpose: each one costs every write (100,000 rows take tens
+      // of seconds in Chromium's IndexedDB per index family). Per-CA lists use the
+      // primary key's caId prefix instead of an index of their own.
+      certificates: '&[caId+serialHex], serialHex, sha256, *subjectWords, issuedAt',
       crls: '&[caId+crlNumber], caId, thisUpdate',
       events: '&seq, kind, time',
       meta: '&key',
@@ -39,9 +42,12 @@ export class Catalog extends Dexie {
   }
 }
 
-/** Splits a DN into the words a person types: "CN=web-1.example.org, O=ACME" → cn, web, 1, example, org, o, acme. */
+/** Attribute names say nothing about one certificate and would put every row under the same index keys. */
+const ATTRIBUTE_NAMES = new Set(['cn', 'o', 'ou', 'c', 'l', 'st', 's', 'dc', 'e', 'uid', 'serialnumber', 'emailaddress', 'street', 'title', 'sn', 'gn']);
+
+/** Splits a DN into the words a person types: "CN=web-1.example.org, O=ACME" → web, 1, example, org, acme. */
 export function subjectWords(subject: string): string[] {
-  return [...new Set(subject.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0))];
+  return [...new Set(subject.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0 && !ATTRIBUTE_NAMES.has(w)))];
 }
 
 export function toCertificateRow(summary: z.output<typeof CertificateSummary>): CertificateRow {

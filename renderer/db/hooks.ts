@@ -1,4 +1,5 @@
 /** Live views of the catalog: they re-render when a sync changes the rows. */
+import { Dexie } from 'dexie';
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useCatalog } from './CatalogProvider.tsx';
 import type { CaRow, CertificateRow, CrlRow, EventRow, RequestRow } from './catalog.ts';
@@ -21,7 +22,7 @@ export function useCrls(): CrlRow[] {
 
 export function useCertificatesOf(caId: string | undefined): CertificateRow[] {
   const { db } = useCatalog();
-  return useLiveQuery(() => (caId ? db.certificates.where('caId').equals(caId).toArray() : []), [db, caId]) ?? [];
+  return useLiveQuery(() => (caId ? db.certificates.where('[caId+serialHex]').between([caId, Dexie.minKey], [caId, Dexie.maxKey]).toArray() : []), [db, caId]) ?? [];
 }
 
 export function useCertificateSearch(query: string): SearchResult | undefined {

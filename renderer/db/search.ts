@@ -7,6 +7,34 @@ import { subjectWords, type Catalog, type CertificateRow } from './catalog.ts';
 
 /** More matches than this are cut: the list says so and asks for a narrower query. */
 export const SEARCH_MAX_RESULTS = 1000;
+/** How many index keys a word may match before it counts as too broad to start from. */
+const WORD_PROBE_KEYS = 5000;
+
+type CertificateKey = [string, string];
+
+/**
+ * Rows whose subject has, for every word typed, a word starting with it. It
+ * starts from the rarest word (found by probing each word's index range up to
+ * WORD_PROBE_KEYS keys), so "host-123 example" reads the few keys under "123",
+ * not the 100,000 under "example".
+ */
+async function rowsWithWords(db: Catalog, words: string[], maxResults: number): Promise<CertificateRow[]> {
+  const probes = await Promise.all(words.map(async (word) => ({
+    word,
+    keys: await db.certificates.where('subjectWords').startsWith(word).limit(WORD_PROBE_KEYS + 1).primaryKeys() as CertificateKey[],
+  })));
+  probes.sort((a, b) => a.keys.length - b.keys.length);
+  const rarest = probes[0]!;
+  const rest = probes.slice(1).map((p) => p.word);
+  const matches = (row: CertificateRow) => rest.every((w) => row.subjectWords.some((s) => s.startsWith(w)));
+  if (rarest.keys.length <= WORD_PROBE_KEYS) {
+    const unique = [...new Map(rarest.keys.map((k) => [k.join('\u0000'), k])).values()];
+    const rows = await db.certificates.bulkGet(unique);
+    return rows.filter((r): r is CertificateRow => r !== undefined && matches(r)).slice(0, maxResults + 1);
+  }
+  // Every word is common: scan, stopping as soon as enough rows match.
+  return db.certificates.where('subjectWords').startsWith(rarest.word).distinct().filter(matches).limit(maxResults + 1).toArray();
+}
 
 export interface SearchResult { rows: CertificateRow[]; truncated: boolean }
 
@@ -25,15 +53,7 @@ export async function searchCertificates(db: Catalog, query: string, maxResults 
     add(await db.certificates.where('sha256').startsWith(hex).limit(maxResults + 1).toArray());
   }
   const words = subjectWords(q);
-  if (words.length > 0) {
-    // The longest word narrows the index scan most; the rest are checked on the candidates.
-    const longest = words.reduce((a, b) => (b.length > a.length ? b : a));
-    const others = words.filter((w) => w !== longest);
-    const candidates = db.certificates.where('subjectWords').startsWith(longest).distinct()
-      .filter((row) => others.every((w) => row.subjectWords.some((s) => s.startsWith(w))))
-      .limit(maxResults + 1);
-    add(await candidates.toArray());
-  }
+  if (words.length > 0) add(await rowsWithWords(db, words, maxResults));
   const rows = [...found.values()].sort((a, b) => b.issuedAt.localeCompare(a.issuedAt));
   return { rows: rows.slice(0, maxResults), truncated: rows.length > maxResults };
 }

@@ -4,12 +4,30 @@
  * core's projection of the same journal. Rebuilding clears every table first.
  */
 import type { ApiClient } from '../api.ts';
+import type { Table } from 'dexie';
 import { toCertificateRow, type Catalog } from './catalog.ts';
 
 export const JOURNAL_PAGE_ENTRIES = 1000;
+/** Rows per write transaction: short transactions let the screens' queries run between them. */
+export const WRITE_BATCH_ROWS = 5000;
 const LAST_SEQ = 'lastSeq';
 
 type CatalogClient = Pick<ApiClient, 'call'>;
+
+/** Makes `table` hold exactly `rows`: deletes the missing, writes the new and the changed, in batches. */
+async function mirror<R extends object, K extends string | [string, string]>(db: Catalog, table: Table<R, K>, rows: readonly R[], keyOf: (row: R) => K): Promise<void> {
+  const id = (key: K) => (Array.isArray(key) ? key.join('\u0000') : key);
+  const existing = new Map((await table.toArray()).map((row) => [id(keyOf(row)), JSON.stringify(row)]));
+  const changed = rows.filter((row) => existing.get(id(keyOf(row))) !== JSON.stringify(row));
+  const wanted = new Set(rows.map((row) => id(keyOf(row))));
+  const gone = (await table.toCollection().primaryKeys()).filter((key) => !wanted.has(id(key)));
+  for (let i = 0; i < gone.length; i += WRITE_BATCH_ROWS) {
+    await db.transaction('rw', table, () => table.bulkDelete(gone.slice(i, i + WRITE_BATCH_ROWS)));
+  }
+  for (let i = 0; i < changed.length; i += WRITE_BATCH_ROWS) {
+    await db.transaction('rw', table, () => table.bulkPut(changed.slice(i, i + WRITE_BATCH_ROWS)));
+  }
+}
 
 export async function syncCatalog(db: Catalog, client: CatalogClient): Promise<{ newEntries: number }> {
   let newEntries = 0;
@@ -32,15 +50,13 @@ export async function syncCatalog(db: Catalog, client: CatalogClient): Promise<{
     client.call('certificate.list', {}),
     client.call('crl.list', {}),
   ]);
-  // Replace, not merge: the core's lists are the truth, and a row it no longer
-  // reports must not linger in the catalog.
-  await db.transaction('rw', [db.cas, db.requests, db.certificates, db.crls], async () => {
-    await Promise.all([db.cas.clear(), db.requests.clear(), db.certificates.clear(), db.crls.clear()]);
-    await db.cas.bulkPut(cas);
-    await db.requests.bulkPut(requests);
-    await db.certificates.bulkPut(certificates.map(toCertificateRow));
-    await db.crls.bulkPut(crls);
-  });
+  // The core's lists are the truth: rows it no longer reports go, and only rows
+  // that differ are written, since every write costs every index (a full rewrite
+  // of 100,000 certificates takes tens of seconds in Chromium).
+  await mirror(db, db.cas, cas, (r) => r.id);
+  await mirror(db, db.requests, requests, (r) => r.id);
+  await mirror(db, db.certificates, certificates.map(toCertificateRow), (r): [string, string] => [r.caId, r.serialHex]);
+  await mirror(db, db.crls, crls, (r): [string, string] => [r.caId, r.crlNumber]);
   return { newEntries };
 }
 

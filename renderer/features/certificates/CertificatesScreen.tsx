@@ -18,7 +18,7 @@ export function CertificatesScreen() {
       <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', lg: 'minmax(440px, 1fr) 1fr' }, gap: 2 }}>
         <Section title="Issued certificates">
           <TextField fullWidth size="small" type="search" label="Search certificates" helperText="Subject words, serial or SHA-256 fingerprint (prefix)" value={query} onChange={(e) => setQuery(e.target.value)} sx={{ mb: 1 }} />
-          <Typography variant="body2" role="status" sx={{ mb: 1 }}>
+          <Typography variant="body2" role="status" data-testid="certificate-count" sx={{ mb: 1 }}>
             {result === undefined ? 'Searching…' : `${rows.length}${result.truncated ? '+' : ''} certificate${rows.length === 1 ? '' : 's'}${result.truncated ? ': narrow the search to see the rest' : ''}`}
           </Typography>
           <CertificateList rows={rows} selectedKey={selected ? `${selected.caId}/${selected.serialHex}` : undefined} onSelect={(r) => setSelected({ caId: r.caId, serialHex: r.serialHex })} />

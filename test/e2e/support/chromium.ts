@@ -22,6 +22,9 @@ export async function launchChromium(options: { colorScheme?: 'light' | 'dark' }
     colorScheme: options.colorScheme ?? 'light',
     acceptDownloads: true,
   });
+  // tsx compiles test files with esbuild's keepNames, which wraps named functions
+  // in __name(…); a function handed to page.evaluate carries that call into the page.
+  await context.addInitScript({ content: 'globalThis.__name ??= (f) => f;' });
   return {
     context,
     close: async () => { await context.close(); rmSync(profile, { recursive: true, force: true }); },

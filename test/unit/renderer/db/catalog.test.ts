@@ -79,6 +79,23 @@ describe('catalog projection', () => {
     assert.equal(await db.events.count(), JOURNAL_PAGE_ENTRIES + 5);
   });
 
+  it('writes only the rows that changed when it syncs again', async () => {
+    const fake = await coreWithHistory();
+    const api = clientOf(fake);
+    const db = freshCatalog();
+    await syncCatalog(db, api);
+    const written: number[] = [];
+    const bulkPut = db.certificates.bulkPut.bind(db.certificates);
+    db.certificates.bulkPut = ((rows: never[], ...rest: never[]) => { written.push(rows.length); return bulkPut(rows, ...rest); }) as typeof bulkPut;
+    await syncCatalog(db, api);
+    assert.deepEqual(written, [], 'nothing changed, nothing written');
+    const valid = (await db.certificates.toArray()).find((c) => c.status === 'valid' && c.caId !== (c as { caId: string }).serialHex)!;
+    await api.call('certificate.revoke', { caId: valid.caId, serialHex: valid.serialHex, reason: 'superseded' });
+    await syncCatalog(db, api);
+    assert.deepEqual(written, [1]);
+    assert.equal((await db.certificates.get([valid.caId, valid.serialHex]))!.status, 'revoked');
+  });
+
   it('drops a row the core no longer reports', async () => {
     const fake = await coreWithHistory();
     const db = freshCatalog();
@@ -91,7 +108,7 @@ describe('catalog projection', () => {
 
 describe('certificate search', () => {
   it('splits a subject into the words a person types', () => {
-    assert.deepEqual(subjectWords('CN=web-1.Example.org, O=ACME Corp'), ['cn', 'web', '1', 'example', 'org', 'o', 'acme', 'corp']);
+    assert.deepEqual(subjectWords('CN=web-1.Example.org, O=ACME Corp'), ['web', '1', 'example', 'org', 'acme', 'corp']);
   });
 
   it('finds by serial prefix, fingerprint prefix with colons, and subject words', async () => {
@@ -110,6 +127,9 @@ describe('certificate search', () => {
 
     const bySubject = await searchCertificates(db, 'host 123');
     assert.deepEqual(bySubject.rows.map((r) => r.subject), ['CN=host-123.example.org, O=Example']);
+
+    const fromRarest = await searchCertificates(db, 'example org host 57');
+    assert.deepEqual(fromRarest.rows.map((r) => r.subject).sort(), ['CN=host-57.example.org, O=Example']);
 
     const none = await searchCertificates(db, 'nosuchword');
     assert.equal(none.rows.length, 0);
