@@ -89,7 +89,7 @@ describe('catalog projection', () => {
     db.certificates.bulkPut = ((rows: never[], ...rest: never[]) => { written.push(rows.length); return bulkPut(rows, ...rest); }) as typeof bulkPut;
     await syncCatalog(db, api);
     assert.deepEqual(written, [], 'nothing changed, nothing written');
-    const valid = (await db.certificates.toArray()).find((c) => c.status === 'valid' && c.caId !== (c as { caId: string }).serialHex)!;
+    const valid = (await db.certificates.toArray()).find((c) => c.status === 'valid' && !c.isCa)!;
     await api.call('certificate.revoke', { caId: valid.caId, serialHex: valid.serialHex, reason: 'superseded' });
     await syncCatalog(db, api);
     assert.deepEqual(written, [1]);
