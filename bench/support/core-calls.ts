@@ -62,9 +62,9 @@ export async function measureCoreCalls(inputs: CoreCallInputs, iterations: numbe
   const tbsDer = issued.der;
   const read = readTbs(tbsDer);
   const preview = describeReadTbs(read);
+  const linted = lintForSigning(tbsDer, issuer);
   const params = nodeVerifyParams(issued.certificate.signatureAlgorithm)!;
   const issuerKey = publicKeyFromSpki(issuerSpki);
-  const linted = lintForSigning(tbsDer, issuer);
   const key = await token.findKey(keySpkiSha256);
   if (key === undefined) throw new Error('the CA key is not on the token');
   const signer = token.signer(key);
@@ -78,7 +78,6 @@ export async function measureCoreCalls(inputs: CoreCallInputs, iterations: numbe
       await cost('planIssue (all of it)', 'issueCertificate', 1, iterations, () => planIssue(ctx, request, csr, issuerSpki)),
       await cost('  loadProfile (cached profile, file stat)', 'planIssue→profileFor', 0, iterations, () => loadProfile('tls-server')),
       await cost('  readIssuer (issuer certificate, cached)', 'planIssuedCertificate', 0, iterations, () => readIssuer(issuerCertDer)),
-      await cost('  lintForSigning (readTbs + lint)', 'planIssuedCertificate', 0, iterations, () => lintForSigning(tbsDer, issuer)),
       await cost('  describeReadTbs (preview)', 'planIssuedCertificate', 0, iterations, () => describeReadTbs(read)),
       await cost('tokens.requireKey (found once, then remembered)', 'issueCertificate', 1, iterations, () => ctx.tokens.requireKey(keySpkiSha256, 'the bench CA')),
       await cost('token.findKey (C_FindObjects, attributes, SPKI)', 'tokens.requireKey, first certificate only', 0, iterations, () => token.findKey(keySpkiSha256)),

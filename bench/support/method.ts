@@ -13,9 +13,11 @@ own names) and \`requestForKey\`, each with a subjectAltName.
   the host's SHA-384 digest for P-384; \`CKM_SHA384_RSA_PKCS\` on a 900-byte message for RSA-3072, SoftHSM hashing). The input
   is prepared once. The same loop with \`C_SignAsync\` (how the core calls it, on a libuv worker) is shown beside it.
 - **(b) core** (bench/issuance.ts): after 10 warm-up certificates, one PEM file of all the requests goes through
-  \`importRequests\`, then \`issueCertificate\` for each, one after another, on the one session the core holds (opened at
-  login). The rate counts import + issue; the token call is timed by wrapping the token's \`signer()\` (queue, session check,
-  C_SignInit, C_SignAsync, DER conversion); *non-signing* is the total minus that time, per certificate. The PKCS#11 calls
+  \`importRequests\`, then \`issueCertificates\` for the batch (each request handed over as import parsed it), on the one
+  session the core holds (opened at login); it plans, lints and journals the next certificate while the token signs the one
+  before. The rate counts import + issue; the token call is timed by wrapping the token's \`signer()\` (queue, session check,
+  C_SignInit, C_SignAsync, DER conversion). Since those calls overlap host work, *non-signing* is judged by CPU: the
+  process's CPU per certificate minus (a)'s CPU per signature. The PKCS#11 calls
   the core makes during the batch are counted by wrapping the module's pkcs11js methods (bench/support/pkcs11-calls.ts); a
   batch on one session opens no session and logs in no more. CPU is this process's user + system time, all threads
   (SoftHSM runs in-process, so the token's own work is in it; its per-signature CPU from (a) is subtracted).

@@ -112,7 +112,13 @@ export function targets(results: readonly IssuanceResult[], crl: CrlRun): Target
       measured: `${d.ratioCoreToOpensslBatch.toFixed(2)} × (c batch), ${d.cpuRatioCoreToOpensslBatch.toFixed(2)} by CPU; ${d.ratioCoreToOpensslEach.toFixed(2)} × (c per request), ${d.cpuRatioCoreToOpensslEach.toFixed(2)} by CPU`,
       met: d.ratioCoreToOpensslBatch > 1,
     });
-    out.push({ what: `non-signing work ≤ 2 ms per certificate, ${d.title}`, measured: `${d.nonSigningMs.toFixed(2)} ms wall, ${d.nonSigningCpuMs.toFixed(2)} ms CPU`, met: d.nonSigningMs <= 2 });
+    // Judged by CPU: the batch prepares the next certificate while the token signs, so the
+    // timed token calls overlap host work and wall time minus them would flatter the core.
+    out.push({
+      what: `non-signing work ≤ 2 ms per certificate, ${d.title}`,
+      measured: `${d.nonSigningCpuMs.toFixed(2)} ms CPU beyond (a)'s CPU per signature; ${d.nonSigningVsRawMs.toFixed(2)} ms wall beyond (a)'s time per signature`,
+      met: d.nonSigningCpuMs <= 2,
+    });
     out.push({ what: `one PKCS#11 session for the batch, ${d.title}`, measured: `${d.sessionsOpened} C_OpenSession, ${d.logins} C_Login during ${d.count} certificates`, met: d.sessionsOpened === 0 && d.logins === 0 });
   }
   for (const row of crl.rows) {
@@ -140,7 +146,7 @@ function rowsOf(ds: readonly Derived[]): [string, ...string[]][] {
     ['    import, per request (ms wall / CPU)', ...ds.map((d) => `${f(d.importMs, 2)} / ${f(d.importCpuMs, 2)}`)],
     ['    ms per certificate, all of it', ...ds.map((d) => f(d.coreMsPerCertificate, 2))],
     ['    of which the timed token call (ms)', ...ds.map((d) => f(d.signMsPerCertificate, 2))],
-    ['    non-signing, wall (ms per certificate)', ...ds.map((d) => f(d.nonSigningMs, 2))],
+    ['    non-signing, wall minus the timed token calls, which overlap host work (ms)', ...ds.map((d) => f(d.nonSigningMs, 2))],
     ['    non-signing, wall minus (a) per signature (ms)', ...ds.map((d) => f(d.nonSigningVsRawMs, 2))],
     ['    non-signing, CPU minus (a) CPU per signature (ms)', ...ds.map((d) => f(d.nonSigningCpuMs, 2))],
     ['    garbage-collection pauses (ms per certificate)', ...ds.map((d) => f(d.gcMsPerCertificate, 2))],

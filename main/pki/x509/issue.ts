@@ -13,11 +13,11 @@ import type { CsrInfo, SubjectAltNames } from './csr.ts';
 import { EXTENSION_NAMES } from './extensions.ts';
 import { readIssuer } from './issuer.ts';
 import { describeKeySpec, publicKeyFromSpki, publicKeySpec, type PublicKeySpec } from './keys.ts';
-import { lintForSigning, type LintFinding, type Linted } from './lint.ts';
+import { buildLinted, type LintFinding, type Linted } from './lint.ts';
 import { nameFromAttributes, type NameAttributeInput } from './names.ts';
 import { describeReadTbs, type TbsDescription } from './preview.ts';
 import type { Profile } from './profiles.ts';
-import { buildTbs, validityFor } from './tbs.ts';
+import { validityFor } from './tbs.ts';
 
 export { finishCertificate, signTbs, verifyIssued } from './sign.ts';
 
@@ -95,8 +95,8 @@ function signingSpec(spec: PublicKeySpec): KeySpec {
   throw new CustosError('KEY_SPEC_UNSUPPORTED', `The issuer key (${describeKeySpec(spec)}) is not one Custos signs with.`, { key: describeKeySpec(spec) });
 }
 
-function finishPlan(tbsDer: Uint8Array, linted: Linted, algorithm: SignAlgorithm, dropped: DroppedExtension[], subjectKey: PublicKeySpec): CertificatePlan {
-  return { tbsDer, linted, findings: linted.findings, preview: describeReadTbs(linted, subjectKey), droppedRequestExtensions: dropped, algorithm };
+function finishPlan(linted: Linted, algorithm: SignAlgorithm, dropped: DroppedExtension[], subjectKey: PublicKeySpec): CertificatePlan {
+  return { tbsDer: linted.tbsDer, linted, findings: linted.findings, preview: describeReadTbs(linted, subjectKey), droppedRequestExtensions: dropped, algorithm };
 }
 
 export function planRootCertificate(input: RootPlanInput): CertificatePlan {
@@ -114,11 +114,11 @@ export function planRootCertificate(input: RootPlanInput): CertificatePlan {
   requireAllowedKey(profile, keySpec, 'root');
   const algorithm = algorithmFor(profile, input.spec);
   const validity = validityFor(profile, input.validityDays, undefined, input.now);
-  const built = buildTbs({
+  const linted = buildLinted({
     profile, subject: toName(input.subject), subjectSpki: input.signerSpki, issuer: 'self', serialHex: input.serial,
     notBefore: validity.notBefore, notAfter: validity.notAfter, signatureAlgorithm: algorithmIdentifierFor(algorithm),
-  });
-  return finishPlan(built.der, lintForSigning(built.der, 'self'), algorithm, [], keySpec);
+  }, 'self');
+  return finishPlan(linted, algorithm, [], keySpec);
 }
 
 function takeRequestExtensions(profile: Profile, csr: CsrInfo): { san?: SubjectAltNames; copied: Extension[]; dropped: DroppedExtension[] } {
@@ -156,7 +156,7 @@ export function planIssuedCertificate(input: IssuedPlanInput): CertificatePlan {
   const algorithm = algorithmFor(profile, signingSpec(issuer.keySpec));
   const validity = validityFor(profile, input.validityDays, issuer.notAfter, input.now);
   const { san, copied, dropped } = takeRequestExtensions(profile, csr);
-  const built = buildTbs({
+  const linted = buildLinted({
     profile,
     subject: input.subjectOverride ? toName(input.subjectOverride) : AsnConvert.parse(csr.subject.der, Name),
     subjectSpki: csr.spki,
@@ -168,6 +168,6 @@ export function planIssuedCertificate(input: IssuedPlanInput): CertificatePlan {
     ...(san ? { subjectAltNames: san } : {}),
     requestExtensions: copied,
     ...(input.pathLen === undefined ? {} : { pathLen: input.pathLen }),
-  });
-  return finishPlan(built.der, lintForSigning(built.der, issuer), algorithm, dropped, csr.keySpec);
+  }, issuer);
+  return finishPlan(linted, algorithm, dropped, csr.keySpec);
 }

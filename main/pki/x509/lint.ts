@@ -3,6 +3,7 @@
  * before anything is signed. lintForSigning is the only way to get a Linted
  * value, and signTbs accepts nothing else: an unlinted TBS cannot be signed.
  */
+import { AsnConvert } from '@peculiar/asn1-schema';
 import { Version, type TBSCertificate, type Time } from '@peculiar/asn1-x509';
 import { CustosError } from '../../errors/index.ts';
 import { OID } from '../oids.ts';
@@ -11,6 +12,7 @@ import type { IssuerInfo } from './issuer.ts';
 import { publicKeyFromSpki, publicKeySpec } from './keys.ts';
 import { nodeVerifyParams } from './signature.ts';
 import { readTbs, type ReadTbs } from './tbs-reader.ts';
+import { buildTbs, type TbsInput } from './tbs.ts';
 
 export type LintSeverity = 'error' | 'warning';
 export interface LintFinding {
@@ -190,6 +192,31 @@ export function lintForSigning(tbsDer: Uint8Array, issuer: IssuerInfo | 'self'):
   assertLintClean(findings);
   const linted = Object.freeze({ tbsDer: own.slice(), tbs: read.tbs, spkiDer: read.spkiDer, findings: Object.freeze(findings) }) as unknown as Linted;
   sealed.set(linted, own);
+  return linted;
+}
+
+/**
+ * Builds a TBS and lints it in one step, reading the object the bytes were
+ * just serialized from rather than parsing them again: nothing runs between
+ * the two, so the sealed bytes are exactly the encoding of what lint read.
+ * The parts lint compares byte for byte (issuer and subject names, subject
+ * key) are serialized from the same object and must each be found in those
+ * bytes. Throws LINT_FAILED on any error finding.
+ */
+export function buildLinted(input: TbsInput, issuer: IssuerInfo | 'self'): Linted {
+  const { der, tbs } = buildTbs(input);
+  const part = (value: unknown): Uint8Array => {
+    const bytes = new Uint8Array(AsnConvert.serialize(value));
+    if (Buffer.from(der.buffer, der.byteOffset, der.byteLength).indexOf(bytes) < 0) {
+      throw new CustosError('INTERNAL', 'The built certificate does not carry its own names or key as encoded; nothing was signed.', {});
+    }
+    return bytes;
+  };
+  const read: ReadTbs = { der, tbs, issuerDer: part(tbs.issuer), subjectDer: part(tbs.subject), spkiDer: part(tbs.subjectPublicKeyInfo) };
+  const findings = lintRead(read, issuer);
+  assertLintClean(findings);
+  const linted = Object.freeze({ tbsDer: der.slice(), tbs, spkiDer: read.spkiDer, findings: Object.freeze(findings) }) as unknown as Linted;
+  sealed.set(linted, der);
   return linted;
 }
 

@@ -5,7 +5,7 @@ import { AuthorityKeyIdentifier, BasicConstraints, KeyIdentifier, KeyUsage, KeyU
 import { OID } from '../../../../main/pki/oids.ts';
 import { algorithmIdentifierFor, signAlgorithmFor } from '../../../../main/pki/x509/algorithms.ts';
 import { readIssuer, type IssuerInfo } from '../../../../main/pki/x509/issuer.ts';
-import { assertLintClean, lintForSigning, lintTbs } from '../../../../main/pki/x509/lint.ts';
+import { assertLintClean, buildLinted, lintForSigning, lintTbs } from '../../../../main/pki/x509/lint.ts';
 import { nameFromAttributes } from '../../../../main/pki/x509/names.ts';
 import { loadProfile, type Profile } from '../../../../main/pki/x509/profiles.ts';
 import { buildTbs, extension, type TbsInput } from '../../../../main/pki/x509/tbs.ts';
@@ -46,6 +46,23 @@ describe('lintTbs', () => {
     const at = tbs.extensions!.findIndex((e) => e.extnID === oid);
     tbs.extensions![at] = extension(oid, critical, value);
   };
+
+  it('lints a TBS as it builds it to the same bytes and findings as linting those bytes read back', () => {
+    const leafInput = input(loadProfile('tls-server'), { subjectAltNames: { dns: ['a.example.test'], ip: [], email: [], uri: [] } });
+    const built = buildLinted(leafInput, issuer);
+    const read = lintForSigning(buildTbs(leafInput).der, issuer);
+    assert.deepEqual(Buffer.from(built.tbsDer), Buffer.from(read.tbsDer));
+    assert.deepEqual(built.findings, read.findings);
+    assert.deepEqual(Buffer.from(built.spkiDer), Buffer.from(read.spkiDer));
+  });
+
+  it('refuses as it builds what it refuses from bytes: a leaf with keyCertSign, a subordinate past its issuer’s validity', () => {
+    const refused = (f: () => unknown, code: string): void => assert.throws(f, (e: { code?: string; details?: { codes?: string[] } }) => e.code === 'LINT_FAILED' && (e.details?.codes ?? []).includes(code));
+    const tooLong = { notAfter: new Date(issuer.notAfter.getTime() + DAY_MS) };
+    refused(() => buildLinted(input(loadProfile('subordinate-ca'), tooLong), issuer), 'validity.outside_issuer');
+    const signing = { ...loadProfile('tls-server'), keyUsage: { usages: ['digitalSignature', 'keyCertSign'], critical: true } } as Profile;
+    refused(() => buildLinted(input(signing, { subjectAltNames: { dns: ['a.example.test'], ip: [], email: [], uri: [] } }), issuer), 'leaf.key_cert_sign');
+  });
 
   it('passes a subordinate CA and a TLS leaf built from the shipped profiles', () => {
     assert.deepEqual(codes(subCa()), []);
