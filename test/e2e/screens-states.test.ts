@@ -129,6 +129,23 @@ describe('screens on the fake core', () => {
     assert.match(await link.getAttribute('href') ?? '', /^blob:/);
   });
 
+  it('moves between screens with the keyboard alone, with a visible focus ring', async () => {
+    await openScreen(page, origin, 'tokens');
+    // A fresh load, so the focus starts at the top of the document.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Tokens', level: 1 }).waitFor();
+    let reached = false;
+    for (let i = 0; i < 12 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.textContent === 'Journal');
+    }
+    assert.ok(reached, 'the Journal link is reachable by Tab');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    assert.notEqual(outline, 'none', 'the focused link shows where the focus is');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Journal', level: 1 }).waitFor();
+  });
+
   it('shows the journal chain intact, then which entry was altered', async () => {
     await openScreen(page, origin, 'journal');
     await page.getByText(/^Chain intact, \d+ entries$/).waitFor();
