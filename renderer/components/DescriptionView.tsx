@@ -30,7 +30,7 @@ export function DescriptionView({ value, nested = false, label }: { value: Recor
     <Box
       component="dl"
       aria-label={label}
-      sx={{ display: 'grid', gridTemplateColumns: 'minmax(9rem, max-content) 1fr', columnGap: 2, rowGap: 0.5, m: 0, ...(nested ? { pl: 1, borderLeft: 2, borderColor: 'divider' } : {}) }}
+      sx={{ display: 'grid', gridTemplateColumns: nested ? 'max-content minmax(0, 1fr)' : 'minmax(8rem, max-content) minmax(0, 1fr)', columnGap: 2, rowGap: 0.5, m: 0, minWidth: 0, ...(nested ? { pl: 1, borderLeft: 2, borderColor: 'divider' } : {}) }}
     >
       {Object.entries(value).map(([k, v]) => (
         <Box key={k} sx={{ display: 'contents' }}>

@@ -16,7 +16,7 @@ export function Page({ title, children, actions }: { title: string; children: Re
 
 export function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
-    <Box component="section" aria-label={title} sx={{ mb: 3, p: 2, bgcolor: 'background.paper', borderRadius: 1, border: 1, borderColor: 'divider' }}>
+    <Box component="section" aria-label={title} sx={{ mb: 3, p: 2, minWidth: 0, bgcolor: 'background.paper', borderRadius: 1, border: 1, borderColor: 'divider' }}>
       <Typography variant="h2" component="h2" sx={{ mb: 1.5 }}>{title}</Typography>
       {children}
     </Box>

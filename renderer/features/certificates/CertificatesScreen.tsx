@@ -15,7 +15,7 @@ export function CertificatesScreen() {
   const rows = result?.rows ?? [];
   return (
     <Page title="Certificates">
-      <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', lg: 'minmax(440px, 1fr) 1fr' }, gap: 2 }}>
+      <Box sx={{ display: 'grid', gridTemplateColumns: { xs: 'minmax(0, 1fr)', lg: '420px minmax(0, 1fr)' }, gap: 2 }}>
         <Section title="Issued certificates">
           <TextField fullWidth size="small" type="search" label="Search certificates" helperText="Subject words, serial or SHA-256 fingerprint (prefix)" value={query} onChange={(e) => setQuery(e.target.value)} sx={{ mb: 1 }} />
           <Typography variant="body2" role="status" data-testid="certificate-count" sx={{ mb: 1 }}>
