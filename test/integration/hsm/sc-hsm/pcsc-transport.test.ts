@@ -9,8 +9,10 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 
-import { startPcscd, type Pcscd } from '../../../support/pcscd.ts';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { VirtualCard } from '../../../../main/hsm/virtual/card.ts';
+import type { CardProcessReady } from './pcscd-card-process.ts';
 import { isCustosError } from '../../../../main/errors/index.ts';
 import { listPcscReaders, PcscTransport, watchReaders, type ReaderEvent } from '../../../../main/hsm/sc-hsm/pcsc-transport.ts';
 import { ScHsmCard } from '../../../../main/hsm/sc-hsm/card.ts';
@@ -28,17 +30,35 @@ const isRoot = process.getuid?.() === 0;
 
 describe('SmartCard-HSM over PC/SC (pcscd + vpcd)', { skip: isRoot ? false : 'pcscd with a private socket needs root' }, () => {
   const bench = cardBench();
-  let pcscd: Pcscd;
-  let vc: VirtualCard;
+  let pcscd: CardProcessReady;
+  let child: ChildProcess;
+  const vc = { serial: '', atr: new Uint8Array() };
+
+  /** Asks the card's process to act (reset the card, pull it out, stop) and waits until it has. */
+  async function cardProcess(op: 'reset' | 'stop-bridge' | 'stop'): Promise<void> {
+    const done = new Promise<void>((resolve) => {
+      const on = (m: { done?: string }): void => { if (m.done === op) { child.off('message', on); resolve(); } };
+      child.on('message', on);
+    });
+    child.send({ op });
+    await done;
+  }
 
   before(async () => {
-    vc = await VirtualCard.create(join(bench.dir, 'pcsc.card'));
-    pcscd = await startPcscd({ card: vc });
+    const stateFile = join(bench.dir, 'pcsc.card');
+    await (await VirtualCard.create(stateFile)).close();
+    child = fork(fileURLToPath(new URL('./pcscd-card-process.ts', import.meta.url)), [stateFile], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+    pcscd = await new Promise<CardProcessReady>((resolve, reject) => {
+      child.once('message', (m) => resolve(m as CardProcessReady));
+      child.once('exit', (c) => reject(new Error(`the card process ended with ${c}`)));
+    });
+    vc.serial = pcscd.serial;
+    vc.atr = Uint8Array.from(Buffer.from(pcscd.atrHex, 'hex'));
     // pcsc-lite reads the socket name once per process, so it is set before the first PC/SC call.
     process.env['PCSCLITE_CSOCK_NAME'] = pcscd.socketPath;
   });
   after(async () => {
-    await pcscd?.stop();
+    if (child?.connected) await cardProcess('stop');
     bench.cleanup();
   });
 
@@ -123,7 +143,7 @@ describe('SmartCard-HSM over PC/SC (pcscd + vpcd)', { skip: isRoot ? false : 'pc
   it('reports AUTH_STATE_LOST when the card itself loses its state under an exclusive connection', async () => {
     const token = await ScHsmToken.open(await PcscTransport.connect(pcscd.readerName));
     await token.login(pin());
-    vc.reset();
+    await cardProcess('reset');
     await assert.rejects(token.generateKeyPair({ kind: 'ec', curve: 'P-256' }, 'After reset'), code('AUTH_STATE_LOST'));
     assert.equal((await token.listKeys()).length, 1, 'nothing half-written');
     await token.close();
@@ -134,10 +154,10 @@ describe('SmartCard-HSM over PC/SC (pcscd + vpcd)', { skip: isRoot ? false : 'pc
     await token.login(pin());
     const [key] = await token.listKeys();
     const watcher = watchReaders();
-    const removed = new Promise<string>((resolve) => watcher.on('card-removed', (e: ReaderEvent) => resolve(e.reader)));
+    const removed = new Promise<string>((resolve) => watcher.on('card-removed', (e: ReaderEvent) => { if (e.reader === pcscd.readerName) resolve(e.reader); }));
     watcher.on('error', () => undefined);
     try {
-      await pcscd.bridge.stop();
+      await cardProcess('stop-bridge');
       await assert.rejects(token.signer(key!).sign(message, { scheme: 'rsa-pkcs1', hash: 'SHA-256' }), code('TOKEN_REMOVED'));
       assert.equal(await Promise.race([removed, new Promise((resolve) => setTimeout(() => resolve('no event'), 10_000))]), pcscd.readerName);
     } finally {

@@ -1,0 +1,39 @@
+/**
+ * Runs the private pcscd and the virtual card behind vpcd in a process of
+ * their own, as a real card is outside the host. In the test's own process the
+ * card could not answer while the driver sits in a synchronous PC/SC call
+ * (SCardDisconnect waits for pcscd, pcscd for the card's vpcd socket): a
+ * deadlock no real reader has. Spoken to over the fork IPC channel:
+ * parent → { op: 'reset' | 'stop-bridge' | 'stop' }, child → { ready, … } and { done: op }.
+ */
+import { startPcscd } from '../../../support/pcscd.ts';
+import { VirtualCard } from '../../../../main/hsm/virtual/card.ts';
+
+export interface CardProcessReady {
+  readonly ready: true;
+  readonly readerName: string;
+  readonly socketPath: string;
+  readonly env: Record<string, string>;
+  readonly serial: string;
+  readonly atrHex: string;
+}
+
+const stateFile = process.argv[2];
+if (stateFile === undefined || process.send === undefined) throw new Error('usage: fork(pcscd-card-process.ts, [stateFile])');
+const card = await VirtualCard.open(stateFile);
+const pcscd = await startPcscd({ card });
+const env = Object.fromEntries(Object.entries(pcscd.env).filter((e): e is [string, string] => typeof e[1] === 'string'));
+const ready: CardProcessReady = { ready: true, readerName: pcscd.readerName, socketPath: pcscd.socketPath, env, serial: card.serial, atrHex: Buffer.from(card.atr).toString('hex') };
+process.send(ready);
+process.on('message', (message: { op: string }) => {
+  void (async () => {
+    if (message.op === 'reset') card.reset();
+    if (message.op === 'stop-bridge') await pcscd.bridge.stop();
+    if (message.op === 'stop') await pcscd.stop();
+    process.send?.({ done: message.op });
+    if (message.op === 'stop') process.disconnect();
+  })();
+});
+process.on('disconnect', () => {
+  void pcscd.stop().finally(() => process.exit(0));
+});
