@@ -85,17 +85,19 @@ export async function issueCertificate(ctx: CaContext, req: IssueRequest): Promi
   const intent = ctx.journal.begin('certificate.issue', {
     caId: ca.id, requestId: req.requestId, profileId: req.profileId, subject: plan.preview.subject.text, serialHex: serial, tbsSha256,
   }, tokenRecord(token.info));
-  let certDer: Uint8Array;
-  if (name === undefined) {
-    certDer = await signPlan(ctx, intent, plan, token, key);
-  } else {
+  if (name !== undefined) {
     claimed.add(name);
     claimedCaNames.set(ctx, claimed);
-    try {
-      certDer = await signPlan(ctx, intent, plan, token, key);
-    } finally {
-      claimed.delete(name);
-    }
+  }
+  let certDer: Uint8Array;
+  try {
+    certDer = await signPlan(ctx, intent, plan, token, key);
+  } catch (e) {
+    // The token may be gone or the key deleted: the next request looks the key up afresh.
+    ctx.tokens.forgetKey(ca.keySpkiSha256);
+    throw e;
+  } finally {
+    if (name !== undefined) claimed.delete(name);
   }
   const d = describeSigned(plan.preview, certDer);
   const spec = d.subjectPublicKey.spec;

@@ -62,8 +62,8 @@ export class TokenRegistry {
   /**
    * Finds the key on any opened token; tokens that are logged in come first.
    * A key found on a logged-in token is remembered while that token stays
-   * open and logged in (a logout or close forgets it); should the key leave
-   * the token meanwhile, the signature itself fails with KEY_NOT_FOUND.
+   * open and logged in (a logout or close forgets it, and so does forgetKey,
+   * which a failed signature calls), so a batch finds its CA key once.
    */
   async findKey(spkiSha256: string): Promise<{ token: Token; key: KeyRef } | undefined> {
     const wanted = spkiSha256.toLowerCase();
@@ -79,6 +79,11 @@ export class TokenRegistry {
       }
     }
     return undefined;
+  }
+
+  /** Forgets where a key was found (after a signature with it failed): the next lookup asks the tokens again. */
+  forgetKey(spkiSha256: string): void {
+    this.#found.delete(spkiSha256.toLowerCase());
   }
 
   async requireKey(spkiSha256: string, what: string): Promise<{ token: Token; key: KeyRef }> {
