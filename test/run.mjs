@@ -29,7 +29,8 @@ const files = suites
 const work = mkdtempSync(join(tmpdir(), 'custos-test-'));
 const countsFile = join(work, 'counts.json');
 const args = [
-  '--import', 'tsx', '--test', '--test-concurrency=1',
+  // A hung test (a card that never answers, a service that never starts) fails after 3 minutes instead of stalling CI.
+  '--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=180000', '--test-force-exit',
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   `--test-reporter=${join(root, 'test/support/count-reporter.mjs')}`, `--test-reporter-destination=${countsFile}`,
   ...files,

@@ -109,7 +109,7 @@ describe('a root CA, a TLS server certificate and its revocation, in the browser
     await page.getByRole('option', { name: /^e2e-root — EC P-384/ }).click();
     await form.getByLabel('Profile').click();
     await page.getByRole('option', { name: 'Root CA' }).click();
-    await form.getByLabel('Subject DN').fill('CN=Custos E2E Root CA, O=Custos E2E, C=DE');
+    await form.getByLabel('Subject DN').fill('C=DE, O=Custos E2E, CN=Custos E2E Root CA');
     await form.getByLabel('Validity (days)').fill('3650');
     await form.getByLabel('CA name').fill('E2E Root');
     await form.getByRole('button', { name: 'Preview' }).click();
@@ -185,7 +185,7 @@ describe('a root CA, a TLS server certificate and its revocation, in the browser
     const x509 = await runTool('openssl', ['x509', '-in', 'leaf.pem', '-noout', '-subject', '-issuer', '-ext', 'subjectAltName,extendedKeyUsage,basicConstraints'], { files });
     assert.equal(x509.code, 0, x509.stderr);
     assert.match(x509.stdout, /subject=CN\s*=\s*e2e\.example/);
-    assert.match(x509.stdout, /issuer=CN\s*=\s*Custos E2E Root CA/);
+    assert.match(x509.stdout, /issuer=C\s*=\s*DE, O\s*=\s*Custos E2E, CN\s*=\s*Custos E2E Root CA/);
     assert.match(x509.stdout, /DNS:e2e\.example/);
     assert.match(x509.stdout, /TLS Web Server Authentication/);
 

@@ -73,7 +73,8 @@ export function CreateRootForm() {
         <TextField select label="Profile" value={profileId} onChange={(e) => setProfileId(e.target.value)} size="small" required>
           {rootProfiles.map((p) => <MenuItem key={p.id} value={p.id}>{p.title}</MenuItem>)}
         </TextField>
-        <TextField label="Subject DN" placeholder="CN=Example Root CA, O=Example, C=DE" value={subject} onChange={(e) => setSubject(e.target.value)} size="small" required />
+        <TextField label="Subject DN" placeholder="C=DE, O=Example, CN=Example Root CA" value={subject} onChange={(e) => setSubject(e.target.value)} size="small" required
+          helperText="Most significant first, as OpenSSL shows it: C=DE, O=Example, CN=Example Root CA" />
         <TextField label="Validity (days)" type="number" value={validityDays} onChange={(e) => setValidityDays(e.target.value)} size="small"
           helperText={`Empty: the profile's default${rootProfiles.find((p) => p.id === profileId) ? ` (${rootProfiles.find((p) => p.id === profileId)!.defaultValidityDays} days)` : ''}`}
           slotProps={{ htmlInput: { min: 1 } }} />
