@@ -62,17 +62,21 @@ function openContext(): ContextInterface {
   }
 }
 
+/** pcsc-lite answers "no readers" with an error; here it is an empty list. */
+function readersOf(context: ContextInterface, readerName: string): ReturnType<ContextInterface['listReaders']> {
+  try {
+    return context.listReaders();
+  } catch (e) {
+    if (/No readers/i.test(e instanceof Error ? e.message : '')) return [];
+    throw pcscError(e, readerName);
+  }
+}
+
 /** The readers PC/SC knows and whether a card is in each. */
 export async function listPcscReaders(): Promise<PcscReaderInfo[]> {
   const context = openContext();
   try {
-    let readers;
-    try {
-      readers = context.listReaders();
-    } catch (e) {
-      if (/No readers/i.test(e instanceof Error ? e.message : '')) return [];
-      throw pcscError(e, '(none)');
-    }
+    const readers = readersOf(context, '(none)');
     return readers.map((r) => {
       const present = (r.state & pcsc.SCARD_STATE_PRESENT) !== 0;
       return present && r.atr ? { name: r.name, cardPresent: true, atr: new Uint8Array(r.atr) } : { name: r.name, cardPresent: present };
@@ -127,13 +131,7 @@ export class PcscTransport implements ApduTransport {
     const shareMode = options.shareMode ?? 'exclusive';
     const context = openContext();
     try {
-      let readers;
-      try {
-        readers = context.listReaders();
-      } catch (e) {
-        throw pcscError(e, readerName);
-      }
-      const reader = readers.find((r) => r.name === readerName);
+      const reader = readersOf(context, readerName).find((r) => r.name === readerName);
       if (reader === undefined) {
         throw new CustosError('READER_NOT_FOUND', `No reader named "${readerName}" is connected: plug it in or pick another reader.`, { reader: readerName });
       }

@@ -11,7 +11,7 @@ import type { Secret } from '../secret.ts';
 import {
   tokenRecord, type Hex, type KeyRef, type KeySpec, type LoginOptions, type PinState, type Signer, type SignerOptions, type Token, type TokenInfo,
 } from '../token.ts';
-import { ScHsmCard, type DkekStatus, type PinStatus, type PkaStatus } from './card.ts';
+import { ScHsmCard, type DkekStatus, type InitializeOptions, type PinStatus, type PkaStatus } from './card.ts';
 import { EF_TOKEN_INFO } from './commands.ts';
 import { readDeviceIdentity, type DeviceIdentity } from './device.ts';
 import { importDkekShare, importDkekShareFile, unwrapCardKey, wrapCardKey, type WrappedKey } from './key-backup.ts';
@@ -137,6 +137,32 @@ export class ScHsmToken implements Token {
       await this.card.verifyPin(pin);
     } finally {
       this.#info = this.#makeInfo(await this.card.pinStatus('user').catch(() => status));
+    }
+  }
+
+  /** INITIALIZE DEVICE: erases every key and object (the device key and its certificates stay). */
+  async initialize(options: InitializeOptions): Promise<TokenInfo> {
+    this.#open();
+    await this.card.initialize(options);
+    return await this.refresh();
+  }
+
+  async changePin(oldPin: Secret, newPin: Secret): Promise<void> {
+    this.#open();
+    try {
+      await this.card.changePin(oldPin, newPin);
+    } finally {
+      await this.refresh().catch(() => undefined);
+    }
+  }
+
+  /** RESET RETRY COUNTER with the SO-PIN; sets a new user PIN when one is given. */
+  async unblockPin(soPin: Secret, newPin?: Secret): Promise<void> {
+    this.#open();
+    try {
+      await this.card.unblockPin(soPin, newPin);
+    } finally {
+      await this.refresh().catch(() => undefined);
     }
   }
 

@@ -8,7 +8,10 @@ import { verifiesWith } from '../../../../main/hsm/sc-hsm/signing.ts';
 import { verifyDeviceCertificates } from '../../../../main/hsm/sc-hsm/device.ts';
 import { VirtualScHsmProvider } from '../../../../main/hsm/sc-hsm/provider.ts';
 import type { KeySpec, SignAlgorithm } from '../../../../main/hsm/token.ts';
-import { cardBench, pin } from './fixtures.ts';
+import { join } from 'node:path';
+import { VirtualCard } from '../../../../main/hsm/virtual/card.ts';
+import { Secret } from '../../../../main/hsm/secret.ts';
+import { cardBench, pin, SO_PIN } from './fixtures.ts';
 
 const bench = cardBench();
 after(() => bench.cleanup());
@@ -43,6 +46,24 @@ describe('ScHsmToken on a virtual SmartCard-HSM', () => {
     const tampered = Uint8Array.from(await token.card.readFile(0x2f02));
     tampered[tampered.length - 10]! ^= 0x01;
     assert.throws(() => verifyDeviceCertificates(tampered), (e) => isCustosError(e) && (e.code === 'CVC_SIGNATURE_INVALID' || e.code === 'CVC_MALFORMED'));
+    await token.close();
+  });
+
+  it('initializes a blank card, and unblocks a blocked PIN with the SO-PIN', async () => {
+    const vc = await VirtualCard.create(join(bench.dir, 'blank-token.card'));
+    const token = await bench.token(vc);
+    assert.equal(token.info.pinState.initialized, false);
+    await assert.rejects(token.login(pin()), code('TOKEN_NOT_INITIALIZED'));
+    const info = await token.initialize({ soPin: Secret.fromString(SO_PIN), pin: pin(), pinRetries: 1 });
+    assert.deepEqual([info.pinState.initialized, info.pinState.triesLeft, info.pinState.finalTry], [true, 1, true]);
+    await assert.rejects(token.login(pin('000000'), { confirmFinalTry: true }), code('PIN_BLOCKED'));
+    assert.equal(token.info.pinState.locked, true);
+    await token.unblockPin(Secret.fromString(SO_PIN), pin('135790'));
+    assert.equal(token.info.pinState.locked, false);
+    await token.login(pin('135790'), { confirmFinalTry: true });
+    await token.changePin(pin('135790'), pin());
+    await token.logout();
+    await token.login(pin(), { confirmFinalTry: true });
     await token.close();
   });
 
