@@ -30,7 +30,7 @@ const work = mkdtempSync(join(tmpdir(), 'custos-test-'));
 const countsFile = join(work, 'counts.json');
 const args = [
   // A hung test (a card that never answers, a service that never starts) fails after 3 minutes instead of stalling CI.
-  '--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=180000', '--test-force-exit',
+  '--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=180000',
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   `--test-reporter=${join(root, 'test/support/count-reporter.mjs')}`, `--test-reporter-destination=${countsFile}`,
   ...files,
