@@ -6,6 +6,7 @@
 import type { Handlers } from '../main/api/contract.ts';
 import { createHandlers } from '../main/api/handlers.ts';
 import { Custos, type CustosOptions } from '../main/custos.ts';
+import { readConfig } from '../main/settings/config.ts';
 import type { EventSource } from './dispatch.ts';
 
 export interface AppCore {
@@ -28,6 +29,12 @@ export function appCoreOf(custos: Custos): AppCore {
   return { handlers: createHandlers(custos), events: coreEvents(custos), close: () => custos.close() };
 }
 
+/**
+ * With no PKCS#11 module named (here or in the data directory's config.json),
+ * the window offers the rehearsal tokens: virtual SmartCard-HSMs, all VIRTUAL.
+ */
 export async function openAppCore(options: CustosOptions & { dataDir: string }): Promise<AppCore> {
-  return appCoreOf(Custos.open(options));
+  const config = readConfig(options.dataDir);
+  const modules = [...(options.pkcs11Modules ?? []), ...(options.rehearsalModules ?? []), ...config.pkcs11Modules, ...config.rehearsalModules];
+  return appCoreOf(modules.length > 0 || options.providers ? Custos.open(options) : await Custos.openRehearsal(options));
 }
