@@ -21,11 +21,17 @@ function describe(selector: TokenSelector): string {
   return [selector.label !== undefined ? `label "${selector.label}"` : '', selector.serial !== undefined ? `serial ${selector.serial}` : ''].filter(Boolean).join(' and ') || 'any';
 }
 
+interface Connector {
+  readonly reader: string;
+  readonly connect: () => Promise<ApduTransport>;
+}
+
 /** Opens tokens from a list of connectors, keeps the one that matches and closes the rest. */
 abstract class ConnectingProvider implements TokenProvider {
   readonly #open = new Set<ScHsmToken>();
 
-  protected abstract connectors(): Promise<Array<() => Promise<ApduTransport>>>;
+  /** One entry per place a card may be: its reader name (as TokenInfo.reader shows it) and how to connect. */
+  protected abstract connectors(): Promise<Connector[]>;
 
   async #tryOpen(connect: () => Promise<ApduTransport>): Promise<ScHsmToken | undefined> {
     try {
@@ -37,9 +43,17 @@ abstract class ConnectingProvider implements TokenProvider {
     }
   }
 
+  /** Tokens this provider holds open (their connection is exclusive, so listing could not reach them). */
+  #held(): ScHsmToken[] {
+    return [...this.#open].filter((t) => !t.isClosed);
+  }
+
   async list(): Promise<readonly TokenInfo[]> {
-    const out: TokenInfo[] = [];
-    for (const connect of await this.connectors()) {
+    const held = this.#held();
+    const out: TokenInfo[] = held.map((t) => t.info);
+    const heldReaders = new Set(out.map((i) => i.reader));
+    for (const { reader, connect } of await this.connectors()) {
+      if (heldReaders.has(reader)) continue;
       const token = await this.#tryOpen(connect);
       if (token === undefined) continue;
       out.push(token.info);
@@ -54,8 +68,13 @@ abstract class ConnectingProvider implements TokenProvider {
 
   /** Like open(), typed as the SmartCard-HSM token for ceremonies that need DKEK and custodian steps. */
   async openScHsm(selector: TokenSelector): Promise<ScHsmToken> {
+    if (this.#held().some((t) => matches(t.info, selector))) {
+      throw new CustosError('OPERATION_IN_PROGRESS', `The SmartCard-HSM with ${describe(selector)} is already open in Custos: finish or close that session first.`, { ...selector });
+    }
+    const heldReaders = new Set(this.#held().map((t) => t.info.reader));
     let found: ScHsmToken | undefined;
-    for (const connect of await this.connectors()) {
+    for (const { reader, connect } of await this.connectors()) {
+      if (heldReaders.has(reader)) continue;
       const token = await this.#tryOpen(connect);
       if (token === undefined) continue;
       if (!matches(token.info, selector)) {
@@ -88,9 +107,9 @@ export class ScHsmProvider extends ConnectingProvider {
     this.#options = options;
   }
 
-  protected async connectors(): Promise<Array<() => Promise<ApduTransport>>> {
+  protected async connectors(): Promise<Connector[]> {
     const readers = await listPcscReaders();
-    return readers.filter((r) => r.cardPresent).map((r) => () => PcscTransport.connect(r.name, this.#options));
+    return readers.filter((r) => r.cardPresent).map((r) => ({ reader: r.name, connect: () => PcscTransport.connect(r.name, this.#options) }));
   }
 }
 
@@ -103,14 +122,20 @@ export class VirtualScHsmProvider extends ConnectingProvider {
     this.#stateFiles = stateFiles;
   }
 
-  protected async connectors(): Promise<Array<() => Promise<ApduTransport>>> {
-    return this.#stateFiles.map((file) => async () => {
-      try {
-        return new InProcessTransport(await VirtualCard.open(file), { readerName: `Virtual SmartCard-HSM (${basename(file)})` });
-      } catch (e) {
-        if (isCustosError(e)) throw e;
-        throw new CustosError('FILE_NOT_FOUND', `The virtual SmartCard-HSM state file ${basename(file)} cannot be opened.`, { file: basename(file) }, { cause: e });
-      }
+  protected async connectors(): Promise<Connector[]> {
+    return this.#stateFiles.map((file) => {
+      const reader = `Virtual SmartCard-HSM (${basename(file)})`;
+      return {
+        reader,
+        connect: async () => {
+          try {
+            return new InProcessTransport(await VirtualCard.open(file), { readerName: reader });
+          } catch (e) {
+            if (isCustosError(e)) throw e;
+            throw new CustosError('FILE_NOT_FOUND', `The virtual SmartCard-HSM state file ${basename(file)} cannot be opened.`, { file: basename(file) }, { cause: e });
+          }
+        },
+      };
     });
   }
 }

@@ -93,6 +93,10 @@ export class ScHsmToken implements Token {
     return this.#info;
   }
 
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
   #makeInfo(pin: PinStatus): TokenInfo {
     const v = this.card.version;
     const virtual = this.device.attestation === 'virtual';

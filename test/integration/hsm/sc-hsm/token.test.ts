@@ -173,7 +173,11 @@ describe('VirtualScHsmProvider', () => {
     assert.ok(listed.every((i) => i.virtual));
     const token = await provider.open({ serial: two.serial });
     assert.equal(token.info.serial, two.serial);
+    assert.deepEqual((await provider.list()).map((i) => i.serial).sort(), [one.serial, two.serial].sort(), 'a token held open is still listed');
+    await assert.rejects(provider.open({ serial: two.serial }), code('OPERATION_IN_PROGRESS'));
     await assert.rejects(provider.open({ serial: 'XX0000000' }), code('TOKEN_NOT_FOUND'));
+    await assert.rejects(provider.open({ label: 'SmartCard-HSM' }), code('OPERATION_IN_PROGRESS'));
+    await token.close();
     await assert.rejects(provider.open({ label: 'SmartCard-HSM' }), code('TOKEN_AMBIGUOUS'));
     await provider.close();
   });
