@@ -12,7 +12,7 @@ import { algorithmIdentifierFor } from './algorithms.ts';
 import { bitStringBytes, childrenOf, fromAsn, isContextTag, rawBytes, readSequence } from './der.ts';
 import { publicKeyFromSpki } from './keys.ts';
 import { lintedBytes, type Linted } from './lint.ts';
-import { nodeVerifyParams, type NodeVerifyParams } from './signature.ts';
+import { nodeVerifyParams } from './signature.ts';
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;
 
@@ -35,37 +35,16 @@ function verifyKeyFor(spkiDer: Uint8Array): KeyObject {
   return key;
 }
 
-function verifyParamsFor(algorithm: AlgorithmIdentifier): NodeVerifyParams {
+function checkSignature(signed: Uint8Array, algorithm: AlgorithmIdentifier, signature: Uint8Array, issuerSpkiDer: Uint8Array): void {
   const params = nodeVerifyParams(algorithm);
   if (!params) verifyFailed(`The signature algorithm ${algorithm.algorithm} cannot be verified.`);
-  return params;
-}
-
-const INVALID = 'The certificate\u2019s signature does not verify with the issuer\u2019s public key.';
-
-function checkSignature(signed: Uint8Array, algorithm: AlgorithmIdentifier, signature: Uint8Array, issuerSpkiDer: Uint8Array): void {
-  const params = verifyParamsFor(algorithm);
   let valid = false;
   try {
     valid = verifySignature(params.hash, signed, { key: verifyKeyFor(issuerSpkiDer), ...params.options }, signature);
   } catch {
     valid = false;
   }
-  if (!valid) verifyFailed(INVALID);
-}
-
-/** The same check on libuv's thread pool: a batch prepares the next certificate meanwhile. */
-function checkSignatureAsync(signed: Uint8Array, algorithm: AlgorithmIdentifier, signature: Uint8Array, issuerSpkiDer: Uint8Array): Promise<void> {
-  const params = verifyParamsFor(algorithm);
-  const key = verifyKeyFor(issuerSpkiDer);
-  return new Promise((resolve, reject) => {
-    const done = (valid: boolean): void => (valid ? resolve() : reject(new CustosError('SIGNATURE_VERIFY_FAILED', INVALID, {})));
-    try {
-      verifySignature(params.hash, signed, { key, ...params.options }, signature, (error, valid) => done(!error && valid));
-    } catch {
-      done(false);
-    }
-  });
+  if (!valid) verifyFailed('The certificate\u2019s signature does not verify with the issuer\u2019s public key.');
 }
 
 function encodeCertificate(linted: Linted, tbsDer: Uint8Array, signature: Uint8Array): Uint8Array {
@@ -118,6 +97,6 @@ export async function signTbs(linted: Linted, signer: Signer, algorithm: SignAlg
     throw new CustosError('INPUT_INVALID', 'The signature algorithm asked for is not the one the certificate names; build the TBS with the same algorithm.', { field: 'algorithm' });
   }
   const signature = await signer.sign(tbsDer, algorithm);
-  await checkSignatureAsync(tbsDer, named, signature, signer.spki);
+  checkSignature(tbsDer, named, signature, signer.spki);
   return encodeCertificate(linted, tbsDer, signature);
 }
