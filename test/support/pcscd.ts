@@ -1,33 +1,33 @@
 /**
  * A private pcscd with one vsmartcard vpcd reader, for integration tests that
  * reach the virtual SmartCard-HSM the way OpenSC and PC/SC hosts reach a real
- * card. Everything stays on loopback and in a temp dir:
+ * card. Nothing is reachable from any network interface, nothing touches a
+ * system pcscd:
  *
- * - vpcd runs in "reversed mode" (DEVICENAME 127.0.0.1:<port>): vpcd connects
- *   out to the card, and the card (the vpcd bridge) listens on 127.0.0.1.
- *   vpcd's default mode (/dev/null:0x8C7B) would listen on all interfaces.
- * - The vpcd of Debian 12 (libifdvpcd 0.8) aborts pcscd when a reversed-mode
- *   slot is not connected (it calls FD_SET on an invalid server socket), and
- *   it always opens two slots, port and port+1. So the harness keeps a
- *   placeholder card on port+1 (ATR 3B 00, answers 6A82 to everything) and
- *   must be stopped before the bridge. The placeholder shows as a second
- *   PC/SC reader with an unsupported card; the OPENSC_CONF in env tells
- *   OpenSC to ignore that reader.
+ * - pcscd runs in its own network and mount namespaces (unshare, as root).
+ *   Its network namespace holds only loopback, so vpcd's server socket —
+ *   vpcd binds INADDR_ANY, port 35963 and 35964 for its two slots — is
+ *   reachable from nowhere outside it.
+ * - A small relay started inside that network namespace (nsenter) listens on
+ *   a Unix socket in the temp dir and forwards each connection to vpcd on
+ *   127.0.0.1:35963; the vpcd bridge dials that Unix socket. Closing the
+ *   bridge is a card removal, dialling again an insertion, as in vpcd's
+ *   normal mode. (vpcd's "reversed mode", where vpcd dials the card on
+ *   127.0.0.1, would avoid the relay, but the Debian 12 vpcd (libifdvpcd 0.8)
+ *   aborts pcscd as soon as a reversed-mode card is not connected.)
  * - pcscd 1.9.9 has its socket path compiled in (/run/pcscd/pcscd.comm) and
- *   ignores PCSCLITE_CSOCK_NAME, while its clients honour it. The harness
- *   therefore starts pcscd in its own mount namespace (unshare, as root) with
- *   a temp dir bound over /run/pcscd: the socket appears in the temp dir, no
- *   system pcscd is disturbed, and several harnesses can run at once. Clients
- *   find it through PCSCLITE_CSOCK_NAME (see env / socketPath). Without the
- *   rights to unshare, the harness refuses rather than stop a system pcscd.
+ *   ignores PCSCLITE_CSOCK_NAME, while its clients honour it: the mount
+ *   namespace binds a temp dir over /run/pcscd, so the socket appears in the
+ *   temp dir. Clients find it through PCSCLITE_CSOCK_NAME (see env /
+ *   socketPath); several harnesses can run at once. Without the rights to
+ *   unshare, the harness refuses rather than stop a system pcscd.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { mkdtempSync, mkdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { serveVpcdConnection, startVpcdBridge, type VpcdBridge, type VpcdCard } from '../../main/hsm/virtual/vpcd-bridge.ts';
+import { startVpcdBridge, VPCD_DEFAULT_PORT, type VpcdBridge, type VpcdCard } from '../../main/hsm/virtual/vpcd-bridge.ts';
 
 const execFileAsync = promisify(execFile);
 const VPCD_DRIVER = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
@@ -36,17 +36,30 @@ const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 5_000;
 const POLL_MS = 100;
 
+/** Runs inside pcscd's network namespace: Unix socket in, vpcd's TCP port out, one TCP connection per client. */
+const RELAY_SCRIPT = `
+const net = require('node:net');
+const [path, port] = process.argv.slice(1);
+net.createServer((client) => {
+  const vpcd = net.connect({ host: '127.0.0.1', port: Number(port) });
+  const end = () => { client.destroy(); vpcd.destroy(); };
+  client.pipe(vpcd); vpcd.pipe(client);
+  for (const s of [client, vpcd]) { s.on('error', end); s.on('close', end); }
+}).listen(path);
+`;
+
 export interface Pcscd {
   /** The PC/SC reader that holds the virtual card. */
   readonly readerName: string;
-  /** The loopback port vpcd connects to (the bridge listens there). */
+  /** vpcd's TCP port inside pcscd's own network namespace. */
   readonly port: number;
   /** pcscd's socket: set PCSCLITE_CSOCK_NAME to it before a PC/SC client connects. */
   readonly socketPath: string;
-  /** process.env plus PCSCLITE_CSOCK_NAME and an OPENSC_CONF that hides the placeholder slot, for spawning OpenSC tools. */
+  /** process.env plus PCSCLITE_CSOCK_NAME, for spawning OpenSC tools. */
   readonly env: NodeJS.ProcessEnv;
+  /** Stopping it pulls the card out of the reader. */
   readonly bridge: VpcdBridge;
-  /** Stops pcscd, then the bridge and placeholder, and removes the temp dir. */
+  /** Stops pcscd, the relay and the bridge, and removes the temp dir. */
   stop(): Promise<void>;
 }
 
@@ -57,39 +70,8 @@ export interface PcscdOptions {
   readonly stateFile?: string;
 }
 
-/** The card of a vpcd slot nobody uses: present (vpcd 0.8 needs that) but answering nothing useful. */
-const PLACEHOLDER: VpcdCard = {
-  atr: Uint8Array.of(0x3b, 0x00),
-  transmit: async () => Uint8Array.of(0x6a, 0x82),
-  powerOff: () => undefined,
-  reset: () => undefined,
-};
-
-function listenOn(server: Server, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => resolve(true));
-  });
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A bridge on port P and the placeholder on P+1, P chosen at random until both are free. */
-async function bindSlots(options: PcscdOptions): Promise<{ bridge: VpcdBridge; placeholder: Server }> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 40_000);
-    const placeholder = createServer((socket) => serveVpcdConnection(socket, PLACEHOLDER));
-    if (!(await listenOn(placeholder, port + 1))) continue;
-    try {
-      const bridge = await startVpcdBridge({ ...options, mode: 'listen', port });
-      return { bridge, placeholder };
-    } catch {
-      await new Promise<void>((resolve) => placeholder.close(() => resolve()));
-    }
-  }
-  throw new Error('no free loopback port pair for vpcd');
 }
 
 async function listReaders(env: NodeJS.ProcessEnv): Promise<string> {
@@ -101,75 +83,102 @@ async function listReaders(env: NodeJS.ProcessEnv): Promise<string> {
   }
 }
 
-function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
+function pcscdNet(child: ChildProcess): string | undefined {
+  try {
+    return readlinkSync(`/proc/${child.pid}/ns/net`);
+  } catch {
+    return undefined;
+  }
+}
+
+function hasEnded(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+async function end(child: ChildProcess): Promise<void> {
+  const exited = (ms: number): Promise<boolean> => hasEnded(child) ? Promise.resolve(true) : new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
     child.once('exit', () => { clearTimeout(timer); resolve(true); });
   });
+  if (hasEnded(child)) return;
+  child.kill('SIGTERM');
+  if (!(await exited(STOP_TIMEOUT_MS))) {
+    child.kill('SIGKILL');
+    await exited(STOP_TIMEOUT_MS);
+  }
 }
 
 export async function startPcscd(options: PcscdOptions): Promise<Pcscd> {
   if (process.getuid?.() !== 0) {
-    throw new Error('startPcscd needs root to give pcscd a private /run/pcscd (pcscd 1.9.9 ignores PCSCLITE_CSOCK_NAME)');
+    throw new Error('startPcscd needs root to give pcscd private namespaces (pcscd 1.9.9 ignores PCSCLITE_CSOCK_NAME)');
   }
   const dir = mkdtempSync(join(tmpdir(), 'custos-pcscd-'));
   const confDir = join(dir, 'reader.conf.d');
   const runDir = join(dir, 'run');
   mkdirSync(confDir);
   mkdirSync(runDir);
-  const { bridge, placeholder } = await bindSlots(options);
+  const port = VPCD_DEFAULT_PORT;
   writeFileSync(join(confDir, 'vpcd'), [
     `FRIENDLYNAME "${FRIENDLY_NAME}"`,
-    `DEVICENAME   127.0.0.1:${bridge.port}`,
+    `DEVICENAME   /dev/null:${port}`,
     `LIBPATH      ${VPCD_DRIVER}`,
-    `CHANNELID    ${bridge.port}`,
+    `CHANNELID    ${port}`,
     '',
   ].join('\n'));
   const socketPath = join(runDir, 'pcscd.comm');
-  // OpenSC would probe the placeholder slot with every driver on each run (seconds per tool call): hide it.
-  const openscConf = join(dir, 'opensc.conf');
-  writeFileSync(openscConf, `app default {\n  ignored_readers = "${FRIENDLY_NAME} 00 01";\n}\n`);
-  const env = { ...process.env, PCSCLITE_CSOCK_NAME: socketPath, OPENSC_CONF: openscConf };
+  const relayPath = join(dir, 'vpcd.sock');
+  const env = { ...process.env, PCSCLITE_CSOCK_NAME: socketPath };
   const log: string[] = [];
-  const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c',
-    'mount --bind "$1" /run/pcscd && exec pcscd --foreground --config "$2"', 'pcscd-ns', runDir, confDir], {
+  const collect = (child: ChildProcess): void => {
+    child.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
+    child.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
+  };
+  const pcscd = spawn('unshare', ['--net', '--mount', '--propagation', 'private', 'sh', '-c',
+    'ip link set lo up && mount --bind "$1" /run/pcscd && exec pcscd --foreground --config "$2"', 'pcscd-ns', runDir, confDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
-  child.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
+  collect(pcscd);
+  // nsenter must not run before unshare has made the namespace, or the relay would dial the host's loopback.
+  const hostNet = readlinkSync('/proc/self/ns/net');
+  const namespaceDeadline = Date.now() + READY_TIMEOUT_MS;
+  while (pcscdNet(pcscd) === hostNet || pcscdNet(pcscd) === undefined) {
+    if (hasEnded(pcscd) || Date.now() > namespaceDeadline) {
+      await end(pcscd);
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`pcscd's network namespace did not appear: ${log.join('').slice(-2000)}`);
+    }
+    await sleep(10);
+  }
+  const relay = spawn('nsenter', [`--net=/proc/${pcscd.pid}/ns/net`, process.execPath, '-e', RELAY_SCRIPT, relayPath, String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  collect(relay);
+  let bridge: VpcdBridge | undefined;
 
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    // pcscd first: vpcd 0.8 aborts pcscd if the card side closes while it runs.
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      if (!(await exited(child, STOP_TIMEOUT_MS))) {
-        child.kill('SIGKILL');
-        await exited(child, STOP_TIMEOUT_MS);
-      }
-    }
-    await bridge.stop();
-    await new Promise<void>((resolve) => placeholder.close(() => resolve()));
+    await bridge?.stop();
+    await end(relay);
+    await end(pcscd);
     rmSync(dir, { recursive: true, force: true });
   };
 
-  const readerName = `${FRIENDLY_NAME} 00 00`;
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      await stop();
-      throw new Error(`pcscd ended before its reader appeared: ${log.join('').slice(-2000)}`);
+  try {
+    bridge = await startVpcdBridge({ ...options, mode: 'connect', path: relayPath });
+    const readerName = `${FRIENDLY_NAME} 00 00`;
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      if (hasEnded(pcscd) || hasEnded(relay)) throw new Error('pcscd or its vpcd relay ended before the reader appeared');
+      const readers = await listReaders(env);
+      if (readers.split('\n').some((line) => line.includes(readerName) && /\bYes\b/.test(line))) break;
+      if (Date.now() > deadline) throw new Error(`pcscd did not show ${readerName} with a card within ${READY_TIMEOUT_MS} ms`);
+      await sleep(POLL_MS);
     }
-    const readers = await listReaders(env);
-    if (readers.split('\n').some((line) => line.includes(readerName) && /\bYes\b/.test(line))) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`pcscd did not show ${readerName} with a card within ${READY_TIMEOUT_MS} ms: ${log.join('').slice(-2000)}`);
-    }
-    await sleep(POLL_MS);
+    return { readerName, port, socketPath, env, bridge, stop };
+  } catch (e) {
+    await stop();
+    throw new Error(`${(e as Error).message}: ${log.join('').slice(-2000)}`, { cause: e });
   }
-  return { readerName, port: bridge.port, socketPath, env, bridge, stop };
 }

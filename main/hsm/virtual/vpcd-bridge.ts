@@ -8,13 +8,18 @@
  * answered with one framed response APDU. A zero-length answer would read as
  * card removal, so none is ever sent.
  *
- * Two ways to meet vpcd, both on loopback only:
+ * Three ways to meet vpcd, none leaving the machine:
  * - 'connect' (default): vpcd listens (DEVICENAME /dev/null:0x8C7B, the
- *   Debian default, port 35963) and the bridge connects to 127.0.0.1, and
- *   reconnects when pcscd restarts.
+ *   Debian default, port 35963) and the bridge dials 127.0.0.1, dialling
+ *   again whenever the connection drops (pcscd restarted: the card is
+ *   re-inserted). vpcd itself binds every interface in this mode.
+ * - 'connect' with path: the same through a Unix socket that a relay
+ *   forwards to vpcd; test/support/pcscd.ts runs pcscd in its own network
+ *   namespace this way, so vpcd's port is reachable from nowhere.
  * - 'listen': vpcd's "reversed mode" (DEVICENAME 127.0.0.1:<port>): the
- *   bridge listens on 127.0.0.1 and vpcd connects to it. vpcd's own server
- *   binds every interface, so this is the mode test/support/pcscd.ts uses.
+ *   bridge listens on 127.0.0.1 and vpcd dials it. The Debian 12 vpcd
+ *   (libifdvpcd 0.8) aborts pcscd when such a card is not connected, so
+ *   stopping the bridge there takes pcscd down.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -24,7 +29,7 @@ import { VirtualCard } from './card.ts';
 
 export const VPCD_DEFAULT_PORT = 0x8c7b;
 const LOOPBACK = '127.0.0.1';
-const RECONNECT_DELAY_MS = 500;
+const RECONNECT_DELAY_MS = 200;
 const MAX_FRAME_BYTES = 0xffff;
 
 const CONTROL = { POWER_OFF: 0x00, POWER_ON: 0x01, RESET: 0x02, ATR: 0x04 } as const;
@@ -86,6 +91,8 @@ export interface VpcdBridgeOptions {
   readonly stateFile?: string;
   /** vpcd's port ('connect') or the port to listen on ('listen'; 0 picks a free one). Default 35963. */
   readonly port?: number;
+  /** 'connect' through a Unix socket that leads to vpcd instead of TCP (test/support/pcscd.ts relays one out of pcscd's network namespace). */
+  readonly path?: string;
   readonly mode?: 'connect' | 'listen';
 }
 
@@ -134,7 +141,7 @@ export async function startVpcdBridge(options: VpcdBridgeOptions): Promise<VpcdB
   } else {
     const dial = (): void => {
       if (stopped) return;
-      const socket = connect({ host: LOOPBACK, port });
+      const socket = options.path !== undefined ? connect({ path: options.path }) : connect({ host: LOOPBACK, port });
       track(socket);
       socket.on('connect', () => serveVpcdConnection(socket, card));
       socket.on('error', () => undefined);

@@ -79,6 +79,11 @@ describe('OpenSC tools accept the virtual SmartCard-HSM through pcscd and vpcd',
     assert.match(await ok('opensc-tool', ['-n']), /SmartCard-HSM/);
   });
 
+  it('opens no vpcd port in the host network namespace: vpcd listens only inside pcscd\'s own', async () => {
+    const listening = await ok('ss', ['-Hltn']);
+    assert.doesNotMatch(listening, new RegExp(`:${pcscd.port}\\b`));
+  });
+
   it('is initialised by sc-hsm-tool with one DKEK share and shows its PIN counters', async () => {
     await ok('sc-hsm-tool', ['--initialize', '--so-pin', SO_PIN, '--pin', PIN, '--dkek-shares', '1', '--label', 'Custos']);
     const info = await ok('sc-hsm-tool', []);

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { SC_HSM_AID } from '../../../../main/hsm/virtual/select.ts';
 import { encodeCommandApdu } from '../../../../main/hsm/sc-hsm/apdu.ts';
 import { startVpcdBridge } from '../../../../main/hsm/virtual/vpcd-bridge.ts';
@@ -91,5 +92,23 @@ describe('vpcd bridge', () => {
       await t.cleanup();
     }
   });
-});
 
+  it('dials vpcd through a Unix socket when given a path', async () => {
+    const t = await tempCard();
+    const path = join(t.dir, 'vpcd.sock');
+    const accepted = new Promise<Socket>((resolve) => {
+      const server = createServer((socket) => { server.close(); resolve(socket); });
+      server.listen(path);
+    });
+    const bridge = await startVpcdBridge({ card: t.card, path });
+    try {
+      const socket = await accepted;
+      const atr = await vpcdPeer(socket).exchange(Uint8Array.of(0x04));
+      assert.equal(atr.toString('hex'), Buffer.from(t.card.atr).toString('hex'));
+      socket.destroy();
+    } finally {
+      await bridge.stop();
+      await t.cleanup();
+    }
+  });
+});
