@@ -156,8 +156,9 @@ export class PcscTransport implements ApduTransport {
   async transmit(apdu: Uint8Array): Promise<Uint8Array> {
     const card = this.#card;
     if (card === undefined) throw new CustosError('SESSION_FAILED', 'The connection to the SmartCard-HSM is closed: open the token again.', { reader: this.readerName });
+    let response: Uint8Array;
     try {
-      return new Uint8Array(await card.transmit(Buffer.from(apdu), { maxRecvLength: MAX_RESPONSE_BYTES }));
+      response = new Uint8Array(await card.transmit(Buffer.from(apdu), { maxRecvLength: MAX_RESPONSE_BYTES }));
     } catch (e) {
       const error = pcscError(e, this.readerName);
       if (error.code === 'DEVICE_ERROR' || error.code === 'PCSC_UNAVAILABLE') throw await this.#diagnose(error, apdu.length);
@@ -171,6 +172,11 @@ export class PcscTransport implements ApduTransport {
       }
       throw error;
     }
+    if (response.length < 2) {
+      // vpcd (and some readers) hand back an empty answer when the card vanished mid-exchange.
+      throw await this.#diagnose(new CustosError('APDU_MALFORMED', `The card in "${this.readerName}" answered without a status word: remove and reinsert it, then try again.`, { reader: this.readerName, responseBytes: response.length }), 0);
+    }
+    return response;
   }
 
   /**
