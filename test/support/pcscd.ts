@@ -156,9 +156,16 @@ export async function startPcscd(options: PcscdOptions): Promise<Pcscd> {
   let bridge: VpcdBridge | undefined;
 
   let stopped = false;
+  // A test process that ends without stop() (crash, runner timeout) must not leave pcscd or the temp dir behind.
+  const cleanUpAtExit = (): void => {
+    for (const child of [relay, pcscd]) if (!hasEnded(child)) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', cleanUpAtExit);
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    process.off('exit', cleanUpAtExit);
     await bridge?.stop();
     await end(relay);
     await end(pcscd);
