@@ -5,6 +5,7 @@
  * between (a SELECT logs it out, SC-HSM.md §1.5). logout() and close() SELECT
  * on purpose, so no later program inherits an unlocked card.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as asn1js from 'asn1js';
 import { CustosError, isCustosError } from '../../errors/index.ts';
 import type { Secret } from '../secret.ts';
@@ -65,6 +66,8 @@ export class ScHsmToken implements Token {
   #label: string;
   #info: TokenInfo;
   #closed = false;
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly #inside = new AsyncLocalStorage<boolean>();
 
   private constructor(card: ScHsmCard, device: DeviceIdentity, label: string, pin: PinStatus) {
     this.card = card;
@@ -118,10 +121,24 @@ export class ScHsmToken implements Token {
     if (this.#closed) throw new CustosError('SESSION_FAILED', 'This SmartCard-HSM session is closed: open the token again.', { serial: this.device.serial });
   }
 
-  async refresh(): Promise<TokenInfo> {
+  /**
+   * Runs one token operation at a time: a key generation (several APDUs) or a
+   * file read must not interleave with a signature on the same card. Calls made
+   * from inside an operation run at once.
+   */
+  async #serial<T>(operation: () => Promise<T>): Promise<T> {
     this.#open();
-    this.#info = this.#makeInfo(await this.card.pinStatus('user'));
-    return this.#info;
+    if (this.#inside.getStore() === true) return await operation();
+    const run = this.#queue.then(() => this.#inside.run(true, operation));
+    this.#queue = run.catch(() => undefined);
+    return await run;
+  }
+
+  async refresh(): Promise<TokenInfo> {
+    return await this.#serial(async () => {
+      this.#info = this.#makeInfo(await this.card.pinStatus('user'));
+      return this.#info;
+    });
   }
 
   /**
@@ -129,64 +146,71 @@ export class ScHsmToken implements Token {
    * blocked PIN is not tried, and the last try is spent only when confirmed.
    */
   async login(pin: Secret, options: LoginOptions = {}): Promise<void> {
-    this.#open();
-    const status = await this.card.pinStatus('user');
-    this.#info = this.#makeInfo(status);
-    if (!status.initialized) throw new CustosError('TOKEN_NOT_INITIALIZED', 'The SmartCard-HSM is not initialized: initialize it with an SO-PIN and a user PIN first.', { serial: this.device.serial });
-    if (status.blocked) throw new CustosError('PIN_BLOCKED', 'The user PIN is blocked: unblock it with the SO-PIN (Tokens › Unblock PIN).', { serial: this.device.serial, triesLeft: 0 });
-    if (status.triesLeft === 1 && options.confirmFinalTry !== true) {
-      throw new CustosError('PIN_FINAL_TRY', 'One PIN try is left: a wrong PIN now blocks the SmartCard-HSM. Confirm to use the final try.', { serial: this.device.serial, triesLeft: 1 });
-    }
-    try {
-      await this.card.verifyPin(pin);
-    } finally {
-      this.#info = this.#makeInfo(await this.card.pinStatus('user').catch(() => status));
-    }
+    return await this.#serial(async () => {
+      const status = await this.card.pinStatus('user');
+      this.#info = this.#makeInfo(status);
+      if (!status.initialized) throw new CustosError('TOKEN_NOT_INITIALIZED', 'The SmartCard-HSM is not initialized: initialize it with an SO-PIN and a user PIN first.', { serial: this.device.serial });
+      if (status.blocked) throw new CustosError('PIN_BLOCKED', 'The user PIN is blocked: unblock it with the SO-PIN (Tokens › Unblock PIN).', { serial: this.device.serial, triesLeft: 0 });
+      if (status.triesLeft === 1 && options.confirmFinalTry !== true) {
+        throw new CustosError('PIN_FINAL_TRY', 'One PIN try is left: a wrong PIN now blocks the SmartCard-HSM. Confirm to use the final try.', { serial: this.device.serial, triesLeft: 1 });
+      }
+      try {
+        await this.card.verifyPin(pin);
+      } finally {
+        this.#info = this.#makeInfo(await this.card.pinStatus('user').catch(() => status));
+      }
+    });
   }
 
   /** INITIALIZE DEVICE: erases every key and object (the device key and its certificates stay). */
   async initialize(options: InitializeOptions): Promise<TokenInfo> {
-    this.#open();
-    await this.card.initialize(options);
-    return await this.refresh();
+    return await this.#serial(async () => {
+      await this.card.initialize(options);
+      return await this.refresh();
+    });
   }
 
   async changePin(oldPin: Secret, newPin: Secret): Promise<void> {
-    this.#open();
-    try {
-      await this.card.changePin(oldPin, newPin);
-    } finally {
-      await this.refresh().catch(() => undefined);
-    }
+    return await this.#serial(async () => {
+      try {
+        await this.card.changePin(oldPin, newPin);
+      } finally {
+        await this.refresh().catch(() => undefined);
+      }
+    });
   }
 
   /** RESET RETRY COUNTER with the SO-PIN; sets a new user PIN when one is given. */
   async unblockPin(soPin: Secret, newPin?: Secret): Promise<void> {
-    this.#open();
-    try {
-      await this.card.unblockPin(soPin, newPin);
-    } finally {
-      await this.refresh().catch(() => undefined);
-    }
+    return await this.#serial(async () => {
+      try {
+        await this.card.unblockPin(soPin, newPin);
+      } finally {
+        await this.refresh().catch(() => undefined);
+      }
+    });
   }
 
   /** Unlocks the HSM with m custodians instead of a PIN (public-key authentication). */
   async loginWithCustodians(custodians: readonly CustodianAuthenticator[]): Promise<PkaStatus> {
-    this.#open();
-    const status = await authenticateCustodians(this.card, this.device.deviceChr, custodians);
-    await this.refresh();
-    return status;
+    return await this.#serial(async () => {
+      const status = await authenticateCustodians(this.card, this.device.deviceChr, custodians);
+      await this.refresh();
+      return status;
+    });
   }
 
   async logout(): Promise<void> {
-    this.#open();
-    await this.card.logout();
-    await this.refresh();
+    return await this.#serial(async () => {
+      await this.card.logout();
+      await this.refresh();
+    });
   }
 
   async listKeys(): Promise<readonly KeyRef[]> {
-    this.#open();
-    return (await listCardKeys(this.card)).map(keyRefOf);
+    return await this.#serial(async () => {
+      return (await listCardKeys(this.card)).map(keyRefOf);
+    });
   }
 
   async findKey(spkiSha256: Hex): Promise<KeyRef | undefined> {
@@ -199,13 +223,14 @@ export class ScHsmToken implements Token {
 
   /** Like generateKeyPair, also returning the card's device-signed CV request (67) that attests on-card generation. */
   async generateAttestedKeyPair(spec: KeySpec, label: string): Promise<{ key: KeyRef; request: Uint8Array }> {
-    this.#open();
-    if (label.trim() === '') throw new CustosError('INPUT_INVALID', 'A key needs a label.', {});
-    if ((await this.listKeys()).some((k) => k.label === label)) {
-      throw new CustosError('KEY_LABEL_EXISTS', `A key labelled "${label}" already exists on this SmartCard-HSM: choose another label.`, { label });
-    }
-    const { key, request } = await generateCardKey(this.card, spec, label, this.device.serial, this.device.devicePublicKey);
-    return { key: keyRefOf(key), request: request.raw };
+    return await this.#serial(async () => {
+      if (label.trim() === '') throw new CustosError('INPUT_INVALID', 'A key needs a label.', {});
+      if ((await this.listKeys()).some((k) => k.label === label)) {
+        throw new CustosError('KEY_LABEL_EXISTS', `A key labelled "${label}" already exists on this SmartCard-HSM: choose another label.`, { label });
+      }
+      const { key, request } = await generateCardKey(this.card, spec, label, this.device.serial, this.device.devicePublicKey);
+      return { key: keyRefOf(key), request: request.raw };
+    });
   }
 
   signer(key: KeyRef, _options: SignerOptions = {}): Signer {
@@ -216,83 +241,95 @@ export class ScHsmToken implements Token {
       spkiSha256: key.spkiSha256,
       spec: key.spec,
       token,
-      sign: async (message, algorithm) => {
-        this.#open();
-        return await signWithCardKey(this.card, keyId, key.spec, key.spki, algorithm, message);
-      },
+      sign: async (message, algorithm) => await this.#serial(() => signWithCardKey(this.card, keyId, key.spec, key.spki, algorithm, message)),
     };
   }
 
   /** Writes a new label into the key's PKCS#15 description. */
   async labelKey(key: KeyRef, label: string): Promise<KeyRef> {
-    this.#open();
-    if ((await this.listKeys()).some((k) => k.label === label && k.id !== key.id)) {
-      throw new CustosError('KEY_LABEL_EXISTS', `A key labelled "${label}" already exists on this SmartCard-HSM: choose another label.`, { label });
-    }
-    await this.card.assertAuthenticated();
-    await writeKeyLabel(this.card, keyIdOf(key), key.spec, label);
-    return { ...key, label };
+    return await this.#serial(async () => {
+      if ((await this.listKeys()).some((k) => k.label === label && k.id !== key.id)) {
+        throw new CustosError('KEY_LABEL_EXISTS', `A key labelled "${label}" already exists on this SmartCard-HSM: choose another label.`, { label });
+      }
+      await this.card.assertAuthenticated();
+      await writeKeyLabel(this.card, keyIdOf(key), key.spec, label);
+      return { ...key, label };
+    });
   }
 
   /** Stores the key's X.509 certificate with it (CE<id>), replacing the card's request. */
   async storeCertificate(key: KeyRef, certificateDer: Uint8Array): Promise<void> {
-    this.#open();
-    await storeKeyCertificate(this.card, keyIdOf(key), certificateDer);
+    return await this.#serial(async () => {
+      await storeKeyCertificate(this.card, keyIdOf(key), certificateDer);
+    });
   }
 
   async deleteKey(key: KeyRef): Promise<void> {
-    this.#open();
-    await deleteCardKey(this.card, keyIdOf(key));
+    return await this.#serial(async () => {
+      await deleteCardKey(this.card, keyIdOf(key));
+    });
   }
 
   async dkekStatus(): Promise<DkekStatus> {
-    this.#open();
-    return await this.card.dkekStatus();
+    return await this.#serial(async () => {
+      return await this.card.dkekStatus();
+    });
   }
 
   /** Imports one plain 32-byte DKEK share (decrypt a share file with main/keydomain first). */
   async importDkekShare(share: Uint8Array): Promise<DkekStatus> {
-    this.#open();
-    return await importDkekShare(this.card, share);
+    return await this.#serial(async () => {
+      return await importDkekShare(this.card, share);
+    });
   }
 
   /** Imports one DKEK share from its password-protected share file. */
   async importDkekShareFile(file: Uint8Array, password: Secret, options: ShareFileOptions = {}): Promise<DkekStatus> {
-    this.#open();
-    return await importDkekShareFile(this.card, file, password, options);
+    return await this.#serial(async () => {
+      return await importDkekShareFile(this.card, file, password, options);
+    });
   }
 
   async wrapKey(key: KeyRef): Promise<WrappedKey> {
-    this.#open();
-    return await wrapCardKey(this.card, keyIdOf(key));
+    return await this.#serial(async () => {
+      return await wrapCardKey(this.card, keyIdOf(key));
+    });
   }
 
   /** Restores a wrapped key (same key domain only) and returns it as listed on this card. */
   async unwrapKey(wrapped: WrappedKey): Promise<KeyRef> {
-    this.#open();
-    const id = await unwrapCardKey(this.card, wrapped);
-    const key = await readCardKey(this.card, id);
-    if (key === undefined) throw new CustosError('KEY_NOT_FOUND', 'The restored key cannot be read back from the SmartCard-HSM.', { keyId: id });
-    return keyRefOf(key);
+    return await this.#serial(async () => {
+      const id = await unwrapCardKey(this.card, wrapped);
+      const key = await readCardKey(this.card, id);
+      if (key === undefined) throw new CustosError('KEY_NOT_FOUND', 'The restored key cannot be read back from the SmartCard-HSM.', { keyId: id });
+      return keyRefOf(key);
+    });
   }
 
   async pkaStatus(): Promise<PkaStatus> {
-    this.#open();
-    return await this.card.pkaStatus();
+    return await this.#serial(async () => {
+      return await this.card.pkaStatus();
+    });
   }
 
   async registerCustodian(exported: CustodianKeyExport): Promise<PkaStatus> {
-    this.#open();
-    return await registerCustodianKey(this.card, exported);
+    return await this.#serial(async () => {
+      return await registerCustodianKey(this.card, exported);
+    });
   }
 
+  /** Waits for the operation in progress, then logs the card out and releases the connection. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#closed = true;
-    try {
-      await this.card.close();
-    } catch (e) {
+    await this.#serial(async () => {
+      this.#closed = true;
+      try {
+        await this.card.close();
+      } catch (e) {
+        if (!isCustosError(e)) throw e;
+      }
+    }).catch((e: unknown) => {
       if (!isCustosError(e)) throw e;
-    }
+    });
   }
 }

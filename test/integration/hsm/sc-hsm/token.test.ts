@@ -143,6 +143,22 @@ describe('ScHsmToken on a virtual SmartCard-HSM', () => {
     await token.close();
   });
 
+  it('runs concurrent calls one after the other, so parallel signatures and listings all succeed', async () => {
+    const vc = await bench.card('parallel');
+    const token = await bench.token(vc);
+    await token.login(pin());
+    const key = await token.generateKeyPair({ kind: 'rsa', bits: 2048 }, 'Parallel');
+    const algorithm: SignAlgorithm = { scheme: 'rsa-pss', hash: 'SHA-256', saltLengthBytes: 32 };
+    const results = await Promise.all([
+      ...Array.from({ length: 6 }, (_, i) => token.signer(key).sign(Uint8Array.of(i), algorithm)),
+      token.listKeys(), token.generateKeyPair({ kind: 'ec', curve: 'P-256' }, 'Parallel EC'), token.listKeys(),
+    ]);
+    results.slice(0, 6).forEach((signature, i) => assert.ok(verifiesWith(key.spki, algorithm, Uint8Array.of(i), signature as Uint8Array)));
+    assert.equal((await token.listKeys()).length, 2);
+    await token.close();
+    await assert.rejects(token.listKeys(), code('SESSION_FAILED'));
+  });
+
   it('throws AUTH_STATE_LOST when the card forgets the login mid-operation, and signs again after a new login', async () => {
     const vc = await bench.card('lost-login');
     const token = await bench.token(vc);
