@@ -13,9 +13,9 @@ own names) and \`requestForKey\`, each with a subjectAltName.
   the host's SHA-384 digest for P-384; \`CKM_SHA384_RSA_PKCS\` on a 900-byte message for RSA-3072, SoftHSM hashing). The input
   is prepared once. The same loop with \`C_SignAsync\` (how the core calls it, on a libuv worker) is shown beside it.
 - **(b) core** (bench/issuance.ts): after 10 warm-up certificates, one PEM file of all the requests goes through
-  \`importRequests\`, then \`issueCertificates\` for the batch (each request handed over as import parsed it), on the one
-  session the core holds (opened at login); it plans, lints and journals the next certificate while the token signs the one
-  before. The rate counts import + issue; the token call is timed by wrapping the token's \`signer()\` (queue, session check,
+  \`parseCsrFile\` (every request read and its signature checked before any is recorded), then \`issueRequests\`, which
+  records each request (its file and journal entry) and issues it, on the one session the core holds (opened at login); it
+  records, plans, lints and journals the next certificate while the token signs the one before. The rate counts all of it; the token call is timed by wrapping the token's \`signer()\` (queue, session check,
   C_SignInit, C_SignAsync, DER conversion). Since those calls overlap host work, *non-signing* is judged by CPU: the
   process's CPU per certificate minus (a)'s CPU per signature. The PKCS#11 calls
   the core makes during the batch are counted by wrapping the module's pkcs11js methods (bench/support/pkcs11-calls.ts); a

@@ -142,8 +142,8 @@ function rowsOf(ds: readonly Derived[]): [string, ...string[]][] {
     ['    ms per signature (wall / CPU)', ...ds.map((d) => `${f(d.tokenMsPerSignature, 2)} / ${f(d.tokenCpuMsPerSignature, 2)}`)],
     ['    C_SignAsync, as the core calls it (sig/s)', ...ds.map((d) => f(d.tokenAsyncPerSecond))],
     ['(b) core CSR → certificate, import + issue (cert/s)', ...ds.map((d) => f(d.corePerSecond))],
-    ['    issue only (cert/s)', ...ds.map((d) => f(d.coreIssueOnlyPerSecond))],
-    ['    import, per request (ms wall / CPU)', ...ds.map((d) => `${f(d.importMs, 2)} / ${f(d.importCpuMs, 2)}`)],
+    ['    record + issue only (cert/s)', ...ds.map((d) => f(d.coreIssueOnlyPerSecond))],
+    ['    read and check the requests, per request (ms wall / CPU)', ...ds.map((d) => `${f(d.importMs, 2)} / ${f(d.importCpuMs, 2)}`)],
     ['    ms per certificate, all of it', ...ds.map((d) => f(d.coreMsPerCertificate, 2))],
     ['    of which the timed token call (ms)', ...ds.map((d) => f(d.signMsPerCertificate, 2))],
     ['    non-signing, wall minus the timed token calls, which overlap host work (ms)', ...ds.map((d) => f(d.nonSigningMs, 2))],
@@ -232,7 +232,7 @@ export function markdown(input: ReportInput): string {
     const d = derive(r);
     const step = (name: string): number => r.steps.perCertificate.find((x) => x.step.startsWith(name))?.cpuMs ?? 0;
     const parts = [
-      { what: 'importRequests (parse, request file, journal fsync)', cpuMs: r.core.importCpuMs / r.core.certificates },
+      { what: 'reading and checking the requests (parseCsrFile)', cpuMs: r.core.importCpuMs / r.core.certificates },
       ...r.steps.perCertificate.filter((x) => !x.step.startsWith('signer.sign')).map((x) => ({ what: x.step.replace(/ \(.*$/, ''), cpuMs: x.cpuMs })),
       { what: 'the token call beyond the token\'s own work (signer.sign minus (a))', cpuMs: step('signer.sign') - r.raw.sync.cpuMsPerSignature },
     ].sort((a, b) => b.cpuMs - a.cpuMs);

@@ -17,7 +17,7 @@ import type { Profile } from '../pki/x509/profiles.ts';
 import { parseSubject } from './subject.ts';
 import { b64, profileFor, requireCa, type CaContext } from './context.ts';
 import { normalizeSerial, type IssuedRecord } from './state.ts';
-import { loadRequest } from './requests.ts';
+import { loadRequest, recordRequest } from './requests.ts';
 
 export interface IssueRequest {
   readonly caId: string;
@@ -120,13 +120,29 @@ export async function issueCertificate(ctx: CaContext, req: IssueRequest): Promi
  * request is started; the error is thrown once those under way have ended
  * (what they issued is in the journal and the state).
  */
-export async function issueCertificates(ctx: CaContext, requests: readonly IssueRequest[]): Promise<IssuedRecord[]> {
+export function issueCertificates(ctx: CaContext, requests: readonly IssueRequest[]): Promise<IssuedRecord[]> {
+  return issueInOrder(ctx, requests.map((req) => () => req));
+}
+
+/**
+ * A file's requests, read and checked by parseCsrFile, imported and issued
+ * under the same terms as one batch: each request is recorded (file and
+ * journal entry) just before it is issued, while the token signs the one
+ * before. As with issueCertificates, nothing after the first failure is
+ * started: those requests are neither imported nor issued.
+ */
+export function issueRequests(ctx: CaContext, fileName: string, csrs: readonly CsrInfo[], terms: Omit<IssueRequest, 'requestId' | 'csr'>): Promise<IssuedRecord[]> {
+  return issueInOrder(ctx, csrs.map((csr) => () => ({ ...terms, requestId: recordRequest(ctx, fileName, csr).id, csr })));
+}
+
+async function issueInOrder(ctx: CaContext, jobs: readonly (() => IssueRequest)[]): Promise<IssuedRecord[]> {
   const issued: IssuedRecord[] = [];
   let failure: { readonly error: unknown } | undefined;
   let previous: Promise<void> | undefined;
-  for (const [i, req] of requests.entries()) {
+  for (const [i, job] of jobs.entries()) {
     if (failure) break;
-    const current = issueCertificate(ctx, req).then((record) => { issued[i] = record; }, (error: unknown) => { failure ??= { error }; });
+    // Started before the previous one is awaited: it runs up to its token call meanwhile.
+    const current = (async () => issueCertificate(ctx, job()))().then((record) => { issued[i] = record; }, (error: unknown) => { failure ??= { error }; });
     if (previous) await previous;
     previous = current;
   }

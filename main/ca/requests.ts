@@ -13,19 +13,26 @@ import { requestDir, type CaContext } from './context.ts';
 import type { RequestRecord } from './state.ts';
 
 export function importRequests(ctx: CaContext, fileName: string, bytes: Uint8Array): { record: RequestRecord; csr: CsrInfo }[] {
-  const csrs = parseCsrFile(bytes);
+  return parseCsrFile(bytes).map((csr) => ({ record: recordRequest(ctx, fileName, csr), csr }));
+}
+
+/**
+ * Keeps one request parseCsrFile checked in this process: its file under its
+ * SHA-256 and its journal entry (once; a request imported before is left as
+ * it was). INPUT_INVALID for a CsrInfo that parseCsrFile did not make here.
+ */
+export function recordRequest(ctx: CaContext, fileName: string, csr: CsrInfo): RequestRecord {
+  if (!isCheckedCsr(csr)) throw new CustosError('INPUT_INVALID', 'Only a request read and checked by parseCsrFile can be imported.', { field: 'csr' });
+  const known = ctx.state.requests.get(csr.sha256);
+  if (known) return known;
   const dir = requestDir(ctx);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return csrs.map((csr) => {
-    const known = ctx.state.requests.get(csr.sha256);
-    if (known) return { record: known, csr };
-    const file = join(dir, `${csr.sha256}.der`);
-    if (!existsSync(file)) writeFileSync(file, csr.der, { flag: 'wx', mode: 0o600 });
-    // Not fsync'd on its own: the next intent's fsync makes it durable. A crash before that loses
-    // only the import (the file stays), which the operator repeats; nothing was signed from it.
-    ctx.journal.append('request.import', { requestId: csr.sha256, fileName: basename(fileName), file, subject: csr.subject.text });
-    return { record: ctx.state.requests.get(csr.sha256)!, csr };
-  });
+  const file = join(dir, `${csr.sha256}.der`);
+  if (!existsSync(file)) writeFileSync(file, csr.der, { flag: 'wx', mode: 0o600 });
+  // Not fsync'd on its own: the next intent's fsync makes it durable. A crash before that loses
+  // only the import (the file stays), which the operator repeats; nothing was signed from it.
+  ctx.journal.append('request.import', { requestId: csr.sha256, fileName: basename(fileName), file, subject: csr.subject.text });
+  return ctx.state.requests.get(csr.sha256)!;
 }
 
 /**

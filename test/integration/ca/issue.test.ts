@@ -13,8 +13,9 @@ import { createSoftHsm, type SoftHsm } from '../../support/softhsm.ts';
 import { Custos } from '../../../main/custos.ts';
 import { Secret } from '../../../main/hsm/secret.ts';
 import { createRoot } from '../../../main/ca/root.ts';
-import { importRequests } from '../../../main/ca/requests.ts';
-import { issueCertificate, issueCertificates } from '../../../main/ca/issue.ts';
+import { importRequests, recordRequest } from '../../../main/ca/requests.ts';
+import { issueCertificate, issueCertificates, issueRequests } from '../../../main/ca/issue.ts';
+import { parseCsrFile } from '../../../main/pki/x509/csr.ts';
 import { requestForKey } from '../../../main/ca/key-request.ts';
 import { parseSubject } from '../../../main/ca/subject.ts';
 import { isCustosError } from '../../../main/errors/index.ts';
@@ -111,5 +112,25 @@ describe('issuing certificates from imported requests on SoftHSM2', () => {
     assert.ok(signed[0], 'the first request was issued');
     assert.equal(signed[1], undefined);
     assert.equal(signed[2], undefined, 'the request after the failure was not started');
+  });
+
+  it('imports and issues a checked file in one batch, recording each request before its certificate', async () => {
+    const ders = await Promise.all(['one', 'two', 'three'].map((n) => applicantRequest(`${n}.file.custos.test`)));
+    const csrs = parseCsrFile(Buffer.from(ders.map(pem).join(''), 'latin1'));
+    const issued = await issueRequests(custos.ctx, 'file.pem', csrs, { caId: rootId, profileId: 'tls-server', validityDays: 30 });
+    assert.deepEqual(issued.map((r) => new X509Certificate(Buffer.from(r.certDer)).subject), ['CN=one.file.custos.test', 'CN=two.file.custos.test', 'CN=three.file.custos.test']);
+    const entries = custos.journal.entries;
+    for (const [i, csr] of csrs.entries()) {
+      assert.equal(custos.ctx.state.requests.get(csr.sha256)?.signedSerial, issued[i]!.serialHex);
+      const imported = entries.findIndex((e) => e.kind === 'request.import' && e.data.requestId === csr.sha256);
+      const intent = entries.findIndex((e) => e.kind === 'certificate.issue.intent' && e.data.requestId === csr.sha256);
+      assert.ok(imported >= 0 && intent > imported, `request ${i} is recorded before its intent`);
+    }
+  });
+
+  it('records only requests parseCsrFile checked in this process', async () => {
+    const [csr] = parseCsrFile(await applicantRequest('unchecked.custos.test'));
+    assert.throws(() => recordRequest(custos.ctx, 'copy.pem', { ...csr! }), (e: unknown) => isCustosError(e) && e.code === 'INPUT_INVALID');
+    assert.equal(custos.ctx.state.requests.has(csr!.sha256), false);
   });
 });
