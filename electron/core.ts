@@ -7,6 +7,7 @@ import type { Handlers } from '../main/api/contract.ts';
 import { createHandlers } from '../main/api/handlers.ts';
 import { Custos, type CustosOptions } from '../main/custos.ts';
 import { readConfig } from '../main/settings/config.ts';
+import { listPcscReaders } from '../main/hsm/sc-hsm/pcsc-transport.ts';
 import type { EventSource } from './dispatch.ts';
 
 export interface AppCore {
@@ -30,11 +31,13 @@ export function appCoreOf(custos: Custos): AppCore {
 }
 
 /**
- * With no PKCS#11 module named (here or in the data directory's config.json),
- * the window offers the rehearsal tokens: virtual SmartCard-HSMs, all VIRTUAL.
+ * With no PKCS#11 module named (here or in the data directory's config.json)
+ * and no card in any PC/SC reader, the window offers the rehearsal tokens:
+ * virtual SmartCard-HSMs, all VIRTUAL.
  */
 export async function openAppCore(options: CustosOptions & { dataDir: string }): Promise<AppCore> {
   const config = readConfig(options.dataDir);
   const modules = [...(options.pkcs11Modules ?? []), ...(options.rehearsalModules ?? []), ...config.pkcs11Modules, ...config.rehearsalModules];
-  return appCoreOf(modules.length > 0 || options.providers ? Custos.open(options) : await Custos.openRehearsal(options));
+  const cards = await listPcscReaders().then((readers) => readers.some((r) => r.cardPresent), () => false);
+  return appCoreOf(modules.length > 0 || options.providers || cards ? Custos.open(options) : await Custos.openRehearsal(options));
 }

@@ -16,7 +16,7 @@ import { CaState } from './ca/state.ts';
 import type { CaContext } from './ca/context.ts';
 import { dataDir as defaultDataDir } from './settings/data-dir.ts';
 import { ScHsmToken } from './hsm/sc-hsm/token.ts';
-import { VirtualScHsmProvider } from './hsm/sc-hsm/provider.ts';
+import { ScHsmProvider, VirtualScHsmProvider } from './hsm/sc-hsm/provider.ts';
 import { cardCustodian } from './hsm/sc-hsm/pka.ts';
 import type { PkaStatus } from './hsm/sc-hsm/card.ts';
 import { CUSTODIAN_KEY, ensureRehearsalTokens } from './rehearsal/tokens.ts';
@@ -35,6 +35,8 @@ export interface CustosOptions {
   readonly profileDir?: string;
   /** Every token is a rehearsal token: shown as REHEARSAL on every screen. */
   readonly rehearsal?: boolean;
+  /** Look for SmartCard-HSMs in PC/SC readers (default: yes, unless providers are given). */
+  readonly pcsc?: boolean;
 }
 
 export class Custos {
@@ -56,8 +58,10 @@ export class Custos {
     const operator = options.operator ?? config.operator ?? process.env.CUSTOS_OPERATOR ?? safeUserName();
     const rehearsal = new Set([...(options.rehearsalModules ?? []), ...config.rehearsalModules]);
     const modules = [...new Set([...(options.pkcs11Modules ?? []), ...config.pkcs11Modules, ...rehearsal])];
+    const pcsc = options.pcsc ?? (options.providers === undefined && !options.rehearsal);
     const providers: TokenProvider[] = [
       ...modules.map((modulePath) => new Pkcs11Provider({ modulePath, virtual: rehearsal.has(modulePath) })),
+      ...(pcsc ? [new ScHsmProvider()] : []),
       ...(options.providers ?? []),
     ];
     const journal = Journal.open({ dir, operator, ...(options.now ? { now: options.now } : {}) });

@@ -4,11 +4,21 @@
  * key is found by the SHA-256 of its public key on whichever logged-in token
  * holds it.
  */
-import { CustosError } from '../errors/index.ts';
+import { CustosError, isCustosError } from '../errors/index.ts';
 import type { KeyRef, Token, TokenInfo, TokenProvider } from './token.ts';
 
 export function tokenId(info: Pick<TokenInfo, 'backend' | 'serial'>): string {
   return `${info.backend}:${info.serial}`;
+}
+
+/** A backend whose service is absent (no pcscd, no reader) has no tokens; that is not a failure of the others. */
+async function listOrNothing(provider: TokenProvider): Promise<readonly TokenInfo[]> {
+  try {
+    return await provider.list();
+  } catch (e) {
+    if (isCustosError(e) && (e.code === 'PCSC_UNAVAILABLE' || e.code === 'READER_NOT_FOUND')) return [];
+    throw e;
+  }
 }
 
 export interface ListedToken {
@@ -30,7 +40,7 @@ export class TokenRegistry {
   async list(): Promise<ListedToken[]> {
     const out: ListedToken[] = [];
     for (const provider of this.#providers) {
-      for (const info of await provider.list()) {
+      for (const info of await listOrNothing(provider)) {
         const id = tokenId(info);
         this.#origin.set(id, provider);
         const opened = this.#open.get(id);
