@@ -2,74 +2,20 @@
  * The PKCS#15 private-key directory entry (PrKD) the SmartCard-HSM keeps in
  * EF C4<id> for each key (PKCS #15 v1.1 §6.4.1, ISO/IEC 7816-15). OpenSC reads
  * it to show the key's label and size; the card itself never looks at it.
+ *
+ *   PrivateKeyType ::= CHOICE { privateRSAKey PrivateKeyObject {PrivateRSAKeyAttributes},
+ *                               privateECKey [0] PrivateKeyObject {PrivateECKeyAttributes}, … }
+ *   PKCS15Object ::= SEQUENCE { commonObjectAttributes, classAttributes (CommonKeyAttributes),
+ *                               subClassAttributes [0] OPTIONAL, typeAttributes [1] }
+ *
  * The module is IMPLICIT TAGS: privateECKey [0] replaces the SEQUENCE tag,
  * while typeAttributes [1] wraps its SEQUENCE (how OpenSC encodes it too).
+ * Built with asn1js rather than decorated schema classes, so the module loads
+ * under any TypeScript transform (the CLI's tsx and the app bundle do not enable
+ * legacy decorators).
  */
-import { AsnConvert, AsnProp, AsnPropTypes, AsnType, AsnTypeTypes, BitString, OctetString } from '@peculiar/asn1-schema';
+import * as asn1js from 'asn1js';
 import { CustosError } from '../../errors/index.ts';
-
-/** Path ::= SEQUENCE { path OCTET STRING, … } — the key is found by its key reference, so the path stays empty. */
-class Pkcs15Path {
-  @AsnProp({ type: OctetString }) path = new OctetString();
-}
-
-class CommonObjectAttributes {
-  @AsnProp({ type: AsnPropTypes.Utf8String, optional: true }) label?: string;
-  /** CommonObjectFlags ::= BIT STRING { private(0), modifiable(1) } */
-  @AsnProp({ type: BitString, optional: true }) flags?: BitString;
-  @AsnProp({ type: OctetString, optional: true }) authId?: OctetString;
-}
-
-class CommonKeyAttributes {
-  @AsnProp({ type: OctetString }) iD = new OctetString();
-  /** KeyUsageFlags ::= BIT STRING { encrypt(0), decrypt(1), sign(2), signRecover(3), wrap(4), unwrap(5), verify(6), verifyRecover(7), derive(8), nonRepudiation(9) } */
-  @AsnProp({ type: BitString }) usage = new BitString();
-  @AsnProp({ type: AsnPropTypes.Boolean, optional: true }) native?: boolean;
-  /** KeyAccessFlags ::= BIT STRING { sensitive(0), extractable(1), alwaysSensitive(2), neverExtractable(3), local(4) } */
-  @AsnProp({ type: BitString, optional: true }) accessFlags?: BitString;
-  @AsnProp({ type: AsnPropTypes.Integer, optional: true }) keyReference?: number;
-}
-
-class PrivateRsaKeyAttributes {
-  @AsnProp({ type: Pkcs15Path }) value = new Pkcs15Path();
-  @AsnProp({ type: AsnPropTypes.Integer }) modulusLength = 0;
-}
-
-/** fieldSize is OpenSC's extension to ISO 7816-15 (pkcs15-prkey.c), needed by OpenSC to size buffers. */
-class PrivateEcKeyAttributes {
-  @AsnProp({ type: Pkcs15Path }) value = new Pkcs15Path();
-  @AsnProp({ type: AsnPropTypes.Integer, optional: true }) fieldSize?: number;
-}
-
-class RsaTypeAttributes {
-  @AsnProp({ type: PrivateRsaKeyAttributes }) attributes = new PrivateRsaKeyAttributes();
-}
-
-class EcTypeAttributes {
-  @AsnProp({ type: PrivateEcKeyAttributes }) attributes = new PrivateEcKeyAttributes();
-}
-
-@AsnType({ type: AsnTypeTypes.Sequence })
-class PrivateRsaKeyObject {
-  @AsnProp({ type: CommonObjectAttributes }) commonObjectAttributes = new CommonObjectAttributes();
-  @AsnProp({ type: CommonKeyAttributes }) classAttributes = new CommonKeyAttributes();
-  @AsnProp({ type: AsnPropTypes.Any, context: 0, implicit: true, optional: true }) subClassAttributes?: ArrayBuffer;
-  @AsnProp({ type: RsaTypeAttributes, context: 1, implicit: true }) typeAttributes = new RsaTypeAttributes();
-}
-
-@AsnType({ type: AsnTypeTypes.Sequence })
-class PrivateEcKeyObject {
-  @AsnProp({ type: CommonObjectAttributes }) commonObjectAttributes = new CommonObjectAttributes();
-  @AsnProp({ type: CommonKeyAttributes }) classAttributes = new CommonKeyAttributes();
-  @AsnProp({ type: AsnPropTypes.Any, context: 0, implicit: true, optional: true }) subClassAttributes?: ArrayBuffer;
-  @AsnProp({ type: EcTypeAttributes, context: 1, implicit: true }) typeAttributes = new EcTypeAttributes();
-}
-
-@AsnType({ type: AsnTypeTypes.Choice })
-class PrivateKeyType {
-  @AsnProp({ type: PrivateRsaKeyObject }) privateRSAKey?: PrivateRsaKeyObject;
-  @AsnProp({ type: PrivateEcKeyObject, context: 0, implicit: true }) privateECKey?: PrivateEcKeyObject;
-}
 
 export interface PrivateKeyDescription {
   readonly kind: 'rsa' | 'ec';
@@ -82,62 +28,83 @@ export interface PrivateKeyDescription {
   readonly sizeBits: number;
 }
 
-const USAGE_SIGN = 1 << 2;
-const USAGE_NON_REPUDIATION = 1 << 9;
-const ACCESS_SENSITIVE = 1 << 0;
-const ACCESS_ALWAYS_SENSITIVE = 1 << 2;
-const ACCESS_NEVER_EXTRACTABLE = 1 << 3;
-const ACCESS_LOCAL = 1 << 4;
-const FLAG_PRIVATE = 1 << 0;
-const FLAG_MODIFIABLE = 1 << 1;
+/** CommonObjectFlags ::= BIT STRING { private(0), modifiable(1) } */
+const FLAG_PRIVATE = 0;
+const FLAG_MODIFIABLE = 1;
+/** KeyUsageFlags ::= BIT STRING { encrypt(0), decrypt(1), sign(2), …, nonRepudiation(9) } */
+const USAGE_SIGN = 2;
+const USAGE_NON_REPUDIATION = 9;
+/** KeyAccessFlags ::= BIT STRING { sensitive(0), extractable(1), alwaysSensitive(2), neverExtractable(3), local(4) } */
+const ACCESS_SENSITIVE = 0;
+const ACCESS_ALWAYS_SENSITIVE = 2;
+const ACCESS_NEVER_EXTRACTABLE = 3;
+const ACCESS_LOCAL = 4;
 /** OpenSC's sc-hsm emulation names the user PIN auth id 01. */
 const USER_PIN_AUTH_ID = 0x01;
+const CONTEXT = 3;
 
-/** DER of the PrKD entry for a key generated on the card. */
+/** A BIT STRING with named bits set, trailing zero bits removed (X.690 §11.2.2). */
+function namedBits(bits: readonly number[]): asn1js.BitString {
+  const highest = Math.max(...bits);
+  const bytes = new Uint8Array(Math.floor(highest / 8) + 1);
+  for (const b of bits) bytes[b >> 3]! |= 0x80 >> (b & 7);
+  return new asn1js.BitString({ valueHex: bytes.buffer, unusedBits: 7 - (highest & 7) });
+}
+
+/** DER of the PrKD entry for a key on the card. */
 export function encodePrivateKeyDescription(d: PrivateKeyDescription): Uint8Array {
-  const common = new CommonObjectAttributes();
-  common.label = d.label;
-  common.flags = new BitString(FLAG_PRIVATE | FLAG_MODIFIABLE);
-  common.authId = new OctetString(Uint8Array.of(USER_PIN_AUTH_ID));
-  const key = new CommonKeyAttributes();
-  key.iD = new OctetString(d.id);
-  key.usage = new BitString(USAGE_SIGN | USAGE_NON_REPUDIATION);
-  key.accessFlags = new BitString(ACCESS_SENSITIVE | ACCESS_ALWAYS_SENSITIVE | ACCESS_NEVER_EXTRACTABLE | ACCESS_LOCAL);
-  key.keyReference = d.keyReference;
-  const choice = new PrivateKeyType();
-  if (d.kind === 'rsa') {
-    const o = new PrivateRsaKeyObject();
-    o.commonObjectAttributes = common;
-    o.classAttributes = key;
-    o.typeAttributes.attributes.modulusLength = d.sizeBits;
-    choice.privateRSAKey = o;
-  } else {
-    const o = new PrivateEcKeyObject();
-    o.commonObjectAttributes = common;
-    o.classAttributes = key;
-    o.typeAttributes.attributes.fieldSize = d.sizeBits;
-    choice.privateECKey = o;
-  }
-  return new Uint8Array(AsnConvert.serialize(choice));
+  const common = new asn1js.Sequence({ value: [
+    new asn1js.Utf8String({ value: d.label }),
+    namedBits([FLAG_PRIVATE, FLAG_MODIFIABLE]),
+    new asn1js.OctetString({ valueHex: Uint8Array.of(USER_PIN_AUTH_ID).buffer }),
+  ] });
+  const key = new asn1js.Sequence({ value: [
+    new asn1js.OctetString({ valueHex: Uint8Array.from(d.id).buffer }),
+    namedBits([USAGE_SIGN, USAGE_NON_REPUDIATION]),
+    namedBits([ACCESS_SENSITIVE, ACCESS_ALWAYS_SENSITIVE, ACCESS_NEVER_EXTRACTABLE, ACCESS_LOCAL]),
+    new asn1js.Integer({ value: d.keyReference }),
+  ] });
+  // The key is found by its key reference, so the Path stays empty (as OpenSC leaves it).
+  const path = new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: new ArrayBuffer(0) })] });
+  const typeAttributes = new asn1js.Constructed({
+    idBlock: { tagClass: CONTEXT, tagNumber: 1 },
+    value: [new asn1js.Sequence({ value: [path, new asn1js.Integer({ value: d.sizeBits })] })],
+  });
+  const members = [common, key, typeAttributes];
+  const object = d.kind === 'rsa'
+    ? new asn1js.Sequence({ value: members })
+    : new asn1js.Constructed({ idBlock: { tagClass: CONTEXT, tagNumber: 0 }, value: members });
+  return new Uint8Array(object.toBER());
+}
+
+function unreadable(what: string): never {
+  throw new CustosError('FORMAT_UNKNOWN', `The key description (PKCS#15 PrKD) on the SmartCard-HSM cannot be read (${what}); the key is listed without a label.`, {});
+}
+
+function childrenOf(block: asn1js.AsnType | undefined): asn1js.AsnType[] {
+  if (!(block instanceof asn1js.Constructed)) unreadable('a structure is not constructed');
+  return block.valueBlock.value;
 }
 
 /** Reads a PrKD entry as OpenSC or this driver wrote it. */
 export function decodePrivateKeyDescription(der: Uint8Array): PrivateKeyDescription {
-  let choice: PrivateKeyType;
-  try {
-    choice = AsnConvert.parse(der, PrivateKeyType);
-  } catch (e) {
-    throw new CustosError('FORMAT_UNKNOWN', 'The key description (PKCS#15 PrKD) on the SmartCard-HSM cannot be read; the key is listed without a label.', {}, { cause: e });
-  }
-  const rsa = choice.privateRSAKey;
-  const o = rsa ?? choice.privateECKey;
-  if (o === undefined) throw new CustosError('FORMAT_UNKNOWN', 'The key description (PKCS#15 PrKD) on the SmartCard-HSM names no RSA or EC key.', {});
-  const sizeBits = rsa !== undefined ? rsa.typeAttributes.attributes.modulusLength : (choice.privateECKey!.typeAttributes.attributes.fieldSize ?? 0);
+  const parsed = asn1js.fromBER(Uint8Array.from(der));
+  if (parsed.offset === -1 || parsed.offset !== der.length) unreadable('not one DER value');
+  const root = parsed.result;
+  const id = root.idBlock;
+  const kind = id.tagClass === 1 && id.tagNumber === 16 ? 'rsa' : id.tagClass === CONTEXT && id.tagNumber === 0 ? 'ec' : unreadable('neither an RSA nor an EC key');
+  const [common, keyAttributes, ...rest] = childrenOf(root);
+  const label = childrenOf(common).find((b): b is asn1js.Utf8String => b instanceof asn1js.Utf8String)?.valueBlock.value ?? '';
+  const keyFields = childrenOf(keyAttributes);
+  const keyId = keyFields[0] instanceof asn1js.OctetString ? new Uint8Array(keyFields[0].valueBlock.valueHexView) : unreadable('no key iD');
+  const reference = keyFields.find((b): b is asn1js.Integer => b instanceof asn1js.Integer);
+  const typeAttributes = rest.find((b) => b.idBlock.tagClass === CONTEXT && b.idBlock.tagNumber === 1);
+  const size = childrenOf(childrenOf(typeAttributes)[0]).find((b): b is asn1js.Integer => b instanceof asn1js.Integer);
   return {
-    kind: rsa !== undefined ? 'rsa' : 'ec',
-    label: o.commonObjectAttributes.label ?? '',
-    id: new Uint8Array(o.classAttributes.iD.buffer),
-    keyReference: o.classAttributes.keyReference ?? -1,
-    sizeBits,
+    kind,
+    label,
+    id: keyId,
+    keyReference: reference?.valueBlock.valueDec ?? -1,
+    sizeBits: size?.valueBlock.valueDec ?? 0,
   };
 }

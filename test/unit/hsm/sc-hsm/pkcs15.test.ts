@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { decodePrivateKeyDescription, encodePrivateKeyDescription } from '../../../../main/hsm/sc-hsm/pkcs15.ts';
+import { isCustosError } from '../../../../main/errors/index.ts';
 
 describe('PKCS#15 private key description', () => {
   it('round-trips an EC key label, id and field size', () => {
@@ -18,5 +19,11 @@ describe('PKCS#15 private key description', () => {
     assert.match(parsed, /UTF8STRING\s+:Issuing CA/);
     assert.match(parsed, /INTEGER\s+:1000/);
     assert.equal(decodePrivateKeyDescription(der).sizeBits, 4096);
+  });
+
+  it('reports an unreadable entry as FORMAT_UNKNOWN instead of a wrong label', () => {
+    for (const bad of [Uint8Array.of(0x04, 0x01, 0x00), Uint8Array.of(0x30, 0x05, 0x01), Uint8Array.of(0x30, 0x00)]) {
+      assert.throws(() => decodePrivateKeyDescription(bad), (e) => isCustosError(e) && e.code === 'FORMAT_UNKNOWN');
+    }
   });
 });
