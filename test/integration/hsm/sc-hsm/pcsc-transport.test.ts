@@ -117,6 +117,12 @@ describe('SmartCard-HSM over PC/SC (pcscd + vpcd)', { skip: isRoot ? false : 'pc
     await provider.close();
   });
 
+  it('writes key descriptions OpenSC reads: pkcs15-tool lists the key with its label, size and key reference', async () => {
+    const { stdout } = await run('pkcs15-tool', ['-r', pcscd.readerName, '--list-keys'], { env: pcscd.env, timeout: 60_000 });
+    assert.match(stdout, /Private RSA Key \[Root RSA\][\s\S]*ModLength\s*: 4096[\s\S]*Key ref\s*: 2 \(0x02\)/);
+    assert.doesNotMatch(stdout, /Root EC/, 'the deleted key left no description behind');
+  });
+
   it('holds the card exclusively: another program cannot select it, and the login survives', async () => {
     const token = await ScHsmToken.open(await PcscTransport.connect(pcscd.readerName));
     await token.login(pin());
