@@ -7,7 +7,7 @@ import type { Handlers } from '../main/api/contract.ts';
 import { createHandlers } from '../main/api/handlers.ts';
 import { Custos, type CustosOptions } from '../main/custos.ts';
 import { readConfig } from '../main/settings/config.ts';
-import { listPcscReaders } from '../main/hsm/sc-hsm/pcsc-transport.ts';
+import { listPcscReaders, watchReaders, type ReaderWatcher } from '../main/hsm/sc-hsm/pcsc-transport.ts';
 import type { EventSource } from './dispatch.ts';
 
 export interface AppCore {
@@ -16,12 +16,27 @@ export interface AppCore {
   close(): Promise<void>;
 }
 
-/** The core reports new journal entries; every act the window cares about makes one. */
+/**
+ * The core reports new journal entries (every act the window cares about makes
+ * one) and, outside a rehearsal, readers and cards coming and going in PC/SC,
+ * so the token list follows a card being plugged in or pulled out.
+ */
 export function coreEvents(custos: Custos): EventSource {
   return {
     subscribe: (sink) => {
       const stop = custos.journal.onAppend((entry) => sink('journal.appended', { seq: entry.seq }));
-      return () => { stop(); };
+      let watcher: ReaderWatcher | undefined;
+      if (!custos.rehearsalOnly) {
+        try {
+          watcher = watchReaders();
+          for (const type of ['reader-added', 'reader-removed', 'card-inserted', 'card-removed'] as const) watcher.on(type, () => sink('tokens.changed', {}));
+          // Without pcscd there is nothing to watch; the monitor's repeated error is not the window's concern.
+          watcher.on('error', () => undefined);
+        } catch {
+          watcher = undefined;
+        }
+      }
+      return () => { stop(); watcher?.stop(); };
     },
   };
 }

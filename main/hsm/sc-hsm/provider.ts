@@ -49,10 +49,13 @@ abstract class ConnectingProvider implements TokenProvider {
   }
 
   async list(): Promise<readonly TokenInfo[]> {
-    const held = this.#held();
+    const connectors = await this.connectors();
+    // A held card whose reader no longer shows a card was pulled out: it is not listed, whatever the session still believes.
+    const present = new Set(connectors.map((c) => c.reader));
+    const held = this.#held().filter((t) => present.has(t.info.reader));
     const out: TokenInfo[] = held.map((t) => t.info);
     const heldReaders = new Set(out.map((i) => i.reader));
-    for (const { reader, connect } of await this.connectors()) {
+    for (const { reader, connect } of connectors) {
       if (heldReaders.has(reader)) continue;
       const token = await this.#tryOpen(connect);
       if (token === undefined) continue;
