@@ -8,14 +8,16 @@
 import { createHash } from 'node:crypto';
 import { tokenRecord } from '../../main/hsm/token.ts';
 import { planIssue, type IssueRequest } from '../../main/ca/issue.ts';
-import { loadRequest } from '../../main/ca/requests.ts';
+import { loadRequest, recordRequest } from '../../main/ca/requests.ts';
+import type { CsrInfo } from '../../main/pki/x509/csr.ts';
 import { b64, requireCa, type CaContext } from '../../main/ca/context.ts';
 import { signTbs } from '../../main/pki/x509/issue.ts';
 import { describeSigned } from '../../main/pki/x509/preview.ts';
 
 export const STEPS = [
+  'recordRequest (request file + journal entry)',
   'requireCa',
-  'loadRequest (the CsrInfo from import, handed over)',
+  'loadRequest (the checked CsrInfo, handed over)',
   'tokens.requireKey (the CA key, found once per batch)',
   'planIssue (serial, profile, issuer, TBS, lint, preview)',
   'sha256 of the TBS',
@@ -43,8 +45,11 @@ const cpuNowMs = (): number => {
   return (user + system) / 1000;
 };
 
-/** Leaf profiles only (the benchmark's tls-server): a CA profile's naming is left out. */
-export async function issueInSteps(ctx: CaContext, req: IssueRequest, times: StepTimes): Promise<void> {
+/**
+ * One request of issueRequests (main/ca/issue.ts): recorded, then issued.
+ * Leaf profiles only (the benchmark's tls-server): a CA profile's naming is left out.
+ */
+export async function issueInSteps(ctx: CaContext, fileName: string, csr: CsrInfo, terms: Omit<IssueRequest, 'requestId' | 'csr'>, times: StepTimes): Promise<void> {
   let last = performance.now();
   let lastCpu = cpuNowMs();
   const lap = (step: Step): void => {
@@ -55,13 +60,15 @@ export async function issueInSteps(ctx: CaContext, req: IssueRequest, times: Ste
     last = now;
     lastCpu = cpu;
   };
+  const req: IssueRequest = { ...terms, requestId: recordRequest(ctx, fileName, csr).id, csr };
+  lap('recordRequest (request file + journal entry)');
   const ca = requireCa(ctx, req.caId);
   lap('requireCa');
-  const { csr } = loadRequest(ctx, req.requestId, req.csr);
-  lap('loadRequest (the CsrInfo from import, handed over)');
+  const { csr: loaded } = loadRequest(ctx, req.requestId, req.csr);
+  lap('loadRequest (the checked CsrInfo, handed over)');
   const { token, key } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
   lap('tokens.requireKey (the CA key, found once per batch)');
-  const { plan, serial } = planIssue(ctx, req, csr, key.spki);
+  const { plan, serial } = planIssue(ctx, req, loaded, key.spki);
   lap('planIssue (serial, profile, issuer, TBS, lint, preview)');
   const tbsSha256 = createHash('sha256').update(plan.tbsDer).digest('hex');
   lap('sha256 of the TBS');

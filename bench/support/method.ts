@@ -34,7 +34,7 @@ own names) and \`requestForKey\`, each with a subjectAltName.
   Peak memory is each process's maximum RSS (\`process.resourceUsage().maxRSS\`, /usr/bin/time's %M for openssl); Custos's
   includes the entries it was given, held before the build starts. Both CRLs are read back by \`openssl crl\` and counted.
 - **Where the time goes**: a second batch goes through bench/support/issue-steps.ts, which makes the calls of
-  \`issueCertificate\` one by one with a timer around each; then each core function on the path is called alone in a loop on
+  \`issueRequests\` for each request (record it, then those of \`issueCertificate\`) one by one with a timer around each; then each core function on the path is called alone in a loop on
   this run's own CSR, issuer and certificate (bench/support/core-calls.ts). \`npm run bench -- --cpu-prof\` also writes V8 CPU
   profiles of the issuance processes.
 

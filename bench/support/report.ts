@@ -210,7 +210,7 @@ export function markdown(input: ReportInput): string {
   const { machine: m, results, crl } = input;
   const ds = results.map(derive);
   const date = input.date.toISOString().replace(/\.\d+Z$/, 'Z');
-  const stepHeader = ['step of issueCertificate', ...results.flatMap((r) => [`${r.title} wall ms`, `${r.title} CPU ms`])];
+  const stepHeader = ['step of issueRequests, per request', ...results.flatMap((r) => [`${r.title} wall ms`, `${r.title} CPU ms`])];
   const stepNames = results[0]?.steps.perCertificate.map((s) => s.step) ?? [];
   const stepRows = stepNames.map((name) => [name, ...results.flatMap((r) => {
     const s = r.steps.perCertificate.find((x) => x.step === name);
@@ -283,7 +283,7 @@ export function markdown(input: ReportInput): string {
     '',
     '### Where the time outside the token goes',
     '',
-    `Each step of \`issueCertificate\`, timed on a second batch (${results.map((r) => `${r.steps.certificates} ${r.title}`).join(', ')}) by bench/support/issue-steps.ts, which calls the same core functions in the same order; ms per certificate:`,
+    `Each step of \`issueRequests\` for one request, timed on a second batch (${results.map((r) => `${r.steps.certificates} ${r.title}`).join(', ')}) by bench/support/issue-steps.ts, which calls the same core functions in the same order; ms per certificate:`,
     '',
     mdTable(stepHeader, [...stepRows, stepTotals]),
     '',
