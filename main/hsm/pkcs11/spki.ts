@@ -12,6 +12,7 @@ import { ECParameters } from '@peculiar/asn1-ecc';
 import { CustosError } from '../../errors/index.ts';
 import { OID } from '../../pki/oids.ts';
 import type { EcCurve, Hex } from '../token.ts';
+import { fromBerSafely } from '../../pki/ber.ts';
 
 export const CURVES: Readonly<Record<EcCurve, { readonly oid: string; readonly fieldBytes: number }>> = {
   'P-256': { oid: OID.secp256r1, fieldBytes: 32 },
@@ -59,7 +60,7 @@ export function curveFromEcParams(ecParams: Uint8Array): EcCurve | undefined {
 export function ecPointFromAttribute(ecPoint: Uint8Array, curve: EcCurve): Uint8Array {
   const rawLength = 1 + 2 * CURVES[curve].fieldBytes;
   if (ecPoint.length === rawLength && ecPoint[0] === 0x04) return Uint8Array.from(ecPoint);
-  const parsed = asn1js.fromBER(toArrayBuffer(ecPoint));
+  const parsed = fromBerSafely(toArrayBuffer(ecPoint));
   if (parsed.offset === ecPoint.length && parsed.result instanceof asn1js.OctetString) {
     const inner = new Uint8Array(parsed.result.valueBlock.valueHexView);
     if (inner.length === rawLength && inner[0] === 0x04) return inner;

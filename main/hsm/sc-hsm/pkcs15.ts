@@ -16,6 +16,7 @@
  */
 import * as asn1js from 'asn1js';
 import { CustosError } from '../../errors/index.ts';
+import { fromBerSafely } from '../../pki/ber.ts';
 
 export interface PrivateKeyDescription {
   readonly kind: 'rsa' | 'ec';
@@ -88,7 +89,7 @@ function childrenOf(block: asn1js.AsnType | undefined): asn1js.AsnType[] {
 
 /** Reads a PrKD entry as OpenSC or this driver wrote it. */
 export function decodePrivateKeyDescription(der: Uint8Array): PrivateKeyDescription {
-  const parsed = asn1js.fromBER(Uint8Array.from(der));
+  const parsed = fromBerSafely(Uint8Array.from(der));
   if (parsed.offset === -1 || parsed.offset !== der.length) unreadable('not one DER value');
   const root = parsed.result;
   const id = root.idBlock;

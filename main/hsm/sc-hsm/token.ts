@@ -21,6 +21,7 @@ import { deleteCardKey, generateCardKey, listCardKeys, readCardKey, storeKeyCert
 import { authenticateCustodians, registerCustodianKey, type CustodianAuthenticator, type CustodianKeyExport } from './pka.ts';
 import { signWithCardKey } from './signing.ts';
 import type { ApduTransport } from './transport.ts';
+import { fromBerSafely } from '../../pki/ber.ts';
 
 const DEFAULT_LABEL = 'SmartCard-HSM';
 /** The card's default user PIN retry counter (SC-HSM.md §4.2); tries below it mean a wrong PIN was entered. */
@@ -28,7 +29,7 @@ const DEFAULT_PIN_RETRIES = 3;
 
 /** The label in PKCS#15 TokenInfo (EF 2F03): label [0] Label OPTIONAL (PKCS #15 v1.1 §6.9). */
 export function tokenInfoLabel(der: Uint8Array): string | undefined {
-  const parsed = asn1js.fromBER(Uint8Array.from(der));
+  const parsed = fromBerSafely(Uint8Array.from(der));
   if (parsed.offset === -1 || !(parsed.result instanceof asn1js.Sequence)) return undefined;
   for (const item of parsed.result.valueBlock.value) {
     if (item.idBlock.tagClass === 3 && item.idBlock.tagNumber === 0) {

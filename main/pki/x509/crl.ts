@@ -20,6 +20,7 @@ import { OID } from '../oids.ts';
 import { algorithmIdentifierFor } from './algorithms.ts';
 import { derLengthSize, prepareRevokedCertificates, readDerHeader, writeDerHeader, type DerHeader } from './crl-der.ts';
 import { crlReasonName, type CrlReason, type RevokedEntry } from './revocation.ts';
+import { fromBerSafely } from '../ber.ts';
 
 /** How long a CRL is valid by default: an offline root signs rarely (CA/B Forum BR §4.9.7 allows 12 months for CA CRLs). */
 export const CRL_NEXT_UPDATE_DAYS = 365;
@@ -376,7 +377,7 @@ export function parseCrl(der: Uint8Array, options: ParseCrlOptions = {}): Parsed
   const idpUris: string[] = [];
   for (const x of parsed.crlExtensions ?? []) {
     if (x.extnID === OID.crlNumber) {
-      const integer = asn1js.fromBER(x.extnValue.buffer).result;
+      const integer = fromBerSafely(x.extnValue.buffer).result;
       if (!(integer instanceof asn1js.Integer)) throw new CustosError('CRL_INVALID', 'The CRL number extension does not hold an INTEGER.', {});
       crlNumber = integer.toBigInt();
     } else if (x.extnID === OID.authorityKeyIdentifier) {

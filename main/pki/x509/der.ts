@@ -34,7 +34,13 @@ export type DerReadFailure = 'malformed' | 'trailing';
 
 /** One DER SEQUENCE filling all of bytes, or why not (with the length of extra bytes when trailing). */
 export function readSequence(bytes: Uint8Array): DerSequence | { failure: DerReadFailure; trailingBytes?: number } {
-  const parsed = asn1js.fromBER(bytes);
+  let parsed: ReturnType<typeof asn1js.fromBER>;
+  try {
+    parsed = asn1js.fromBER(bytes);
+  } catch {
+    // asn1js throws a plain Error from some value decoders (a GeneralizedTime that is not a time): that is malformed input too.
+    return { failure: 'malformed' };
+  }
   if (parsed.offset === -1 || parsed.result.error || !(parsed.result instanceof asn1js.Sequence)) return { failure: 'malformed' };
   if (parsed.offset !== bytes.byteLength) return { failure: 'trailing', trailingBytes: bytes.byteLength - parsed.offset };
   return { sequence: parsed.result, items: parsed.result.valueBlock.value };
