@@ -62,7 +62,11 @@ export async function issueCrl(ctx: CaContext, req: CrlRequest): Promise<{ recor
   const dir = crlDir(ctx, ca.id);
   const file = join(dir, `${crlNumber}.crl`);
   const der = await runRecorded(ctx, intent, async () => {
-    const signed = await signCrl(tbsDer, token.signer(key), algorithm);
+    const signed = await signCrl(tbsDer, token.signer(key), algorithm).catch((e: unknown) => {
+      // The token may be gone or the key deleted: the next act looks the key up afresh.
+      ctx.tokens.forgetKey(ca.keySpkiSha256);
+      throw e;
+    });
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     await writeNewFile(file, signed);
     return signed;
