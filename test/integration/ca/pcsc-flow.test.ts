@@ -6,15 +6,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { VirtualCard } from '../../../main/hsm/virtual/card.ts';
-import { InProcessTransport } from '../../../main/hsm/sc-hsm/inprocess-transport.ts';
-import { ScHsmCard } from '../../../main/hsm/sc-hsm/card.ts';
 import { ScHsmProvider } from '../../../main/hsm/sc-hsm/provider.ts';
 import { Secret } from '../../../main/hsm/secret.ts';
 import { Custos } from '../../../main/custos.ts';
@@ -27,39 +23,27 @@ import { exportCertificate, exportCrl } from '../../../main/ca/export.ts';
 import { requestForKey } from '../../../main/ca/key-request.ts';
 import { parseSubject } from '../../../main/ca/subject.ts';
 import { signAlgorithmFor } from '../../../main/pki/x509/algorithms.ts';
-import type { CardProcessReady } from '../hsm/sc-hsm/pcscd-card-process.ts';
+import { createInitializedCard, startCardProcess, type CardProcess } from '../../support/card-process.ts';
 
 const PIN = '648219';
 const isRoot = process.getuid?.() === 0;
 
 describe('CA flow on a SmartCard-HSM through pcscd', { skip: isRoot ? false : 'a private pcscd needs root' }, () => {
   let work: string;
-  let child: ChildProcess;
+  let card: CardProcess;
   let custos: Custos;
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'custos-pcsc-flow-'));
     const stateFile = join(work, 'ca.vsc');
-    const vc = await VirtualCard.create(stateFile, { label: 'PC/SC CA' });
-    const card = await ScHsmCard.open(new InProcessTransport(vc, { ownsCard: false }));
-    await card.initialize({ soPin: Secret.fromString('3537363231383830'), pin: Secret.fromString(PIN) });
-    await card.close();
-    await vc.close();
-    child = fork(fileURLToPath(new URL('../hsm/sc-hsm/pcscd-card-process.ts', import.meta.url)), [stateFile], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
-    const ready = await new Promise<CardProcessReady>((resolve, reject) => {
-      child.once('message', (m) => resolve(m as CardProcessReady));
-      child.once('exit', (c) => reject(new Error(`the card process ended with ${c}`)));
-    });
-    // pcsc-lite reads the socket name once per process: set before the first PC/SC call.
-    process.env['PCSCLITE_CSOCK_NAME'] = ready.socketPath;
+    await createInitializedCard(stateFile, PIN, 'PC/SC CA');
+    card = await startCardProcess(stateFile);
     custos = Custos.open({ dataDir: join(work, 'home'), operator: 'tester', providers: [new ScHsmProvider()] });
   });
 
   after(async () => {
     await custos?.close();
-    if (child?.connected) {
-      await new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.disconnect(); });
-    }
+    await card?.stop();
     rmSync(work, { recursive: true, force: true });
   });
 

@@ -6,55 +6,31 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { VirtualCard } from '../../../main/hsm/virtual/card.ts';
-import { InProcessTransport } from '../../../main/hsm/sc-hsm/inprocess-transport.ts';
-import { ScHsmCard } from '../../../main/hsm/sc-hsm/card.ts';
-import { Secret } from '../../../main/hsm/secret.ts';
 import { openAppCore, type AppCore } from '../../../electron/core.ts';
-import type { CardProcessReady } from '../hsm/sc-hsm/pcscd-card-process.ts';
+import { createInitializedCard, startCardProcess, type CardProcess } from '../../support/card-process.ts';
 
 const PIN = '648219';
 const isRoot = process.getuid?.() === 0;
 
 describe('token changes reach the window', { skip: isRoot ? false : 'a private pcscd needs root' }, () => {
   let work: string;
-  let child: ChildProcess;
+  let cardProcess: CardProcess;
   let core: AppCore;
-
-  async function cardProcess(op: 'stop-bridge'): Promise<void> {
-    const done = new Promise<void>((resolve) => {
-      const on = (m: { done?: string }): void => { if (m.done === op) { child.off('message', on); resolve(); } };
-      child.on('message', on);
-    });
-    child.send({ op });
-    await done;
-  }
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'custos-events-'));
     const stateFile = join(work, 'card.vsc');
-    const vc = await VirtualCard.create(stateFile);
-    const card = await ScHsmCard.open(new InProcessTransport(vc, { ownsCard: false }));
-    await card.initialize({ soPin: Secret.fromString('3537363231383830'), pin: Secret.fromString(PIN) });
-    await card.close();
-    await vc.close();
-    child = fork(fileURLToPath(new URL('../hsm/sc-hsm/pcscd-card-process.ts', import.meta.url)), [stateFile], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
-    const ready = await new Promise<CardProcessReady>((resolve, reject) => {
-      child.once('message', (m) => resolve(m as CardProcessReady));
-      child.once('exit', (c) => reject(new Error(`the card process ended with ${c}`)));
-    });
-    process.env['PCSCLITE_CSOCK_NAME'] = ready.socketPath;
+    await createInitializedCard(stateFile, PIN);
+    cardProcess = await startCardProcess(stateFile);
     core = await openAppCore({ dataDir: join(work, 'home') });
   });
 
   after(async () => {
     await core?.close();
-    if (child?.connected) await new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.disconnect(); });
+    await cardProcess?.stop();
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -73,7 +49,7 @@ describe('token changes reach the window', { skip: isRoot ? false : 'a private p
     });
     await new Promise((r) => setTimeout(r, 500));
     pulled = true;
-    await cardProcess('stop-bridge');
+    await cardProcess.act('stop-bridge');
     await Promise.race([changed, new Promise((_, reject) => setTimeout(() => reject(new Error('no tokens.changed within 15 s')), 15_000))]);
 
     await assert.rejects(core.handlers['token.generateKey']({ tokenId: card.id, spec: { kind: 'ec', curve: 'P-256' }, label: 'after removal' }),

@@ -1,0 +1,62 @@
+/**
+ * A virtual SmartCard-HSM behind a private pcscd, in a process of its own
+ * (test/integration/hsm/sc-hsm/pcscd-card-process.ts explains why), for tests
+ * that speak to it through PC/SC. Sets PCSCLITE_CSOCK_NAME for this process:
+ * pcsc-lite reads it once, before the first PC/SC call.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { VirtualCard } from '../../main/hsm/virtual/card.ts';
+import { InProcessTransport } from '../../main/hsm/sc-hsm/inprocess-transport.ts';
+import { ScHsmCard } from '../../main/hsm/sc-hsm/card.ts';
+import { Secret } from '../../main/hsm/secret.ts';
+import type { CardProcessReady } from '../integration/hsm/sc-hsm/pcscd-card-process.ts';
+
+export const TEST_SO_PIN = '3537363231383830';
+
+export type CardProcessOp = 'reset' | 'stop-bridge' | 'stop';
+
+export interface CardProcess {
+  readonly ready: CardProcessReady;
+  /** Asks the card's process to act (reset the card, pull it out, stop) and waits until it has. */
+  act(op: CardProcessOp): Promise<void>;
+  /** Stops pcscd and the card's process. */
+  stop(): Promise<void>;
+}
+
+/** A new virtual card in stateFile, initialised with the SO-PIN and the PIN given. */
+export async function createInitializedCard(stateFile: string, pin: string, label?: string): Promise<void> {
+  const vc = await VirtualCard.create(stateFile, label ? { label } : {});
+  const card = await ScHsmCard.open(new InProcessTransport(vc, { ownsCard: false }));
+  await card.initialize({ soPin: Secret.fromString(TEST_SO_PIN), pin: Secret.fromString(pin) });
+  await card.close();
+  await vc.close();
+}
+
+export async function startCardProcess(stateFile: string): Promise<CardProcess> {
+  const child: ChildProcess = fork(fileURLToPath(new URL('../integration/hsm/sc-hsm/pcscd-card-process.ts', import.meta.url)), [stateFile],
+    { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const ready = await new Promise<CardProcessReady>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as CardProcessReady));
+    child.once('exit', (c) => reject(new Error(`the card process ended with ${c}`)));
+  });
+  process.env['PCSCLITE_CSOCK_NAME'] = ready.socketPath;
+  const act = async (op: CardProcessOp): Promise<void> => {
+    const done = new Promise<void>((resolve) => {
+      const on = (m: { done?: string }): void => { if (m.done === op) { child.off('message', on); resolve(); } };
+      child.on('message', on);
+    });
+    child.send({ op });
+    await done;
+  };
+  return {
+    ready,
+    act,
+    stop: async () => {
+      if (!child.connected) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      await act('stop');
+      await exited;
+    },
+  };
+}
