@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { VirtualCard } from '../../main/hsm/virtual/card.ts';
 import { InProcessTransport } from '../../main/hsm/sc-hsm/inprocess-transport.ts';
-import { ScHsmCard } from '../../main/hsm/sc-hsm/card.ts';
+import { ScHsmCard, type InitializeOptions } from '../../main/hsm/sc-hsm/card.ts';
 import { Secret } from '../../main/hsm/secret.ts';
 import type { CardProcessReady } from '../integration/hsm/sc-hsm/pcscd-card-process.ts';
 
@@ -25,10 +25,10 @@ export interface CardProcess {
 }
 
 /** A new virtual card in stateFile, initialised with the SO-PIN and the PIN given. */
-export async function createInitializedCard(stateFile: string, pin: string, label?: string): Promise<void> {
+export async function createInitializedCard(stateFile: string, pin: string, label?: string, init: Partial<Omit<InitializeOptions, 'soPin' | 'pin'>> = {}): Promise<void> {
   const vc = await VirtualCard.create(stateFile, label ? { label } : {});
   const card = await ScHsmCard.open(new InProcessTransport(vc, { ownsCard: false }));
-  await card.initialize({ soPin: Secret.fromString(TEST_SO_PIN), pin: Secret.fromString(pin) });
+  await card.initialize({ soPin: Secret.fromString(TEST_SO_PIN), pin: Secret.fromString(pin), ...init });
   await card.close();
   await vc.close();
 }
