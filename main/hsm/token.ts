@@ -122,3 +122,8 @@ export interface TokenProvider {
 export function tokenRecord(info: TokenInfo): TokenRecord {
   return { label: info.label, serial: info.serial, model: info.model, backend: info.backend, virtual: info.virtual };
 }
+
+/** A Signer for a key of a token: the key's public half, the token's record, and the backend's signing function. */
+export function signerOf(info: TokenInfo, key: KeyRef, sign: Signer['sign']): Signer {
+  return { spki: key.spki, spkiSha256: key.spkiSha256, spec: key.spec, token: tokenRecord(info), sign };
+}

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { CustosError, type ErrorDetails } from '../../errors/index.ts';
 import type { Secret } from '../secret.ts';
 import {
-  tokenRecord,
+  signerOf,
   type Hex, type KeyRef, type KeySpec, type LoginOptions, type SignAlgorithm, type Signer, type SignerOptions,
   type Token, type TokenInfo,
 } from '../token.ts';
@@ -166,14 +166,7 @@ export class Pkcs11Token implements Token {
   }
 
   signer(key: KeyRef, options: SignerOptions = {}): Signer {
-    const token = tokenRecord(this.#info);
-    return {
-      spki: key.spki,
-      spkiSha256: key.spkiSha256,
-      spec: key.spec,
-      token,
-      sign: (message, algorithm) => this.#sign(key.spkiSha256, message, algorithm, options),
-    };
+    return signerOf(this.#info, key, (message, algorithm) => this.#sign(key.spkiSha256, message, algorithm, options));
   }
 
   close(): Promise<void> {

@@ -10,7 +10,7 @@ import * as asn1js from 'asn1js';
 import { CustosError, isCustosError } from '../../errors/index.ts';
 import type { Secret } from '../secret.ts';
 import {
-  tokenRecord, type Hex, type KeyRef, type KeySpec, type LoginOptions, type PinState, type Signer, type SignerOptions, type Token, type TokenInfo,
+  signerOf, type Hex, type KeyRef, type KeySpec, type LoginOptions, type PinState, type Signer, type SignerOptions, type Token, type TokenInfo,
 } from '../token.ts';
 import { ScHsmCard, type DkekStatus, type InitializeOptions, type PinStatus, type PkaStatus } from './card.ts';
 import { EF_TOKEN_INFO } from './commands.ts';
@@ -236,14 +236,7 @@ export class ScHsmToken implements Token {
 
   signer(key: KeyRef, _options: SignerOptions = {}): Signer {
     const keyId = keyIdOf(key);
-    const token = tokenRecord(this.#info);
-    return {
-      spki: key.spki,
-      spkiSha256: key.spkiSha256,
-      spec: key.spec,
-      token,
-      sign: async (message, algorithm) => await this.#serial(() => signWithCardKey(this.card, keyId, key.spec, key.spki, algorithm, message)),
-    };
+    return signerOf(this.#info, key, async (message, algorithm) => await this.#serial(() => signWithCardKey(this.card, keyId, key.spec, key.spki, algorithm, message)));
   }
 
   /** Writes a new label into the key's PKCS#15 description. */
