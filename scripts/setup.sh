@@ -12,7 +12,7 @@ PACKAGES=(
   softhsm2 opensc pcscd vsmartcard-vpcd libpcsclite-dev pcsc-tools
   openssl gnutls-bin libengine-pkcs11-openssl
   chromium fonts-dejavu-core
-  python3 make g++
+  python3 make g++ iproute2 util-linux
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
