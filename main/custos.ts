@@ -94,10 +94,7 @@ export class Custos {
     const token = await this.tokens.open(tokenId);
     const intent = this.journal.begin('token.login', { tokenId, pinState: { ...token.info.pinState } }, tokenRecord(token.info));
     try {
-      await token.login(pin, { confirmFinalTry });
-    } catch (e) {
-      this.journal.fail(intent, e instanceof CustosError ? e : { code: 'INTERNAL', message: String(e) });
-      throw e;
+      await this.journal.settle(intent, () => token.login(pin, { confirmFinalTry }));
     } finally {
       pin.wipe();
     }
@@ -116,14 +113,9 @@ export class Custos {
     return this.exclusive('key generation', async () => {
       const token = await this.tokens.open(tokenId);
       const intent = this.journal.begin('key.generate', { tokenId, spec: { ...spec }, label }, tokenRecord(token.info));
-      try {
-        const key = await token.generateKeyPair(spec, label);
-        this.journal.complete(intent, { keyId: key.id, spkiSha256: key.spkiSha256, label: key.label });
-        return key;
-      } catch (e) {
-        this.journal.fail(intent, e instanceof CustosError ? e : { code: 'INTERNAL', message: String(e) });
-        throw e;
-      }
+      const key = await this.journal.settle(intent, () => token.generateKeyPair(spec, label));
+      this.journal.complete(intent, { keyId: key.id, spkiSha256: key.spkiSha256, label: key.label });
+      return key;
     });
   }
 
@@ -142,21 +134,20 @@ export class Custos {
       tokenId, custodians: opened.map((c) => ({ label: c.token.info.label, serial: c.token.info.serial, virtual: c.token.info.virtual })),
     }, tokenRecord(hsm.info));
     try {
-      const authenticators = [];
-      for (const c of opened) {
-        if (!(c.token instanceof ScHsmToken)) throw new CustosError('PKA_NOT_CONFIGURED', `${c.token.info.label} is not a SmartCard-HSM custodian token.`, { tokenId: c.tokenId });
-        await c.token.login(c.pin);
-        const keys = await c.token.listKeys();
-        const key = keys.find((k) => k.label === CUSTODIAN_KEY) ?? keys.find((k) => k.spec.kind === 'ec');
-        if (!key) throw new CustosError('KEY_NOT_FOUND', `${c.token.info.label} holds no custodian authentication key.`, { tokenId: c.tokenId });
-        authenticators.push(await cardCustodian(c.token.card, Number.parseInt(key.id, 16)));
-      }
-      const status = await hsm.loginWithCustodians(authenticators);
+      const status = await this.journal.settle(intent, async () => {
+        const authenticators = [];
+        for (const c of opened) {
+          if (!(c.token instanceof ScHsmToken)) throw new CustosError('PKA_NOT_CONFIGURED', `${c.token.info.label} is not a SmartCard-HSM custodian token.`, { tokenId: c.tokenId });
+          await c.token.login(c.pin);
+          const keys = await c.token.listKeys();
+          const key = keys.find((k) => k.label === CUSTODIAN_KEY) ?? keys.find((k) => k.spec.kind === 'ec');
+          if (!key) throw new CustosError('KEY_NOT_FOUND', `${c.token.info.label} holds no custodian authentication key.`, { tokenId: c.tokenId });
+          authenticators.push(await cardCustodian(c.token.card, Number.parseInt(key.id, 16)));
+        }
+        return hsm.loginWithCustodians(authenticators);
+      });
       this.journal.complete(intent, { authenticatedKeys: status.authenticatedKeys, requiredKeys: status.requiredKeys });
       return status;
-    } catch (e) {
-      this.journal.fail(intent, e instanceof CustosError ? e : { code: 'INTERNAL', message: String(e) });
-      throw e;
     } finally {
       for (const c of opened) {
         c.pin.wipe();
@@ -184,10 +175,10 @@ export class Custos {
         { from: source.kcv, to: target.kcv });
     }
     const backup = this.journal.begin('key.backup', { spkiSha256, kcv: source.kcv, label: key.label }, tokenRecord(from.info));
-    const wrapped = await runAct(this.journal, backup, () => from.wrapKey(key));
+    const wrapped = await this.journal.settle(backup, () => from.wrapKey(key));
     this.journal.complete(backup, { blobSha256: createHash('sha256').update(wrapped.blob).digest('hex') });
     const restore = this.journal.begin('key.restore', { spkiSha256, kcv: wrapped.kcv, label: key.label }, tokenRecord(to.info));
-    const restored = await runAct(this.journal, restore, async () => {
+    const restored = await this.journal.settle(restore, async () => {
       const k = await to.unwrapKey(wrapped);
       if (k.spkiSha256 !== spkiSha256) throw new CustosError('KEY_BLOB_INVALID', 'The restored key is not the key that was backed up.', { spkiSha256 });
       return k;
@@ -209,15 +200,6 @@ export class Custos {
     const dir = options.dataDir ?? defaultDataDir();
     const set = await ensureRehearsalTokens(join(dir, 'rehearsal-tokens'));
     return Custos.open({ ...options, dataDir: dir, providers: [new VirtualScHsmProvider(set.all)], rehearsal: true });
-  }
-}
-
-async function runAct<T>(journal: Journal, intent: JournalEntry, act: () => Promise<T>): Promise<T> {
-  try {
-    return await act();
-  } catch (e) {
-    journal.fail(intent, e instanceof CustosError ? e : { code: 'INTERNAL', message: String(e) });
-    throw e;
   }
 }
 

@@ -4,19 +4,13 @@
  * error goes on, so the journal never holds an intent the operator was not
  * told about.
  */
-import { CustosError } from '../errors/index.ts';
 import type { JournalEntry } from '../journal/index.ts';
 import type { KeyRef, Token } from '../hsm/token.ts';
 import { signTbs, type CertificatePlan } from '../pki/x509/issue.ts';
 import type { CaContext } from './context.ts';
 
-export async function runRecorded<T>(ctx: CaContext, intent: JournalEntry, act: () => Promise<T>): Promise<T> {
-  try {
-    return await act();
-  } catch (e) {
-    ctx.journal.fail(intent, e instanceof CustosError ? e : { code: 'SIGN_FAILED', message: String(e) });
-    throw e;
-  }
+export function runRecorded<T>(ctx: CaContext, intent: JournalEntry, act: () => Promise<T>): Promise<T> {
+  return ctx.journal.settle(intent, act, 'SIGN_FAILED');
 }
 
 /**

@@ -190,6 +190,20 @@ export class Journal {
     return this.append(intent.kind.replace(/\.intent$/, '.failed'), { code: error.code, message: error.message }, { intent: intent.seq, ...(intent.token ? { token: intent.token } : {}), durable: true });
   }
 
+  /**
+   * Runs the act an intent announced; if it throws, the failure is recorded
+   * (its code when it has one, else fallbackCode) before the error goes on,
+   * so no intent is left open that the operator was told had failed.
+   */
+  async settle<T>(intent: JournalEntry, act: () => Promise<T>, fallbackCode = 'INTERNAL'): Promise<T> {
+    try {
+      return await act();
+    } catch (e) {
+      this.fail(intent, e instanceof CustosError ? e : { code: fallbackCode, message: String(e) });
+      throw e;
+    }
+  }
+
   pendingIntents(): readonly JournalEntry[] {
     return [...this.#open.values()];
   }

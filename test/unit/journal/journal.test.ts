@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Journal, verifyJournalFile, JOURNAL_FILE } from '../../../main/journal/index.ts';
-import { isCustosError } from '../../../main/errors/index.ts';
+import { CustosError, isCustosError } from '../../../main/errors/index.ts';
 
 const token = { label: 'CA HSM', serial: '0001', model: 'SoftHSM v2', backend: 'pkcs11' as const, virtual: true };
 
@@ -127,5 +127,21 @@ describe('journal', () => {
     j.fail(intent, { code: 'PIN_INCORRECT', message: 'wrong PIN' });
     assert.equal(j.pendingIntents().length, 0);
     j.close();
+  });
+
+  it('settles an act: a thrown error is recorded as the intent\'s failure, with its code or the fallback', async () => {
+    const j = Journal.open({ dir, operator: 'alice' });
+    try {
+      const typed = j.begin('key.generate', { label: 'a' }, token);
+      await assert.rejects(j.settle(typed, async () => { throw new CustosError('KEY_LABEL_EXISTS', 'taken', {}); }));
+      const untyped = j.begin('key.generate', { label: 'b' }, token);
+      await assert.rejects(j.settle(untyped, async () => { throw new Error('device fell over'); }, 'DEVICE_ERROR'));
+      const fails = j.entries.filter((e) => e.kind === 'key.generate.failed');
+      assert.deepEqual(fails.map((e) => [e.intent, e.data.code]), [[typed.seq, 'KEY_LABEL_EXISTS'], [untyped.seq, 'DEVICE_ERROR']]);
+      assert.equal(await j.settle(j.begin('key.generate', { label: 'c' }), async () => 42), 42);
+      assert.equal(j.pendingIntents().length, 1, 'a successful act leaves its intent for the caller to complete');
+    } finally {
+      j.close();
+    }
   });
 });
