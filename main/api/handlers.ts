@@ -144,7 +144,7 @@ export function createHandlers(custos: Custos): Handlers {
       id: p.id, title: p.title, description: p.description, kind: p.kind, defaultValidityDays: p.validity.defaultDays, maxValidityDays: p.validity.maxDays,
     })),
     'ca.list': async () => [...ctx.state.cas.values()].map((ca) => caSummary(custos, ca)),
-    'ca.previewRoot': async (input) => previewOut((await planRoot(ctx, { ...input, name: `preview-${Date.now()}` })).plan),
+    'ca.previewRoot': async (input) => previewOut((await planRoot(ctx, input)).plan),
     'ca.createRoot': async (input) => caSummary(custos, await custos.exclusive('root creation', () => createRoot(ctx, input))),
     'ca.chain': async ({ caId }) => {
       const ca = ctx.state.cas.get(caId);

@@ -29,10 +29,8 @@ async function tokenKey(ctx: CaContext, tokenId: string, spkiSha256: string): Pr
   return { token, key };
 }
 
-export async function planRoot(ctx: CaContext, req: RootRequest): Promise<{ plan: CertificatePlan; token: Token; key: KeyRef; serial: string }> {
-  if ([...ctx.state.cas.values()].some((c) => c.name === req.name)) {
-    throw new CustosError('CA_EXISTS', `A CA named "${req.name}" exists already: choose another name.`, { name: req.name });
-  }
+/** What will be signed, for the preview and for createRoot; the CA's name plays no part in it. */
+export async function planRoot(ctx: CaContext, req: Omit<RootRequest, 'name'>): Promise<{ plan: CertificatePlan; token: Token; key: KeyRef; serial: string }> {
   const { token, key } = await tokenKey(ctx, req.tokenId, req.keySpkiSha256);
   const serial = newSerial((h) => ctx.state.isSerialUsed(undefined, h));
   const plan = planRootCertificate({
@@ -43,6 +41,9 @@ export async function planRoot(ctx: CaContext, req: RootRequest): Promise<{ plan
 }
 
 export async function createRoot(ctx: CaContext, req: RootRequest): Promise<CaRecord> {
+  if ([...ctx.state.cas.values()].some((c) => c.name === req.name)) {
+    throw new CustosError('CA_EXISTS', `A CA named "${req.name}" exists already: choose another name.`, { name: req.name });
+  }
   const { plan, token, key, serial } = await planRoot(ctx, req);
   const tbsSha256 = createHash('sha256').update(plan.tbsDer).digest('hex');
   const record = tokenRecord(token.info);
