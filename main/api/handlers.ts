@@ -13,7 +13,7 @@ import type { KeyRef, KeySpec, TokenInfo } from '../hsm/token.ts';
 import { tokenId } from '../hsm/registry.ts';
 import type { Custos } from '../custos.ts';
 import { createRoot, planRoot } from '../ca/root.ts';
-import { importRequests, loadRequest } from '../ca/requests.ts';
+import { importRequests, loadRequest, whatItAsks } from '../ca/requests.ts';
 import { issueCertificate, previewIssue } from '../ca/issue.ts';
 import { revokeSerial } from '../ca/revoke.ts';
 import { issueCrl } from '../ca/crl.ts';
@@ -65,15 +65,16 @@ function certificateSummary(custos: Custos, r: IssuedRecord): Out<typeof Certifi
   };
 }
 
+function askedOf(record: RequestRecord, custos: Custos): NonNullable<RequestRecord['asked']> {
+  // A journal written before imports recorded what they ask for: read the stored request once more.
+  return record.asked ?? whatItAsks(loadRequest(custos.ctx, record.id).csr);
+}
+
 function requestSummary(record: RequestRecord, custos: Custos): Out<typeof RequestSummary> {
-  const { csr } = loadRequest(custos.ctx, record.id);
-  const san = csr.subjectAltNames;
-  const spec = csr.keySpec;
+  const asked = askedOf(record, custos);
   return {
     id: record.id, fileName: record.fileName, subject: record.subject,
-    keySpec: spec.kind === 'rsa' ? { kind: 'rsa', bits: spec.bits as 2048 | 3072 | 4096 } : spec.kind === 'ec' ? { kind: 'ec', curve: spec.curve } : { kind: 'ec', curve: 'P-256' },
-    sans: [...san.dns.map((d) => `DNS:${d}`), ...san.ip.map((d) => `IP:${d}`), ...san.email.map((d) => `email:${d}`), ...san.uri.map((d) => `URI:${d}`)],
-    requestedExtensions: csr.requestedExtensions.map((e) => e.name),
+    keySpec: { ...asked.keySpec }, sans: [...asked.sans], requestedExtensions: [...asked.requestedExtensions],
     importedAt: record.importedAt, status: record.signedSerial ? 'signed' : 'pending',
     ...(record.signedSerial ? { signedSerial: record.signedSerial } : {}),
   };

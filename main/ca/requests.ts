@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { EntryData } from '../journal/index.ts';
 import { CustosError } from '../errors/index.ts';
 import { isCheckedCsr, parseCsrFile, rereadImportedCsr, type CsrInfo } from '../pki/x509/csr.ts';
 import { requestDir, type CaContext } from './context.ts';
@@ -14,6 +15,18 @@ import type { RequestRecord } from './state.ts';
 
 export function importRequests(ctx: CaContext, fileName: string, bytes: Uint8Array): { record: RequestRecord; csr: CsrInfo }[] {
   return parseCsrFile(bytes).map((csr) => ({ record: recordRequest(ctx, fileName, csr), csr }));
+}
+
+/** What a request asks for, as lists show it: its key, its names, the extensions it requests. */
+export function whatItAsks(csr: CsrInfo): NonNullable<RequestRecord['asked']> {
+  const san = csr.subjectAltNames;
+  const spec = csr.keySpec;
+  return {
+    // parseCsrFile refuses every other key, so 'other' cannot reach here.
+    keySpec: spec.kind === 'rsa' ? { kind: 'rsa', bits: spec.bits as 2048 | 3072 | 4096 } : spec.kind === 'ec' ? { kind: 'ec', curve: spec.curve } : { kind: 'ec', curve: 'P-256' },
+    sans: [...san.dns.map((d) => `DNS:${d}`), ...san.ip.map((d) => `IP:${d}`), ...san.email.map((d) => `email:${d}`), ...san.uri.map((d) => `URI:${d}`)],
+    requestedExtensions: csr.requestedExtensions.map((e) => e.name),
+  };
 }
 
 /**
@@ -31,7 +44,12 @@ export function recordRequest(ctx: CaContext, fileName: string, csr: CsrInfo): R
   if (!existsSync(file)) writeFileSync(file, csr.der, { flag: 'wx', mode: 0o600 });
   // Not fsync'd on its own: the next intent's fsync makes it durable. A crash before that loses
   // only the import (the file stays), which the operator repeats; nothing was signed from it.
-  ctx.journal.append('request.import', { requestId: csr.sha256, fileName: basename(fileName), file, subject: csr.subject.text });
+  const asked = whatItAsks(csr);
+  ctx.journal.append('request.import', {
+    requestId: csr.sha256, fileName: basename(fileName), file, subject: csr.subject.text,
+    // Recorded so lists of requests never re-read and re-parse every file.
+    keySpec: { ...asked.keySpec } as EntryData, sans: [...asked.sans], requestedExtensions: [...asked.requestedExtensions],
+  });
   return ctx.state.requests.get(csr.sha256)!;
 }
 

@@ -64,6 +64,8 @@ export interface RequestRecord {
   readonly subject: string;
   readonly importedAt: string;
   readonly signedSerial?: string;
+  /** What the request asks for, as recorded at import (absent in entries written before it was recorded). */
+  readonly asked?: { readonly keySpec: KeySpec; readonly sans: readonly string[]; readonly requestedExtensions: readonly string[] };
 }
 
 /** Serials are compared as lower-case hex without leading zero octets (DER may pad one). */
@@ -144,6 +146,8 @@ export class CaState {
       case 'request.import':
         this.requests.set(str(d.requestId), {
           id: str(d.requestId), fileName: str(d.fileName), file: str(d.file), subject: str(d.subject), importedAt: e.time,
+          ...(d.keySpec && Array.isArray(d.sans) && Array.isArray(d.requestedExtensions)
+            ? { asked: { keySpec: d.keySpec as KeySpec, sans: d.sans.map(str), requestedExtensions: d.requestedExtensions.map(str) } } : {}),
         });
         break;
       default:

@@ -24,6 +24,7 @@ import { parseSubject } from '../../../main/ca/subject.ts';
 import { parseCrl } from '../../../main/pki/x509/crl.ts';
 import { DEFAULT_PROFILE_DIR } from '../../../main/pki/x509/profiles.ts';
 import { isCustosError } from '../../../main/errors/index.ts';
+import { createHandlers } from '../../../main/api/handlers.ts';
 
 const PIN = '246810';
 
@@ -145,6 +146,15 @@ describe('CA acts on SoftHSM2', () => {
       .map((e) => String(e.data.serialHex).toLowerCase().replace(/^(00)+/, ''));
     assert.equal(new Set(reserved).size, reserved.length, 'no serial was reserved twice');
     for (const s of issued) assert.ok(reserved.includes(s.replace(/^(00)+/, '')), `serial ${s} was reserved before it was signed`);
+  });
+
+  it('lists imported requests from the journal alone, without reading their files again', async () => {
+    const [imported] = importRequests(custos.ctx, 'listed.csr.der', await applicantRequest('listed.custos.test'));
+    rmSync(imported!.record.file);
+    const handlers = createHandlers(custos);
+    const listed = (await handlers['request.list']()).find((r) => r.id === imported!.record.id);
+    assert.deepEqual(listed && { keySpec: listed.keySpec, subject: listed.subject }, { keySpec: { kind: 'ec', curve: 'P-256' }, subject: 'CN=listed.custos.test' });
+    assert.equal(await codeOf(handlers['request.get']({ requestId: imported!.record.id })), 'FILE_NOT_FOUND');
   });
 
   it('reopens to the same state from the journal alone', async () => {
