@@ -87,7 +87,7 @@ export async function measureCoreCalls(inputs: CoreCallInputs, iterations: numbe
       await cost('signer.sign: the core\'s token call, token included (compare (a))', 'signTbs', -1, iterations, () => signer.sign(tbsDer, algorithm)),
       await cost('finishCertificate (encode the certificate, find the TBS in it)', 'signTbs', 1, iterations, () => finishCertificate(linted, signature)),
       await cost('describeSigned (preview + SHA-256 and SHA-1 of the certificate)', 'issueCertificate', 1, iterations, () => describeSigned(preview, issuedCertDer)),
-      await cost('journal append + fsync', 'journal.begin', 1, Math.min(iterations, 100), () => journal.append('bench.probe', { n: 1 }, { durable: true })),
+      await cost('journal append + fsync', 'journal.durable (one per several intents in a batch)', 1, Math.min(iterations, 100), () => journal.append('bench.probe', { n: 1 }, { durable: true })),
       await cost('journal append, no fsync', 'recordRequest, journal.complete', 2, iterations, () => journal.append('bench.probe', { sha256: createHash('sha256').update(tbsDer).digest('hex') })),
     ];
   } finally {

@@ -6,9 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { CustosError } from '../errors/index.ts';
-import { tokenRecord, type KeySpec } from '../hsm/token.ts';
+import { tokenRecord, type KeySpec, type Signer } from '../hsm/token.ts';
 import { planIssuedCertificate, type CertificatePlan } from '../pki/x509/issue.ts';
-import { signPlan } from './recorded-act.ts';
+import { runRecorded } from './recorded-act.ts';
+import { signTbs } from '../pki/x509/issue.ts';
 import { newSerial } from '../pki/x509/serial.ts';
 import { describeSigned } from '../pki/x509/preview.ts';
 import type { CsrInfo } from '../pki/x509/csr.ts';
@@ -70,7 +71,17 @@ export function previewIssue(ctx: CaContext, req: IssueRequest): CertificatePlan
 // before its intent, even while the first is still at the token.
 const claimedCaNames = new WeakMap<CaContext, Set<string>>();
 
-export async function issueCertificate(ctx: CaContext, req: IssueRequest): Promise<IssuedRecord> {
+export function issueCertificate(ctx: CaContext, req: IssueRequest): Promise<IssuedRecord> {
+  return issueOne(ctx, req);
+}
+
+/**
+ * One request: planned and linted, its intent written, signed once the intent
+ * is on disk (Journal.settle), verified, recorded. In a batch, every token
+ * call goes through the batch's turn, which refuses (and so settles the
+ * intent as failed) once an earlier request has failed.
+ */
+async function issueOne(ctx: CaContext, req: IssueRequest, turn?: <T>(call: () => Promise<T>) => Promise<T>): Promise<IssuedRecord> {
   const ca = requireCa(ctx, req.caId);
   const { csr } = loadRequest(ctx, req.requestId, req.csr);
   const { token, key } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
@@ -82,7 +93,8 @@ export async function issueCertificate(ctx: CaContext, req: IssueRequest): Promi
     throw new CustosError('CA_EXISTS', `A CA named "${name}" exists already: give the new CA another name.`, { name });
   }
   const tbsSha256 = createHash('sha256').update(plan.tbsDer).digest('hex');
-  const intent = ctx.journal.begin('certificate.issue', {
+  // Made durable by settle, with the intents of the requests queued behind it.
+  const intent = ctx.journal.intend('certificate.issue', {
     caId: ca.id, requestId: req.requestId, profileId: req.profileId, subject: plan.preview.subject.text, serialHex: serial, tbsSha256,
   }, tokenRecord(token.info));
   if (name !== undefined) {
@@ -91,10 +103,12 @@ export async function issueCertificate(ctx: CaContext, req: IssueRequest): Promi
   }
   let certDer: Uint8Array;
   try {
-    certDer = await signPlan(ctx, intent, plan, token, key);
+    const signer = token.signer(key);
+    const inTurn: Signer = turn ? { ...signer, sign: (message, algorithm) => turn(() => signer.sign(message, algorithm)) } : signer;
+    certDer = await runRecorded(ctx, intent, () => signTbs(plan.linted, inTurn, plan.algorithm));
   } catch (e) {
     // The token may be gone or the key deleted: the next request looks the key up afresh.
-    ctx.tokens.forgetKey(ca.keySpkiSha256);
+    if (!(e instanceof CustosError && e.code === 'BATCH_STOPPED')) ctx.tokens.forgetKey(ca.keySpkiSha256);
     throw e;
   } finally {
     if (name !== undefined) claimed.delete(name);
@@ -112,13 +126,22 @@ export async function issueCertificate(ctx: CaContext, req: IssueRequest): Promi
 }
 
 /**
- * Issues a batch of requests, in order, on the session the CA key's token
- * holds. Each certificate goes through issueCertificate; the next one is
- * planned, linted and its intent made durable while the token signs the one
- * before, so the host's work overlaps the token's, and each is recorded as
- * done only after its own signature verified. At the first failure no further
- * request is started; the error is thrown once those under way have ended
- * (what they issued is in the journal and the state).
+ * How many requests of a batch are planned ahead of the one at the token.
+ * Enough that the token always has the next one ready and one fsync covers
+ * several intents; few enough that a failure leaves only these behind.
+ */
+export const BATCH_WINDOW = 8;
+
+/**
+ * Issues a batch of requests on the session the CA key's token holds. Up to
+ * BATCH_WINDOW requests are planned, linted and their intents written while
+ * the token signs the one before; each intent is on disk before the token is
+ * asked, and each certificate is recorded as done only after its own
+ * signature verified. At the first failure the token is asked for nothing
+ * more: the requests already planned have their intents settled as
+ * BATCH_STOPPED, no further request is started, and the first error is thrown
+ * once those under way have ended (what they issued is in the journal and
+ * the state).
  */
 export function issueCertificates(ctx: CaContext, requests: readonly IssueRequest[]): Promise<IssuedRecord[]> {
   return issueInOrder(ctx, requests.map((req) => () => req));
@@ -126,27 +149,57 @@ export function issueCertificates(ctx: CaContext, requests: readonly IssueReques
 
 /**
  * A file's requests, read and checked by parseCsrFile, imported and issued
- * under the same terms as one batch: each request is recorded (file and
- * journal entry) just before it is issued, while the token signs the one
- * before. As with issueCertificates, nothing after the first failure is
- * started: those requests are neither imported nor issued.
+ * under the same terms as one batch: each request is recorded just before it
+ * is planned. As with issueCertificates, nothing after the first failure is
+ * started: the requests not yet reached are neither imported nor issued.
  */
 export function issueRequests(ctx: CaContext, fileName: string, csrs: readonly CsrInfo[], terms: Omit<IssueRequest, 'requestId' | 'csr'>): Promise<IssuedRecord[]> {
   return issueInOrder(ctx, csrs.map((csr) => () => ({ ...terms, requestId: recordRequest(ctx, fileName, csr).id, csr })));
 }
 
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 async function issueInOrder(ctx: CaContext, jobs: readonly (() => IssueRequest)[]): Promise<IssuedRecord[]> {
   const issued: IssuedRecord[] = [];
-  let failure: { readonly error: unknown } | undefined;
-  let previous: Promise<void> | undefined;
+  // The earliest request of the batch that failed: it stops those after it, never those before.
+  let failure: { readonly index: number; readonly error: unknown } | undefined;
+  const failed = (index: number, error: unknown): void => { if (!failure || index < failure.index) failure = { index, error }; };
+  // The token signs one request at a time, in the batch's order: each request's turn is taken when it
+  // is started and comes once the one before it has left the token (signed, failed, or never got
+  // there). The check is made when the turn comes, so none goes to the token after an earlier one
+  // failed there or in planning. (A signature that fails its check after the token returned it is
+  // found while the next request is at the token; that one is checked in turn.)
+  let tokenFree: Promise<void> = Promise.resolve();
+  const turnOf = (index: number): { turn: <T>(call: () => Promise<T>) => Promise<T>; leave: () => void } => {
+    const before = tokenFree;
+    let leave!: () => void;
+    tokenFree = new Promise<void>((resolve) => { leave = resolve; });
+    const turn = <T>(call: () => Promise<T>): Promise<T> => {
+      const mine = before.then(() => {
+        if (failure && failure.index < index) {
+          throw new CustosError('BATCH_STOPPED', 'Not signed: an earlier request of the batch failed, so the batch stopped before this one.', {});
+        }
+        return call();
+      });
+      mine.then(leave, (error: unknown) => { failed(index, error); leave(); });
+      return mine;
+    };
+    return { turn, leave };
+  };
+  const running = new Set<Promise<void>>();
   for (const [i, job] of jobs.entries()) {
+    while (running.size >= BATCH_WINDOW && !failure) await Promise.race(running);
+    // Planning is host work: it waits its turn behind the token's answers, so the token is handed its next request first.
+    if (i > 0) await nextTurn();
     if (failure) break;
-    // Started before the previous one is awaited: it runs up to its token call meanwhile.
-    const current = (async () => issueCertificate(ctx, job()))().then((record) => { issued[i] = record; }, (error: unknown) => { failure ??= { error }; });
-    if (previous) await previous;
-    previous = current;
+    const { turn, leave } = turnOf(i);
+    const current: Promise<void> = (async () => issueOne(ctx, job(), turn))()
+      .then((record) => { issued[i] = record; }, (error: unknown) => failed(i, error))
+      // A request that failed before the token (lint, a taken CA name) gives its turn up here.
+      .finally(() => { leave(); running.delete(current); });
+    running.add(current);
   }
-  if (previous) await previous;
+  await Promise.all(running);
   if (failure) throw failure.error;
   return issued;
 }

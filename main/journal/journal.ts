@@ -5,7 +5,7 @@
  * record) and as a completion or failure after. What the CA knows of serials,
  * certificates, revocations and CRL numbers is read back from here.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustosError } from '../errors/index.ts';
 import type { TokenRecord } from '../hsm/token.ts';
@@ -93,7 +93,10 @@ export class Journal {
   readonly #now: () => Date;
   readonly #listeners = new Set<Listener>();
   readonly #open = new Map<number, JournalEntry>();
-  #dirty = false;
+  /** Every entry up to this seq is on disk (fsync'd). */
+  #durableSeq = 0;
+  /** An fsync under way off the main thread, and the last seq it covers. */
+  #syncing: { readonly upTo: number; readonly done: Promise<void> } | undefined;
   #closed = false;
 
   private constructor(path: string, operator: string, entries: JournalEntry[], fd: number, release: () => void, now: () => Date) {
@@ -103,6 +106,7 @@ export class Journal {
     this.#fd = fd;
     this.#release = release;
     this.#now = now;
+    this.#durableSeq = entries.length;
     for (const e of entries) {
       if (e.kind.endsWith('.intent')) this.#open.set(e.seq, e);
       else if (e.intent !== undefined) this.#open.delete(e.intent);
@@ -163,9 +167,8 @@ export class Journal {
       prev: last ? last.hash : GENESIS_HASH,
     });
     writeSync(this.#fd, `${JSON.stringify(entry)}\n`);
-    this.#dirty = true;
-    if (options.durable) this.flush();
     this.#entries.push(entry);
+    if (options.durable) this.flush();
     if (kind.endsWith('.intent')) this.#open.set(entry.seq, entry);
     if (options.intent !== undefined) this.#open.delete(options.intent);
     for (const l of this.#listeners) l(entry);
@@ -175,6 +178,50 @@ export class Journal {
   /** Records that an act is about to happen; durable before it returns. */
   begin(act: string, data: EntryData, token?: TokenRecord): JournalEntry {
     return this.append(`${act}.intent`, data, { ...(token ? { token } : {}), durable: true });
+  }
+
+  /**
+   * Records an intent that settle makes durable before its act runs. A batch
+   * writes the intents of the acts queued behind the one at the token this
+   * way, and one fsync then covers them all (group commit): still no act
+   * runs before its intent is on disk.
+   */
+  intend(act: string, data: EntryData, token?: TokenRecord): JournalEntry {
+    return this.append(`${act}.intent`, data, token ? { token } : {});
+  }
+
+  /** True once the entry is on disk. */
+  isDurable(entry: JournalEntry): boolean {
+    return entry.seq <= this.#durableSeq;
+  }
+
+  /**
+   * Resolves once the entry is on disk. The fsync runs off the main thread and
+   * covers everything written before it started, so entries written while one
+   * is under way share the next.
+   */
+  async durable(entry: JournalEntry): Promise<void> {
+    while (!this.isDurable(entry)) {
+      if (this.#closed) throw new CustosError('INTERNAL', 'The journal is closed.', {});
+      const syncing = this.#syncing;
+      if (syncing === undefined) this.#startSync();
+      else if (syncing.upTo >= entry.seq) await syncing.done;
+      // One that started before this entry was written: let it end, then start one that covers it.
+      else await syncing.done.catch(() => undefined);
+    }
+  }
+
+  #startSync(): void {
+    const upTo = this.#entries.length;
+    const done = new Promise<void>((resolve, reject) => {
+      fsync(this.#fd, (error) => {
+        if (this.#syncing?.done === done) this.#syncing = undefined;
+        if (error) return reject(new CustosError('JOURNAL_CORRUPT', `The journal could not be written to disk (${error.code ?? error.message}); nothing more will be signed.`, { path: this.path }));
+        this.#durableSeq = Math.max(this.#durableSeq, upTo);
+        resolve();
+      });
+    });
+    this.#syncing = { upTo, done };
   }
 
   /**
@@ -191,12 +238,14 @@ export class Journal {
   }
 
   /**
-   * Runs the act an intent announced; if it throws, the failure is recorded
-   * (its code when it has one, else fallbackCode) before the error goes on,
-   * so no intent is left open that the operator was told had failed.
+   * Runs the act an intent announced, once the intent is on disk; if it
+   * throws, the failure is recorded (its code when it has one, else
+   * fallbackCode) before the error goes on, so no intent is left open that
+   * the operator was told had failed.
    */
   async settle<T>(intent: JournalEntry, act: () => Promise<T>, fallbackCode = 'INTERNAL'): Promise<T> {
     try {
+      await this.durable(intent);
       return await act();
     } catch (e) {
       this.fail(intent, e instanceof CustosError ? e : { code: fallbackCode, message: String(e) });
@@ -214,9 +263,9 @@ export class Journal {
   }
 
   flush(): void {
-    if (this.#dirty && !this.#closed) {
+    if (this.#durableSeq < this.#entries.length && !this.#closed) {
       fsyncSync(this.#fd);
-      this.#dirty = false;
+      this.#durableSeq = this.#entries.length;
     }
   }
 

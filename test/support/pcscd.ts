@@ -134,7 +134,8 @@ export async function startPcscd(options: PcscdOptions): Promise<Pcscd> {
     child.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
   };
   const pcscd = spawn('unshare', ['--net', '--mount', '--propagation', 'private', 'sh', '-c',
-    'ip link set lo up && mount --bind "$1" /run/pcscd && exec pcscd --foreground --config "$2"', 'pcscd-ns', runDir, confDir], {
+    // /run/pcscd exists only once the host's pcscd has run; an empty one is made for the bind mount.
+    'ip link set lo up && mkdir -p /run/pcscd && mount --bind "$1" /run/pcscd && exec pcscd --foreground --config "$2"', 'pcscd-ns', runDir, confDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   collect(pcscd);

@@ -1,6 +1,7 @@
 /**
- * The one place Custos writes and walks DER by hand: the revokedCertificates
- * list of a CRL (RFC 5280 §5.1.2.6) and the TLV headers around it.
+ * Where Custos writes and walks DER by hand: the revokedCertificates list of
+ * a CRL (RFC 5280 §5.1.2.6) and the TLV headers around it. (der-join.ts uses
+ * the same header writer to join library-encoded parts of a certificate.)
  *
  * Why by hand: every ASN.1 library at hand builds one object per entry and
  * one buffer per node, then concatenates. Measured here, @peculiar/x509's

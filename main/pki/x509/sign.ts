@@ -4,8 +4,10 @@
  * must not leave a certificate behind.
  */
 import { verify as verifySignature, type KeyObject } from 'node:crypto';
-import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import * as asn1js from 'asn1js';
 import { AsnConvert } from '@peculiar/asn1-schema';
+import { joinDer, TAG_SEQUENCE } from './der-join.ts';
 import { CustosError } from '../../errors/index.ts';
 import type { SignAlgorithm, Signer } from '../../hsm/token.ts';
 import { algorithmIdentifierFor } from './algorithms.ts';
@@ -35,29 +37,56 @@ function verifyKeyFor(spkiDer: Uint8Array): KeyObject {
   return key;
 }
 
-function checkSignature(signed: Uint8Array, algorithm: AlgorithmIdentifier, signature: Uint8Array, issuerSpkiDer: Uint8Array): void {
+const NOT_VERIFIED = 'The certificate\u2019s signature does not verify with the issuer\u2019s public key.';
+
+function verifyParams(algorithm: AlgorithmIdentifier): NonNullable<ReturnType<typeof nodeVerifyParams>> {
   const params = nodeVerifyParams(algorithm);
   if (!params) verifyFailed(`The signature algorithm ${algorithm.algorithm} cannot be verified.`);
+  return params;
+}
+
+function checkSignature(signed: Uint8Array, algorithm: AlgorithmIdentifier, signature: Uint8Array, issuerSpkiDer: Uint8Array): void {
+  const params = verifyParams(algorithm);
   let valid = false;
   try {
     valid = verifySignature(params.hash, signed, { key: verifyKeyFor(issuerSpkiDer), ...params.options }, signature);
   } catch {
     valid = false;
   }
-  if (!valid) verifyFailed('The certificate\u2019s signature does not verify with the issuer\u2019s public key.');
+  if (!valid) verifyFailed(NOT_VERIFIED);
+}
+
+/** The same check on libuv's thread pool: a batch plans its next request meanwhile. */
+function checkSignatureAsync(signed: Uint8Array, algorithm: AlgorithmIdentifier, signature: Uint8Array, issuerSpkiDer: Uint8Array): Promise<void> {
+  const params = verifyParams(algorithm);
+  return new Promise((resolve, reject) => {
+    try {
+      verifySignature(params.hash, signed, { key: verifyKeyFor(issuerSpkiDer), ...params.options }, signature, (error, valid) => {
+        if (error || !valid) reject(new CustosError('SIGNATURE_VERIFY_FAILED', NOT_VERIFIED, {}));
+        else resolve();
+      });
+    } catch {
+      reject(new CustosError('SIGNATURE_VERIFY_FAILED', NOT_VERIFIED, {}));
+    }
+  });
+}
+
+// Certificate.signatureAlgorithm, encoded once per algorithm a CA signs with.
+const algorithmDer = new Map<string, Uint8Array>();
+
+function encodedAlgorithm(algorithm: AlgorithmIdentifier): Uint8Array {
+  const key = `${algorithm.algorithm}:${algorithm.parameters ? Buffer.from(algorithm.parameters).toString('hex') : ''}`;
+  let der = algorithmDer.get(key);
+  if (der === undefined) {
+    der = new Uint8Array(AsnConvert.serialize(algorithm));
+    algorithmDer.set(key, der);
+  }
+  return der;
 }
 
 function encodeCertificate(linted: Linted, tbsDer: Uint8Array, signature: Uint8Array): Uint8Array {
-  const der = new Uint8Array(AsnConvert.serialize(new Certificate({
-    tbsCertificate: linted.tbs,
-    signatureAlgorithm: linted.tbs.signature,
-    signatureValue: new Uint8Array(signature).buffer,
-  })));
-  // The schema writes the TBS again from its parsed form: it must still be exactly the linted
-  // bytes, found right after the outer SEQUENCE header (2 to 5 octets for any real size).
-  const at = Buffer.from(der.buffer, der.byteOffset, der.byteLength).indexOf(tbsDer);
-  if (at < 2 || at > 5) throw new CustosError('INTERNAL', 'The certificate would not carry the exact bytes that were linted; nothing was issued.', {});
-  return der;
+  // RFC 5280 §4.1: the linted TBS bytes as they are, the algorithm the TBS names, the signature as a BIT STRING.
+  return joinDer(TAG_SEQUENCE, [tbsDer, encodedAlgorithm(linted.tbs.signature), new Uint8Array(new asn1js.BitString({ valueHex: signature }).toBER())]);
 }
 
 /** Certificate = the linted TBS + its signature AlgorithmIdentifier + the signature (RFC 5280 §4.1), for a signature made elsewhere. */
@@ -93,10 +122,10 @@ export function verifyIssued(certDer: Uint8Array, issuerSpkiDer: Uint8Array): vo
 export async function signTbs(linted: Linted, signer: Signer, algorithm: SignAlgorithm): Promise<Uint8Array> {
   const tbsDer = lintedBytes(linted);
   const named = linted.tbs.signature;
-  if (!sameBytes(new Uint8Array(AsnConvert.serialize(algorithmIdentifierFor(algorithm))), new Uint8Array(AsnConvert.serialize(named)))) {
+  if (!sameBytes(encodedAlgorithm(algorithmIdentifierFor(algorithm)), encodedAlgorithm(named))) {
     throw new CustosError('INPUT_INVALID', 'The signature algorithm asked for is not the one the certificate names; build the TBS with the same algorithm.', { field: 'algorithm' });
   }
   const signature = await signer.sign(tbsDer, algorithm);
-  checkSignature(tbsDer, named, signature, signer.spki);
+  await checkSignatureAsync(tbsDer, named, signature, signer.spki);
   return encodeCertificate(linted, tbsDer, signature);
 }

@@ -16,6 +16,7 @@ import { OID } from '../oids.ts';
 import type { SubjectAltNames } from './csr.ts';
 import { keyIdentifierOf, type IssuerInfo } from './issuer.ts';
 import { keyPurposeOid, type Profile } from './profiles.ts';
+import { joinDer, TAG_CONTEXT_0, TAG_CONTEXT_3, TAG_SEQUENCE } from './der-join.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -39,7 +40,12 @@ export interface TbsInput {
 
 export interface BuiltTbs {
   readonly der: Uint8Array;
+  /** The object lint reads; der is its encoding. */
   readonly tbs: TBSCertificate;
+  /** The parts lint compares byte for byte, as they appear in der. */
+  readonly issuerDer: Uint8Array;
+  readonly subjectDer: Uint8Array;
+  readonly spkiDer: Uint8Array;
 }
 
 export interface ValidityPeriod {
@@ -110,9 +116,8 @@ function subtrees(spec: { dns?: string[]; email?: string[]; ip?: string[] } | un
   return names.length ? new GeneralSubtrees(names.map((base) => new GeneralSubtree({ base }))) : undefined;
 }
 
-function keyUsageFlags(profile: Profile, spki: SubjectPublicKeyInfo): number {
+function keyUsageFlags(profile: Profile, isEc: boolean): number {
   // RFC 8813 §3 / RFC 5480 §3: an EC key cannot encipher keys, so those bits are left out for EC subjects.
-  const isEc = spki.algorithm.algorithm === OID.ecPublicKey;
   return profile.keyUsage.usages
     .filter((u) => !(isEc && (u === 'keyEncipherment' || u === 'dataEncipherment')))
     .reduce((flags, u) => flags | KeyUsageFlags[u], 0);
@@ -123,55 +128,102 @@ function serialBytes(serialHex: string): ArrayBuffer {
   return new Uint8Array(Buffer.from(serialHex, 'hex')).buffer;
 }
 
-function profileExtensions(i: TbsInput, spki: SubjectPublicKeyInfo, ski: Uint8Array): Extension[] {
-  const { profile } = i;
-  const exts: Extension[] = [];
-  const pathLen = i.pathLen ?? profile.basicConstraints.pathLen;
-  exts.push(extension(OID.basicConstraints, profile.basicConstraints.critical, new BasicConstraints({
+/** An extension with its DER, so a certificate's bytes can be joined from parts encoded once. */
+export interface EncodedExtension {
+  readonly ext: Extension;
+  readonly der: Uint8Array;
+}
+
+function encoded(ext: Extension): EncodedExtension {
+  return { ext, der: new Uint8Array(AsnConvert.serialize(ext)) };
+}
+
+/** The profile's extensions that are the same for every certificate one issuer makes under it for one kind of key. */
+interface FixedExtensions {
+  /** basicConstraints, keyUsage, extKeyUsage: before the subjectKeyIdentifier. */
+  readonly head: readonly EncodedExtension[];
+  /** authorityKeyIdentifier, when the issuer is not the subject itself. */
+  readonly aki?: EncodedExtension;
+  /** crlDistributionPoints, authorityInfoAccess, certificatePolicies, nameConstraints, ocsp-nocheck: after the subjectAltName. */
+  readonly tail: readonly EncodedExtension[];
+}
+
+const FIXED_CACHE_ENTRIES = 32;
+const fixedCache = new WeakMap<Profile, Map<string, FixedExtensions>>();
+
+function fixedExtensions(profile: Profile, isEc: boolean, pathLen: number | undefined, issuerKeyId: Uint8Array | undefined): FixedExtensions {
+  const key = `${isEc}|${pathLen ?? '-'}|${issuerKeyId ? Buffer.from(issuerKeyId).toString('hex') : 'self'}`;
+  const byKey = fixedCache.get(profile) ?? new Map<string, FixedExtensions>();
+  fixedCache.set(profile, byKey);
+  const hit = byKey.get(key);
+  if (hit) return hit;
+  const head: EncodedExtension[] = [];
+  head.push(encoded(extension(OID.basicConstraints, profile.basicConstraints.critical, new BasicConstraints({
     cA: profile.basicConstraints.ca, ...(profile.basicConstraints.ca && pathLen !== undefined ? { pathLenConstraint: pathLen } : {}),
-  })));
-  exts.push(extension(OID.keyUsage, profile.keyUsage.critical, new KeyUsage(keyUsageFlags(profile, spki))));
+  }))));
+  head.push(encoded(extension(OID.keyUsage, profile.keyUsage.critical, new KeyUsage(keyUsageFlags(profile, isEc)))));
   if (profile.extKeyUsage) {
-    exts.push(extension(OID.extKeyUsage, profile.extKeyUsage.critical, new ExtendedKeyUsage(profile.extKeyUsage.purposes.map(keyPurposeOid))));
+    head.push(encoded(extension(OID.extKeyUsage, profile.extKeyUsage.critical, new ExtendedKeyUsage(profile.extKeyUsage.purposes.map(keyPurposeOid)))));
   }
-  if (profile.subjectKeyIdentifier) exts.push(extension(OID.subjectKeyIdentifier, false, new SubjectKeyIdentifier(ski)));
-  if (profile.authorityKeyIdentifier) {
-    const keyId = i.issuer === 'self' ? ski : (i.issuer.subjectKeyIdentifier ?? keyIdentifierOf(AsnConvert.parse(i.issuer.spki, SubjectPublicKeyInfo).subjectPublicKey));
-    exts.push(extension(OID.authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(keyId) })));
-  }
-  if (i.subjectAltNames) {
-    const names = generalNamesFrom(i.subjectAltNames);
-    // RFC 5280 §4.2.1.6: with an empty subject the SAN carries the identity and MUST be critical.
-    if (names.length) exts.push(extension(OID.subjectAltName, i.subject.length === 0, new GeneralNames(names)));
-  }
+  const aki = profile.authorityKeyIdentifier && issuerKeyId
+    ? encoded(extension(OID.authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(issuerKeyId) })))
+    : undefined;
+  const tail: EncodedExtension[] = [];
   if (profile.crlDistributionPoints) {
-    exts.push(extension(OID.crlDistributionPoints, false, new CRLDistributionPoints([new DistributionPoint({
+    tail.push(encoded(extension(OID.crlDistributionPoints, false, new CRLDistributionPoints([new DistributionPoint({
       distributionPoint: new DistributionPointName({ fullName: profile.crlDistributionPoints.map(uri) }),
-    })])));
+    })]))));
   }
   const aia = profile.authorityInfoAccess;
   if (aia && ((aia.ocsp?.length ?? 0) + (aia.caIssuers?.length ?? 0)) > 0) {
-    exts.push(extension(OID.authorityInfoAccess, false, new AuthorityInfoAccessSyntax([
+    tail.push(encoded(extension(OID.authorityInfoAccess, false, new AuthorityInfoAccessSyntax([
       ...(aia.ocsp ?? []).map((u) => new AccessDescription({ accessMethod: OID.idAdOcsp, accessLocation: uri(u) })),
       ...(aia.caIssuers ?? []).map((u) => new AccessDescription({ accessMethod: OID.idAdCaIssuers, accessLocation: uri(u) })),
-    ])));
+    ]))));
   }
   if (profile.certificatePolicies) {
-    exts.push(extension(OID.certificatePolicies, false, new CertificatePolicies(profile.certificatePolicies.map((policyIdentifier) => new PolicyInformation({ policyIdentifier })))));
+    tail.push(encoded(extension(OID.certificatePolicies, false, new CertificatePolicies(profile.certificatePolicies.map((policyIdentifier) => new PolicyInformation({ policyIdentifier }))))));
   }
   if (profile.nameConstraints) {
     const permittedSubtrees = subtrees(profile.nameConstraints.permitted);
     const excludedSubtrees = subtrees(profile.nameConstraints.excluded);
-    exts.push(extension(OID.nameConstraints, profile.nameConstraints.critical, new NameConstraints({
+    tail.push(encoded(extension(OID.nameConstraints, profile.nameConstraints.critical, new NameConstraints({
       ...(permittedSubtrees ? { permittedSubtrees } : {}), ...(excludedSubtrees ? { excludedSubtrees } : {}),
-    })));
+    }))));
   }
   if (profile.ocspNoCheck) {
     // RFC 6960 §4.2.2.2.1: id-pkix-ocsp-nocheck's value is NULL.
-    exts.push(new Extension({ extnID: OID.ocspNoCheck, critical: false, extnValue: new OctetString(new asn1js.Null().toBER()) }));
+    tail.push(encoded(new Extension({ extnID: OID.ocspNoCheck, critical: false, extnValue: new OctetString(new asn1js.Null().toBER()) })));
   }
+  const fixed: FixedExtensions = { head, ...(aki ? { aki } : {}), tail };
+  byKey.set(key, fixed);
+  if (byKey.size > FIXED_CACHE_ENTRIES) byKey.delete(byKey.keys().next().value!);
+  return fixed;
+}
+
+function profileExtensions(i: TbsInput, spki: SubjectPublicKeyInfo, ski: Uint8Array): EncodedExtension[] {
+  const { profile } = i;
+  const isEc = spki.algorithm.algorithm === OID.ecPublicKey;
+  const issuerKeyId = i.issuer === 'self' ? undefined
+    : (i.issuer.subjectKeyIdentifier ?? keyIdentifierOf(AsnConvert.parse(i.issuer.spki, SubjectPublicKeyInfo).subjectPublicKey));
+  const fixed = fixedExtensions(profile, isEc, i.pathLen ?? profile.basicConstraints.pathLen, issuerKeyId);
+  const exts = [...fixed.head];
+  if (profile.subjectKeyIdentifier) exts.push(encoded(extension(OID.subjectKeyIdentifier, false, new SubjectKeyIdentifier(ski))));
+  if (profile.authorityKeyIdentifier) {
+    // A self-signed root names its own key.
+    exts.push(fixed.aki ?? encoded(extension(OID.authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(ski) }))));
+  }
+  if (i.subjectAltNames) {
+    const names = generalNamesFrom(i.subjectAltNames);
+    // RFC 5280 §4.2.1.6: with an empty subject the SAN carries the identity and MUST be critical.
+    if (names.length) exts.push(encoded(extension(OID.subjectAltName, i.subject.length === 0, new GeneralNames(names))));
+  }
+  exts.push(...fixed.tail);
   return exts;
 }
+
+// TBSCertificate.version: [0] EXPLICIT INTEGER 2 (v3).
+const VERSION_V3 = joinDer(TAG_CONTEXT_0, [new Uint8Array(new asn1js.Integer({ value: Version.v3 }).toBER())]);
 
 export function buildTbs(i: TbsInput): BuiltTbs {
   let spki: SubjectPublicKeyInfo;
@@ -181,16 +233,34 @@ export function buildTbs(i: TbsInput): BuiltTbs {
     invalidInput('subjectSpki', 'The subject public key is not a DER SubjectPublicKeyInfo.');
   }
   const ski = keyIdentifierOf(spki.subjectPublicKey);
-  const extensions = [...profileExtensions(i, spki, ski), ...(i.requestExtensions ?? [])];
+  const extensions = [...profileExtensions(i, spki, ski), ...(i.requestExtensions ?? []).map(encoded)];
+  const issuer = i.issuer === 'self' ? i.subject : i.issuer.subject;
+  const validity = new Validity({ notBefore: i.notBefore, notAfter: i.notAfter });
   const tbs = new TBSCertificate({
     version: Version.v3,
     serialNumber: serialBytes(i.serialHex),
     signature: i.signatureAlgorithm,
-    issuer: i.issuer === 'self' ? i.subject : i.issuer.subject,
-    validity: new Validity({ notBefore: i.notBefore, notAfter: i.notAfter }),
+    issuer,
+    validity,
     subject: i.subject,
     subjectPublicKeyInfo: spki,
-    extensions: new Extensions(extensions),
+    extensions: new Extensions(extensions.map((e) => e.ext)),
   });
-  return { der: new Uint8Array(AsnConvert.serialize(tbs)), tbs };
+  // The subject and its key are encoded afresh (a request may carry BER; a certificate is DER). The
+  // issuer name is joined as the exact bytes of the issuer certificate's subject: chaining compares
+  // names byte for byte (RFC 5280 §4.1.2.4).
+  const subjectDer = new Uint8Array(AsnConvert.serialize(i.subject));
+  const spkiDer = new Uint8Array(AsnConvert.serialize(spki));
+  const issuerDer = i.issuer === 'self' ? subjectDer : i.issuer.subjectDer;
+  const der = joinDer(TAG_SEQUENCE, [
+    VERSION_V3,
+    new Uint8Array(new asn1js.Integer({ valueHex: tbs.serialNumber }).toBER()),
+    new Uint8Array(AsnConvert.serialize(tbs.signature)),
+    issuerDer,
+    new Uint8Array(AsnConvert.serialize(validity)),
+    subjectDer,
+    spkiDer,
+    joinDer(TAG_CONTEXT_3, [joinDer(TAG_SEQUENCE, extensions.map((e) => e.der))]),
+  ]);
+  return { der, tbs, issuerDer, subjectDer, spkiDer };
 }

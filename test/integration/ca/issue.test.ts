@@ -18,7 +18,7 @@ import { issueCertificate, issueCertificates, issueRequests } from '../../../mai
 import { parseCsrFile } from '../../../main/pki/x509/csr.ts';
 import { requestForKey } from '../../../main/ca/key-request.ts';
 import { parseSubject } from '../../../main/ca/subject.ts';
-import { isCustosError } from '../../../main/errors/index.ts';
+import { CustosError, isCustosError } from '../../../main/errors/index.ts';
 
 const PIN = '975312';
 
@@ -112,6 +112,33 @@ describe('issuing certificates from imported requests on SoftHSM2', () => {
     assert.ok(signed[0], 'the first request was issued');
     assert.equal(signed[1], undefined);
     assert.equal(signed[2], undefined, 'the request after the failure was not started');
+  });
+
+  it('hands the token nothing more after a signature fails, and settles the requests planned behind it as BATCH_STOPPED', async () => {
+    const requests = await imported('fault', 6);
+    // Fault injection (named so): the CA token's signer fails its third signature, as a removed card would.
+    const token = await custos.tokens.open((await custos.tokens.list())[0]!.id);
+    const original = token.signer.bind(token);
+    let calls = 0;
+    (token as { signer: typeof token.signer }).signer = (key, options) => {
+      const signer = original(key, options);
+      return { ...signer, sign: (message, algorithm) => (++calls === 3 ? Promise.reject(new CustosError('SIGN_FAILED', 'injected', {})) : signer.sign(message, algorithm)) };
+    };
+    try {
+      const before = custos.journal.lastSeq;
+      const code = await codeOf(issueCertificates(custos.ctx, requests.map(({ record, csr }) => ({ caId: rootId, requestId: record.id, csr, profileId: 'tls-server', validityDays: 30 }))));
+      assert.equal(code, 'SIGN_FAILED', 'the first failure is the one reported');
+      assert.equal(calls, 3, `no signature was asked for after the failed one: ${calls} ${JSON.stringify(custos.journal.entries.slice(before).map((e) => [e.kind, e.intent ?? e.seq, e.data.code ?? '']))}`);
+      const signed = requests.map(({ record }) => custos.ctx.state.requests.get(record.id)?.signedSerial !== undefined);
+      assert.deepEqual(signed, [true, true, false, false, false, false]);
+      const entries = custos.journal.entries.slice(before);
+      const failures = entries.filter((e) => e.kind === 'certificate.issue.failed').map((e) => e.data.code);
+      assert.equal(failures[0], 'SIGN_FAILED');
+      assert.ok(failures.length > 1 && failures.slice(1).every((c) => c === 'BATCH_STOPPED'), `the intents planned behind it are settled as stopped: ${failures.join(', ')}`);
+      assert.equal(custos.journal.pendingIntents().length, 0, 'no intent is left open');
+    } finally {
+      (token as { signer: typeof token.signer }).signer = original;
+    }
   });
 
   it('imports and issues a checked file in one batch, recording each request before its certificate', async () => {

@@ -144,4 +144,23 @@ describe('journal', () => {
       j.close();
     }
   });
+
+  it('makes an intent written by intend durable before its act runs, one fsync covering those written with it', async () => {
+    const j = Journal.open({ dir, operator: 'alice' });
+    try {
+      const first = j.intend('certificate.issue', { tbsSha256: '01'.repeat(32) }, token);
+      const second = j.intend('certificate.issue', { tbsSha256: '02'.repeat(32) }, token);
+      assert.equal(j.isDurable(first), false);
+      let seenInAct: [boolean, boolean] | undefined;
+      await j.settle(first, async () => { seenInAct = [j.isDurable(first), j.isDurable(second)]; });
+      assert.deepEqual(seenInAct, [true, true], 'the act ran only after both intents were on disk');
+      const later = j.intend('certificate.issue', { tbsSha256: '03'.repeat(32) }, token);
+      assert.equal(j.isDurable(later), false, 'an intent written after the fsync waits for the next one');
+      await j.settle(later, async () => { throw new CustosError('SIGN_FAILED', 'token gone', {}); }).catch(() => undefined);
+      assert.equal(j.isDurable(later), true);
+      assert.equal(j.entries.at(-1)!.kind, 'certificate.issue.failed');
+    } finally {
+      j.close();
+    }
+  });
 });

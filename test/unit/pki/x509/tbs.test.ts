@@ -2,7 +2,7 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { TBSCertificate } from '@peculiar/asn1-x509';
+import { Certificate, TBSCertificate } from '@peculiar/asn1-x509';
 import { algorithmIdentifierFor, signAlgorithmFor } from '../../../../main/pki/x509/algorithms.ts';
 import { planIssuedCertificate, signTbs } from '../../../../main/pki/x509/issue.ts';
 import { parseCsrFile } from '../../../../main/pki/x509/csr.ts';
@@ -101,5 +101,32 @@ describe('buildTbs', () => {
     assert.match(text, /OCSP - URI:http:\/\/ocsp\.example\.test\//);
     assert.match(text, /Policy: 2\.23\.140\.1\.2\.1/);
     assert.equal(readIssuer(der).pathLenConstraint, 0);
+  });
+
+  it('joins its parts into exactly the bytes the ASN.1 library encodes for the same TBSCertificate and Certificate', async () => {
+    const profile = customizeProfile(loadProfile('subordinate-ca'), {
+      nameConstraints: { critical: true, permitted: { dns: ['example.test'] } },
+      crlDistributionPoints: ['http://pki.example.test/root.crl'],
+      authorityInfoAccess: { ocsp: ['http://ocsp.example.test/'] },
+      certificatePolicies: ['2.23.140.1.2.1'],
+    });
+    const leafRequest = await opensslRequest('rsa:2048', '/C=XX/O=Join/CN=joined.example.test', ['subjectAltName=DNS:joined.example.test,IP:192.0.2.7']);
+    const caRequest = await opensslRequest('P-384', '/CN=Joined CA');
+    const cases = [
+      { profile: loadProfile('tls-server'), der: leafRequest.der, pathLen: undefined },
+      { profile, der: caRequest.der, pathLen: 0 },
+    ];
+    for (const c of cases) {
+      const [csr] = parseCsrFile(c.der);
+      // Twice: the second certificate is joined from the profile's cached extensions.
+      for (let round = 0; round < 2; round++) {
+        const plan = planIssuedCertificate({ profile: c.profile, csr: csr!, issuerCertDer: root.certDer, issuerSpki: root.signer.spki, serial: newSerial(() => false), now: new Date(), validityDays: 30, ...(c.pathLen === undefined ? {} : { pathLen: c.pathLen }) });
+        assert.deepEqual(Buffer.from(plan.tbsDer), Buffer.from(AsnConvert.serialize(plan.linted.tbs)), `${c.profile.id}: TBS round ${round}`);
+        const certDer = await signTbs(plan.linted, root.signer, plan.algorithm);
+        const cert = AsnConvert.parse(certDer, Certificate);
+        assert.deepEqual(Buffer.from(certDer), Buffer.from(AsnConvert.serialize(cert)), `${c.profile.id}: certificate round ${round}`);
+        assert.deepEqual(Buffer.from(AsnConvert.serialize(cert.tbsCertificate)), Buffer.from(plan.tbsDer));
+      }
+    }
   });
 });
