@@ -43,7 +43,3 @@ export function profileFor(ctx: CaContext, id: string): Profile {
 export function crlDir(ctx: CaContext, caId: string): string {
   return join(ctx.dataDir, 'crls', caId);
 }
-
-export function requestDir(ctx: CaContext): string {
-  return join(ctx.dataDir, 'requests');
-}

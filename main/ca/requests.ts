@@ -1,16 +1,19 @@
 /**
  * Certificate requests brought in from removable media: checked as they are
- * read (parseCsrFile rejects bad signatures, weak keys, malformed files), kept
- * in the data directory under their SHA-256, and recorded in the journal.
- * The self-signature is checked once, at import: a stored request read again
- * is trusted by its SHA-256, the id it was recorded under.
+ * read (parseCsrFile rejects bad signatures, weak keys, malformed files) and
+ * kept in the journal entry that records the import, under their SHA-256, so
+ * the request a certificate was made from is covered by the journal's hash
+ * chain. (Journals from before kept each request in a file beside the
+ * journal; those are still read.) The self-signature is checked once, at
+ * import: a stored request read again is trusted by its SHA-256, the id it
+ * was recorded under.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { EntryData } from '../journal/index.ts';
 import { CustosError } from '../errors/index.ts';
 import { isCheckedCsr, parseCsrFile, rereadImportedCsr, type CsrInfo } from '../pki/x509/csr.ts';
-import { requestDir, type CaContext } from './context.ts';
+import type { CaContext } from './context.ts';
 import type { RequestRecord } from './state.ts';
 
 export function importRequests(ctx: CaContext, fileName: string, bytes: Uint8Array): { record: RequestRecord; csr: CsrInfo }[] {
@@ -38,15 +41,11 @@ export function recordRequest(ctx: CaContext, fileName: string, csr: CsrInfo): R
   if (!isCheckedCsr(csr)) throw new CustosError('INPUT_INVALID', 'Only a request read and checked by parseCsrFile can be imported.', { field: 'csr' });
   const known = ctx.state.requests.get(csr.sha256);
   if (known) return known;
-  const dir = requestDir(ctx);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = join(dir, `${csr.sha256}.der`);
-  if (!existsSync(file)) writeFileSync(file, csr.der, { flag: 'wx', mode: 0o600 });
   // Not fsync'd on its own: the next intent's fsync makes it durable. A crash before that loses
-  // only the import (the file stays), which the operator repeats; nothing was signed from it.
+  // only the import, which the operator repeats; nothing was signed from it.
   const asked = whatItAsks(csr);
   ctx.journal.append('request.import', {
-    requestId: csr.sha256, fileName: basename(fileName), file, subject: csr.subject.text,
+    requestId: csr.sha256, fileName: basename(fileName), request: Buffer.from(csr.der).toString('base64'), subject: csr.subject.text,
     // Recorded so lists of requests never re-read and re-parse every file.
     keySpec: { ...asked.keySpec } as EntryData, sans: [...asked.sans], requestedExtensions: [...asked.requestedExtensions],
   });
@@ -62,13 +61,17 @@ export function loadRequest(ctx: CaContext, requestId: string, parsed?: CsrInfo)
   const record = ctx.state.requests.get(requestId);
   if (!record) throw new CustosError('INPUT_INVALID', `No imported request ${requestId.slice(0, 12)}…: import the CSR file first.`, { requestId });
   if (parsed !== undefined && isCheckedCsr(parsed) && parsed.sha256 === requestId) return { record, csr: parsed };
-  let der: Uint8Array;
-  try {
-    der = new Uint8Array(readFileSync(record.file));
-  } catch {
-    throw new CustosError('FILE_NOT_FOUND', `The stored request ${record.file} is missing: import the CSR again.`, { path: record.file });
-  }
-  const csr = rereadImportedCsr(der, requestId);
-  if (!csr) throw new CustosError('CSR_MALFORMED', `The stored request ${record.file} changed since it was imported: import it again.`, { path: record.file });
+  const where = record.file ?? 'in the journal';
+  const csr = rereadImportedCsr(storedRequest(record), requestId);
+  if (!csr) throw new CustosError('CSR_MALFORMED', `The stored request ${where} changed since it was imported: import it again.`, { path: where });
   return { record, csr };
+}
+
+function storedRequest(record: RequestRecord): Uint8Array {
+  if (record.derBase64 !== undefined) return new Uint8Array(Buffer.from(record.derBase64, 'base64'));
+  try {
+    return new Uint8Array(readFileSync(record.file ?? ''));
+  } catch {
+    throw new CustosError('FILE_NOT_FOUND', `The stored request ${record.file} is missing: import the CSR again.`, { path: record.file ?? '' });
+  }
 }

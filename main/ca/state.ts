@@ -60,7 +60,10 @@ export interface CrlRecord {
 export interface RequestRecord {
   readonly id: string;
   readonly fileName: string;
-  readonly file: string;
+  /** The request's DER as the journal holds it (base64), covered by the journal's hash chain. */
+  readonly derBase64?: string;
+  /** Where journals written before requests were kept in the journal put the request's file. */
+  readonly file?: string;
   readonly subject: string;
   readonly importedAt: string;
   readonly signedSerial?: string;
@@ -145,7 +148,8 @@ export class CaState {
       }
       case 'request.import':
         this.requests.set(str(d.requestId), {
-          id: str(d.requestId), fileName: str(d.fileName), file: str(d.file), subject: str(d.subject), importedAt: e.time,
+          id: str(d.requestId), fileName: str(d.fileName), subject: str(d.subject), importedAt: e.time,
+          ...(typeof d.request === 'string' ? { derBase64: d.request } : { file: str(d.file) }),
           ...(d.keySpec && Array.isArray(d.sans) && Array.isArray(d.requestedExtensions)
             ? { asked: { keySpec: d.keySpec as KeySpec, sans: d.sans.map(str), requestedExtensions: d.requestedExtensions.map(str) } } : {}),
         });

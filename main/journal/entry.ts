@@ -29,11 +29,25 @@ export interface JournalEntry {
 
 export type UnsealedEntry = Omit<JournalEntry, 'hash'>;
 
-export function hashEntry(entry: UnsealedEntry): string {
-  const body = canonicalJson({ ...entry, token: entry.token ? { ...entry.token } : undefined });
-  return createHash('sha256').update(entry.prev).update('\n').update(body).digest('hex');
+function canonicalBody(entry: UnsealedEntry): string {
+  return canonicalJson({ ...entry, token: entry.token ? { ...entry.token } : undefined });
 }
 
-export function sealEntry(entry: UnsealedEntry): JournalEntry {
-  return { ...entry, hash: hashEntry(entry) };
+function hashOf(prev: string, body: string): string {
+  return createHash('sha256').update(prev).update('\n').update(body).digest('hex');
+}
+
+export function hashEntry(entry: UnsealedEntry): string {
+  return hashOf(entry.prev, canonicalBody(entry));
+}
+
+/**
+ * Seals an entry and gives the line the journal file holds for it: the
+ * canonical JSON the hash was taken over, with the hash as its last member
+ * (one encoding serves both; a reader parses the line as any JSON).
+ */
+export function sealedLine(entry: UnsealedEntry): { readonly entry: JournalEntry; readonly line: string } {
+  const body = canonicalBody(entry);
+  const hash = hashOf(entry.prev, body);
+  return { entry: { ...entry, hash }, line: `${body.slice(0, -1)},"hash":${JSON.stringify(hash)}}` };
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { CustosError } from '../errors/index.ts';
 import type { TokenRecord } from '../hsm/token.ts';
 import { acquireLock } from './lock.ts';
-import { GENESIS_HASH, hashEntry, sealEntry, type EntryData, type JournalEntry } from './entry.ts';
+import { GENESIS_HASH, hashEntry, sealedLine, type EntryData, type JournalEntry } from './entry.ts';
 
 export const JOURNAL_FILE = 'journal.jsonl';
 
@@ -156,7 +156,7 @@ export class Journal {
   append(kind: string, data: EntryData, options: AppendOptions = {}): JournalEntry {
     if (this.#closed) throw new CustosError('INTERNAL', 'The journal is closed.', {});
     const last = this.#entries[this.#entries.length - 1];
-    const entry = sealEntry({
+    const { entry, line } = sealedLine({
       seq: this.#entries.length + 1,
       time: this.#now().toISOString(),
       kind,
@@ -166,7 +166,7 @@ export class Journal {
       data,
       prev: last ? last.hash : GENESIS_HASH,
     });
-    writeSync(this.#fd, `${JSON.stringify(entry)}\n`);
+    writeSync(this.#fd, `${line}\n`);
     this.#entries.push(entry);
     if (options.durable) this.flush();
     if (kind.endsWith('.intent')) this.#open.set(entry.seq, entry);

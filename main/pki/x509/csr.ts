@@ -7,7 +7,7 @@
 import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificationRequest } from '@peculiar/asn1-csr';
-import { Extensions, type Extension, type Name } from '@peculiar/asn1-x509';
+import { Extensions, Name, type Extension } from '@peculiar/asn1-x509';
 import { CustosError, type ErrorCode } from '../../errors/index.ts';
 import type { Hex } from '../../hsm/token.ts';
 import { OID } from '../oids.ts';
@@ -129,8 +129,15 @@ function checkKey(key: KeyObject, index: number | undefined): PublicKeySpec {
 }
 
 // Requests this process parsed and checked itself: issuance may take one of these as it is
-// instead of reading and checking the stored file again.
+// instead of reading and checking the stored request again.
 const checked = new WeakSet<CsrInfo>();
+// The subject as parseCsrFile decoded it, so a certificate planned from the request does not decode it again.
+const subjectNames = new WeakMap<CsrInfo, Name>();
+
+/** The request's subject as a Name (decoded once per request this process read). */
+export function subjectNameOf(csr: CsrInfo): Name {
+  return subjectNames.get(csr) ?? AsnConvert.parse(csr.subject.der, Name);
+}
 
 /** True for a CsrInfo parseCsrFile made in this process (its self-signature was verified then). */
 export function isCheckedCsr(csr: unknown): csr is CsrInfo {
@@ -197,6 +204,7 @@ function parseOne({ der, index }: Block, checkSignature = true): CsrInfo {
     signatureAlgorithm: { oid: csr.signatureAlgorithm.algorithm, name: describeSignatureAlgorithm(csr.signatureAlgorithm) },
   });
   if (checkSignature) checked.add(parsed);
+  subjectNames.set(parsed, subject);
   return parsed;
 }
 

@@ -3,13 +3,13 @@
  * CA service records the plan, shows plan.preview, then calls
  * signTbs(plan.linted, signer, plan.algorithm).
  */
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { OctetString } from '@peculiar/asn1-schema';
 import { Extension, Name } from '@peculiar/asn1-x509';
 import { CustosError } from '../../errors/index.ts';
 import type { HashName, KeySpec, SignAlgorithm } from '../../hsm/token.ts';
 import { OID } from '../oids.ts';
 import { algorithmIdentifierFor, defaultHash, signAlgorithmFor } from './algorithms.ts';
-import type { CsrInfo, SubjectAltNames } from './csr.ts';
+import { subjectNameOf, type CsrInfo, type SubjectAltNames } from './csr.ts';
 import { EXTENSION_NAMES } from './extensions.ts';
 import { readIssuer } from './issuer.ts';
 import { describeKeySpec, publicKeyFromSpki, publicKeySpec, type PublicKeySpec } from './keys.ts';
@@ -158,7 +158,7 @@ export function planIssuedCertificate(input: IssuedPlanInput): CertificatePlan {
   const { san, copied, dropped } = takeRequestExtensions(profile, csr);
   const linted = buildLinted({
     profile,
-    subject: input.subjectOverride ? toName(input.subjectOverride) : AsnConvert.parse(csr.subject.der, Name),
+    subject: input.subjectOverride ? toName(input.subjectOverride) : subjectNameOf(csr),
     subjectSpki: csr.spki,
     issuer,
     serialHex: input.serial,

@@ -5,10 +5,10 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { createSoftHsm, type SoftHsm } from '../../support/softhsm.ts';
 import { Custos } from '../../../main/custos.ts';
@@ -148,13 +148,27 @@ describe('CA acts on SoftHSM2', () => {
     for (const s of issued) assert.ok(reserved.includes(s.replace(/^(00)+/, '')), `serial ${s} was reserved before it was signed`);
   });
 
-  it('lists imported requests from the journal alone, without reading their files again', async () => {
+  it('keeps an imported request in the journal: it is listed and read again with no file beside the journal', async () => {
     const [imported] = importRequests(custos.ctx, 'listed.csr.der', await applicantRequest('listed.custos.test'));
-    rmSync(imported!.record.file);
+    assert.equal(existsSync(join(work, 'home', 'requests')), false, 'no request file is written');
     const handlers = createHandlers(custos);
     const listed = (await handlers['request.list']()).find((r) => r.id === imported!.record.id);
     assert.deepEqual(listed && { keySpec: listed.keySpec, subject: listed.subject }, { keySpec: { kind: 'ec', curve: 'P-256' }, subject: 'CN=listed.custos.test' });
-    assert.equal(await codeOf(handlers['request.get']({ requestId: imported!.record.id })), 'FILE_NOT_FOUND');
+    const read = await handlers['request.get']({ requestId: imported!.record.id });
+    assert.equal(read.description.sha256, imported!.record.id);
+  });
+
+  it('reads a request an older journal kept in a file, and says FILE_NOT_FOUND when that file is gone', async () => {
+    const der = await applicantRequest('legacy.custos.test');
+    const requestId = createHash('sha256').update(der).digest('hex');
+    const file = join(work, 'legacy-request.der');
+    writeFileSync(file, der);
+    // The entry as journals wrote it before requests were kept in the journal.
+    custos.journal.append('request.import', { requestId, fileName: 'legacy.csr', file, subject: 'CN=legacy.custos.test' });
+    const handlers = createHandlers(custos);
+    assert.equal((await handlers['request.get']({ requestId })).description.subject, 'CN=legacy.custos.test');
+    rmSync(file);
+    assert.equal(await codeOf(handlers['request.get']({ requestId })), 'FILE_NOT_FOUND');
   });
 
   it('reopens to the same state from the journal alone', async () => {
