@@ -14,9 +14,11 @@ own names) and \`requestForKey\`, each with a subjectAltName.
   is prepared once. The same loop with \`C_SignAsync\` (how the core calls it, on a libuv worker) is shown beside it.
 - **(b) core** (bench/issuance.ts): after 10 warm-up certificates, one PEM file of all the requests goes through
   \`parseCsrFile\` (every request read and its signature checked before any is recorded), then \`issueRequests\`, which
-  records each request (its file and journal entry) and issues it, on the one session the core holds (opened at login); it
-  records, plans, lints and journals the next certificate while the token signs the one before. The rate counts all of it; the token call is timed by wrapping the token's \`signer()\` (queue, session check,
-  C_SignInit, C_SignAsync, DER conversion). Since those calls overlap host work, *non-signing* is judged by CPU: the
+  records each request (its journal entry, holding the request) and issues it, on the one session the core holds (opened
+  at login). Up to \`BATCH_WINDOW\` requests are recorded, planned, linted and their intents written while the token signs
+  the one before; one fsync, off the main thread, makes the intents written so far durable before the next signature, and
+  each signature is checked against the CA key on libuv's thread pool. The rate counts all of it; the token call is timed by
+  wrapping the token's \`signer()\` (its wait for the batch's turn, session check, C_SignInit, C_SignAsync, DER conversion). Since those calls overlap host work, *non-signing* is judged by CPU: the
   process's CPU per certificate minus (a)'s CPU per signature. The PKCS#11 calls
   the core makes during the batch are counted by wrapping the module's pkcs11js methods (bench/support/pkcs11-calls.ts); a
   batch on one session opens no session and logs in no more. CPU is this process's user + system time, all threads
@@ -34,7 +36,8 @@ own names) and \`requestForKey\`, each with a subjectAltName.
   Peak memory is each process's maximum RSS (\`process.resourceUsage().maxRSS\`, /usr/bin/time's %M for openssl); Custos's
   includes the entries it was given, held before the build starts. Both CRLs are read back by \`openssl crl\` and counted.
 - **Where the time goes**: a second batch goes through bench/support/issue-steps.ts, which makes the calls of
-  \`issueRequests\` for each request (record it, then those of \`issueCertificate\`) one by one with a timer around each; then each core function on the path is called alone in a loop on
+  \`issueRequests\` for each request (record it, then those of \`issueCertificate\`) one by one with a timer around each,
+  one request at a time (so each intent has an fsync of its own); then each core function on the path is called alone in a loop on
   this run's own CSR, issuer and certificate (bench/support/core-calls.ts). \`npm run bench -- --cpu-prof\` also writes V8 CPU
   profiles of the issuance processes.
 

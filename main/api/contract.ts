@@ -194,7 +194,8 @@ export const api = {
   'request.list': { input: Void, output: z.array(RequestSummary) },
   'request.get': { input: z.object({ requestId: Hex }), output: z.object({ summary: RequestSummary, description: Description }) },
   'request.preview': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional() }), output: Preview },
-  'request.sign': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional() }), output: CertificateSummary },
+  /** tbsSha256: the preview the operator reviewed (request.preview's tbsSha256); exactly that certificate is signed. */
+  'request.sign': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), tbsSha256: Hex.optional() }), output: CertificateSummary },
   'certificate.list': { input: z.object({ caId: Hex.optional() }), output: z.array(CertificateSummary) },
   'certificate.get': { input: z.object({ caId: Hex, serialHex: Hex }), output: CertificateDetail },
   'certificate.export': { input: z.object({ caId: Hex, serialHex: Hex, format: z.enum(['der', 'pem', 'p7b']), directory: z.string().optional() }), output: ExportResult },

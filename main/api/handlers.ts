@@ -129,8 +129,13 @@ function summaryOfEntry(kind: string, data: Record<string, unknown>): string {
   }
 }
 
+/** Previews kept for request.sign to sign as reviewed: enough for a custodian's open screens. */
+const KEPT_PREVIEWS = 32;
+
 export function createHandlers(custos: Custos): Handlers {
   const ctx = custos.ctx;
+  // By the SHA-256 of the TBS the preview showed.
+  const previews = new Map<string, CertificatePlan>();
   return {
     'app.info': async () => ({ version: VERSION, dataDir: ctx.dataDir, operator: ctx.journal.operator, rehearsal: custos.rehearsalOnly }),
     'token.list': async () => (await ctx.tokens.list()).map((t) => tokenSummary(t.info)),
@@ -177,8 +182,22 @@ export function createHandlers(custos: Custos): Handlers {
         })) as Record<string, unknown>,
       };
     },
-    'request.preview': async (input) => previewOut(previewIssue(ctx, input)),
-    'request.sign': async (input) => certificateSummary(custos, await custos.exclusive('signing', () => issueCertificate(ctx, input))),
+    'request.preview': async (input) => {
+      const plan = previewIssue(ctx, input);
+      const out = previewOut(plan);
+      previews.set(out.tbsSha256, plan);
+      if (previews.size > KEPT_PREVIEWS) previews.delete(previews.keys().next().value!);
+      return out;
+    },
+    'request.sign': async ({ tbsSha256, ...terms }) => {
+      const plan = tbsSha256 === undefined ? undefined : previews.get(tbsSha256);
+      if (tbsSha256 !== undefined && plan === undefined) {
+        throw new CustosError('PREVIEW_STALE', 'That preview is no longer held (the app restarted or many others were made since). Preview the certificate again, review it, and sign that.', {});
+      }
+      const issued = await custos.exclusive('signing', () => issueCertificate(ctx, { ...terms, ...(plan ? { plan } : {}) }));
+      if (tbsSha256 !== undefined) previews.delete(tbsSha256);
+      return certificateSummary(custos, issued);
+    },
     'certificate.list': async ({ caId }) => [...ctx.state.issued.entries()]
       .filter(([id]) => caId === undefined || id === caId)
       .flatMap(([, m]) => [...m.values()])

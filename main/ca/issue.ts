@@ -36,6 +36,13 @@ export interface IssueRequest {
    * request requestId names.
    */
   readonly csr?: CsrInfo;
+  /**
+   * The plan previewIssue made for these same terms and the operator
+   * reviewed: signed as it is (its serial, validity and bytes), so what was
+   * shown is what is signed. Refused (PREVIEW_STALE) when its serial has been
+   * used since or it was made for another CA, request or profile.
+   */
+  readonly plan?: CertificatePlan;
 }
 
 /**
@@ -62,9 +69,31 @@ function commonName(subjectText: string): string | undefined {
   return m?.[1]?.replace(/\\(.)/g, '$1');
 }
 
+// Plans previewIssue made, with the terms they were made for: only these can be signed as previewed.
+const previewed = new WeakMap<CertificatePlan, { readonly ctx: CaContext; readonly caId: string; readonly requestId: string; readonly profileId: string; readonly serial: string; readonly profile: Profile }>();
+
 export function previewIssue(ctx: CaContext, req: IssueRequest): CertificatePlan {
   const { csr } = loadRequest(ctx, req.requestId, req.csr);
-  return planIssue(ctx, req, csr).plan;
+  const { plan, serial, profile } = planIssue(ctx, req, csr);
+  previewed.set(plan, { ctx, caId: req.caId, requestId: req.requestId, profileId: req.profileId, serial, profile });
+  return plan;
+}
+
+function stale(message: string): CustosError {
+  return new CustosError('PREVIEW_STALE', `${message} Preview the certificate again, review it, and sign that.`, {});
+}
+
+/** The reviewed plan of req.plan, checked to be the one to sign for req with this key; or a fresh plan. */
+function planToSign(ctx: CaContext, req: IssueRequest, csr: CsrInfo, issuerSpki: Uint8Array): { plan: CertificatePlan; serial: string; profile: Profile } {
+  if (req.plan === undefined) return planIssue(ctx, req, csr, issuerSpki);
+  const made = previewed.get(req.plan);
+  if (!made || made.ctx !== ctx || made.caId !== req.caId || made.requestId !== req.requestId || made.profileId !== req.profileId) {
+    throw stale('The preview was made for another CA, request or profile.');
+  }
+  if (ctx.state.isSerialUsed(req.caId, made.serial)) throw stale(`The preview's serial ${made.serial} has been used since.`);
+  // Previewed with the issuer certificate's key; the token key found for the CA must be that key.
+  if (Buffer.compare(readIssuer(requireCa(ctx, req.caId).certDer).spki, issuerSpki) !== 0) throw stale('The CA key on the token is not the key the preview was made with.');
+  return { plan: req.plan, serial: made.serial, profile: made.profile };
 }
 
 // Names of new CAs whose issuance is under way: a second one of the same name is refused
@@ -85,7 +114,7 @@ async function issueOne(ctx: CaContext, req: IssueRequest, turn?: <T>(call: () =
   const ca = requireCa(ctx, req.caId);
   const { csr } = loadRequest(ctx, req.requestId, req.csr);
   const { token, key } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
-  const { plan, serial, profile } = planIssue(ctx, req, csr, key.spki);
+  const { plan, serial, profile } = planToSign(ctx, req, csr, key.spki);
   const isCa = profile.kind === 'ca';
   const name = isCa ? (req.name ?? commonName(plan.preview.subject.text) ?? serial) : undefined;
   const claimed = claimedCaNames.get(ctx) ?? new Set<string>();

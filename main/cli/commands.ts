@@ -12,7 +12,7 @@ import { readBoundedFile } from '../exchange/files.ts';
 import { MAX_CSR_FILE_BYTES, parseCsrFile } from '../pki/x509/csr.ts';
 import { createRoot } from '../ca/root.ts';
 import { importRequests } from '../ca/requests.ts';
-import { issueCertificate, previewIssue } from '../ca/issue.ts';
+import { issueCertificates, previewIssue } from '../ca/issue.ts';
 import { revokeSerial } from '../ca/revoke.ts';
 import { issueCrl } from '../ca/crl.ts';
 import { exportCertificate, exportChain, exportCrl } from '../ca/export.ts';
@@ -213,19 +213,31 @@ export async function runCommand(positionals: readonly string[], values: CliValu
         const imported = importRequests(core.ctx, file, await readBoundedFile(file, MAX_CSR_FILE_BYTES));
         const days = intOption(values, 'days');
         const pathLen = intOption(values, 'path-len');
-        const results: { serialHex: string; subject: string; sha256: string; isCa: boolean; files: string[] }[] = [];
-        for (const { record } of imported) {
-          const req = {
-            caId: ca.id, requestId: record.id, profileId, ...(days ? { validityDays: days } : {}),
+        // Every certificate is previewed and the batch confirmed once; then exactly the previewed
+        // certificates are signed, as one batch on the token's session.
+        const planned = imported.map(({ record, csr }) => {
+          const terms = {
+            caId: ca.id, requestId: record.id, csr, profileId, ...(days ? { validityDays: days } : {}),
             ...(str(values.subject) ? { subject: str(values.subject)! } : {}), ...(str(values.name) ? { name: str(values.name)! } : {}),
             ...(pathLen !== undefined ? { pathLen } : {}),
           };
-          const plan = previewIssue(core.ctx, req);
+          const plan = previewIssue(core.ctx, terms);
           out.note(`About to sign with CA "${ca.name}":\n${previewText(plan.preview)}`);
           for (const d of plan.droppedRequestExtensions) out.note(`  not taken from the request: ${d.name} (${d.reason})`);
           for (const f of plan.findings) out.note(`  lint ${f.severity}: ${f.message}`);
-          await confirm(values, 'Sign this certificate?');
-          const issued = await issueCertificate(core.ctx, req);
+          return { ...terms, plan };
+        });
+        await confirm(values, planned.length === 1 ? 'Sign this certificate?' : `Sign these ${planned.length} certificates?`);
+        const results: { serialHex: string; subject: string; sha256: string; isCa: boolean; files: string[] }[] = [];
+        let issuedAll;
+        try {
+          issuedAll = await issueCertificates(core.ctx, planned);
+        } catch (e) {
+          const signed = planned.map((p) => core.ctx.state.requests.get(p.requestId)?.signedSerial).filter((s) => s !== undefined);
+          if (signed.length) out.note(`${signed.length} of ${planned.length} were signed before the failure (serials ${signed.join(', ')}); export them with custos export.`);
+          throw e;
+        }
+        for (const issued of issuedAll) {
           const written = [];
           const formats = list(values.format);
           if (str(values.out)) {

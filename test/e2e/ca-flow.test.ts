@@ -141,8 +141,11 @@ describe('a root CA, a TLS server certificate and its revocation, in the browser
     await form.getByRole('button', { name: 'Preview' }).click();
     await page.getByRole('region', { name: 'Preview of what will be signed' }).waitFor();
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'real-request-preview.png'), fullPage: true });
+    const shown = await page.getByRole('region', { name: 'Preview of what will be signed' }).innerText();
     await page.getByRole('button', { name: 'Sign certificate' }).click();
-    await page.getByText(/^Signed: serial [0-9a-f]+\.$/).waitFor();
+    const signed = await page.getByText(/^Signed: serial [0-9a-f]+\.$/).innerText();
+    const serial = /serial ([0-9a-f]+)/.exec(signed)![1]!;
+    assert.ok(shown.includes(serial), `the serial signed (${serial}) is the one the preview showed: ${shown}`);
     await requests.getByRole('cell', { name: 'signed' }).waitFor();
   });
 

@@ -30,7 +30,8 @@ export function SignRequest({ requestId }: { requestId: string }) {
 
   const input = useMemo(() => ({ requestId, caId, profileId, ...(validityDays ? { validityDays: Number(validityDays) } : {}) }), [requestId, caId, profileId, validityDays]);
   const preview = useAction(useCallback(async (i: typeof input) => api.call('request.preview', i), []));
-  const sign = useAction(useCallback(async (i: typeof input) => {
+  // Signs the certificate the preview showed (its serial, validity and bytes), not a new plan.
+  const sign = useAction(useCallback(async (i: typeof input & { tbsSha256: string }) => {
     const cert = await api.call('request.sign', i);
     await sync();
     request.reload();
@@ -69,7 +70,7 @@ export function SignRequest({ requestId }: { requestId: string }) {
       <ErrorAlert error={preview.error} />
       {pending && preview.result && <PreviewView preview={preview.result} />}
       {pending && (
-        <Button sx={{ mt: 2 }} variant="contained" disabled={!canSign} onClick={() => void sign.run(input)}>{sign.running ? 'Signing…' : 'Sign certificate'}</Button>
+        <Button sx={{ mt: 2 }} variant="contained" disabled={!canSign} onClick={() => { if (preview.result) void sign.run({ ...input, tbsSha256: preview.result.tbsSha256 }); }}>{sign.running ? 'Signing…' : 'Sign certificate'}</Button>
       )}
       <WorkProgress running={sign.running} label="Signing the certificate on the token" />
       <ErrorAlert error={sign.error} />

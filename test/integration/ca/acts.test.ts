@@ -158,6 +158,18 @@ describe('CA acts on SoftHSM2', () => {
     assert.equal(read.description.sha256, imported!.record.id);
   });
 
+  it('signs through the API exactly the certificate request.preview showed, and only a preview it still holds', async () => {
+    const [imported] = importRequests(custos.ctx, 'api.csr.der', await applicantRequest('api.custos.test'));
+    const handlers = createHandlers(custos);
+    const terms = { requestId: imported!.record.id, caId: rootId, profileId: 'tls-server', validityDays: 30 };
+    assert.equal(await codeOf(handlers['request.sign']({ ...terms, tbsSha256: 'ab'.repeat(32) })), 'PREVIEW_STALE');
+    const shown = await handlers['request.preview'](terms);
+    const signed = await handlers['request.sign']({ ...terms, tbsSha256: shown.tbsSha256 });
+    assert.equal(signed.serialHex, (shown.preview as { serialHex: string }).serialHex);
+    const intent = custos.journal.entries.find((e) => e.kind === 'certificate.issue.intent' && e.data.requestId === terms.requestId);
+    assert.equal(intent?.data.tbsSha256, shown.tbsSha256, 'the journal records the TBS the preview showed');
+  });
+
   it('reads a request an older journal kept in a file, and says FILE_NOT_FOUND when that file is gone', async () => {
     const der = await applicantRequest('legacy.custos.test');
     const requestId = createHash('sha256').update(der).digest('hex');

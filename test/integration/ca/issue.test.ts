@@ -8,13 +8,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPairSync, sign as nodeSign, X509Certificate } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign as nodeSign, X509Certificate } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate } from '@peculiar/asn1-x509';
 import { createSoftHsm, type SoftHsm } from '../../support/softhsm.ts';
 import { Custos } from '../../../main/custos.ts';
 import { Secret } from '../../../main/hsm/secret.ts';
 import { createRoot } from '../../../main/ca/root.ts';
 import { importRequests, recordRequest } from '../../../main/ca/requests.ts';
-import { issueCertificate, issueCertificates, issueRequests } from '../../../main/ca/issue.ts';
+import { issueCertificate, issueCertificates, issueRequests, previewIssue } from '../../../main/ca/issue.ts';
 import { parseCsrFile } from '../../../main/pki/x509/csr.ts';
 import { requestForKey } from '../../../main/ca/key-request.ts';
 import { parseSubject } from '../../../main/ca/subject.ts';
@@ -98,6 +100,22 @@ describe('issuing certificates from imported requests on SoftHSM2', () => {
     // A checked request handed over under another request's id is not used either.
     const mismatched = await issueCertificate(custos.ctx, { caId: rootId, requestId: other!.record.id, csr: req!.csr, profileId: 'tls-server' });
     assert.equal(new X509Certificate(Buffer.from(mismatched.certDer)).subject, 'CN=copied-0.custos.test');
+  });
+
+  it('signs exactly the plan the operator previewed, once, and refuses a preview made for other terms', async () => {
+    const [req, other] = await imported('previewed', 2);
+    const terms = { caId: rootId, requestId: req!.record.id, csr: req!.csr, profileId: 'tls-server', validityDays: 30 };
+    const plan = previewIssue(custos.ctx, terms);
+    const issued = await issueCertificate(custos.ctx, { ...terms, plan });
+    assert.equal(issued.serialHex, plan.preview.serialHex);
+    const tbs = new Uint8Array(AsnConvert.serialize(AsnConvert.parse(issued.certDer, Certificate).tbsCertificate));
+    assert.deepEqual(Buffer.from(tbs), Buffer.from(plan.tbsDer), 'the signed TBS is the previewed one, byte for byte');
+    const intent = custos.journal.entries.find((e) => e.kind === 'certificate.issue.intent' && e.data.serialHex === plan.preview.serialHex);
+    assert.equal(intent?.data.tbsSha256, createHash('sha256').update(plan.tbsDer).digest('hex'));
+    assert.equal(await codeOf(issueCertificate(custos.ctx, { ...terms, plan })), 'PREVIEW_STALE', 'a preview is signed once');
+    const otherPlan = previewIssue(custos.ctx, { ...terms, requestId: other!.record.id, csr: other!.csr });
+    assert.equal(await codeOf(issueCertificate(custos.ctx, { ...terms, plan: otherPlan })), 'PREVIEW_STALE', 'a preview for another request');
+    assert.equal(await codeOf(issueCertificate(custos.ctx, { ...terms, requestId: other!.record.id, csr: other!.csr, profileId: 'tls-client', plan: otherPlan })), 'PREVIEW_STALE', 'a preview under another profile');
   });
 
   it('refuses a second new CA of the same name while the first is still at the token', async () => {

@@ -95,6 +95,16 @@ describe('CLI CA flow on SoftHSM2', () => {
     assert.equal(r.json.error.code, 'CONFIRMATION_REQUIRED');
   });
 
+  it('signs the certificate its preview showed: the serial in the preview is the serial signed', () => {
+    const req = tool('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(work, 'shown.key'),
+      '-subj', '/CN=shown.custos.test', '-out', join(work, 'shown.csr')]);
+    assert.equal(req.status, 0, req.text);
+    const r = custos(['sign', '--ca', 'sub', '--csr', join(work, 'shown.csr'), '--profile', 'tls-client', '--token', 'CA HSM', ...common(), '--yes']);
+    const signed = /Signed CN=shown\.custos\.test, serial ([0-9a-f]+)/.exec(r.stdout);
+    assert.ok(signed, r.stdout);
+    assert.match(r.stderr, new RegExp(`serial:\\s+${signed[1]}\\n`), r.stderr);
+  });
+
   it('exports the root and issues CRLs after revoking the leaf', () => {
     const rootSerial = custos(['ca', 'list', '--json']).json.find((c: { name: string }) => c.name === 'root');
     assert.ok(rootSerial);
