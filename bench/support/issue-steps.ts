@@ -15,7 +15,7 @@ import { signTbs } from '../../main/pki/x509/issue.ts';
 import { describeSigned } from '../../main/pki/x509/preview.ts';
 
 export const STEPS = [
-  'recordRequest (request file + journal entry)',
+  'recordRequest (journal entry holding the request)',
   'requireCa',
   'loadRequest (the checked CsrInfo, handed over)',
   'tokens.requireKey (the CA key, found once per batch)',
@@ -64,7 +64,7 @@ export async function issueInSteps(ctx: CaContext, fileName: string, csr: CsrInf
     lastCpu = cpu;
   };
   const req: IssueRequest = { ...terms, requestId: recordRequest(ctx, fileName, csr).id, csr };
-  lap('recordRequest (request file + journal entry)');
+  lap('recordRequest (journal entry holding the request)');
   const ca = requireCa(ctx, req.caId);
   lap('requireCa');
   const { csr: loaded } = loadRequest(ctx, req.requestId, req.csr);

@@ -12,7 +12,9 @@ own names) and \`requestForKey\`, each with a subjectAltName.
   in a loop for at least 3 s, with the mechanism and input the core uses for this key (\`planSignature\`: \`CKM_ECDSA\` on
   the host's SHA-384 digest for P-384; \`CKM_SHA384_RSA_PKCS\` on a 900-byte message for RSA-3072, SoftHSM hashing). The input
   is prepared once. The same loop with \`C_SignAsync\` (how the core calls it, on a libuv worker) is shown beside it.
-- **(b) core** (bench/issuance.ts): after 10 warm-up certificates, one PEM file of all the requests goes through
+- **(b) core** (bench/issuance.ts): after 100 warm-up certificates (V8 has compiled the issuance path by then, as in an app
+  that has been running; with 10, JIT compilation and garbage collection on V8's helper threads add about 0.3 ms (EC) and
+  0.7 ms (RSA) of CPU per certificate to a batch of this size), one PEM file of all the requests goes through
   \`parseCsrFile\` (every request read and its signature checked before any is recorded), then \`issueRequests\`, which
   records each request (its journal entry, holding the request) and issues it, on the one session the core holds (opened
   at login). Up to \`BATCH_WINDOW\` requests are recorded, planned, linted and their intents written while the token signs

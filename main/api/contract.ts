@@ -17,6 +17,12 @@ export const KeySpec = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('ec'), curve: z.enum(['P-256', 'P-384', 'P-521']) }),
 ]);
 
+/** A key a request may hold: RSA of any size from 2048 bits, or one of the three curves. */
+export const RequestKeySpec = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('rsa'), bits: z.number().int().min(2048) }),
+  z.object({ kind: z.literal('ec'), curve: z.enum(['P-256', 'P-384', 'P-521']) }),
+]);
+
 export const PinState = z.object({
   initialized: z.boolean(),
   countLow: z.boolean(),
@@ -95,7 +101,7 @@ export const RequestSummary = z.object({
   id: Hex,
   fileName: z.string(),
   subject: z.string(),
-  keySpec: KeySpec,
+  keySpec: RequestKeySpec,
   sans: z.array(z.string()),
   requestedExtensions: z.array(z.string()),
   importedAt: IsoDate,

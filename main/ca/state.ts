@@ -57,6 +57,9 @@ export interface CrlRecord {
   readonly virtual: boolean;
 }
 
+/** The key a request holds, as lists show it: RSA of any size parseCsrFile takes, or one of the three curves. */
+export type RequestedKey = { readonly kind: 'rsa'; readonly bits: number } | { readonly kind: 'ec'; readonly curve: 'P-256' | 'P-384' | 'P-521' };
+
 export interface RequestRecord {
   readonly id: string;
   readonly fileName: string;
@@ -68,7 +71,7 @@ export interface RequestRecord {
   readonly importedAt: string;
   readonly signedSerial?: string;
   /** What the request asks for, as recorded at import (absent in entries written before it was recorded). */
-  readonly asked?: { readonly keySpec: KeySpec; readonly sans: readonly string[]; readonly requestedExtensions: readonly string[] };
+  readonly asked?: { readonly keySpec: RequestedKey; readonly sans: readonly string[]; readonly requestedExtensions: readonly string[] };
 }
 
 /** Serials are compared as lower-case hex without leading zero octets (DER may pad one). */
@@ -151,7 +154,7 @@ export class CaState {
           id: str(d.requestId), fileName: str(d.fileName), subject: str(d.subject), importedAt: e.time,
           ...(typeof d.request === 'string' ? { derBase64: d.request } : { file: str(d.file) }),
           ...(d.keySpec && Array.isArray(d.sans) && Array.isArray(d.requestedExtensions)
-            ? { asked: { keySpec: d.keySpec as KeySpec, sans: d.sans.map(str), requestedExtensions: d.requestedExtensions.map(str) } } : {}),
+            ? { asked: { keySpec: d.keySpec as RequestedKey, sans: d.sans.map(str), requestedExtensions: d.requestedExtensions.map(str) } } : {}),
         });
         break;
       default:

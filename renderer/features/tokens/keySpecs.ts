@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { KeySpec } from '../../../main/api/contract.ts';
+import type { KeySpec, RequestKeySpec } from '../../../main/api/contract.ts';
 
 export type KeySpecValue = z.output<typeof KeySpec>;
 
@@ -12,6 +12,6 @@ export const KEY_SPEC_CHOICES: readonly { id: string; title: string; spec: KeySp
   { id: 'rsa-4096', title: 'RSA 4096', spec: { kind: 'rsa', bits: 4096 } },
 ];
 
-export function describeKeySpec(spec: KeySpecValue): string {
+export function describeKeySpec(spec: KeySpecValue | z.output<typeof RequestKeySpec>): string {
   return spec.kind === 'ec' ? `EC ${spec.curve}` : `RSA ${spec.bits}`;
 }

@@ -25,6 +25,7 @@ import { parseCrl } from '../../../main/pki/x509/crl.ts';
 import { DEFAULT_PROFILE_DIR } from '../../../main/pki/x509/profiles.ts';
 import { isCustosError } from '../../../main/errors/index.ts';
 import { createHandlers } from '../../../main/api/handlers.ts';
+import { RequestSummary } from '../../../main/api/contract.ts';
 
 const PIN = '246810';
 
@@ -168,6 +169,17 @@ describe('CA acts on SoftHSM2', () => {
     assert.equal(signed.serialHex, (shown.preview as { serialHex: string }).serialHex);
     const intent = custos.journal.entries.find((e) => e.kind === 'certificate.issue.intent' && e.data.requestId === terms.requestId);
     assert.equal(intent?.data.tbsSha256, shown.tbsSha256, 'the journal records the TBS the preview showed');
+  });
+
+  it('lists a request for an RSA key larger than any a CA key may be as what it is', async () => {
+    const k = generateKeyPairSync('rsa', { modulusLength: 4608 });
+    const der = await requestForKey({ spki: new Uint8Array(k.publicKey.export({ type: 'spki', format: 'der' })), sign: async (d) => new Uint8Array(nodeSign('sha256', d, k.privateKey)) },
+      parseSubject('CN=big.custos.test'), { scheme: 'rsa-pkcs1', hash: 'SHA-256' });
+    const handlers = createHandlers(custos);
+    const [summary] = await handlers['request.import']({ fileName: 'big.csr', contentBase64: Buffer.from(der).toString('base64') });
+    assert.deepEqual(summary?.keySpec, { kind: 'rsa', bits: 4608 });
+    assert.doesNotThrow(() => RequestSummary.parse(summary), 'the API contract describes what the API returns');
+    assert.deepEqual((await handlers['request.list']()).find((r) => r.id === summary!.id)?.keySpec, { kind: 'rsa', bits: 4608 });
   });
 
   it('reads a request an older journal kept in a file, and says FILE_NOT_FOUND when that file is gone', async () => {
