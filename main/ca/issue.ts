@@ -70,12 +70,21 @@ function commonName(subjectText: string): string | undefined {
 }
 
 // Plans previewIssue made, with the terms they were made for: only these can be signed as previewed.
-const previewed = new WeakMap<CertificatePlan, { readonly ctx: CaContext; readonly caId: string; readonly requestId: string; readonly profileId: string; readonly serial: string; readonly profile: Profile }>();
+const previewed = new WeakMap<CertificatePlan, {
+  readonly ctx: CaContext; readonly caId: string; readonly requestId: string; readonly profileId: string; readonly serial: string; readonly profile: Profile; readonly madeAt: number;
+}>();
+
+/**
+ * How long a reviewed preview may wait for its signature. The certificate
+ * starts when it was previewed, and lint judged it against the issuer as it
+ * was then; an older preview is made again rather than signed.
+ */
+export const PREVIEW_MAX_AGE_MS = 60 * 60 * 1000;
 
 export function previewIssue(ctx: CaContext, req: IssueRequest): CertificatePlan {
   const { csr } = loadRequest(ctx, req.requestId, req.csr);
   const { plan, serial, profile } = planIssue(ctx, req, csr);
-  previewed.set(plan, { ctx, caId: req.caId, requestId: req.requestId, profileId: req.profileId, serial, profile });
+  previewed.set(plan, { ctx, caId: req.caId, requestId: req.requestId, profileId: req.profileId, serial, profile, madeAt: ctx.now().getTime() });
   return plan;
 }
 
@@ -91,6 +100,7 @@ function planToSign(ctx: CaContext, req: IssueRequest, csr: CsrInfo, issuerSpki:
     throw stale('The preview was made for another CA, request or profile.');
   }
   if (ctx.state.isSerialUsed(req.caId, made.serial)) throw stale(`The preview's serial ${made.serial} has been used since.`);
+  if (ctx.now().getTime() - made.madeAt > PREVIEW_MAX_AGE_MS) throw stale('The preview is more than an hour old.');
   // Previewed with the issuer certificate's key; the token key found for the CA must be that key.
   if (Buffer.compare(readIssuer(requireCa(ctx, req.caId).certDer).spki, issuerSpki) !== 0) throw stale('The CA key on the token is not the key the preview was made with.');
   return { plan: req.plan, serial: made.serial, profile: made.profile };

@@ -16,7 +16,7 @@ import { Custos } from '../../../main/custos.ts';
 import { Secret } from '../../../main/hsm/secret.ts';
 import { createRoot } from '../../../main/ca/root.ts';
 import { importRequests, recordRequest } from '../../../main/ca/requests.ts';
-import { issueCertificate, issueCertificates, issueRequests, previewIssue } from '../../../main/ca/issue.ts';
+import { issueCertificate, issueCertificates, issueRequests, PREVIEW_MAX_AGE_MS, previewIssue } from '../../../main/ca/issue.ts';
 import { parseCsrFile } from '../../../main/pki/x509/csr.ts';
 import { requestForKey } from '../../../main/ca/key-request.ts';
 import { parseSubject } from '../../../main/ca/subject.ts';
@@ -116,6 +116,18 @@ describe('issuing certificates from imported requests on SoftHSM2', () => {
     const otherPlan = previewIssue(custos.ctx, { ...terms, requestId: other!.record.id, csr: other!.csr });
     assert.equal(await codeOf(issueCertificate(custos.ctx, { ...terms, plan: otherPlan })), 'PREVIEW_STALE', 'a preview for another request');
     assert.equal(await codeOf(issueCertificate(custos.ctx, { ...terms, requestId: other!.record.id, csr: other!.csr, profileId: 'tls-client', plan: otherPlan })), 'PREVIEW_STALE', 'a preview under another profile');
+  });
+
+  it('refuses to sign a preview more than an hour old', async () => {
+    const [req] = await imported('aged', 1);
+    let clock = new Date();
+    const ctx = { ...custos.ctx, now: () => clock };
+    const terms = { caId: rootId, requestId: req!.record.id, csr: req!.csr, profileId: 'tls-server', validityDays: 30 };
+    const plan = previewIssue(ctx, terms);
+    clock = new Date(clock.getTime() + PREVIEW_MAX_AGE_MS + 1000);
+    assert.equal(await codeOf(issueCertificate(ctx, { ...terms, plan })), 'PREVIEW_STALE');
+    clock = new Date(clock.getTime() - 2000);
+    assert.equal((await issueCertificate(ctx, { ...terms, plan })).serialHex, plan.preview.serialHex, 'within the hour it is signed');
   });
 
   it('refuses a second new CA of the same name while the first is still at the token', async () => {
