@@ -18,6 +18,8 @@ export interface Derived {
   /** (b), import + issue */
   readonly corePerSecond: number;
   readonly coreIssueOnlyPerSecond: number;
+  /** Each (b) batch's rate, import + issue, in the order run. */
+  readonly batchRates: readonly number[];
   readonly coreMsPerCertificate: number;
   readonly importMs: number;
   readonly importCpuMs: number;
@@ -65,6 +67,7 @@ export function derive(r: IssuanceResult): Derived {
     tokenAsyncPerSecond: r.raw.async.perSecond,
     corePerSecond,
     coreIssueOnlyPerSecond: n / (r.core.issueMs / 1000),
+    batchRates: r.core.rates,
     coreMsPerCertificate: totalMs / n,
     importMs: r.core.importMs / n,
     importCpuMs: r.core.importCpuMs / n,
@@ -142,6 +145,7 @@ function rowsOf(ds: readonly Derived[]): [string, ...string[]][] {
     ['    ms per signature (wall / CPU)', ...ds.map((d) => `${f(d.tokenMsPerSignature, 2)} / ${f(d.tokenCpuMsPerSignature, 2)}`)],
     ['    C_SignAsync, as the core calls it (sig/s)', ...ds.map((d) => f(d.tokenAsyncPerSecond))],
     ['(b) core CSR → certificate, import + issue (cert/s)', ...ds.map((d) => f(d.corePerSecond))],
+    ['    each batch measured, in order (cert/s); the median one is reported', ...ds.map((d) => d.batchRates.map((r) => f(r, 0)).join(' / '))],
     ['    record + issue only (cert/s)', ...ds.map((d) => f(d.coreIssueOnlyPerSecond))],
     ['    read and check the requests, per request (ms wall / CPU)', ...ds.map((d) => `${f(d.importMs, 2)} / ${f(d.importCpuMs, 2)}`)],
     ['    ms per certificate, all of it', ...ds.map((d) => f(d.coreMsPerCertificate, 2))],
@@ -260,8 +264,9 @@ export function markdown(input: ReportInput): string {
       ['whole run', `${f(input.totalSeconds, 0)} s`],
     ]),
     '',
-    input.load[0] > m.nproc * 0.5 || input.load[1] > m.nproc * 0.5
-      ? `The machine was busy with other work (load average above half its ${m.nproc} cores): wall-clock figures are slowed by it, and rates are lower than on an idle machine. The CPU columns (this process's user + system time) are much less affected; compare those between runs.\n`
+    // At the start only: by the end the benchmark's own two processes have raised the load average.
+    input.load[0] > m.nproc * 0.5
+      ? `The machine was busy with other work when the run began (load average above half its ${m.nproc} cores): wall-clock figures are slowed by it, and rates are lower than on an idle machine. The CPU columns (this process's user + system time) are much less affected; compare those between runs.\n`
       : '',
     mdTable(['', ...ds.map((d) => `${d.title} (${d.count} requests)`)], rowsOf(ds).map((r) => [...r])),
     '',
