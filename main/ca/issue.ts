@@ -7,9 +7,8 @@
 import { createHash } from 'node:crypto';
 import { CustosError } from '../errors/index.ts';
 import { tokenRecord, type KeySpec, type Signer } from '../hsm/token.ts';
-import { planIssuedCertificate, type CertificatePlan } from '../pki/x509/issue.ts';
+import { planIssuedCertificate, signTbs, type CertificatePlan } from '../pki/x509/issue.ts';
 import { runRecorded } from './recorded-act.ts';
-import { signTbs } from '../pki/x509/issue.ts';
 import { newSerial } from '../pki/x509/serial.ts';
 import { describeSigned } from '../pki/x509/preview.ts';
 import type { CsrInfo } from '../pki/x509/csr.ts';
@@ -40,7 +39,8 @@ export interface IssueRequest {
    * The plan previewIssue made for these same terms and the operator
    * reviewed: signed as it is (its serial, validity and bytes), so what was
    * shown is what is signed. Refused (PREVIEW_STALE) when its serial has been
-   * used since or it was made for another CA, request or profile.
+   * used since, it was made for another CA, request or profile, or it is
+   * older than PREVIEW_MAX_AGE_MS.
    */
   readonly plan?: CertificatePlan;
 }

@@ -97,6 +97,12 @@ export class Journal {
   #durableSeq = 0;
   /** An fsync under way off the main thread, and the last seq it covers. */
   #syncing: { readonly upTo: number; readonly done: Promise<void> } | undefined;
+  /**
+   * Set by the first failed fsync and kept: after one, Linux may have dropped
+   * the unwritten pages and a later fsync can succeed without them, so no
+   * entry is ever called durable again in this process.
+   */
+  #syncFailed: CustosError | undefined;
   #closed = false;
 
   private constructor(path: string, operator: string, entries: JournalEntry[], fd: number, release: () => void, now: () => Date) {
@@ -202,6 +208,7 @@ export class Journal {
    */
   async durable(entry: JournalEntry): Promise<void> {
     while (!this.isDurable(entry)) {
+      if (this.#syncFailed) throw this.#syncFailed;
       if (this.#closed) throw new CustosError('INTERNAL', 'The journal is closed.', {});
       const syncing = this.#syncing;
       if (syncing === undefined) this.#startSync();
@@ -216,7 +223,7 @@ export class Journal {
     const done = new Promise<void>((resolve, reject) => {
       fsync(this.#fd, (error) => {
         if (this.#syncing?.done === done) this.#syncing = undefined;
-        if (error) return reject(new CustosError('JOURNAL_CORRUPT', `The journal could not be written to disk (${error.code ?? error.message}); nothing more will be signed.`, { path: this.path }));
+        if (error) return reject(this.#failSync(error));
         this.#durableSeq = Math.max(this.#durableSeq, upTo);
         resolve();
       });
@@ -263,17 +270,32 @@ export class Journal {
   }
 
   flush(): void {
+    if (this.#syncFailed) throw this.#syncFailed;
     if (this.#durableSeq < this.#entries.length && !this.#closed) {
-      fsyncSync(this.#fd);
+      try {
+        fsyncSync(this.#fd);
+      } catch (e) {
+        throw this.#failSync(e as NodeJS.ErrnoException);
+      }
       this.#durableSeq = this.#entries.length;
     }
   }
 
+  #failSync(error: NodeJS.ErrnoException): CustosError {
+    this.#syncFailed ??= new CustosError('JOURNAL_CORRUPT',
+      `The journal could not be written to disk (${error.code ?? error.message}); nothing more will be signed until Custos is restarted and the journal verified.`, { path: this.path });
+    return this.#syncFailed;
+  }
+
   close(): void {
     if (this.#closed) return;
-    this.flush();
-    this.#closed = true;
-    closeSync(this.#fd);
-    this.#release();
+    try {
+      this.flush();
+    } finally {
+      // Even after a failed fsync: the file and the lock are let go.
+      this.#closed = true;
+      closeSync(this.#fd);
+      this.#release();
+    }
   }
 }
