@@ -9,7 +9,7 @@ import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, readFileS
 import { join } from 'node:path';
 import { CustosError } from '../errors/index.ts';
 import type { TokenRecord } from '../hsm/token.ts';
-import { acquireLock } from './lock.ts';
+import { acquireLock } from '../fs/lock-file.ts';
 import { GENESIS_HASH, hashEntry, sealedLine, type EntryData, type JournalEntry } from './entry.ts';
 
 export const JOURNAL_FILE = 'journal.jsonl';

@@ -29,6 +29,17 @@ interface Connector {
 /** Opens tokens from a list of connectors, keeps the one that matches and closes the rest. */
 abstract class ConnectingProvider implements TokenProvider {
   readonly #open = new Set<ScHsmToken>();
+  /**
+   * Listing and opening probe every card with an exclusive connection, so two
+   * at once would find each other's cards busy and skip them: they take turns.
+   */
+  #probing: Promise<unknown> = Promise.resolve();
+
+  #inTurn<T>(probe: () => Promise<T>): Promise<T> {
+    const run = this.#probing.then(probe);
+    this.#probing = run.catch(() => undefined);
+    return run;
+  }
 
   /** One entry per place a card may be: its reader name (as TokenInfo.reader shows it) and how to connect. */
   protected abstract connectors(): Promise<Connector[]>;
@@ -48,7 +59,11 @@ abstract class ConnectingProvider implements TokenProvider {
     return [...this.#open].filter((t) => !t.isClosed);
   }
 
-  async list(): Promise<readonly TokenInfo[]> {
+  list(): Promise<readonly TokenInfo[]> {
+    return this.#inTurn(() => this.#list());
+  }
+
+  async #list(): Promise<readonly TokenInfo[]> {
     const connectors = await this.connectors();
     // A held card whose reader no longer shows a card was pulled out: it is not listed, whatever the session still believes.
     const present = new Set(connectors.map((c) => c.reader));
@@ -70,7 +85,11 @@ abstract class ConnectingProvider implements TokenProvider {
   }
 
   /** Like open(), typed as the SmartCard-HSM token for ceremonies that need DKEK and custodian steps. */
-  async openScHsm(selector: TokenSelector): Promise<ScHsmToken> {
+  openScHsm(selector: TokenSelector): Promise<ScHsmToken> {
+    return this.#inTurn(() => this.#openScHsm(selector));
+  }
+
+  async #openScHsm(selector: TokenSelector): Promise<ScHsmToken> {
     if (this.#held().some((t) => matches(t.info, selector))) {
       throw new CustosError('OPERATION_IN_PROGRESS', `The SmartCard-HSM with ${describe(selector)} is already open in Custos: finish or close that session first.`, { ...selector });
     }

@@ -5,7 +5,9 @@
  * through pcscd + vpcd (vpcd-bridge.ts). It is a rehearsal token: every
  * artifact it makes chains to a "UT" test root, never to CardContact's.
  */
+import { basename } from 'node:path';
 import { CustosError } from '../../errors/index.ts';
+import { acquireLock } from '../../fs/lock-file.ts';
 import type { CommandApdu } from './apdu.ts';
 import { CardStatus, SW, fail, parseCommandApdu, responseApdu } from './apdu.ts';
 import { createDeviceIdentity, virtualSrcaCertificate } from './attestation.ts';
@@ -56,6 +58,18 @@ export interface CreateOptions {
   readonly label?: string;
 }
 
+/**
+ * Two holders writing one state file would each overwrite the other's
+ * changes (a PIN counter, a new key), so the file is held like a card in an
+ * exclusive connection: a second holder is refused as a card held by another
+ * program is.
+ */
+function lockStateFile(stateFile: string): () => void {
+  return acquireLock(`${stateFile}.lock`, (holder) => new CustosError('SESSION_FAILED',
+    `The virtual SmartCard-HSM ${basename(stateFile)} is in use${holder ? ` by process ${holder.pid}${holder.pid === process.pid ? ' (this one)' : ''}` : ''}: close it there first.`,
+    { file: basename(stateFile), pid: holder?.pid ?? null }));
+}
+
 export class VirtualCard {
   readonly atr: Uint8Array = SC_HSM_ATR;
   readonly #stateFile: string;
@@ -63,6 +77,8 @@ export class VirtualCard {
   readonly #state: CardState;
   #session: Session = newSession();
   #closed = false;
+  /** Lets go of the state file's lock: one holder at a time, as a real card has one. */
+  #release: () => void = () => undefined;
   /** APDUs are answered one at a time, as a card does; a second host waits. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -74,7 +90,10 @@ export class VirtualCard {
 
   /** A new, uninitialised card with a fresh device key and attestation chain. Refuses when stateFile exists. */
   static async create(stateFile: string, options: CreateOptions = {}): Promise<VirtualCard> {
+    // FILE_EXISTS for a card that is there already, before its lock is asked for.
     const secret = createStateSecret(stateFile);
+    // Held by another creating the same card at this moment: its secret is left as that one wrote it.
+    const release = lockStateFile(stateFile);
     const identity = createDeviceIdentity();
     const state: CardState = {
       formatVersion: 1,
@@ -89,13 +108,23 @@ export class VirtualCard {
       keys: {},
     };
     const card = new VirtualCard(stateFile, secret, state);
+    card.#release = release;
     card.#persist();
     return card;
   }
 
+  /** Opens the card in stateFile; SESSION_FAILED while another VirtualCard, in this process or another, holds it. */
   static async open(stateFile: string): Promise<VirtualCard> {
-    const secret = readStateSecret(stateFile);
-    return new VirtualCard(stateFile, secret, deserializeState(readStateFile(stateFile, secret)));
+    const release = lockStateFile(stateFile);
+    try {
+      const secret = readStateSecret(stateFile);
+      const card = new VirtualCard(stateFile, secret, deserializeState(readStateFile(stateFile, secret)));
+      card.#release = release;
+      return card;
+    } catch (e) {
+      release();
+      throw e;
+    }
   }
 
   get label(): string {
@@ -133,6 +162,7 @@ export class VirtualCard {
     await this.#queue;
     this.#closed = true;
     logout(this.#session);
+    this.#release();
   }
 
   #persist(): void {

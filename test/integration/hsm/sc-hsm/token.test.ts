@@ -183,6 +183,8 @@ describe('VirtualScHsmProvider', () => {
   it('lists virtual cards and opens one by serial, refusing an unknown one', async () => {
     const one = await bench.card('provider-one');
     const two = await bench.card('provider-two');
+    // The provider holds a card the way a reader connection does: the fixture lets go of them first.
+    await Promise.all([one.close(), two.close()]);
     const provider = new VirtualScHsmProvider([`${bench.dir}/provider-one.card`, `${bench.dir}/provider-two.card`]);
     const listed = await provider.list();
     assert.deepEqual(listed.map((i) => i.serial).sort(), [one.serial, two.serial].sort());
@@ -195,6 +197,17 @@ describe('VirtualScHsmProvider', () => {
     await assert.rejects(provider.open({ label: 'SmartCard-HSM' }), code('OPERATION_IN_PROGRESS'));
     await token.close();
     await assert.rejects(provider.open({ label: 'SmartCard-HSM' }), code('TOKEN_AMBIGUOUS'));
+    await provider.close();
+  });
+
+  it('opens two cards asked for at once: the probes take turns instead of finding each other\'s card busy', async () => {
+    const cards = await Promise.all(['at-once-one', 'at-once-two'].map((n) => bench.card(n)));
+    await Promise.all(cards.map((c) => c.close()));
+    const provider = new VirtualScHsmProvider(['at-once-one', 'at-once-two'].map((n) => `${bench.dir}/${n}.card`));
+    // The second card is asked for first: its probe holds the first card while the other open looks for it.
+    const wanted = [cards[1]!, cards[0]!];
+    const opened = await Promise.all(wanted.map((c) => provider.open({ serial: c.serial })));
+    assert.deepEqual(opened.map((t) => t.info.serial), wanted.map((c) => c.serial));
     await provider.close();
   });
 });

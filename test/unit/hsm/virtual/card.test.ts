@@ -1,6 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { isCustosError } from '../../../../main/errors/index.ts';
 import { createPrivateKey } from 'node:crypto';
 import { VirtualCard, SC_HSM_ATR } from '../../../../main/hsm/virtual/card.ts';
 import { secretFileFor } from '../../../../main/hsm/virtual/state-file.ts';
@@ -14,6 +17,21 @@ describe('virtual card lifecycle', () => {
     try {
       assert.equal(Buffer.from(t.card.atr).toString('hex'), Buffer.from(SC_HSM_ATR).toString('hex'));
       assert.equal(Buffer.from(t.card.atr).toString('hex'), '3bfe1800008131fe458031815448534d31738021408107fa');
+    } finally { await t.cleanup(); }
+  });
+
+  it('has one holder at a time, in this process or another, as a card in an exclusive connection; the next gets it after close', async () => {
+    const t = await tempCard();
+    try {
+      await assert.rejects(VirtualCard.open(t.stateFile), (e: unknown) => isCustosError(e) && e.code === 'SESSION_FAILED' && /this one/.test(e.message));
+      const other = spawnSync(process.execPath, ['--import', 'tsx', '-e', `
+        import('${join(process.cwd(), 'main/hsm/virtual/card.ts')}').then(({ VirtualCard }) => VirtualCard.open(${JSON.stringify(t.stateFile)}))
+          .then(() => process.exit(0), (e) => { console.log(e.code); process.exit(3); });`], { encoding: 'utf8' });
+      assert.equal(other.status, 3, other.stderr);
+      assert.equal(other.stdout.trim(), 'SESSION_FAILED');
+      await t.card.close();
+      const next = await VirtualCard.open(t.stateFile);
+      await next.close();
     } finally { await t.cleanup(); }
   });
 
@@ -91,6 +109,7 @@ describe('virtual card lifecycle', () => {
     try {
       const { copyFileSync } = await import('node:fs');
       copyFileSync(secretFileFor(b.stateFile), secretFileFor(a.stateFile));
+      await a.card.close();
       await assert.rejects(VirtualCard.open(a.stateFile), { code: 'FORMAT_MISMATCH' });
     } finally { await a.cleanup(); await b.cleanup(); }
   });

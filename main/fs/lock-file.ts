@@ -1,13 +1,18 @@
 /**
- * One writer at a time. Two processes appending to the same journal could
- * interleave lines and break the chain, so the second is refused. A lock left
- * by a process that no longer runs on this host is taken over.
+ * One holder at a time, by a lock file beside what it guards. Two processes
+ * appending to the same journal could interleave lines and break the chain;
+ * two holders of a virtual card's state file would overwrite each other's
+ * changes. The second is refused. A lock left by a process that no longer
+ * runs on this host is taken over.
  */
 import { openSync, writeSync, closeSync, readFileSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { CustosError } from '../errors/index.ts';
 
-interface LockOwner { pid: number; host: string; since: string }
+export interface LockHolder { readonly pid: number; readonly host: string; readonly since: string }
+
+type LockOwner = LockHolder;
+
 
 function isAlive(pid: number): boolean {
   try {
@@ -26,7 +31,12 @@ function readOwner(path: string): LockOwner | undefined {
   }
 }
 
-export function acquireLock(path: string): () => void {
+
+/**
+ * Takes the lock file at path, or throws: refused(holder) says who holds it
+ * (the journal's words when not given).
+ */
+export function acquireLock(path: string, refused?: (holder: LockHolder | undefined) => CustosError): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o600);
@@ -47,6 +57,7 @@ export function acquireLock(path: string): () => void {
         unlinkSync(path);
         continue;
       }
+      if (refused) throw refused(owner);
       throw new CustosError('JOURNAL_LOCKED',
         `The journal is in use by another Custos process${owner ? ` (pid ${owner.pid} on ${owner.host} since ${owner.since})` : ''}. Close it first; if no Custos runs, remove ${path}.`,
         { lockFile: path, pid: owner?.pid ?? null });
