@@ -11,9 +11,6 @@ import { CustosError } from '../errors/index.ts';
 
 export interface LockHolder { readonly pid: number; readonly host: string; readonly since: string }
 
-type LockOwner = LockHolder;
-
-
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -23,24 +20,23 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function readOwner(path: string): LockOwner | undefined {
+function readOwner(path: string): LockHolder | undefined {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as LockOwner;
+    return JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
   } catch {
     return undefined;
   }
 }
 
-
 /**
- * Takes the lock file at path, or throws: refused(holder) says who holds it
- * (the journal's words when not given).
+ * Takes the lock file at path and returns what lets it go, or throws the
+ * error refused(holder) makes: the guarded thing names itself and its holder.
  */
-export function acquireLock(path: string, refused?: (holder: LockHolder | undefined) => CustosError): () => void {
+export function acquireLock(path: string, refused: (holder: LockHolder | undefined) => CustosError): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o600);
-      const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+      const owner: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
       writeSync(fd, JSON.stringify(owner));
       closeSync(fd);
       let released = false;
@@ -57,11 +53,9 @@ export function acquireLock(path: string, refused?: (holder: LockHolder | undefi
         unlinkSync(path);
         continue;
       }
-      if (refused) throw refused(owner);
-      throw new CustosError('JOURNAL_LOCKED',
-        `The journal is in use by another Custos process${owner ? ` (pid ${owner.pid} on ${owner.host} since ${owner.since})` : ''}. Close it first; if no Custos runs, remove ${path}.`,
-        { lockFile: path, pid: owner?.pid ?? null });
+      throw refused(owner);
     }
   }
-  throw new CustosError('JOURNAL_LOCKED', `The journal lock ${path} could not be taken.`, { lockFile: path });
+  // A stale lock was removed but another process took the file first.
+  throw refused(readOwner(path));
 }

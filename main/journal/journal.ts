@@ -129,7 +129,10 @@ export class Journal {
   static open(options: JournalOptions): Journal {
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
     const path = join(options.dir, JOURNAL_FILE);
-    const release = acquireLock(`${path}.lock`);
+    const lockFile = `${path}.lock`;
+    const release = acquireLock(lockFile, (owner) => new CustosError('JOURNAL_LOCKED',
+      `The journal is in use by another Custos process${owner ? ` (pid ${owner.pid} on ${owner.host} since ${owner.since})` : ''}. Close it first; if no Custos runs, remove ${lockFile}.`,
+      { lockFile, pid: owner?.pid ?? null }));
     try {
       const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
       const parsed = parseAndVerify(text);
