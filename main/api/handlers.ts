@@ -29,6 +29,7 @@ import { MAX_CSR_FILE_BYTES } from '../pki/x509/csr.ts';
 import type { CertificatePlan } from '../pki/x509/issue.ts';
 import { createHash } from 'node:crypto';
 import type { Handlers, CaSummary, CertificateSummary, TokenSummary, RequestSummary, CrlSummary, Preview, KeySummary } from './contract.ts';
+import { remember } from '../bounded-cache.ts';
 
 type Out<T extends z.ZodType> = z.output<T>;
 const VERSION = '0.1.0';
@@ -185,8 +186,7 @@ export function createHandlers(custos: Custos): Handlers {
     'request.preview': async (input) => {
       const plan = previewIssue(ctx, input);
       const out = previewOut(plan);
-      previews.set(out.tbsSha256, plan);
-      if (previews.size > KEPT_PREVIEWS) previews.delete(previews.keys().next().value!);
+      remember(previews, out.tbsSha256, plan, KEPT_PREVIEWS);
       return out;
     },
     'request.sign': async ({ tbsSha256, ...terms }) => {

@@ -8,6 +8,7 @@ import { CustosError } from '../../errors/index.ts';
 import { OID } from '../oids.ts';
 import { readCertificate, type ReadCertificate } from './tbs-reader.ts';
 import { publicKeyFromSpki, publicKeySpec, sha1, sha256Hex, type PublicKeySpec } from './keys.ts';
+import { remember } from '../../bounded-cache.ts';
 
 export interface IssuerInfo {
   readonly certDer: Uint8Array;
@@ -45,10 +46,7 @@ export function readIssuer(certDer: Uint8Array): IssuerInfo {
   const key = sha256Hex(certDer);
   const hit = cache.get(key);
   if (hit) return hit;
-  const info = Object.freeze(parseIssuer(certDer.slice()));
-  cache.set(key, info);
-  if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
-  return info;
+  return remember(cache, key, Object.freeze(parseIssuer(certDer.slice())), CACHE_ENTRIES);
 }
 
 function parseIssuer(certDer: Uint8Array): IssuerInfo {

@@ -15,6 +15,7 @@ import { bitStringBytes, childrenOf, fromAsn, isContextTag, rawBytes, readSequen
 import { publicKeyFromSpki } from './keys.ts';
 import { lintedBytes, type Linted } from './lint.ts';
 import { nodeVerifyParams } from './signature.ts';
+import { remember } from '../../bounded-cache.ts';
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;
 
@@ -30,9 +31,7 @@ function verifyKeyFor(spkiDer: Uint8Array): KeyObject {
   const id = Buffer.from(spkiDer.buffer, spkiDer.byteOffset, spkiDer.byteLength).toString('base64');
   let key = verifyKeys.get(id);
   if (key === undefined) {
-    key = publicKeyFromSpki(spkiDer);
-    verifyKeys.set(id, key);
-    if (verifyKeys.size > KEY_CACHE_ENTRIES) verifyKeys.delete(verifyKeys.keys().next().value!);
+    key = remember(verifyKeys, id, publicKeyFromSpki(spkiDer), KEY_CACHE_ENTRIES);
   }
   return key;
 }

@@ -17,6 +17,7 @@ import type { SubjectAltNames } from './csr.ts';
 import { keyIdentifierOf, type IssuerInfo } from './issuer.ts';
 import { keyPurposeOid, type Profile } from './profiles.ts';
 import { joinDer, TAG_CONTEXT_0, TAG_CONTEXT_3, TAG_SEQUENCE } from './der-join.ts';
+import { remember } from '../../bounded-cache.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -195,10 +196,7 @@ function fixedExtensions(profile: Profile, isEc: boolean, pathLen: number | unde
     // RFC 6960 §4.2.2.2.1: id-pkix-ocsp-nocheck's value is NULL.
     tail.push(encoded(new Extension({ extnID: OID.ocspNoCheck, critical: false, extnValue: new OctetString(new asn1js.Null().toBER()) })));
   }
-  const fixed: FixedExtensions = { head, ...(aki ? { aki } : {}), tail };
-  byKey.set(key, fixed);
-  if (byKey.size > FIXED_CACHE_ENTRIES) byKey.delete(byKey.keys().next().value!);
-  return fixed;
+  return remember(byKey, key, { head, ...(aki ? { aki } : {}), tail }, FIXED_CACHE_ENTRIES);
 }
 
 function profileExtensions(i: TbsInput, spki: SubjectPublicKeyInfo, ski: Uint8Array): EncodedExtension[] {
