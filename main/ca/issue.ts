@@ -71,7 +71,7 @@ function commonName(subjectText: string): string | undefined {
 
 // Plans previewIssue made, with the terms they were made for: only these can be signed as previewed.
 const previewed = new WeakMap<CertificatePlan, {
-  readonly ctx: CaContext; readonly caId: string; readonly requestId: string; readonly profileId: string; readonly serial: string; readonly profile: Profile; readonly madeAt: number;
+  readonly ctx: CaContext; readonly caId: string; readonly requestId: string; readonly profileId: string; readonly profile: Profile; readonly madeAt: number;
 }>();
 
 /**
@@ -83,8 +83,8 @@ export const PREVIEW_MAX_AGE_MS = 60 * 60 * 1000;
 
 export function previewIssue(ctx: CaContext, req: IssueRequest): CertificatePlan {
   const { csr } = loadRequest(ctx, req.requestId, req.csr);
-  const { plan, serial, profile } = planIssue(ctx, req, csr);
-  previewed.set(plan, { ctx, caId: req.caId, requestId: req.requestId, profileId: req.profileId, serial, profile, madeAt: ctx.now().getTime() });
+  const { plan, profile } = planIssue(ctx, req, csr);
+  previewed.set(plan, { ctx, caId: req.caId, requestId: req.requestId, profileId: req.profileId, profile, madeAt: ctx.now().getTime() });
   return plan;
 }
 
@@ -92,18 +92,22 @@ function stale(message: string): CustosError {
   return new CustosError('PREVIEW_STALE', `${message} Preview the certificate again, review it, and sign that.`, {});
 }
 
-/** The reviewed plan of req.plan, checked to be the one to sign for req with this key; or a fresh plan. */
-function planToSign(ctx: CaContext, req: IssueRequest, csr: CsrInfo, issuerSpki: Uint8Array): { plan: CertificatePlan; serial: string; profile: Profile } {
-  if (req.plan === undefined) return planIssue(ctx, req, csr, issuerSpki);
+/**
+ * The reviewed plan of req.plan, checked to be the one to sign for req with
+ * this key; or, without one, a fresh plan from the request (csr).
+ */
+function planToSign(ctx: CaContext, req: IssueRequest, csr: CsrInfo | undefined, issuerSpki: Uint8Array): { plan: CertificatePlan; serial: string; profile: Profile } {
+  if (req.plan === undefined) return planIssue(ctx, req, csr ?? loadRequest(ctx, req.requestId, req.csr).csr, issuerSpki);
   const made = previewed.get(req.plan);
   if (!made || made.ctx !== ctx || made.caId !== req.caId || made.requestId !== req.requestId || made.profileId !== req.profileId) {
     throw stale('The preview was made for another CA, request or profile.');
   }
-  if (ctx.state.isSerialUsed(req.caId, made.serial)) throw stale(`The preview's serial ${made.serial} has been used since.`);
+  const serial = req.plan.preview.serialHex;
+  if (ctx.state.isSerialUsed(req.caId, serial)) throw stale(`The preview's serial ${serial} has been used since.`);
   if (ctx.now().getTime() - made.madeAt > PREVIEW_MAX_AGE_MS) throw stale('The preview is more than an hour old.');
   // Previewed with the issuer certificate's key; the token key found for the CA must be that key.
   if (Buffer.compare(readIssuer(requireCa(ctx, req.caId).certDer).spki, issuerSpki) !== 0) throw stale('The CA key on the token is not the key the preview was made with.');
-  return { plan: req.plan, serial: made.serial, profile: made.profile };
+  return { plan: req.plan, serial, profile: made.profile };
 }
 
 // Names of new CAs whose issuance is under way: a second one of the same name is refused
@@ -122,7 +126,8 @@ export function issueCertificate(ctx: CaContext, req: IssueRequest): Promise<Iss
  */
 async function issueOne(ctx: CaContext, req: IssueRequest, turn?: <T>(call: () => Promise<T>) => Promise<T>): Promise<IssuedRecord> {
   const ca = requireCa(ctx, req.caId);
-  const { csr } = loadRequest(ctx, req.requestId, req.csr);
+  // A reviewed plan carries everything the request gave it: the stored request is not read again.
+  const csr = req.plan === undefined ? loadRequest(ctx, req.requestId, req.csr).csr : undefined;
   const { token, key } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
   const { plan, serial, profile } = planToSign(ctx, req, csr, key.spki);
   const isCa = profile.kind === 'ca';
