@@ -27,7 +27,7 @@ import { Secret } from '../main/hsm/secret.ts';
 import type { KeySpec, Signer, Token } from '../main/hsm/token.ts';
 import { createRoot } from '../main/ca/root.ts';
 import { issueRequests } from '../main/ca/issue.ts';
-import { parseCsrFile, type CsrInfo } from '../main/pki/x509/csr.ts';
+import { parseCsrFile } from '../main/pki/x509/csr.ts';
 import type { IssuedRecord } from '../main/ca/state.ts';
 import { createSoftHsm } from '../test/support/softhsm.ts';
 import { makeRequests, toPem, type ApplicantKey } from './support/requests.ts';
