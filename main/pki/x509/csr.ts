@@ -7,12 +7,12 @@
 import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificationRequest } from '@peculiar/asn1-csr';
-import { Extensions, Name, type Extension } from '@peculiar/asn1-x509';
+import { Extensions, Name, SubjectPublicKeyInfo, type Extension } from '@peculiar/asn1-x509';
 import { CustosError, type ErrorCode } from '../../errors/index.ts';
 import type { Hex } from '../../hsm/token.ts';
 import { OID } from '../oids.ts';
 import { decodeExtension, type DecodedExtension, type GeneralNameValue } from './extensions.ts';
-import { publicKeyFromSpki, publicKeySpec, sha256Hex, type PublicKeySpec } from './keys.ts';
+import { publicKeyOf, publicKeySpec, sha256Hex, type PublicKeySpec } from './keys.ts';
 import { formatName, nameAttributes, type NameAttribute } from './names.ts';
 import { describeSignatureAlgorithm, nodeVerifyParams } from './signature.ts';
 import { childrenOf, fromAsn, rawBytes, readSequence } from './der.ts';
@@ -131,12 +131,26 @@ function checkKey(key: KeyObject, index: number | undefined): PublicKeySpec {
 // Requests this process parsed and checked itself: issuance may take one of these as it is
 // instead of reading and checking the stored request again.
 const checked = new WeakSet<CsrInfo>();
-// The subject as parseCsrFile decoded it, so a certificate planned from the request does not decode it again.
-const subjectNames = new WeakMap<CsrInfo, Name>();
+/** A request's key decoded, and encoded as DER by OpenSSL (the request's own bytes may be BER). */
+export interface SubjectKey {
+  readonly info: SubjectPublicKeyInfo;
+  readonly der: Uint8Array;
+}
+
+// The subject and key as parseCsrFile decoded them, so a certificate planned from the request does not decode them again.
+const decodedParts = new WeakMap<CsrInfo, { readonly subject: Name; readonly key: SubjectKey }>();
 
 /** The request's subject as a Name (decoded once per request this process read). */
 export function subjectNameOf(csr: CsrInfo): Name {
-  return subjectNames.get(csr) ?? AsnConvert.parse(csr.subject.der, Name);
+  return decodedParts.get(csr)?.subject ?? AsnConvert.parse(csr.subject.der, Name);
+}
+
+/** The request's public key, decoded and in DER (once per request this process read). */
+export function subjectKeyOf(csr: CsrInfo): SubjectKey {
+  const known = decodedParts.get(csr)?.key;
+  if (known) return known;
+  const info = AsnConvert.parse(csr.spki, SubjectPublicKeyInfo);
+  return { info, der: new Uint8Array(AsnConvert.serialize(info)) };
 }
 
 /** True for a CsrInfo parseCsrFile made in this process (its self-signature was verified then). */
@@ -168,7 +182,7 @@ function parseOne({ der, index }: Block, checkSignature = true): CsrInfo {
 
   let key: KeyObject;
   try {
-    key = publicKeyFromSpki(spki);
+    key = publicKeyOf(csr.certificationRequestInfo.subjectPKInfo, spki);
   } catch {
     fail('CSR_KEY_UNSUPPORTED', 'The request\u2019s public key is of a type or curve Custos cannot read.', index);
   }
@@ -204,7 +218,12 @@ function parseOne({ der, index }: Block, checkSignature = true): CsrInfo {
     signatureAlgorithm: { oid: csr.signatureAlgorithm.algorithm, name: describeSignatureAlgorithm(csr.signatureAlgorithm) },
   });
   if (checkSignature) checked.add(parsed);
-  subjectNames.set(parsed, subject);
+  // OpenSSL writes the key it read as DER in microseconds; the schema library takes ten times as long.
+  // Where that differs from the request's bytes (BER, or rsaEncryption without its NULL), the
+  // decoded key is taken from the DER, so a certificate's key and the object lint reads agree.
+  const keyDer = new Uint8Array(key.export({ type: 'spki', format: 'der' }));
+  const keyInfo = Buffer.compare(keyDer, spki) === 0 ? csr.certificationRequestInfo.subjectPKInfo : AsnConvert.parse(keyDer, SubjectPublicKeyInfo);
+  decodedParts.set(parsed, { subject, key: { info: keyInfo, der: keyDer } });
   return parsed;
 }
 

@@ -9,7 +9,7 @@ import { CustosError } from '../../errors/index.ts';
 import type { HashName, KeySpec, SignAlgorithm } from '../../hsm/token.ts';
 import { OID } from '../oids.ts';
 import { algorithmIdentifierFor, defaultHash, signAlgorithmFor } from './algorithms.ts';
-import { subjectNameOf, type CsrInfo, type SubjectAltNames } from './csr.ts';
+import { subjectKeyOf, subjectNameOf, type CsrInfo, type SubjectAltNames } from './csr.ts';
 import { EXTENSION_NAMES } from './extensions.ts';
 import { readIssuer } from './issuer.ts';
 import { describeKeySpec, publicKeyFromSpki, publicKeySpec, type PublicKeySpec } from './keys.ts';
@@ -160,6 +160,7 @@ export function planIssuedCertificate(input: IssuedPlanInput): CertificatePlan {
     profile,
     subject: input.subjectOverride ? toName(input.subjectOverride) : subjectNameOf(csr),
     subjectSpki: csr.spki,
+    subjectKey: subjectKeyOf(csr),
     issuer,
     serialHex: input.serial,
     notBefore: validity.notBefore,

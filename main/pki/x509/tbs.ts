@@ -13,7 +13,7 @@ import {
 } from '@peculiar/asn1-x509';
 import { CustosError } from '../../errors/index.ts';
 import { OID } from '../oids.ts';
-import type { SubjectAltNames } from './csr.ts';
+import type { SubjectAltNames, SubjectKey } from './csr.ts';
 import { keyIdentifierOf, type IssuerInfo } from './issuer.ts';
 import { keyPurposeOid, type Profile } from './profiles.ts';
 import { joinDer, TAG_CONTEXT_0, TAG_CONTEXT_3, TAG_SEQUENCE } from './der-join.ts';
@@ -25,6 +25,8 @@ export interface TbsInput {
   readonly profile: Profile;
   readonly subject: Name;
   readonly subjectSpki: Uint8Array;
+  /** subjectSpki decoded and in DER already, when the caller has it (a request's key). */
+  readonly subjectKey?: SubjectKey;
   /** 'self' for a self-signed root: issuer name and key identifier are the subject's own. */
   readonly issuer: IssuerInfo | 'self';
   readonly serialHex: string;
@@ -226,7 +228,7 @@ const VERSION_V3 = joinDer(TAG_CONTEXT_0, [new Uint8Array(new asn1js.Integer({ v
 export function buildTbs(i: TbsInput): BuiltTbs {
   let spki: SubjectPublicKeyInfo;
   try {
-    spki = AsnConvert.parse(i.subjectSpki, SubjectPublicKeyInfo);
+    spki = i.subjectKey?.info ?? AsnConvert.parse(i.subjectSpki, SubjectPublicKeyInfo);
   } catch {
     invalidInput('subjectSpki', 'The subject public key is not a DER SubjectPublicKeyInfo.');
   }
@@ -248,7 +250,7 @@ export function buildTbs(i: TbsInput): BuiltTbs {
   // issuer name is joined as the exact bytes of the issuer certificate's subject: chaining compares
   // names byte for byte (RFC 5280 §4.1.2.4).
   const subjectDer = new Uint8Array(AsnConvert.serialize(i.subject));
-  const spkiDer = new Uint8Array(AsnConvert.serialize(spki));
+  const spkiDer = i.subjectKey?.der ?? new Uint8Array(AsnConvert.serialize(spki));
   const issuerDer = i.issuer === 'self' ? subjectDer : i.issuer.subjectDer;
   const der = joinDer(TAG_SEQUENCE, [
     VERSION_V3,

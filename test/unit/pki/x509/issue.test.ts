@@ -1,13 +1,18 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import type { KeySpec } from '../../../../main/hsm/token.ts';
+import { requestForKey } from '../../../../main/ca/key-request.ts';
+import { parseSubject } from '../../../../main/ca/subject.ts';
 import { parseCsrFile } from '../../../../main/pki/x509/csr.ts';
 import { planIssuedCertificate, planRootCertificate, signTbs } from '../../../../main/pki/x509/issue.ts';
 import { describeCertificate } from '../../../../main/pki/x509/preview.ts';
 import { customizeProfile, loadProfile } from '../../../../main/pki/x509/profiles.ts';
 import { newSerial } from '../../../../main/pki/x509/serial.ts';
 import { runTool } from '../../../support/openssl.ts';
-import { softSigner } from '../../../support/soft-signer.ts';
+import { softSigner, softSignerFromKey } from '../../../support/soft-signer.ts';
 import { makeRoot, makeSubordinate, type TestCa } from './chain.ts';
 import { opensslRequest, toPem, type RequestKey } from './requests.ts';
 
@@ -93,6 +98,24 @@ describe('a chain issued from openssl requests', () => {
     const rootSki = describeCertificate(root.certDer).extensions.find((e) => e.name === 'subjectKeyIdentifier')!.value;
     const subAki = describeCertificate(sub.certDer).extensions.find((e) => e.name === 'authorityKeyIdentifier')!.value as { keyIdentifier: string };
     assert.equal(subAki.keyIdentifier, rootSki);
+  });
+
+  it('certifies a key whose request leaves out rsaEncryption\u2019s NULL with the NULL written, and lints the bytes it signs', async () => {
+    const applicant = softSignerFromKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, { kind: 'rsa', bits: 2048 });
+    const withoutNull = AsnConvert.parse(applicant.spki, SubjectPublicKeyInfo);
+    withoutNull.algorithm = new AlgorithmIdentifier({ algorithm: withoutNull.algorithm.algorithm });
+    const spki = new Uint8Array(AsnConvert.serialize(withoutNull));
+    assert.ok(spki.byteLength === applicant.spki.byteLength - 2);
+    const der = await requestForKey({ spki, sign: applicant.sign }, parseSubject('CN=no-null.example.test'), { scheme: 'rsa-pkcs1', hash: 'SHA-256' });
+    const [csr] = parseCsrFile(der);
+    const plan = planIssuedCertificate({ profile: loadProfile('tls-client'), csr: csr!, issuerCertDer: sub.certDer, issuerSpki: sub.signer.spki, serial: newSerial(() => false), now: new Date() });
+    // What lint read is what will be signed, byte for byte.
+    assert.deepEqual(Buffer.from(AsnConvert.serialize(plan.linted.tbs)), Buffer.from(plan.tbsDer));
+    const leaf = await signTbs(plan.linted, sub.signer, plan.algorithm);
+    const files = { 'leaf.pem': toPem('CERTIFICATE', leaf) };
+    const key = await runTool('openssl', ['x509', '-in', 'leaf.pem', '-noout', '-pubkey'], { files });
+    const leafSpki = await runTool('openssl', ['pkey', '-pubin', '-outform', 'DER'], { input: key.stdout });
+    assert.deepEqual(Buffer.from(leafSpki.stdoutBytes), Buffer.from(applicant.spki));
   });
 
   it('drops and reports a requested extension the profile does not take', async () => {

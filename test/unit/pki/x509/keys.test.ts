@@ -1,0 +1,55 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ECDH, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import { publicKeyOf, publicKeySpec } from '../../../../main/pki/x509/keys.ts';
+
+const spkiOf = (key: KeyObject): Uint8Array => new Uint8Array(key.export({ type: 'spki', format: 'der' }));
+const decoded = (der: Uint8Array): SubjectPublicKeyInfo => AsnConvert.parse(der, SubjectPublicKeyInfo);
+
+describe('publicKeyOf', () => {
+  const keys = {
+    'RSA 2048': generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey,
+    'RSA 3072, exponent 3': generateKeyPairSync('rsa', { modulusLength: 3072, publicExponent: 3 }).publicKey,
+    'EC P-256': generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey,
+    'EC P-384': generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey,
+    'EC P-521': generateKeyPairSync('ec', { namedCurve: 'P-521' }).publicKey,
+  };
+
+  for (const [name, key] of Object.entries(keys)) {
+    it(`reads an ${name} key as OpenSSL's SubjectPublicKeyInfo reader does`, () => {
+      const der = spkiOf(key);
+      const read = publicKeyOf(decoded(der), der);
+      assert.deepEqual(Buffer.from(spkiOf(read)), Buffer.from(der));
+      assert.deepEqual(publicKeySpec(read), publicKeySpec(key));
+      assert.deepEqual(read.asymmetricKeyDetails, key.asymmetricKeyDetails);
+    });
+  }
+
+  it('reads a compressed P-256 point to the same key as the uncompressed one', () => {
+    const der = spkiOf(keys['EC P-256']);
+    const spki = decoded(der);
+    spki.subjectPublicKey = new Uint8Array(ECDH.convertKey(Buffer.from(spki.subjectPublicKey), 'prime256v1', undefined, undefined, 'compressed') as Buffer).buffer;
+    const compressedDer = new Uint8Array(AsnConvert.serialize(spki));
+    assert.equal(spki.subjectPublicKey.byteLength, 33);
+    // OpenSSL keeps the point's form, so the keys are compared by their coordinates.
+    assert.deepEqual(publicKeyOf(spki, compressedDer).export({ format: 'jwk' }), keys['EC P-256'].export({ format: 'jwk' }));
+  });
+
+  it('refuses a P-256 point that is not on the curve', () => {
+    const der = spkiOf(keys['EC P-256']);
+    const spki = decoded(der);
+    const point = new Uint8Array(spki.subjectPublicKey);
+    point[64]! ^= 0x01;
+    spki.subjectPublicKey = point.buffer;
+    assert.throws(() => publicKeyOf(spki, new Uint8Array(AsnConvert.serialize(spki))));
+  });
+
+  it('refuses an RSA key whose modulus is cut short', () => {
+    const der = spkiOf(keys['RSA 2048']);
+    const spki = decoded(der);
+    spki.subjectPublicKey = spki.subjectPublicKey.slice(0, 100);
+    assert.throws(() => publicKeyOf(spki, new Uint8Array(AsnConvert.serialize(spki))));
+  });
+});
