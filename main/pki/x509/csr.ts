@@ -15,7 +15,7 @@ import { decodeExtension, type DecodedExtension, type GeneralNameValue } from '.
 import { publicKeyOf, publicKeySpec, sha256Hex, type PublicKeySpec } from './keys.ts';
 import { formatName, nameAttributes, type NameAttribute } from './names.ts';
 import { describeSignatureAlgorithm, nodeVerifyParams } from './signature.ts';
-import { childrenOf, fromAsn, rawBytes, readSequence } from './der.ts';
+import { childrenOf, fromAsn, rawBytes, readSequence, type Asn1Block } from './der.ts';
 
 export const MAX_CSR_FILE_BYTES = 1 << 20;
 export const MIN_RSA_BITS = 2048;
@@ -88,18 +88,27 @@ function looksLikePem(bytes: Uint8Array): boolean {
   return bytes[0] !== 0x30 && Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, MAX_CSR_FILE_BYTES)).includes('-----BEGIN ');
 }
 
-function requestedExtensions(csr: CertificationRequest, index: number | undefined): Extension[] {
+/**
+ * The extensions a request asks for. Each attribute value is read from the
+ * tree the request was parsed into (attributes [0] holds one SEQUENCE per
+ * attribute, its values in a SET, RFC 2986 §4.1), not parsed from its bytes again.
+ */
+function requestedExtensions(csr: CertificationRequest, attributesTree: Asn1Block | undefined, index: number | undefined): Extension[] {
   const out: Extension[] = [];
-  for (const attribute of csr.certificationRequestInfo.attributes) {
-    if (attribute.type !== OID.extensionRequest) continue;
-    for (const value of attribute.values) {
+  const attributes = csr.certificationRequestInfo.attributes;
+  const trees = childrenOf(attributesTree);
+  attributes.forEach((attribute, i) => {
+    if (attribute.type !== OID.extensionRequest) return;
+    const valueTrees = childrenOf(childrenOf(trees[i])[1]);
+    attribute.values.forEach((value, j) => {
+      const tree = valueTrees.length === attribute.values.length ? valueTrees[j] : undefined;
       try {
-        out.push(...AsnConvert.parse(value, Extensions));
+        out.push(...(tree ? fromAsn(tree, Extensions) : AsnConvert.parse(value, Extensions)));
       } catch {
         fail('CSR_MALFORMED', 'The request\u2019s extensionRequest attribute is not valid DER.', index);
       }
-    }
-  }
+    });
+  });
   return out;
 }
 
@@ -200,7 +209,7 @@ function parseOne({ der, index }: Block, checkSignature = true): CsrInfo {
     fail('CSR_SIGNATURE_INVALID', `The request cannot be trusted: ${why}.`, index);
   }
   const keySpec = checkKey(key, index);
-  const extensions = requestedExtensions(csr, index);
+  const extensions = requestedExtensions(csr, info[3], index);
   const decoded = extensions.map(decodeExtension);
   const subject: Name = csr.certificationRequestInfo.subject;
   const requestedExtensionsDer: Record<string, { critical: boolean; value: Uint8Array }> = {};

@@ -1,6 +1,11 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-csr';
+import { AlgorithmIdentifier, Attribute, DirectoryString, Extension, Extensions, GeneralName, GeneralNames, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import { parseSubject } from '../../../../main/ca/subject.ts';
+import { OID } from '../../../../main/pki/oids.ts';
 import { isCheckedCsr, MAX_CSR_FILE_BYTES, parseCsrFile, rereadImportedCsr } from '../../../../main/pki/x509/csr.ts';
 import { runTool } from '../../../support/openssl.ts';
 import { opensslRequest, toPem, type OpensslRequest } from './requests.ts';
@@ -15,6 +20,30 @@ function rejects(bytes: Uint8Array, code: string, index?: number): void {
 }
 
 const text = (s: string): Uint8Array => new Uint8Array(Buffer.from(s));
+
+/** A request with these attributes, signed by a fresh P-256 key (the attributes need not make sense). */
+function signedRequest(attributes: Attribute[]): Uint8Array {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const info = new CertificationRequestInfo({
+    version: 0,
+    subject: parseSubject('CN=attributes.example.test'),
+    subjectPKInfo: AsnConvert.parse(publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo),
+  });
+  info.attributes.push(...attributes);
+  const infoDer = AsnConvert.serialize(info);
+  const request = new CertificationRequest({
+    certificationRequestInfo: info,
+    signatureAlgorithm: new AlgorithmIdentifier({ algorithm: OID.ecdsaWithSHA256 }),
+    signature: new Uint8Array(sign('sha256', new Uint8Array(infoDer), { key: privateKey, dsaEncoding: 'der' })).buffer,
+  });
+  request.certificationRequestInfoRaw = infoDer;
+  return new Uint8Array(AsnConvert.serialize(request));
+}
+
+function sanExtensions(dns: string): ArrayBuffer {
+  const san = new Extension({ extnID: OID.subjectAltName, critical: false, extnValue: new OctetString(AsnConvert.serialize(new GeneralNames([new GeneralName({ dNSName: dns })]))) });
+  return AsnConvert.serialize(new Extensions([san]));
+}
 
 describe('parseCsrFile', () => {
   let good: OpensslRequest;
@@ -99,6 +128,19 @@ describe('parseCsrFile', () => {
   it('CSR_KEY_UNSUPPORTED for an Ed25519 request', async () => {
     const ed = await opensslRequest('ed25519', '/CN=ed');
     rejects(ed.der, 'CSR_KEY_UNSUPPORTED');
+  });
+
+  it('finds the extensionRequest among other attributes, and reads every value of it', () => {
+    const der = signedRequest([
+      new Attribute({ type: '1.2.840.113549.1.9.7', values: [AsnConvert.serialize(new DirectoryString({ utf8String: 'challenge' }))] }),
+      new Attribute({ type: OID.extensionRequest, values: [sanExtensions('a.example.test'), sanExtensions('b.example.test')] }),
+    ]);
+    const [csr] = parseCsrFile(der);
+    assert.deepEqual(csr!.subjectAltNames.dns, ['a.example.test', 'b.example.test']);
+  });
+
+  it('CSR_MALFORMED for an extensionRequest whose value is not a list of extensions', () => {
+    rejects(signedRequest([new Attribute({ type: OID.extensionRequest, values: [AsnConvert.serialize(new OctetString(8))] })]), 'CSR_MALFORMED');
   });
 
   it('names a wrong label before damage elsewhere in the file', () => {
