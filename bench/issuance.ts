@@ -33,6 +33,7 @@ import { createSoftHsm } from '../test/support/softhsm.ts';
 import { makeRequests, toPem, type ApplicantKey } from './support/requests.ts';
 import { measureRawSign, type RawSignResult } from './support/raw-sign.ts';
 import { countPkcs11Calls } from './support/pkcs11-calls.ts';
+import { mainThreadCpuMs } from './support/thread-cpu.ts';
 import { emptyStepTimes, issueInSteps, STEPS } from './support/issue-steps.ts';
 import { measureCoreCalls, type CallCost } from './support/core-calls.ts';
 import { prepareOpensslCa, signBatch, signEach, type OpensslRun } from './support/openssl-ca.ts';
@@ -82,6 +83,8 @@ export interface IssuanceResult {
     readonly cpuMs: number;
     /** The part of cpuMs spent reading and checking the request file (parseCsrFile); recording each request is part of the batch. */
     readonly importCpuMs: number;
+    /** The main thread's share of cpuMs (undefined without /proc). */
+    readonly mainThreadCpuMs: number | undefined;
     /** Garbage-collection pauses on the main thread during import + issue. */
     readonly gcMs: number;
     /** PKCS#11 calls during import + issue, by function. */
@@ -196,6 +199,7 @@ export async function benchIssuance(options: IssuanceOptions): Promise<IssuanceR
       meter.reset();
       const batchBytes = pemFile(ders);
       const cpu = process.cpuUsage();
+      const mainCpu = mainThreadCpuMs();
       const t0 = performance.now();
       const checked = parseCsrFile(batchBytes);
       const t1 = performance.now();
@@ -203,6 +207,7 @@ export async function benchIssuance(options: IssuanceOptions): Promise<IssuanceR
       const issued = await issueRequests(ctx, name, checked, { caId: root.id, profileId: PROFILE_ID, validityDays: VALIDITY_DAYS });
       const t2 = performance.now();
       const cpuUsed = process.cpuUsage(cpu);
+      const mainCpuAfter = mainThreadCpuMs();
       await new Promise((resolve) => setImmediate(resolve));
       gcObserver.disconnect();
       const pkcs11Calls = counter.counts();
@@ -210,7 +215,8 @@ export async function benchIssuance(options: IssuanceOptions): Promise<IssuanceR
       return {
         last: issued.at(-1),
         result: { importMs: t1 - t0, issueMs: t2 - t1, signMs: meter.ms, signs: meter.count, certificates: issued.length, pkcs11Calls,
-          cpuMs: (cpuUsed.user + cpuUsed.system) / 1000, importCpuMs: (importCpu.user + importCpu.system) / 1000, gcMs },
+          cpuMs: (cpuUsed.user + cpuUsed.system) / 1000, importCpuMs: (importCpu.user + importCpu.system) / 1000,
+          mainThreadCpuMs: mainCpu === undefined || mainCpuAfter === undefined ? undefined : mainCpuAfter - mainCpu, gcMs },
       };
     };
     const runs = [];

@@ -25,7 +25,11 @@ own names) and \`requestForKey\`, each with a subjectAltName.
   process's CPU per certificate minus (a)'s CPU per signature. The PKCS#11 calls
   the core makes during the batch are counted by wrapping the module's pkcs11js methods (bench/support/pkcs11-calls.ts); a
   batch on one session opens no session and logs in no more. CPU is this process's user + system time, all threads
-  (SoftHSM runs in-process, so the token's own work is in it; its per-signature CPU from (a) is subtracted).
+  (SoftHSM runs in-process, so the token's own work is in it; its per-signature CPU from (a) is subtracted). The main
+  thread's share is read from /proc/self/task (bench/support/thread-cpu.ts, 10 ms ticks): JavaScript, \`C_SignInit\` and
+  the hand-over of each call run there; the token's \`C_Sign\`, the signature checks, the fsyncs and V8's garbage
+  collection and compilation helpers run on the other threads. A batch is as fast as the busier of the two, or as the
+  two cores allow for their sum.
 - **(c) openssl ca** (bench/support/openssl-ca.ts): the same requests, the same CA certificate and the same key on the same
   token, through OpenSSL's pkcs11 engine (libp11, module found through p11-kit), with a configuration issuing what
   \`tls-server\` issues (basicConstraints, keyUsage, extendedKeyUsage, SKI, AKI, the request's subjectAltName copied, SHA-384,

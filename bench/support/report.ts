@@ -31,6 +31,9 @@ export interface Derived {
   /** CPU per certificate minus (a)'s CPU per signature. */
   readonly nonSigningCpuMs: number;
   readonly gcMsPerCertificate: number;
+  /** CPU per certificate on the main thread, and on all the others (token included). */
+  readonly mainThreadCpuMs: number | undefined;
+  readonly otherThreadsCpuMs: number | undefined;
   readonly sessionsOpened: number;
   readonly logins: number;
   readonly pkcs11CallsPerCertificate: string;
@@ -76,6 +79,8 @@ export function derive(r: IssuanceResult): Derived {
     nonSigningVsRawMs: totalMs / n - r.raw.sync.msPerSignature,
     nonSigningCpuMs: r.core.cpuMs / n - r.raw.sync.cpuMsPerSignature,
     gcMsPerCertificate: r.core.gcMs / n,
+    mainThreadCpuMs: r.core.mainThreadCpuMs === undefined ? undefined : r.core.mainThreadCpuMs / n,
+    otherThreadsCpuMs: r.core.mainThreadCpuMs === undefined ? undefined : (r.core.cpuMs - r.core.mainThreadCpuMs) / n,
     sessionsOpened: r.core.pkcs11Calls.C_OpenSession ?? 0,
     logins: r.core.pkcs11Calls.C_Login ?? 0,
     pkcs11CallsPerCertificate: calls,
@@ -153,6 +158,7 @@ function rowsOf(ds: readonly Derived[]): [string, ...string[]][] {
     ['    non-signing, wall minus the timed token calls, which overlap host work (ms)', ...ds.map((d) => f(d.nonSigningMs, 2))],
     ['    non-signing, wall minus (a) per signature (ms)', ...ds.map((d) => f(d.nonSigningVsRawMs, 2))],
     ['    non-signing, CPU minus (a) CPU per signature (ms)', ...ds.map((d) => f(d.nonSigningCpuMs, 2))],
+    ['    CPU per certificate, main thread / other threads (token, checks, fsync, V8 helpers) (ms)', ...ds.map((d) => `${f(d.mainThreadCpuMs ?? NaN, 2)} / ${f(d.otherThreadsCpuMs ?? NaN, 2)}`)],
     ['    garbage-collection pauses (ms per certificate)', ...ds.map((d) => f(d.gcMsPerCertificate, 2))],
     ['    PKCS#11 sessions opened / logins in the batch', ...ds.map((d) => `${d.sessionsOpened} / ${d.logins}`)],
     ['(c) openssl ca -infiles, one process (cert/s)', ...ds.map((d) => f(d.opensslBatchPerSecond))],
