@@ -130,9 +130,10 @@ describe('parseCsrFile', () => {
     rejects(ed.der, 'CSR_KEY_UNSUPPORTED');
   });
 
-  it('finds the extensionRequest among other attributes, and reads every value of it', () => {
+  it('finds the extensionRequest after another attribute, and reads every value of it', () => {
     const der = signedRequest([
-      new Attribute({ type: '1.2.840.113549.1.9.7', values: [AsnConvert.serialize(new DirectoryString({ utf8String: 'challenge' }))] }),
+      // unstructuredName with two values, shaped like the extensionRequest after it, so reading the wrong attribute shows.
+      new Attribute({ type: '1.2.840.113549.1.9.2', values: ['one', 'two'].map((v) => AsnConvert.serialize(new DirectoryString({ utf8String: v }))) }),
       new Attribute({ type: OID.extensionRequest, values: [sanExtensions('a.example.test'), sanExtensions('b.example.test')] }),
     ]);
     const [csr] = parseCsrFile(der);
