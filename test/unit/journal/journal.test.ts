@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Journal, verifyJournalFile, JOURNAL_FILE } from '../../../main/journal/index.ts';
 import { CustosError, isCustosError } from '../../../main/errors/index.ts';
+import { buildFailingFsync } from '../../support/failing-fsync.ts';
 
 const token = { label: 'CA HSM', serial: '0001', model: 'SoftHSM v2', backend: 'pkcs11' as const, virtual: true };
 
@@ -140,6 +141,52 @@ describe('journal', () => {
       assert.deepEqual(fails.map((e) => [e.intent, e.data.code]), [[typed.seq, 'KEY_LABEL_EXISTS'], [untyped.seq, 'DEVICE_ERROR']]);
       assert.equal(await j.settle(j.begin('key.generate', { label: 'c' }), async () => 42), 42);
       assert.equal(j.pendingIntents().length, 1, 'a successful act leaves its intent for the caller to complete');
+    } finally {
+      j.close();
+    }
+  });
+
+  it('after one failed fsync, calls nothing durable again, runs no act, and still lets go of the file and the lock', () => {
+    // A failing disk cannot be had here: a shim (test/support/failing-fsync.c) makes fsync fail while a flag file exists.
+    const shim = buildFailingFsync(dir);
+    const journalDir = join(dir, 'data');
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', `
+      import('${join(process.cwd(), 'main/journal/index.ts')}').then(async ({ Journal }) => {
+        const fs = await import('node:fs');
+        const code = (e) => e.code ?? String(e);
+        const out = {};
+        const j = Journal.open({ dir: ${JSON.stringify(journalDir)}, operator: 'alice' });
+        const first = j.intend('certificate.issue', { n: 1 });
+        await j.durable(first);
+        out.first = j.isDurable(first);
+        j.complete(first, { serial: '01' });
+        fs.writeFileSync(${JSON.stringify(shim.flagFile)}, '');
+        out.second = await j.durable(j.intend('certificate.issue', { n: 2 })).then(() => 'durable', code);
+        fs.rmSync(${JSON.stringify(shim.flagFile)});
+        let acted = false;
+        out.third = await j.settle(j.intend('certificate.issue', { n: 3 }), async () => { acted = true; }).then(() => 'acted', code);
+        out.acted = acted;
+        try { j.begin('crl.issue', { n: 4 }); out.begin = 'durable'; } catch (e) { out.begin = code(e); }
+        try { j.close(); out.close = 'closed'; } catch (e) { out.close = code(e); }
+        out.lockLeft = fs.existsSync(${JSON.stringify(join(journalDir, `${JOURNAL_FILE}.lock`))});
+        console.log(JSON.stringify(out));
+      });`], { encoding: 'utf8', env: { ...process.env, ...shim.env } });
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout), {
+      first: true,
+      second: 'JOURNAL_CORRUPT',
+      // The disk works again, but pages the failed fsync dropped may be missing: still nothing is called durable.
+      third: 'JOURNAL_CORRUPT',
+      acted: false,
+      begin: 'JOURNAL_CORRUPT',
+      close: 'JOURNAL_CORRUPT',
+      lockLeft: false,
+    });
+    // The next start (on a working disk) opens the journal, which verifies, and reports the intents left without a result.
+    const j = Journal.open({ dir: journalDir, operator: 'alice' });
+    try {
+      assert.equal(j.verify().ok, true);
+      assert.deepEqual(j.abandonedAtOpen.map((e) => [e.kind, e.data.n]), [['certificate.issue.intent', 2], ['crl.issue.intent', 4]]);
     } finally {
       j.close();
     }
