@@ -57,3 +57,17 @@ export function algorithmIdentifierFor(algorithm: SignAlgorithm): AlgorithmIdent
       throw new CustosError('MECHANISM_UNSUPPORTED', 'This signature algorithm is not supported.', {});
   }
 }
+
+// Each AlgorithmIdentifier's DER, encoded once: every certificate a CA signs names the same one twice.
+const algorithmDer = new Map<string, Uint8Array>();
+
+/** The DER of an AlgorithmIdentifier (a TBS's signature field, a Certificate's signatureAlgorithm). */
+export function encodedAlgorithm(algorithm: AlgorithmIdentifier): Uint8Array {
+  const key = `${algorithm.algorithm}:${algorithm.parameters ? Buffer.from(algorithm.parameters).toString('hex') : ''}`;
+  let der = algorithmDer.get(key);
+  if (der === undefined) {
+    der = new Uint8Array(AsnConvert.serialize(algorithm));
+    algorithmDer.set(key, der);
+  }
+  return der;
+}

@@ -6,11 +6,10 @@
 import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import * as asn1js from 'asn1js';
-import { AsnConvert } from '@peculiar/asn1-schema';
 import { joinDer, TAG_SEQUENCE } from './der-join.ts';
 import { CustosError } from '../../errors/index.ts';
 import type { SignAlgorithm, Signer } from '../../hsm/token.ts';
-import { algorithmIdentifierFor } from './algorithms.ts';
+import { algorithmIdentifierFor, encodedAlgorithm } from './algorithms.ts';
 import { bitStringBytes, childrenOf, fromAsn, isContextTag, rawBytes, readSequence } from './der.ts';
 import { publicKeyFromSpki } from './keys.ts';
 import { lintedBytes, type Linted } from './lint.ts';
@@ -68,19 +67,6 @@ function checkSignatureAsync(signed: Uint8Array, algorithm: AlgorithmIdentifier,
       reject(new CustosError('SIGNATURE_VERIFY_FAILED', NOT_VERIFIED, {}));
     }
   });
-}
-
-// Certificate.signatureAlgorithm, encoded once per algorithm a CA signs with.
-const algorithmDer = new Map<string, Uint8Array>();
-
-function encodedAlgorithm(algorithm: AlgorithmIdentifier): Uint8Array {
-  const key = `${algorithm.algorithm}:${algorithm.parameters ? Buffer.from(algorithm.parameters).toString('hex') : ''}`;
-  let der = algorithmDer.get(key);
-  if (der === undefined) {
-    der = new Uint8Array(AsnConvert.serialize(algorithm));
-    algorithmDer.set(key, der);
-  }
-  return der;
 }
 
 function encodeCertificate(linted: Linted, tbsDer: Uint8Array, signature: Uint8Array): Uint8Array {

@@ -17,6 +17,7 @@ import type { SubjectAltNames, SubjectKey } from './csr.ts';
 import { keyIdentifierOf, type IssuerInfo } from './issuer.ts';
 import { keyPurposeOid, type Profile } from './profiles.ts';
 import { joinDer, TAG_CONTEXT_0, TAG_CONTEXT_3, TAG_SEQUENCE } from './der-join.ts';
+import { encodedAlgorithm } from './algorithms.ts';
 import { remember } from '../../bounded-cache.ts';
 
 const DAY_MS = 86_400_000;
@@ -255,7 +256,7 @@ export function buildTbs(i: TbsInput): BuiltTbs {
   const der = joinDer(TAG_SEQUENCE, [
     VERSION_V3,
     new Uint8Array(new asn1js.Integer({ valueHex: tbs.serialNumber }).toBER()),
-    new Uint8Array(AsnConvert.serialize(tbs.signature)),
+    encodedAlgorithm(tbs.signature),
     issuerDer,
     new Uint8Array(AsnConvert.serialize(validity)),
     subjectDer,
