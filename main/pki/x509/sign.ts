@@ -35,36 +35,19 @@ function verifyKeyFor(spkiDer: Uint8Array): KeyObject {
   return key;
 }
 
-const NOT_VERIFIED = 'The certificate\u2019s signature does not verify with the issuer\u2019s public key.';
-
-function verifyParams(algorithm: AlgorithmIdentifier): NonNullable<ReturnType<typeof nodeVerifyParams>> {
+/** Checks a signature on libuv's thread pool: a batch plans its next request meanwhile. */
+async function checkSignature(signed: Uint8Array, algorithm: AlgorithmIdentifier, signature: Uint8Array, issuerSpkiDer: Uint8Array): Promise<void> {
   const params = nodeVerifyParams(algorithm);
   if (!params) verifyFailed(`The signature algorithm ${algorithm.algorithm} cannot be verified.`);
-  return params;
-}
-
-function checkSignature(signed: Uint8Array, algorithm: AlgorithmIdentifier, signature: Uint8Array, issuerSpkiDer: Uint8Array): void {
-  const params = verifyParams(algorithm);
-  let valid = false;
-  try {
-    valid = verifySignature(params.hash, signed, { key: verifyKeyFor(issuerSpkiDer), ...params.options }, signature);
-  } catch {
-    valid = false;
-  }
-  if (!valid) verifyFailed(NOT_VERIFIED);
-}
-
-/** The same check on libuv's thread pool: a batch plans its next request meanwhile. */
-function checkSignatureAsync(signed: Uint8Array, algorithm: AlgorithmIdentifier, signature: Uint8Array, issuerSpkiDer: Uint8Array): Promise<void> {
-  const params = verifyParams(algorithm);
+  const notVerified = (): CustosError => new CustosError('SIGNATURE_VERIFY_FAILED', 'The certificate\u2019s signature does not verify with the issuer\u2019s public key.', {});
   return new Promise((resolve, reject) => {
     try {
       verifySignature(params.hash, signed, { key: verifyKeyFor(issuerSpkiDer), ...params.options }, signature, (error, valid) => {
-        if (error || !valid) reject(new CustosError('SIGNATURE_VERIFY_FAILED', NOT_VERIFIED, {}));
+        if (error || !valid) reject(notVerified());
         else resolve();
       });
     } catch {
-      reject(new CustosError('SIGNATURE_VERIFY_FAILED', NOT_VERIFIED, {}));
+      reject(notVerified());
     }
   });
 }
@@ -80,7 +63,7 @@ export function finishCertificate(linted: Linted, signature: Uint8Array): Uint8A
 }
 
 /** Verifies an issued certificate's signature with the issuer's public key; SIGNATURE_VERIFY_FAILED otherwise. */
-export function verifyIssued(certDer: Uint8Array, issuerSpkiDer: Uint8Array): void {
+export async function verifyIssued(certDer: Uint8Array, issuerSpkiDer: Uint8Array): Promise<void> {
   const read = readSequence(certDer);
   if ('failure' in read || read.items.length !== 3) verifyFailed('The certificate is not one DER X.509 certificate.');
   const [tbs, outerAlgorithm, signatureValue] = read.items;
@@ -96,7 +79,7 @@ export function verifyIssued(certDer: Uint8Array, issuerSpkiDer: Uint8Array): vo
   } catch {
     verifyFailed('The certificate\u2019s signature algorithm does not decode.');
   }
-  checkSignature(rawBytes(tbs), algorithm, signature, issuerSpkiDer);
+  await checkSignature(rawBytes(tbs), algorithm, signature, issuerSpkiDer);
 }
 
 /**
@@ -111,6 +94,6 @@ export async function signTbs(linted: Linted, signer: Signer, algorithm: SignAlg
     throw new CustosError('INPUT_INVALID', 'The signature algorithm asked for is not the one the certificate names; build the TBS with the same algorithm.', { field: 'algorithm' });
   }
   const signature = await signer.sign(tbsDer, algorithm);
-  await checkSignatureAsync(tbsDer, named, signature, signer.spki);
+  await checkSignature(tbsDer, named, signature, signer.spki);
   return encodeCertificate(linted, tbsDer, signature);
 }
