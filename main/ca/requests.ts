@@ -27,7 +27,7 @@ export function whatItAsks(csr: CsrInfo): NonNullable<RequestRecord['asked']> {
   // parseCsrFile refuses every other key; one that got here anyway is refused, never recorded as something it is not.
   if (spec.kind === 'other') throw new CustosError('CSR_KEY_UNSUPPORTED', `The request holds a ${spec.type} key; Custos certifies RSA and EC P-256, P-384 or P-521 keys only.`, { keyType: spec.type });
   return {
-    keySpec: spec.kind === 'rsa' ? { kind: 'rsa', bits: spec.bits } : { kind: 'ec', curve: spec.curve },
+    keySpec: { ...spec },
     sans: [...san.dns.map((d) => `DNS:${d}`), ...san.ip.map((d) => `IP:${d}`), ...san.email.map((d) => `email:${d}`), ...san.uri.map((d) => `URI:${d}`)],
     requestedExtensions: csr.requestedExtensions.map((e) => e.name),
   };

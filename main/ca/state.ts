@@ -5,6 +5,7 @@
  */
 import type { JournalEntry } from '../journal/index.ts';
 import type { KeySpec, TokenRecord } from '../hsm/token.ts';
+import type { PublicKeySpec } from '../pki/x509/keys.ts';
 
 export interface CaRecord {
   readonly id: string;
@@ -58,7 +59,7 @@ export interface CrlRecord {
 }
 
 /** The key a request holds, as lists show it: RSA of any size parseCsrFile takes, or one of the three curves. */
-export type RequestedKey = { readonly kind: 'rsa'; readonly bits: number } | { readonly kind: 'ec'; readonly curve: 'P-256' | 'P-384' | 'P-521' };
+export type RequestedKey = Exclude<PublicKeySpec, { readonly kind: 'other' }>;
 
 export interface RequestRecord {
   readonly id: string;
