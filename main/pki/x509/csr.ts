@@ -154,12 +154,24 @@ export function subjectNameOf(csr: CsrInfo): Name {
   return decodedParts.get(csr)?.subject ?? AsnConvert.parse(csr.subject.der, Name);
 }
 
+/**
+ * The request's key as a certificate carries it. OpenSSL writes the key it
+ * read as DER in microseconds; the schema library takes ten times as long.
+ * Where that differs from the request's bytes (BER, or rsaEncryption without
+ * its NULL), the decoded key is taken from the DER, so a certificate's key and
+ * the object lint reads agree.
+ */
+function subjectKey(key: KeyObject, decoded: SubjectPublicKeyInfo, spkiDer: Uint8Array): SubjectKey {
+  const der = new Uint8Array(key.export({ type: 'spki', format: 'der' }));
+  return { info: Buffer.compare(der, spkiDer) === 0 ? decoded : AsnConvert.parse(der, SubjectPublicKeyInfo), der };
+}
+
 /** The request's public key, decoded and in DER (once per request this process read). */
 export function subjectKeyOf(csr: CsrInfo): SubjectKey {
   const known = decodedParts.get(csr)?.key;
   if (known) return known;
-  const info = AsnConvert.parse(csr.spki, SubjectPublicKeyInfo);
-  return { info, der: new Uint8Array(AsnConvert.serialize(info)) };
+  const decoded = AsnConvert.parse(csr.spki, SubjectPublicKeyInfo);
+  return subjectKey(publicKeyOf(decoded, csr.spki), decoded, csr.spki);
 }
 
 /** True for a CsrInfo parseCsrFile made in this process (its self-signature was verified then). */
@@ -227,12 +239,7 @@ function parseOne({ der, index }: Block, checkSignature = true): CsrInfo {
     signatureAlgorithm: { oid: csr.signatureAlgorithm.algorithm, name: describeSignatureAlgorithm(csr.signatureAlgorithm) },
   });
   if (checkSignature) checked.add(parsed);
-  // OpenSSL writes the key it read as DER in microseconds; the schema library takes ten times as long.
-  // Where that differs from the request's bytes (BER, or rsaEncryption without its NULL), the
-  // decoded key is taken from the DER, so a certificate's key and the object lint reads agree.
-  const keyDer = new Uint8Array(key.export({ type: 'spki', format: 'der' }));
-  const keyInfo = Buffer.compare(keyDer, spki) === 0 ? csr.certificationRequestInfo.subjectPKInfo : AsnConvert.parse(keyDer, SubjectPublicKeyInfo);
-  decodedParts.set(parsed, { subject, key: { info: keyInfo, der: keyDer } });
+  decodedParts.set(parsed, { subject, key: subjectKey(key, csr.certificationRequestInfo.subjectPKInfo, spki) });
   return parsed;
 }
 

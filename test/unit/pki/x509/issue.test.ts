@@ -6,7 +6,7 @@ import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import type { KeySpec } from '../../../../main/hsm/token.ts';
 import { requestForKey } from '../../../../main/ca/key-request.ts';
 import { parseSubject } from '../../../../main/ca/subject.ts';
-import { parseCsrFile } from '../../../../main/pki/x509/csr.ts';
+import { parseCsrFile, subjectKeyOf } from '../../../../main/pki/x509/csr.ts';
 import { planIssuedCertificate, planRootCertificate, signTbs } from '../../../../main/pki/x509/issue.ts';
 import { describeCertificate } from '../../../../main/pki/x509/preview.ts';
 import { readCertificate } from '../../../../main/pki/x509/tbs-reader.ts';
@@ -110,6 +110,8 @@ describe('a chain issued from openssl requests', () => {
     const der = await requestForKey({ spki, sign: applicant.sign }, parseSubject('CN=no-null.example.test'), { scheme: 'rsa-pkcs1', hash: 'SHA-256' });
     const [csr] = parseCsrFile(der);
     const plan = planIssuedCertificate({ profile: loadProfile('tls-client'), csr: csr!, issuerCertDer: sub.certDer, issuerSpki: sub.signer.spki, serial: newSerial(() => false), now: new Date() });
+    // A copy of the request (not the object this process parsed) gives the same key bytes.
+    assert.deepEqual(Buffer.from(subjectKeyOf({ ...csr! }).der), Buffer.from(subjectKeyOf(csr!).der));
     // What lint read is what will be signed, byte for byte.
     assert.deepEqual(Buffer.from(AsnConvert.serialize(plan.linted.tbs)), Buffer.from(plan.tbsDer));
     const leaf = await signTbs(plan.linted, sub.signer, plan.algorithm);
