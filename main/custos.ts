@@ -64,9 +64,9 @@ export class Custos {
       ...(pcsc ? [new ScHsmProvider()] : []),
       ...(options.providers ?? []),
     ];
-    const journal = Journal.open({ dir, operator, ...(options.now ? { now: options.now } : {}) });
-    const state = CaState.fromEntries(journal.entries);
-    journal.onAppend((e) => state.apply(e));
+    // The state is read back from the journal as it is opened, and follows every entry appended after.
+    const state = new CaState();
+    const journal = Journal.open({ dir, operator, onEntry: (e) => state.apply(e), ...(options.now ? { now: options.now } : {}) });
     const ctx: CaContext = {
       journal, state, tokens: new TokenRegistry(providers), dataDir: dir, now: options.now ?? (() => new Date()),
       ...(options.profileDir ? { profileDir: options.profileDir } : {}),

@@ -217,9 +217,7 @@ export function createHandlers(custos: Custos): Handlers {
       const out = await exportCrl(ctx, input);
       return { path: out.path, fileName: out.fileName, contentBase64: Buffer.from(out.bytes).toString('base64'), bytes: out.bytes.length };
     },
-    'journal.entries': async ({ afterSeq, limit }) => ctx.journal.entries
-      .filter((e) => e.seq > (afterSeq ?? 0))
-      .slice(0, limit ?? 1000)
+    'journal.entries': async ({ afterSeq, limit }) => ctx.journal.read(afterSeq ?? 0, limit ?? 1000)
       .map((e) => ({
         seq: e.seq, time: e.time, kind: e.kind, operator: e.operator, ...(e.token ? { token: { ...e.token } } : {}),
         summary: summaryOfEntry(e.kind, e.data as Record<string, unknown>), hash: e.hash, prevHash: e.prev,

@@ -101,7 +101,7 @@ export async function rehearse(values: CliValues, out: Output): Promise<void> {
     out.note('7/8 The CA HSM is locked again; the root\'s CRL is signed by the backup HSM alone…');
     await core.logout(caHsm.id);
     const rootCrl = await issueCrl(ctx, { caId: root.id });
-    const crlEntry = ctx.journal.entries.filter((e) => e.kind === 'crl.issue.intent').at(-1);
+    const crlEntry = ctx.journal.read().filter((e) => e.kind === 'crl.issue.intent').at(-1);
     checks.push({ what: 'root CRL signed by the backup HSM', ok: crlEntry?.token?.label === 'Backup HSM', detail: `journal entry #${crlEntry?.seq} names ${crlEntry?.token?.label}` });
 
     out.note('8/8 Exporting and checking…');

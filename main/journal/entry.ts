@@ -33,12 +33,15 @@ function canonicalBody(entry: UnsealedEntry): string {
   return canonicalJson({ ...entry, token: entry.token ? { ...entry.token } : undefined });
 }
 
-function hashOf(prev: string, body: string): string {
-  return createHash('sha256').update(prev).update('\n').update(body).digest('hex');
+/** The hash of an entry whose canonical body is the concatenation of bodyParts, chained onto prev. */
+export function hashOfBody(prev: string, ...bodyParts: string[]): string {
+  const hash = createHash('sha256').update(prev).update('\n');
+  for (const part of bodyParts) hash.update(part);
+  return hash.digest('hex');
 }
 
 export function hashEntry(entry: UnsealedEntry): string {
-  return hashOf(entry.prev, canonicalBody(entry));
+  return hashOfBody(entry.prev, canonicalBody(entry));
 }
 
 /**
@@ -48,6 +51,6 @@ export function hashEntry(entry: UnsealedEntry): string {
  */
 export function sealedLine(entry: UnsealedEntry): { readonly entry: JournalEntry; readonly line: string } {
   const body = canonicalBody(entry);
-  const hash = hashOf(entry.prev, body);
+  const hash = hashOfBody(entry.prev, body);
   return { entry: { ...entry, hash }, line: `${body.slice(0, -1)},"hash":${JSON.stringify(hash)}}` };
 }

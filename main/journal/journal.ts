@@ -5,12 +5,13 @@
  * record) and as a completion or failure after. What the CA knows of serials,
  * certificates, revocations and CRL numbers is read back from here.
  */
-import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsync, fsyncSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustosError } from '../errors/index.ts';
 import type { TokenRecord } from '../hsm/token.ts';
 import { acquireLock } from '../fs/lock-file.ts';
-import { GENESIS_HASH, hashEntry, sealedLine, type EntryData, type JournalEntry } from './entry.ts';
+import { GENESIS_HASH, hashEntry, hashOfBody, sealedLine, type EntryData, type JournalEntry } from './entry.ts';
+import { fileLines, readRange } from './file-lines.ts';
 
 export const JOURNAL_FILE = 'journal.jsonl';
 
@@ -22,48 +23,85 @@ export interface VerifyResult {
   readonly reason?: string;
 }
 
-interface ParsedJournal {
-  readonly entries: JournalEntry[];
-  readonly verify: VerifyResult;
+interface ScannedEntry {
+  readonly entry: JournalEntry;
+  /** Byte offset of its line in the file. */
+  readonly offset: number;
 }
 
-function parseAndVerify(text: string): ParsedJournal {
-  const entries: JournalEntry[] = [];
-  if (text.length === 0) return { entries, verify: { ok: true, entries: 0 } };
-  const lines = text.split('\n');
-  const complete = text.endsWith('\n');
-  if (complete) lines.pop();
+/**
+ * True when the line is exactly as the journal wrote it and its hash is over
+ * those bytes: the canonical body, then the hash as the last member
+ * (sealedLine). Hashing the line's own text spares encoding the entry again,
+ * which costs more than the hash.
+ */
+function sealedAsWritten(text: string, entry: JournalEntry): boolean {
+  const suffix = `,"hash":"${entry.hash}"}`;
+  if (!text.endsWith(suffix)) return false;
+  return hashOfBody(entry.prev, text.slice(0, -suffix.length), '}') === entry.hash;
+}
+
+/** True when the entry's hash is over its canonical body: a copy whose members were reordered or spaced out still verifies. */
+function sealedAsParsed(entry: JournalEntry): boolean {
+  const { hash, ...unsealed } = entry;
+  return hashEntry(unsealed) === hash;
+}
+
+/**
+ * Reads and verifies the journal open on fd line by line, handing each
+ * verified entry to onEntry; stops at the first entry that fails, and then
+ * only counts the lines after it (and looks among them for the one that
+ * belongs in its place).
+ */
+function scanJournal(fd: number, onEntry: (scanned: ScannedEntry) => void = () => undefined): VerifyResult {
+  const lines = fileLines(fd);
   let prev = GENESIS_HASH;
-  for (let i = 0; i < lines.length; i++) {
-    const expectedSeq = i + 1;
-    const bad = (reason: string): ParsedJournal => ({ entries, verify: { ok: false, entries: lines.length, firstBadSeq: expectedSeq, reason } });
-    if (!complete && i === lines.length - 1) return bad(`entry #${expectedSeq} is cut short (the last line has no end)`);
+  let seq = 0;
+  for (const line of lines) {
+    const expectedSeq = seq + 1;
+    const bad = (reason: (later: boolean) => string): VerifyResult => {
+      // Only a misplaced entry's message depends on what follows: is the one that belongs here further on?
+      const needle = `"seq":${expectedSeq},`;
+      let total = expectedSeq;
+      let later = false;
+      for (const rest of lines) {
+        total += 1;
+        later ||= rest.text.includes(needle);
+      }
+      return { ok: false, entries: total, firstBadSeq: expectedSeq, reason: reason(later) };
+    };
+    if (!line.ended) return bad(() => `entry #${expectedSeq} is cut short (the last line has no end)`);
     let entry: JournalEntry;
     try {
-      entry = JSON.parse(lines[i]!) as JournalEntry;
+      entry = JSON.parse(line.text) as JournalEntry;
     } catch {
-      return bad(`entry #${expectedSeq} is not readable (it was edited or damaged)`);
+      return bad(() => `entry #${expectedSeq} is not readable (it was edited or damaged)`);
     }
-    if (typeof entry !== 'object' || entry === null || typeof entry.hash !== 'string') return bad(`entry #${expectedSeq} is not a journal entry`);
+    if (typeof entry !== 'object' || entry === null || typeof entry.hash !== 'string') return bad(() => `entry #${expectedSeq} is not a journal entry`);
     if (entry.seq !== expectedSeq) {
-      const later = lines.slice(i + 1).some((l) => l.includes(`"seq":${expectedSeq},`));
-      return bad(entry.seq > expectedSeq && !later
-        ? `entry #${expectedSeq} is missing (the next line is #${entry.seq})`
-        : `entry #${expectedSeq} is out of order (found #${entry.seq} in its place)`);
+      const found = entry.seq;
+      return bad((later) => (found > expectedSeq && !later
+        ? `entry #${expectedSeq} is missing (the next line is #${found})`
+        : `entry #${expectedSeq} is out of order (found #${found} in its place)`));
     }
-    if (entry.prev !== prev) return bad(`entry #${expectedSeq} does not follow entry #${expectedSeq - 1} (an entry before it was removed, replaced or reordered)`);
-    const { hash, ...unsealed } = entry;
-    if (hashEntry(unsealed) !== hash) return bad(`entry #${expectedSeq} was edited (its content no longer matches its hash)`);
-    entries.push(entry);
-    prev = hash;
+    if (entry.prev !== prev) return bad(() => `entry #${expectedSeq} does not follow entry #${expectedSeq - 1} (an entry before it was removed, replaced or reordered)`);
+    if (!sealedAsWritten(line.text, entry) && !sealedAsParsed(entry)) return bad(() => `entry #${expectedSeq} was edited (its content no longer matches its hash)`);
+    onEntry({ entry, offset: line.offset });
+    prev = entry.hash;
+    seq = expectedSeq;
   }
-  return { entries, verify: { ok: true, entries: entries.length } };
+  return { ok: true, entries: seq };
 }
 
 /** Verifies a journal file without opening it for writing (no lock needed). */
 export function verifyJournalFile(path: string): VerifyResult {
   if (!existsSync(path)) return { ok: true, entries: 0 };
-  return parseAndVerify(readFileSync(path, 'utf8')).verify;
+  const fd = openSync(path, 'r');
+  try {
+    return scanJournal(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export interface JournalOptions {
@@ -71,6 +109,12 @@ export interface JournalOptions {
   /** Who is acting: recorded in every entry. */
   readonly operator: string;
   readonly now?: () => Date;
+  /**
+   * Given every entry: those in the file, in order, as it is opened, then
+   * each one appended (the abandoned marks open writes included). How the CA
+   * state is read back without the journal being held in memory.
+   */
+  readonly onEntry?: (entry: JournalEntry) => void;
 }
 
 export interface AppendOptions {
@@ -82,12 +126,25 @@ export interface AppendOptions {
 
 type Listener = (entry: JournalEntry) => void;
 
+interface OpenedFile {
+  readonly fd: number;
+  readonly offsets: number[];
+  readonly end: number;
+  readonly lastHash: string;
+  /** Intents without a result, by seq. */
+  readonly open: ReadonlyMap<number, JournalEntry>;
+}
+
 export class Journal {
   readonly path: string;
   readonly operator: string;
   /** Intents a previous run began and never finished (a crash or kill): reported at open, then marked abandoned. */
   readonly abandonedAtOpen: readonly JournalEntry[];
-  readonly #entries: JournalEntry[];
+  /** Byte offset of each entry's line: entry seq is at #offsets[seq - 1]. The entries themselves stay in the file. */
+  readonly #offsets: number[];
+  /** The file's length: where the next entry goes. */
+  #end: number;
+  #lastHash: string;
   readonly #fd: number;
   readonly #release: () => void;
   readonly #now: () => Date;
@@ -105,18 +162,18 @@ export class Journal {
   #syncFailed: CustosError | undefined;
   #closed = false;
 
-  private constructor(path: string, operator: string, entries: JournalEntry[], fd: number, release: () => void, now: () => Date) {
+  private constructor(path: string, operator: string, opened: OpenedFile, release: () => void, now: () => Date, onEntry: Listener | undefined) {
     this.path = path;
     this.operator = operator;
-    this.#entries = entries;
-    this.#fd = fd;
+    this.#offsets = opened.offsets;
+    this.#end = opened.end;
+    this.#lastHash = opened.lastHash;
+    this.#fd = opened.fd;
     this.#release = release;
     this.#now = now;
-    this.#durableSeq = entries.length;
-    for (const e of entries) {
-      if (e.kind.endsWith('.intent')) this.#open.set(e.seq, e);
-      else if (e.intent !== undefined) this.#open.delete(e.intent);
-    }
+    this.#durableSeq = opened.offsets.length;
+    for (const [seq, e] of opened.open) this.#open.set(seq, e);
+    if (onEntry) this.#listeners.add(onEntry);
     const abandoned = [...this.#open.values()];
     this.abandonedAtOpen = abandoned;
     for (const intent of abandoned) {
@@ -133,28 +190,56 @@ export class Journal {
     const release = acquireLock(lockFile, (owner) => new CustosError('JOURNAL_LOCKED',
       `The journal is in use by another Custos process${owner ? ` (pid ${owner.pid} on ${owner.host} since ${owner.since})` : ''}. Close it first; if no Custos runs, remove ${lockFile}.`,
       { lockFile, pid: owner?.pid ?? null }));
+    let fd: number | undefined;
     try {
-      const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
-      const parsed = parseAndVerify(text);
-      if (!parsed.verify.ok) {
+      // Read and appended to through one descriptor: O_APPEND puts every write at the end, positional reads page entries back.
+      fd = openSync(path, 'a+', 0o600);
+      const offsets: number[] = [];
+      const open = new Map<number, JournalEntry>();
+      let lastHash = GENESIS_HASH;
+      const verify = scanJournal(fd, ({ entry, offset }) => {
+        offsets.push(offset);
+        lastHash = entry.hash;
+        // Only intents still without a result are kept: the rest of the journal is read again from the file when asked for.
+        if (entry.kind.endsWith('.intent')) open.set(entry.seq, entry);
+        else if (entry.intent !== undefined) open.delete(entry.intent);
+        options.onEntry?.(entry);
+      });
+      if (!verify.ok) {
         throw new CustosError('JOURNAL_TAMPERED',
-          `The journal fails verification: ${parsed.verify.reason}. Nothing will be signed until it is restored from a backup or examined.`,
-          { path, firstBadSeq: parsed.verify.firstBadSeq ?? null });
+          `The journal fails verification: ${verify.reason}. Nothing will be signed until it is restored from a backup or examined.`,
+          { path, firstBadSeq: verify.firstBadSeq ?? null });
       }
-      const fd = openSync(path, 'a', 0o600);
-      return new Journal(path, options.operator, parsed.entries, fd, release, options.now ?? (() => new Date()));
+      const opened: OpenedFile = { fd, offsets, end: fstatSync(fd).size, lastHash, open };
+      return new Journal(path, options.operator, opened, release, options.now ?? (() => new Date()), options.onEntry);
     } catch (e) {
+      if (fd !== undefined) closeSync(fd);
       release();
       throw e;
     }
   }
 
-  get entries(): readonly JournalEntry[] {
-    return this.#entries;
+  get lastSeq(): number {
+    return this.#offsets.length;
   }
 
-  get lastSeq(): number {
-    return this.#entries.length;
+  /**
+   * Entries from the file, in order: those after seq afterSeq, at most limit
+   * of them. Each call parses them afresh, so a caller may keep or change
+   * what it gets.
+   */
+  read(afterSeq = 0, limit = Number.POSITIVE_INFINITY): JournalEntry[] {
+    if (this.#closed) throw new CustosError('INTERNAL', 'The journal is closed.', {});
+    const from = Math.max(0, Math.floor(afterSeq));
+    const to = Math.min(this.#offsets.length, from + Math.max(0, limit));
+    if (to <= from) return [];
+    const start = this.#offsets[from]!;
+    const bytes = readRange(this.#fd, start, (to < this.#offsets.length ? this.#offsets[to]! : this.#end) - start);
+    const entries: JournalEntry[] = [];
+    for (let s = 0, nl = bytes.indexOf(0x0a); nl >= 0; s = nl + 1, nl = bytes.indexOf(0x0a, s)) {
+      entries.push(JSON.parse(bytes.toString('utf8', s, nl)) as JournalEntry);
+    }
+    return entries;
   }
 
   onAppend(listener: Listener): () => void {
@@ -164,19 +249,20 @@ export class Journal {
 
   append(kind: string, data: EntryData, options: AppendOptions = {}): JournalEntry {
     if (this.#closed) throw new CustosError('INTERNAL', 'The journal is closed.', {});
-    const last = this.#entries[this.#entries.length - 1];
     const { entry, line } = sealedLine({
-      seq: this.#entries.length + 1,
+      seq: this.#offsets.length + 1,
       time: this.#now().toISOString(),
       kind,
       operator: this.operator,
       ...(options.token ? { token: options.token } : {}),
       ...(options.intent !== undefined ? { intent: options.intent } : {}),
       data,
-      prev: last ? last.hash : GENESIS_HASH,
+      prev: this.#lastHash,
     });
-    writeSync(this.#fd, `${line}\n`);
-    this.#entries.push(entry);
+    const offset = this.#end;
+    this.#end += writeSync(this.#fd, `${line}\n`);
+    this.#offsets.push(offset);
+    this.#lastHash = entry.hash;
     if (options.durable) this.flush();
     if (kind.endsWith('.intent')) this.#open.set(entry.seq, entry);
     if (options.intent !== undefined) this.#open.delete(options.intent);
@@ -222,7 +308,7 @@ export class Journal {
   }
 
   #startSync(): void {
-    const upTo = this.#entries.length;
+    const upTo = this.#offsets.length;
     const done = new Promise<void>((resolve, reject) => {
       fsync(this.#fd, (error) => {
         if (this.#syncing?.done === done) this.#syncing = undefined;
@@ -274,13 +360,13 @@ export class Journal {
 
   flush(): void {
     if (this.#syncFailed) throw this.#syncFailed;
-    if (this.#durableSeq < this.#entries.length && !this.#closed) {
+    if (this.#durableSeq < this.#offsets.length && !this.#closed) {
       try {
         fsyncSync(this.#fd);
       } catch (e) {
         throw this.#failSync(e as NodeJS.ErrnoException);
       }
-      this.#durableSeq = this.#entries.length;
+      this.#durableSeq = this.#offsets.length;
     }
   }
 

@@ -73,10 +73,10 @@ describe('CA acts on SoftHSM2', () => {
   });
 
   it('records intent before and result after each signature, naming the VIRTUAL token', () => {
-    const kinds = custos.journal.entries.map((e) => e.kind);
+    const kinds = custos.journal.read().map((e) => e.kind);
     const intent = kinds.indexOf('ca.root.intent');
     assert.ok(intent >= 0 && kinds[intent + 1] === 'ca.root.done', kinds.join(','));
-    const entry = custos.journal.entries[intent]!;
+    const entry = custos.journal.read()[intent]!;
     assert.match(String(entry.data.tbsSha256), /^[0-9a-f]{64}$/);
     assert.equal(entry.token?.virtual, true);
     assert.equal(entry.token?.label, 'Acts HSM');
@@ -142,7 +142,7 @@ describe('CA acts on SoftHSM2', () => {
       issued.push((await issueCertificate(custos.ctx, { caId: rootId, requestId: req!.record.id, profileId: 'crl-signer' })).serialHex);
     }
     // Every serial ever reserved by an intent, read from the journal itself (not from a map that would merge duplicates).
-    const reserved = custos.journal.entries
+    const reserved = custos.journal.read()
       .filter((e) => (e.kind === 'certificate.issue.intent' || e.kind === 'ca.root.intent'))
       .map((e) => String(e.data.serialHex).toLowerCase().replace(/^(00)+/, ''));
     assert.equal(new Set(reserved).size, reserved.length, 'no serial was reserved twice');
@@ -167,7 +167,7 @@ describe('CA acts on SoftHSM2', () => {
     const shown = await handlers['request.preview'](terms);
     const signed = await handlers['request.sign']({ ...terms, tbsSha256: shown.tbsSha256 });
     assert.equal(signed.serialHex, (shown.preview as { serialHex: string }).serialHex);
-    const intent = custos.journal.entries.find((e) => e.kind === 'certificate.issue.intent' && e.data.requestId === terms.requestId);
+    const intent = custos.journal.read().find((e) => e.kind === 'certificate.issue.intent' && e.data.requestId === terms.requestId);
     assert.equal(intent?.data.tbsSha256, shown.tbsSha256, 'the journal records the TBS the preview showed');
   });
 

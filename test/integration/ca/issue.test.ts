@@ -80,7 +80,7 @@ describe('issuing certificates from imported requests on SoftHSM2', () => {
       assert.equal(cert.issuer, rootCert.subject);
     });
     assert.equal(new Set(issued.map((r) => r.serialHex)).size, 6, 'six different serials');
-    const entries = custos.journal.entries;
+    const entries = custos.journal.read();
     for (const rec of issued) {
       const intent = entries.findIndex((e) => e.kind === 'certificate.issue.intent' && e.data.serialHex === rec.serialHex);
       const done = entries.findIndex((e) => e.kind === 'certificate.issue.done' && e.data.serialHex === rec.serialHex);
@@ -110,7 +110,7 @@ describe('issuing certificates from imported requests on SoftHSM2', () => {
     assert.equal(issued.serialHex, plan.preview.serialHex);
     const tbs = new Uint8Array(AsnConvert.serialize(AsnConvert.parse(issued.certDer, Certificate).tbsCertificate));
     assert.deepEqual(Buffer.from(tbs), Buffer.from(plan.tbsDer), 'the signed TBS is the previewed one, byte for byte');
-    const intent = custos.journal.entries.find((e) => e.kind === 'certificate.issue.intent' && e.data.serialHex === plan.preview.serialHex);
+    const intent = custos.journal.read().find((e) => e.kind === 'certificate.issue.intent' && e.data.serialHex === plan.preview.serialHex);
     assert.equal(intent?.data.tbsSha256, createHash('sha256').update(plan.tbsDer).digest('hex'));
     assert.equal(await codeOf(issueCertificate(custos.ctx, { ...terms, plan })), 'PREVIEW_STALE', 'a preview is signed once');
     const otherPlan = previewIssue(custos.ctx, { ...terms, requestId: other!.record.id, csr: other!.csr });
@@ -161,10 +161,10 @@ describe('issuing certificates from imported requests on SoftHSM2', () => {
       const before = custos.journal.lastSeq;
       const code = await codeOf(issueCertificates(custos.ctx, requests.map(({ record, csr }) => ({ caId: rootId, requestId: record.id, csr, profileId: 'tls-server', validityDays: 30 }))));
       assert.equal(code, 'SIGN_FAILED', 'the first failure is the one reported');
-      assert.equal(calls, 3, `no signature was asked for after the failed one: ${calls} ${JSON.stringify(custos.journal.entries.slice(before).map((e) => [e.kind, e.intent ?? e.seq, e.data.code ?? '']))}`);
+      assert.equal(calls, 3, `no signature was asked for after the failed one: ${calls} ${JSON.stringify(custos.journal.read(before).map((e) => [e.kind, e.intent ?? e.seq, e.data.code ?? '']))}`);
       const signed = requests.map(({ record }) => custos.ctx.state.requests.get(record.id)?.signedSerial !== undefined);
       assert.deepEqual(signed, [true, true, false, false, false, false]);
-      const entries = custos.journal.entries.slice(before);
+      const entries = custos.journal.read(before);
       const failures = entries.filter((e) => e.kind === 'certificate.issue.failed').map((e) => e.data.code);
       assert.equal(failures[0], 'SIGN_FAILED');
       assert.ok(failures.length > 1 && failures.slice(1).every((c) => c === 'BATCH_STOPPED'), `the intents planned behind it are settled as stopped: ${failures.join(', ')}`);
@@ -179,7 +179,7 @@ describe('issuing certificates from imported requests on SoftHSM2', () => {
     const csrs = parseCsrFile(Buffer.from(ders.map(pem).join(''), 'latin1'));
     const issued = await issueRequests(custos.ctx, 'file.pem', csrs, { caId: rootId, profileId: 'tls-server', validityDays: 30 });
     assert.deepEqual(issued.map((r) => new X509Certificate(Buffer.from(r.certDer)).subject), ['CN=one.file.custos.test', 'CN=two.file.custos.test', 'CN=three.file.custos.test']);
-    const entries = custos.journal.entries;
+    const entries = custos.journal.read();
     for (const [i, csr] of csrs.entries()) {
       assert.equal(custos.ctx.state.requests.get(csr.sha256)?.signedSerial, issued[i]!.serialHex);
       const imported = entries.findIndex((e) => e.kind === 'request.import' && e.data.requestId === csr.sha256);

@@ -82,7 +82,7 @@ describe('CA flow on a SmartCard-HSM through pcscd', { skip: isRoot ? false : 'a
     const leafBad = spawnSync('openssl', ['verify', '-crl_check', '-CAfile', rootPem, '-untrusted', subPem, '-CRLfile', subCrlPem, leafPem], { encoding: 'utf8' });
     assert.notEqual(leafBad.status, 0);
     assert.match(`${leafBad.stdout}${leafBad.stderr}`, /certificate revoked/);
-    const intents = custos.journal.entries.filter((e) => e.kind.endsWith('.intent') && e.token);
+    const intents = custos.journal.read().filter((e) => e.kind.endsWith('.intent') && e.token);
     assert.ok(intents.every((e) => e.token!.backend === 'sc-hsm' && e.token!.virtual));
   });
 });

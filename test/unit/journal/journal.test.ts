@@ -1,12 +1,14 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Journal, verifyJournalFile, JOURNAL_FILE } from '../../../main/journal/index.ts';
 import { CustosError, isCustosError } from '../../../main/errors/index.ts';
 import { buildFailingFsync } from '../../support/failing-fsync.ts';
+import { fileLines } from '../../../main/journal/file-lines.ts';
+import { sealedLine, GENESIS_HASH } from '../../../main/journal/entry.ts';
 
 const token = { label: 'CA HSM', serial: '0001', model: 'SoftHSM v2', backend: 'pkcs11' as const, virtual: true };
 
@@ -113,7 +115,7 @@ describe('journal', () => {
     try {
       assert.equal(j.abandonedAtOpen.length, 1);
       assert.equal(j.abandonedAtOpen[0]!.kind, 'certificate.issue.intent');
-      assert.equal(j.entries.at(-1)!.kind, 'certificate.issue.abandoned');
+      assert.equal(j.read().at(-1)!.kind, 'certificate.issue.abandoned');
       assert.equal(j.pendingIntents().length, 0);
       assert.equal(j.verify().ok, true);
     } finally {
@@ -137,7 +139,7 @@ describe('journal', () => {
       await assert.rejects(j.settle(typed, async () => { throw new CustosError('KEY_LABEL_EXISTS', 'taken', {}); }));
       const untyped = j.begin('key.generate', { label: 'b' }, token);
       await assert.rejects(j.settle(untyped, async () => { throw new Error('device fell over'); }, 'DEVICE_ERROR'));
-      const fails = j.entries.filter((e) => e.kind === 'key.generate.failed');
+      const fails = j.read().filter((e) => e.kind === 'key.generate.failed');
       assert.deepEqual(fails.map((e) => [e.intent, e.data.code]), [[typed.seq, 'KEY_LABEL_EXISTS'], [untyped.seq, 'DEVICE_ERROR']]);
       assert.equal(await j.settle(j.begin('key.generate', { label: 'c' }), async () => 42), 42);
       assert.equal(j.pendingIntents().length, 1, 'a successful act leaves its intent for the caller to complete');
@@ -205,7 +207,77 @@ describe('journal', () => {
       assert.equal(j.isDurable(later), false, 'an intent written after the fsync waits for the next one');
       await j.settle(later, async () => { throw new CustosError('SIGN_FAILED', 'token gone', {}); }).catch(() => undefined);
       assert.equal(j.isDurable(later), true);
-      assert.equal(j.entries.at(-1)!.kind, 'certificate.issue.failed');
+      assert.equal(j.read().at(-1)!.kind, 'certificate.issue.failed');
+    } finally {
+      j.close();
+    }
+  });
+
+  it('pages entries back from the file, the same before and after a reopen', () => {
+    const j = Journal.open({ dir, operator: 'alice' });
+    const written = [];
+    for (let n = 1; n <= 25; n++) written.push(j.append('export', { n, file: `leaf-${n}.pem` }));
+    const intent = j.begin('certificate.issue', { tbsSha256: 'ab'.repeat(32) }, token);
+    written.push(intent, j.complete(intent, { serial: '01' }));
+    const pages = (journal: Journal): number[][] => [[0, 10], [10, 10], [20, 10], [27, 10], [5, 0]].map(([after, limit]) => journal.read(after, limit).map((e) => e.seq));
+    assert.deepEqual(j.read(), written);
+    assert.deepEqual(pages(j), [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [11, 12, 13, 14, 15, 16, 17, 18, 19, 20], [21, 22, 23, 24, 25, 26, 27], [], []]);
+    j.close();
+    const again = Journal.open({ dir, operator: 'bob' });
+    try {
+      assert.deepEqual(again.read(), written);
+      assert.deepEqual(pages(again), [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [11, 12, 13, 14, 15, 16, 17, 18, 19, 20], [21, 22, 23, 24, 25, 26, 27], [], []]);
+      again.append('revocation', { serial: '01' });
+      assert.deepEqual(again.read(26).map((e) => [e.seq, e.kind, e.operator]), [[27, 'certificate.issue.done', 'alice'], [28, 'revocation', 'bob']]);
+    } finally {
+      again.close();
+    }
+  });
+
+  it('splits lines the same whatever chunk a line is cut at, a character of several bytes included', () => {
+    const j = Journal.open({ dir, operator: 'Zoë' });
+    for (const city of ['München', 'Zürich', '東京', 'Łódź']) j.append('export', { file: `${city}.pem` });
+    j.close();
+    const path = join(dir, JOURNAL_FILE);
+    const bytes = readFileSync(path);
+    const expected = bytes.toString('utf8').split('\n').slice(0, -1);
+    let offset = 0;
+    const offsets = expected.map((line) => { const at = offset; offset += Buffer.byteLength(line) + 1; return at; });
+    const fd = openSync(path, 'r');
+    try {
+      for (const chunk of [1, 2, 3, 7, 64, 1 << 20]) {
+        const lines = [...fileLines(fd, chunk)];
+        assert.deepEqual(lines.map((l) => l.text), expected, `chunk ${chunk}`);
+        assert.deepEqual(lines.map((l) => l.offset), offsets, `chunk ${chunk}`);
+        assert.ok(lines.every((l) => l.ended));
+      }
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('opens and verifies a journal larger than the longest string Node can hold', () => {
+    // V8 strings hold at most 2^29 - 24 characters (0.5 GiB): the journal of a busy CA outgrows that.
+    const path = join(dir, JOURNAL_FILE);
+    const fd = openSync(path, 'w');
+    const filler = 'A'.repeat(4 << 20);
+    let prev = GENESIS_HASH;
+    let bytes = 0;
+    let seq = 0;
+    while (bytes <= 2 ** 29) {
+      seq += 1;
+      const { entry, line } = sealedLine({ seq, time: new Date(0).toISOString(), kind: 'request.import', operator: 'alice', data: { seq, request: filler }, prev });
+      bytes += writeSync(fd, `${line}\n`);
+      prev = entry.hash;
+    }
+    closeSync(fd);
+    assert.deepEqual(verifyJournalFile(path), { ok: true, entries: seq });
+    const j = Journal.open({ dir, operator: 'alice' });
+    try {
+      assert.equal(j.lastSeq, seq);
+      const last = j.read(seq - 1);
+      assert.deepEqual(last.map((e) => [e.seq, e.hash]), [[seq, prev]]);
+      assert.equal(j.append('export', { file: 'a.pem' }).prev, prev);
     } finally {
       j.close();
     }
