@@ -1,7 +1,8 @@
 /**
  * The foundation's benchmark: token signing rate, CSR → certificate through
  * the core and through `openssl ca`, for EC P-384 and RSA-3072 CA keys on
- * SoftHSM2, and CRLs of 100,000 and 1,000,000 entries. Prints a table and
+ * SoftHSM2, CRLs of 100,000 and 1,000,000 entries, and opening the journal of
+ * 100,000 certificates. Prints a table and
  * rewrites its own sections of docs/benchmarks.md. It measures; it never fails
  * a build over a number.
  *
@@ -16,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { CaKey, IssuanceResult } from './issuance.ts';
+import type { JournalOpenResult } from './journal.ts';
 import { describeMachine } from './support/machine.ts';
 import { runCrlBench } from './support/crl-run.ts';
 import { consoleTable, markdown } from './support/report.ts';
@@ -33,6 +35,13 @@ function runIssuance(key: CaKey, quick: boolean, profileDir: string | undefined)
   if (r.status !== 0) throw new Error(`bench/issuance.ts --key ${key} failed (exit ${r.status})`);
   const last = r.stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(last) as IssuanceResult;
+}
+
+function runJournalOpen(certificates: number): JournalOpenResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(BENCH_DIR, 'journal.ts'), '--certificates', String(certificates), '--json'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`bench/journal.ts --certificates ${certificates} failed (exit ${r.status})`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as JournalOpenResult;
 }
 
 /** Replaces this benchmark's part of the file, keeping every other section (another benchmark's) as it is. */
@@ -69,13 +78,16 @@ async function main(): Promise<void> {
   console.log('CRLs (bench/crl.ts) …');
   const crl = runCrlBench(BENCH_DIR, quick ? [1_000, 10_000] : [100_000, 1_000_000]);
   console.log(crl.text);
+  console.log('opening a journal (bench/journal.ts) …');
+  const journal = (quick ? [2_000] : [100_000]).map(runJournalOpen);
+  for (const j of journal) console.log(`${j.certificates} certificates, ${j.fileMiB.toFixed(0)} MiB journal: open ${j.openSeconds.toFixed(2)} s, verify ${j.verifySeconds.toFixed(2)} s, peak RSS ${j.peakRssMiB.toFixed(0)} MiB`);
   const totalSeconds = (performance.now() - started) / 1000;
 
   console.log('');
   console.log(consoleTable(results, crl));
   if (profileDir) console.log(`\nCPU profiles (open in Chrome DevTools › Performance): ${profileDir}`);
   if (write) {
-    writeDoc(`${markdown({ date: new Date(), machine, load: [loadAtStart, loadavg()[0]!], quick, results, crl, totalSeconds, profiled: profileDir !== undefined })}\n${METHOD}`);
+    writeDoc(`${markdown({ date: new Date(), machine, load: [loadAtStart, loadavg()[0]!], quick, results, crl, journal, totalSeconds, profiled: profileDir !== undefined })}\n${METHOD}`);
     console.log(`\nWrote ${DOC}`);
   }
 }

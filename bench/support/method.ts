@@ -43,6 +43,11 @@ own names) and \`requestForKey\`, each with a subjectAltName.
   another, each with an OpenSSL-made P-256 key in software (a CRL is one signature: the token would add one C_Sign).
   Peak memory is each process's maximum RSS (\`process.resourceUsage().maxRSS\`, /usr/bin/time's %M for openssl); Custos's
   includes the entries it was given, held before the build starts. Both CRLs are read back by \`openssl crl\` and counted.
+- **Opening a journal** (bench/journal.ts): a journal recording N certificates is written through \`Journal.append\` (for
+  each certificate the three entries issuance writes: the request's import, the intent, the result; the request and
+  certificate are random bytes of a real P-256 request's and certificate's length, which opening does not parse). A second
+  process then opens the data directory with \`Custos.open\` (lock, read and verify every entry a chunk at a time, rebuild
+  the CA state) and runs \`journal verify\`'s reader; its peak RSS is \`process.resourceUsage().maxRSS\`.
 - **Where the time goes**: a second batch goes through bench/support/issue-steps.ts, which makes the calls of
   \`issueRequests\` for each request (record it, then those of \`issueCertificate\`) one by one with a timer around each,
   one request at a time (so each intent has an fsync of its own); then each core function on the path is called alone in a loop on

@@ -4,6 +4,7 @@
  * docs/benchmarks.md this benchmark owns.
  */
 import type { IssuanceResult } from '../issuance.ts';
+import type { JournalOpenResult } from '../journal.ts';
 import type { CrlRun } from './crl-run.ts';
 import type { Machine } from './machine.ts';
 
@@ -210,6 +211,8 @@ export interface ReportInput {
   readonly quick: boolean;
   readonly results: readonly IssuanceResult[];
   readonly crl: CrlRun;
+  /** Opening a data directory whose journal records this many certificates (bench/journal.ts). */
+  readonly journal: readonly JournalOpenResult[];
   readonly totalSeconds: number;
   /** V8's CPU profiler was on (--cpu-prof): every figure is a little slower for it. */
   readonly profiled: boolean;
@@ -287,6 +290,13 @@ export function markdown(input: ReportInput): string {
       `${row.custos?.bytes ?? '–'} / ${row.openssl?.bytes ?? '–'}`,
     ])),
     crl.ok ? '' : `\nbench/crl.ts did not finish:\n\n\`\`\`\n${crl.text.slice(-1500)}\n\`\`\``,
+    '',
+    'Opening the data directory of a CA that has issued this many certificates (bench/journal.ts): the journal is read and verified a chunk at a time and the CA state rebuilt from it; the entries stay in the file.',
+    '',
+    mdTable(['certificates (journal entries)', 'journal size', 'open (read, verify, rebuild the state)', '`journal verify` alone', 'peak RSS of the opening process', 'heap after opening'], input.journal.map((j) => [
+      `${j.certificates.toLocaleString('en')} (${j.entries.toLocaleString('en')})`, `${f(j.fileMiB, 0)} MiB`, `${f(j.openSeconds, 2)} s`, `${f(j.verifySeconds, 2)} s`,
+      `${f(j.peakRssMiB, 0)} MiB (${f(j.rssBeforeMiB, 0)} MiB before opening)`, `${f(j.heapAfterMiB, 0)} MiB`,
+    ])),
     '',
     '### Targets',
     '',
