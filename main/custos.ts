@@ -65,8 +65,14 @@ export class Custos {
       ...(options.providers ?? []),
     ];
     // The state is read back from the journal as it is opened, and follows every entry appended after.
-    const state = new CaState();
-    const journal = Journal.open({ dir, operator, onEntry: (e) => state.apply(e), ...(options.now ? { now: options.now } : {}) });
+    // A certificate's bytes are read back from the journal when asked for (the journal is open by then).
+    let journal: Journal | undefined;
+    const state = new CaState((seq) => {
+      const entry = journal?.read(seq - 1, 1)[0];
+      if (!entry) throw new CustosError('INTERNAL', `Journal entry #${seq} cannot be read back.`, { seq });
+      return entry;
+    });
+    journal = Journal.open({ dir, operator, onEntry: (e) => state.apply(e), ...(options.now ? { now: options.now } : {}) });
     const ctx: CaContext = {
       journal, state, tokens: new TokenRegistry(providers), dataDir: dir, now: options.now ?? (() => new Date()),
       ...(options.profileDir ? { profileDir: options.profileDir } : {}),

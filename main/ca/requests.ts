@@ -63,13 +63,16 @@ export function loadRequest(ctx: CaContext, requestId: string, parsed?: CsrInfo)
   if (!record) throw new CustosError('INPUT_INVALID', `No imported request ${requestId.slice(0, 12)}…: import the CSR file first.`, { requestId });
   if (parsed !== undefined && isCheckedCsr(parsed) && parsed.sha256 === requestId) return { record, csr: parsed };
   const where = record.file ?? 'in the journal';
-  const csr = rereadImportedCsr(storedRequest(record), requestId);
+  const csr = rereadImportedCsr(storedRequest(ctx, record), requestId);
   if (!csr) throw new CustosError('CSR_MALFORMED', `The stored request ${where} changed since it was imported: import it again.`, { path: where });
   return { record, csr };
 }
 
-function storedRequest(record: RequestRecord): Uint8Array {
-  if (record.derBase64 !== undefined) return new Uint8Array(Buffer.from(record.derBase64, 'base64'));
+function storedRequest(ctx: CaContext, record: RequestRecord): Uint8Array {
+  if (record.importSeq !== undefined) {
+    const request = ctx.journal.read(record.importSeq - 1, 1)[0]?.data.request;
+    return new Uint8Array(Buffer.from(typeof request === 'string' ? request : '', 'base64'));
+  }
   try {
     return new Uint8Array(readFileSync(record.file ?? ''));
   } catch {

@@ -2,6 +2,9 @@
  * What the CA knows, read back from the journal: its CAs, the certificates
  * each issued, serials ever reserved, revocations, CRL numbers and imported
  * requests. A pure projection: the same journal always gives the same state.
+ * What only one act needs (a request's or certificate's bytes) is left in the
+ * journal and read back from it when asked for, so a CA of millions of
+ * certificates is not held in memory twice.
  */
 import type { JournalEntry } from '../journal/index.ts';
 import type { KeySpec, TokenRecord } from '../hsm/token.ts';
@@ -64,8 +67,8 @@ export type RequestedKey = Exclude<PublicKeySpec, { readonly kind: 'other' }>;
 export interface RequestRecord {
   readonly id: string;
   readonly fileName: string;
-  /** The request's DER as the journal holds it (base64), covered by the journal's hash chain. */
-  readonly derBase64?: string;
+  /** The journal entry that holds the request's DER (covered by the journal's hash chain); read from the journal when needed. */
+  readonly importSeq?: number;
   /** Where journals written before requests were kept in the journal put the request's file. */
   readonly file?: string;
   readonly subject: string;
@@ -83,7 +86,52 @@ export function normalizeSerial(hex: string): string {
 const fromBase64 = (s: unknown): Uint8Array => new Uint8Array(Buffer.from(String(s), 'base64'));
 const str = (v: unknown): string => String(v);
 
+type IssuedFields = Omit<IssuedRecord, 'certDer'>;
+
+/** A certificate whose bytes stay in the journal entry that recorded it, read back each time they are asked for. */
+class IssuedInJournal implements IssuedRecord {
+  readonly caId: string;
+  readonly serialHex: string;
+  readonly sha256: string;
+  readonly subject: string;
+  readonly issuer: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly profileId: string;
+  readonly isCa: boolean;
+  readonly issuedAt: string;
+  readonly virtual: boolean;
+  readonly requestId?: string;
+  readonly #seq: number;
+  readonly #read: EntryReader;
+
+  constructor(fields: IssuedFields, seq: number, read: EntryReader) {
+    this.caId = fields.caId;
+    this.serialHex = fields.serialHex;
+    this.sha256 = fields.sha256;
+    this.subject = fields.subject;
+    this.issuer = fields.issuer;
+    this.notBefore = fields.notBefore;
+    this.notAfter = fields.notAfter;
+    this.profileId = fields.profileId;
+    this.isCa = fields.isCa;
+    this.issuedAt = fields.issuedAt;
+    this.virtual = fields.virtual;
+    if (fields.requestId !== undefined) this.requestId = fields.requestId;
+    this.#seq = seq;
+    this.#read = read;
+  }
+
+  get certDer(): Uint8Array {
+    return fromBase64(this.#read(this.#seq).data.certificate);
+  }
+}
+
+/** Reads one journal entry back from the file, by its seq. */
+export type EntryReader = (seq: number) => JournalEntry;
+
 export class CaState {
+  readonly #readEntry: EntryReader | undefined;
   readonly cas = new Map<string, CaRecord>();
   /** caId → serial → certificate. */
   readonly issued = new Map<string, Map<string, IssuedRecord>>();
@@ -97,6 +145,15 @@ export class CaState {
   readonly requests = new Map<string, RequestRecord>();
   /** For the root intent: its serial reserved under the CA id it will get is unknown yet, so roots reserve globally. */
   readonly rootSerials = new Set<string>();
+
+  /**
+   * readEntry, when given, lets a certificate's bytes stay in the journal:
+   * each IssuedRecord reads them back when its certDer is asked for. Without
+   * it they are held here.
+   */
+  constructor(readEntry?: EntryReader) {
+    this.#readEntry = readEntry;
+  }
 
   static fromEntries(entries: readonly JournalEntry[]): CaState {
     const state = new CaState();
@@ -153,7 +210,7 @@ export class CaState {
       case 'request.import':
         this.requests.set(str(d.requestId), {
           id: str(d.requestId), fileName: str(d.fileName), subject: str(d.subject), importedAt: e.time,
-          ...(typeof d.request === 'string' ? { derBase64: d.request } : { file: str(d.file) }),
+          ...(typeof d.request === 'string' ? { importSeq: e.seq } : { file: str(d.file) }),
           ...(d.keySpec && Array.isArray(d.sans) && Array.isArray(d.requestedExtensions)
             ? { asked: { keySpec: d.keySpec as RequestedKey, sans: d.sans.map(str), requestedExtensions: d.requestedExtensions.map(str) } } : {}),
         });
@@ -164,12 +221,13 @@ export class CaState {
   }
 
   private applyIssued(e: JournalEntry, d: Record<string, unknown>): void {
-    const rec: IssuedRecord = {
-      caId: str(d.issuerCaId ?? d.caId), serialHex: normalizeSerial(str(d.serialHex)), certDer: fromBase64(d.certificate), sha256: str(d.sha256),
+    const fields: IssuedFields = {
+      caId: str(d.issuerCaId ?? d.caId), serialHex: normalizeSerial(str(d.serialHex)), sha256: str(d.sha256),
       subject: str(d.subject), issuer: str(d.issuer), notBefore: str(d.notBefore), notAfter: str(d.notAfter),
       profileId: str(d.profileId), isCa: d.isCa === true, issuedAt: e.time, virtual: e.token?.virtual ?? false,
       ...(d.requestId ? { requestId: str(d.requestId) } : {}),
     };
+    const rec: IssuedRecord = this.#readEntry ? new IssuedInJournal(fields, e.seq, this.#readEntry) : { ...fields, certDer: fromBase64(d.certificate) };
     const map = this.issued.get(rec.caId) ?? new Map<string, IssuedRecord>();
     map.set(rec.serialHex, rec);
     this.issued.set(rec.caId, map);
@@ -181,7 +239,8 @@ export class CaState {
       const ca = d.newCa as Record<string, unknown>;
       const kind = e.kind === 'ca.root.done' ? 'root' : 'subordinate';
       this.cas.set(rec.sha256, {
-        id: rec.sha256, name: str(ca.name), certDer: rec.certDer, subject: rec.subject, kind,
+        // A CA's certificate is read for every certificate it signs: held here, not read back.
+        id: rec.sha256, name: str(ca.name), certDer: fromBase64(d.certificate), subject: rec.subject, kind,
         ...(kind === 'subordinate' ? { issuerId: rec.caId } : {}),
         keySpkiSha256: str(ca.keySpkiSha256), keySpec: ca.keySpec as KeySpec,
         ...(kind === 'root' && e.token ? { token: e.token } : ca.token ? { token: ca.token as TokenRecord } : {}),

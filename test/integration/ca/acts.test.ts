@@ -14,7 +14,7 @@ import { createSoftHsm, type SoftHsm } from '../../support/softhsm.ts';
 import { Custos } from '../../../main/custos.ts';
 import { Secret } from '../../../main/hsm/secret.ts';
 import { createRoot } from '../../../main/ca/root.ts';
-import { importRequests } from '../../../main/ca/requests.ts';
+import { importRequests, loadRequest } from '../../../main/ca/requests.ts';
 import { issueCertificate } from '../../../main/ca/issue.ts';
 import { revokeSerial } from '../../../main/ca/revoke.ts';
 import { issueCrl } from '../../../main/ca/crl.ts';
@@ -195,10 +195,19 @@ describe('CA acts on SoftHSM2', () => {
     assert.equal(await codeOf(handlers['request.get']({ requestId })), 'FILE_NOT_FOUND');
   });
 
-  it('reopens to the same state from the journal alone', async () => {
-    const before = { cas: [...custos.state.cas.keys()].sort(), issued: [...custos.state.issued.get(rootId)!.keys()].sort(), crl: custos.state.lastCrlNumber.get(rootId) };
+  it('reopens to the same state from the journal alone, certificates and requests read back from it', async () => {
+    const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+    // The bytes of each certificate and request kept in the journal, by the hash they were recorded under.
+    const kept = (c: Custos) => ({
+      certificates: [...c.state.issued.get(rootId)!.values()].map((r) => [r.serialHex, sha256(r.certDer), r.sha256]).sort(),
+      requests: [...c.state.requests.values()].filter((r) => r.importSeq !== undefined).map((r) => [r.id, sha256(loadRequest(c.ctx, r.id).csr.der)]).sort(),
+    });
+    const before = { cas: [...custos.state.cas.keys()].sort(), issued: [...custos.state.issued.get(rootId)!.keys()].sort(), crl: custos.state.lastCrlNumber.get(rootId), ...kept(custos) };
+    assert.ok(before.certificates.length > 1 && before.requests.length > 0);
+    for (const [, bytesHash, recorded] of before.certificates) assert.equal(bytesHash, recorded);
+    for (const [id, bytesHash] of before.requests) assert.equal(bytesHash, id);
     await custos.close();
     custos = Custos.open({ dataDir: join(work, 'home'), rehearsalModules: [hsm.modulePath], operator: 'tester' });
-    assert.deepEqual({ cas: [...custos.state.cas.keys()].sort(), issued: [...custos.state.issued.get(rootId)!.keys()].sort(), crl: custos.state.lastCrlNumber.get(rootId) }, before);
+    assert.deepEqual({ cas: [...custos.state.cas.keys()].sort(), issued: [...custos.state.issued.get(rootId)!.keys()].sort(), crl: custos.state.lastCrlNumber.get(rootId), ...kept(custos) }, before);
   });
 });
