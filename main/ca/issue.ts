@@ -50,10 +50,10 @@ export interface IssueRequest {
  * (the CA key found on the token); it must be the issuer certificate's key.
  * Without it, the issuer certificate's own key is planned with (a preview).
  */
-export function planIssue(ctx: CaContext, req: IssueRequest, csr: CsrInfo, issuerSpki?: Uint8Array): { plan: CertificatePlan; serial: string; profile: Profile } {
+export function planIssue(ctx: CaContext, req: IssueRequest, csr: CsrInfo, issuerSpki?: Uint8Array, profileOf: ProfileOf = (id) => profileFor(ctx, id)): { plan: CertificatePlan; serial: string; profile: Profile } {
   const ca = requireCa(ctx, req.caId);
   const serial = newSerial((h) => ctx.state.isSerialUsed(ca.id, h));
-  const profile = profileFor(ctx, req.profileId);
+  const profile = profileOf(req.profileId);
   const plan = planIssuedCertificate({
     profile, csr, issuerCertDer: ca.certDer, issuerSpki: issuerSpki ?? readIssuer(ca.certDer).spki,
     serial, now: ctx.now(),
@@ -63,6 +63,9 @@ export function planIssue(ctx: CaContext, req: IssueRequest, csr: CsrInfo, issue
   });
   return { plan, serial, profile };
 }
+
+/** How an act finds a profile: read afresh (an edited file is noticed), or as a batch read it once. */
+type ProfileOf = (id: string) => Profile;
 
 function commonName(subjectText: string): string | undefined {
   const m = /(?:^|,\s*)CN=((?:\\.|[^,])+)/.exec(subjectText);
@@ -96,8 +99,8 @@ function stale(message: string): CustosError {
  * The reviewed plan of req.plan, checked to be the one to sign for req with
  * this key; or, without one, a fresh plan from the request (csr).
  */
-function planToSign(ctx: CaContext, req: IssueRequest, csr: CsrInfo | undefined, issuerSpki: Uint8Array): { plan: CertificatePlan; serial: string; profile: Profile } {
-  if (req.plan === undefined) return planIssue(ctx, req, csr ?? loadRequest(ctx, req.requestId, req.csr).csr, issuerSpki);
+function planToSign(ctx: CaContext, req: IssueRequest, csr: CsrInfo | undefined, issuerSpki: Uint8Array, profileOf: ProfileOf | undefined): { plan: CertificatePlan; serial: string; profile: Profile } {
+  if (req.plan === undefined) return planIssue(ctx, req, csr ?? loadRequest(ctx, req.requestId, req.csr).csr, issuerSpki, profileOf);
   const made = previewed.get(req.plan);
   if (!made || made.ctx !== ctx || made.caId !== req.caId || made.requestId !== req.requestId || made.profileId !== req.profileId) {
     throw stale('The preview was made for another CA, request or profile.');
@@ -118,18 +121,25 @@ export function issueCertificate(ctx: CaContext, req: IssueRequest): Promise<Iss
   return issueOne(ctx, req);
 }
 
+/** What the requests of one batch share. */
+interface BatchPart {
+  /** The batch's turn at the token: refuses (and so settles the intent as failed) once an earlier request has failed. */
+  readonly turn: <T>(call: () => Promise<T>) => Promise<T>;
+  /** The profiles as the batch first read them. */
+  readonly profileOf: ProfileOf;
+}
+
 /**
  * One request: planned and linted, its intent written, signed once the intent
  * is on disk (Journal.settle), verified, recorded. In a batch, every token
- * call goes through the batch's turn, which refuses (and so settles the
- * intent as failed) once an earlier request has failed.
+ * call goes through the batch's turn.
  */
-async function issueOne(ctx: CaContext, req: IssueRequest, turn?: <T>(call: () => Promise<T>) => Promise<T>): Promise<IssuedRecord> {
+async function issueOne(ctx: CaContext, req: IssueRequest, batch?: BatchPart): Promise<IssuedRecord> {
   const ca = requireCa(ctx, req.caId);
   // A reviewed plan carries everything the request gave it: the stored request is not read again.
   const csr = req.plan === undefined ? loadRequest(ctx, req.requestId, req.csr).csr : undefined;
   const { token, key } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
-  const { plan, serial, profile } = planToSign(ctx, req, csr, key.spki);
+  const { plan, serial, profile } = planToSign(ctx, req, csr, key.spki, batch?.profileOf);
   const isCa = profile.kind === 'ca';
   const name = isCa ? (req.name ?? commonName(plan.preview.subject.text) ?? serial) : undefined;
   const claimed = claimedCaNames.get(ctx) ?? new Set<string>();
@@ -148,6 +158,7 @@ async function issueOne(ctx: CaContext, req: IssueRequest, turn?: <T>(call: () =
   let certDer: Uint8Array;
   try {
     const signer = token.signer(key);
+    const turn = batch?.turn;
     const inTurn: Signer = turn ? { ...signer, sign: (message, algorithm) => turn(() => signer.sign(message, algorithm)) } : signer;
     certDer = await runRecorded(ctx, intent, () => signTbs(plan.linted, inTurn, plan.algorithm));
   } catch (e) {
@@ -185,7 +196,7 @@ export const BATCH_WINDOW = 8;
  * more: the requests already planned have their intents settled as
  * BATCH_STOPPED, no further request is started, and the first error is thrown
  * once those under way have ended (what they issued is in the journal and
- * the state).
+ * the state). Each profile is read once, when the batch first needs it.
  */
 export function issueCertificates(ctx: CaContext, requests: readonly IssueRequest[]): Promise<IssuedRecord[]> {
   return issueInOrder(ctx, requests.map((req) => () => req));
@@ -230,6 +241,17 @@ async function issueInOrder(ctx: CaContext, jobs: readonly (() => IssueRequest)[
     };
     return { turn, leave };
   };
+  // Each profile is read once for the whole batch: every certificate of it is issued under the same
+  // profile, even if its file is edited while the batch runs (and no file is looked at per certificate).
+  const profiles = new Map<string, Profile>();
+  const profileOf: ProfileOf = (id) => {
+    let profile = profiles.get(id);
+    if (profile === undefined) {
+      profile = profileFor(ctx, id);
+      profiles.set(id, profile);
+    }
+    return profile;
+  };
   const running = new Set<Promise<void>>();
   for (const [i, job] of jobs.entries()) {
     while (running.size >= BATCH_WINDOW && !failure) await Promise.race(running);
@@ -237,7 +259,7 @@ async function issueInOrder(ctx: CaContext, jobs: readonly (() => IssueRequest)[
     if (i > 0) await nextTurn();
     if (failure) break;
     const { turn, leave } = turnOf(i);
-    const current: Promise<void> = (async () => issueOne(ctx, job(), turn))()
+    const current: Promise<void> = (async () => issueOne(ctx, job(), { turn, profileOf }))()
       .then((record) => { issued[i] = record; }, (error: unknown) => failed(i, error))
       // A request that failed before the token (lint, a taken CA name) gives its turn up here.
       .finally(() => { leave(); running.delete(current); });

@@ -5,7 +5,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, generateKeyPairSync, sign as nodeSign, X509Certificate } from 'node:crypto';
@@ -18,6 +18,8 @@ import { createRoot } from '../../../main/ca/root.ts';
 import { importRequests, recordRequest } from '../../../main/ca/requests.ts';
 import { issueCertificate, issueCertificates, issueRequests, PREVIEW_MAX_AGE_MS, previewIssue } from '../../../main/ca/issue.ts';
 import { parseCsrFile } from '../../../main/pki/x509/csr.ts';
+import { DEFAULT_PROFILE_DIR } from '../../../main/pki/x509/profiles.ts';
+import type { IssuedRecord } from '../../../main/ca/state.ts';
 import { requestForKey } from '../../../main/ca/key-request.ts';
 import { parseSubject } from '../../../main/ca/subject.ts';
 import { CustosError, isCustosError } from '../../../main/errors/index.ts';
@@ -171,6 +173,33 @@ describe('issuing certificates from imported requests on SoftHSM2', () => {
       assert.equal(custos.journal.pendingIntents().length, 0, 'no intent is left open');
     } finally {
       (token as { signer: typeof token.signer }).signer = original;
+    }
+  });
+
+  it('issues every certificate of a batch under its profile as the batch began, an edit of the file applying from the next batch', async () => {
+    const profileDir = mkdtempSync(join(work, 'profiles-'));
+    cpSync(DEFAULT_PROFILE_DIR, profileDir, { recursive: true });
+    const ctx = { ...custos.ctx, profileDir };
+    const file = join(profileDir, 'tls-server.json');
+    const original = readFileSync(file, 'utf8');
+    const edited = JSON.stringify({ ...JSON.parse(original), extKeyUsage: { purposes: ['serverAuth', 'clientAuth'], critical: false } });
+    // The profile file is edited while the batch's first certificate is at the token.
+    const token = await custos.tokens.open((await custos.tokens.list())[0]!.id);
+    const signerOf = token.signer.bind(token);
+    (token as { signer: typeof token.signer }).signer = (key, options) => {
+      const signer = signerOf(key, options);
+      return { ...signer, sign: (message, algorithm) => { writeFileSync(file, edited); return signer.sign(message, algorithm); } };
+    };
+    const purposes = (records: readonly IssuedRecord[]): string[] => records.map((r) => new X509Certificate(Buffer.from(r.certDer)).toLegacyObject().ext_key_usage?.join(',') ?? '');
+    try {
+      const first = await imported('profile-a', 6);
+      const issued = await issueCertificates(ctx, first.map(({ record, csr }) => ({ caId: rootId, requestId: record.id, csr, profileId: 'tls-server', validityDays: 30 })));
+      assert.deepEqual(purposes(issued), Array(6).fill('1.3.6.1.5.5.7.3.1'));
+      const next = await imported('profile-b', 2);
+      const after = await issueCertificates(ctx, next.map(({ record, csr }) => ({ caId: rootId, requestId: record.id, csr, profileId: 'tls-server', validityDays: 30 })));
+      assert.deepEqual(purposes(after), Array(2).fill('1.3.6.1.5.5.7.3.1,1.3.6.1.5.5.7.3.2'));
+    } finally {
+      (token as { signer: typeof token.signer }).signer = signerOf;
     }
   });
 
