@@ -130,8 +130,17 @@ class IssuedInJournal implements IssuedRecord {
 /** Reads one journal entry back from the file, by its seq. */
 export type EntryReader = (seq: number) => JournalEntry;
 
+// Distinct values kept for sharing: enough for every CA, profile and file name of a data directory.
+const SHARED_VALUES = 4096;
+
 export class CaState {
   readonly #readEntry: EntryReader | undefined;
+  /**
+   * Values that many records repeat (a CA's id and name, a profile, a file
+   * name, a key type): each parsed journal line gives its own copy, so the
+   * state keeps one and points every record at it.
+   */
+  readonly #sharedValues = new Map<string, unknown>();
   readonly cas = new Map<string, CaRecord>();
   /** caId → serial → certificate. */
   readonly issued = new Map<string, Map<string, IssuedRecord>>();
@@ -159,6 +168,18 @@ export class CaState {
     const state = new CaState();
     for (const e of entries) state.apply(e);
     return state;
+  }
+
+  #shared<T>(key: string, value: T): T {
+    const known = this.#sharedValues.get(key);
+    if (known !== undefined) return known as T;
+    if (this.#sharedValues.size < SHARED_VALUES) this.#sharedValues.set(key, value);
+    return value;
+  }
+
+  #sharedText(v: unknown): string {
+    const text = str(v);
+    return this.#shared(text, text);
   }
 
   isSerialUsed(caId: string | undefined, serialHex: string): boolean {
@@ -209,10 +230,16 @@ export class CaState {
       }
       case 'request.import':
         this.requests.set(str(d.requestId), {
-          id: str(d.requestId), fileName: str(d.fileName), subject: str(d.subject), importedAt: e.time,
+          id: str(d.requestId), fileName: this.#sharedText(d.fileName), subject: str(d.subject), importedAt: e.time,
           ...(typeof d.request === 'string' ? { importSeq: e.seq } : { file: str(d.file) }),
           ...(d.keySpec && Array.isArray(d.sans) && Array.isArray(d.requestedExtensions)
-            ? { asked: { keySpec: d.keySpec as RequestedKey, sans: d.sans.map(str), requestedExtensions: d.requestedExtensions.map(str) } } : {}),
+            ? {
+              asked: {
+                keySpec: this.#shared(`keySpec ${JSON.stringify(d.keySpec)}`, Object.freeze(d.keySpec as RequestedKey)),
+                sans: d.sans.map(str),
+                requestedExtensions: this.#shared(`extensions ${d.requestedExtensions.join(',')}`, Object.freeze(d.requestedExtensions.map(str))),
+              },
+            } : {}),
         });
         break;
       default:
@@ -222,10 +249,11 @@ export class CaState {
 
   private applyIssued(e: JournalEntry, d: Record<string, unknown>): void {
     const fields: IssuedFields = {
-      caId: str(d.issuerCaId ?? d.caId), serialHex: normalizeSerial(str(d.serialHex)), sha256: str(d.sha256),
-      subject: str(d.subject), issuer: str(d.issuer), notBefore: str(d.notBefore), notAfter: str(d.notAfter),
-      profileId: str(d.profileId), isCa: d.isCa === true, issuedAt: e.time, virtual: e.token?.virtual ?? false,
-      ...(d.requestId ? { requestId: str(d.requestId) } : {}),
+      caId: this.#sharedText(d.issuerCaId ?? d.caId), serialHex: normalizeSerial(str(d.serialHex)), sha256: str(d.sha256),
+      subject: str(d.subject), issuer: this.#sharedText(d.issuer), notBefore: str(d.notBefore), notAfter: str(d.notAfter),
+      profileId: this.#sharedText(d.profileId), isCa: d.isCa === true, issuedAt: e.time, virtual: e.token?.virtual ?? false,
+      // The request's id as its record holds it, not a second copy.
+      ...(d.requestId ? { requestId: this.requests.get(str(d.requestId))?.id ?? str(d.requestId) } : {}),
     };
     const rec: IssuedRecord = this.#readEntry ? new IssuedInJournal(fields, e.seq, this.#readEntry) : { ...fields, certDer: fromBase64(d.certificate) };
     const map = this.issued.get(rec.caId) ?? new Map<string, IssuedRecord>();
