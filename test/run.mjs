@@ -26,6 +26,13 @@ const files = suites
   .flatMap((suite) => { try { return findTests(join(root, 'test', suite)); } catch { return []; } })
   .filter((f) => filters.length === 0 || filters.some((x) => relative(root, f).includes(x)));
 
+// Given no files, node's runner would look for tests everywhere (this script included): say so and stop instead.
+if (files.length === 0) {
+  console.log(`failed: no test file matches ${filters.map((f) => `"${f}"`).join(' or ')}`);
+  console.log('0 passed, 1 failed, 0 skipped');
+  process.exit(1);
+}
+
 const work = mkdtempSync(join(tmpdir(), 'custos-test-'));
 const countsFile = join(work, 'counts.json');
 const args = [
@@ -41,7 +48,6 @@ const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c ??
 let counts = { passed: 0, failed: 0, skipped: 0, failures: [] };
 try { counts = JSON.parse(readFileSync(countsFile, 'utf8')); } catch { counts.failed += 1; counts.failures.push('test runner ended without a report'); }
 rmSync(work, { recursive: true, force: true });
-if (files.length === 0) { counts.failed += 1; counts.failures.push('no test files found'); }
 if (code !== 0 && counts.failed === 0) { counts.failed += 1; counts.failures.push(`test runner exited with ${code}`); }
 for (const f of counts.failures) console.log(`failed: ${f}`);
 console.log(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
