@@ -88,36 +88,16 @@ const str = (v: unknown): string => String(v);
 
 type IssuedFields = Omit<IssuedRecord, 'certDer'>;
 
+// The record's fields, as IssuedRecord names them (declared by merging, not listed a second time).
+interface IssuedInJournal extends IssuedFields {}
+
 /** A certificate whose bytes stay in the journal entry that recorded it, read back each time they are asked for. */
 class IssuedInJournal implements IssuedRecord {
-  readonly caId: string;
-  readonly serialHex: string;
-  readonly sha256: string;
-  readonly subject: string;
-  readonly issuer: string;
-  readonly notBefore: string;
-  readonly notAfter: string;
-  readonly profileId: string;
-  readonly isCa: boolean;
-  readonly issuedAt: string;
-  readonly virtual: boolean;
-  readonly requestId?: string;
   readonly #seq: number;
   readonly #read: EntryReader;
 
   constructor(fields: IssuedFields, seq: number, read: EntryReader) {
-    this.caId = fields.caId;
-    this.serialHex = fields.serialHex;
-    this.sha256 = fields.sha256;
-    this.subject = fields.subject;
-    this.issuer = fields.issuer;
-    this.notBefore = fields.notBefore;
-    this.notAfter = fields.notAfter;
-    this.profileId = fields.profileId;
-    this.isCa = fields.isCa;
-    this.issuedAt = fields.issuedAt;
-    this.virtual = fields.virtual;
-    if (fields.requestId !== undefined) this.requestId = fields.requestId;
+    Object.assign(this, fields);
     this.#seq = seq;
     this.#read = read;
   }
