@@ -14,7 +14,7 @@ export interface FileLine {
   readonly ended: boolean;
 }
 
-export const CHUNK_BYTES = 4 << 20;
+const CHUNK_BYTES = 4 << 20;
 
 /** Every line of the file open on fd, from byte 0. A newline byte never occurs inside a UTF-8 character, so lines are split on it before decoding. */
 export function* fileLines(fd: number, chunkBytes = CHUNK_BYTES): Generator<FileLine> {
