@@ -14,8 +14,9 @@ own names) and \`requestForKey\`, each with a subjectAltName.
   is prepared once. The same loop with \`C_SignAsync\` (how the core calls it, on a libuv worker) is shown beside it.
 - **(b) core** (bench/issuance.ts): after 100 warm-up certificates (V8 has compiled the issuance path by then, as in an app
   that has been running; with 10, JIT compilation and garbage collection on V8's helper threads add about 0.3 ms (EC) and
-  0.7 ms (RSA) of CPU per certificate to a batch of this size), three batches, each of its own requests, are measured and the
-  one with the median rate is reported whole (every rate is shown). Each batch is one PEM file of all its requests, through
+  0.7 ms (RSA) of CPU per certificate to a batch of this size), three batches, each of its own requests, are measured, each
+  followed at once by one (c) batch: this machine's speed drifts by tens of percent within minutes, and a pair run back to
+  back sees the same machine. The pair with the median (b)/(c) ratio is reported whole (every pair's rates are shown). Each batch is one PEM file of all its requests, through
   \`parseCsrFile\` (every request read and its signature checked before any is recorded), then \`issueRequests\`, which
   records each request (its journal entry, holding the request) and issues it, on the one session the core holds (opened
   at login). Up to \`BATCH_WINDOW\` requests are recorded, planned, linted and their intents written while the token signs
@@ -33,8 +34,8 @@ own names) and \`requestForKey\`, each with a subjectAltName.
 - **(c) openssl ca** (bench/support/openssl-ca.ts): the same requests, the same CA certificate and the same key on the same
   token, through OpenSSL's pkcs11 engine (libp11, module found through p11-kit), with a configuration issuing what
   \`tls-server\` issues (basicConstraints, keyUsage, extendedKeyUsage, SKI, AKI, the request's subjectAltName copied, SHA-384,
-  90 days, random serials). Two ways: one \`openssl ca -batch -infiles …\` process for the whole batch, three times on the
-  first batch's requests with the median run reported (one engine load, one
+  90 days, random serials). Two ways: one \`openssl ca -batch -infiles …\` process for the whole batch, on the first batch's
+  requests, run right after each (b) batch as above (one engine load, one
   login, one session: **the fair comparison** with (b), which also holds one session for a batch), and one process per
   request for the first requests, as an operator signing them one by one would run it (engine load and login each time).
   Its CPU is user + system from /usr/bin/time.
