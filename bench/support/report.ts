@@ -185,8 +185,11 @@ export function consoleTable(results: readonly IssuanceResult[], crl: CrlRun): s
   const ds = results.map(derive);
   const rows = rowsOf(ds);
   const w0 = Math.max(...rows.map((r) => r[0].length)) + 2;
-  const lines = [pad('', w0) + ds.map((d) => pad(`${d.title} (${d.count})`, 18)).join('')];
-  for (const [label, ...cells] of rows) lines.push(pad(label, w0) + cells.map((c) => pad(c, 18)).join(''));
+  // Each column as wide as its widest cell, with two spaces after it.
+  const heads = ds.map((d) => `${d.title} (${d.count})`);
+  const widths = heads.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i + 1]!.length)) + 2);
+  const lines = [pad('', w0) + heads.map((h, i) => pad(h, widths[i]!)).join('')];
+  for (const [label, ...cells] of rows) lines.push(pad(label, w0) + cells.map((c, i) => pad(c, widths[i]!)).join(''));
   lines.push('');
   for (const row of crl.rows) {
     lines.push(`CRL ${row.entries.toLocaleString('en')} entries: custos ${row.custos ? `${f(row.custos.seconds, 2)} s, ${row.custos.peakRssMiB} MiB` : '–'}; `
