@@ -12,9 +12,10 @@ own names) and \`requestForKey\`, each with a subjectAltName.
   in a loop for at least 3 s, with the mechanism and input the core uses for this key (\`planSignature\`: \`CKM_ECDSA\` on
   the host's SHA-384 digest for P-384; \`CKM_SHA384_RSA_PKCS\` on a 900-byte message for RSA-3072, SoftHSM hashing). The input
   is prepared once. The same loop with \`C_SignAsync\` (how the core calls it, on a libuv worker) is shown beside it.
-- **(b) core** (bench/issuance.ts): after 100 warm-up certificates (V8 has compiled the issuance path by then, as in an app
-  that has been running; with 10, JIT compilation and garbage collection on V8's helper threads add about 0.3 ms (EC) and
-  0.7 ms (RSA) of CPU per certificate to a batch of this size), three batches, each of its own requests, are measured, each
+- **(b) core** (bench/issuance.ts): after 1,000 warm-up certificates through the same path, as in an app that has been
+  running (V8 compiles the path for longer than one might think. Counted with \`--trace-opt\` over three batches of 400 EC
+  certificates: after 100 warm-up certificates they saw 67, 53 and 28 TurboFan compiles, 224, 256 and 106 ms of CPU on V8's
+  helper threads, up to 0.6 ms per certificate; after 1,000, 37, 18 and 24 compiles, 114, 66 and 130 ms), three batches, each of its own requests, are measured, each
   followed at once by one (c) batch: this machine's speed drifts by tens of percent within minutes, and a pair run back to
   back sees the same machine. The pair with the median (b)/(c) ratio is reported whole (every pair's rates are shown). Each batch is one PEM file of all its requests, through
   \`parseCsrFile\` (every request read and its signature checked before any is recorded), then \`issueRequests\`, which
