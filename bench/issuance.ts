@@ -95,10 +95,8 @@ export interface IssuanceResult {
     readonly pkcs11Calls: Readonly<Record<string, number>>;
     /** Batches measured; the figures above are those of the pair with the median (b)/(c) ratio. */
     readonly repeats: number;
-    /** Each batch's rate (certificates per second, import + issue), in the order run. */
-    readonly rates: readonly number[];
   };
-  /** Each (b) batch's rate beside the rate of the `openssl ca -infiles` batch run right after it, in the order run. */
+  /** Each (b) batch's rate (certificates per second, import + issue) beside the rate of the `openssl ca -infiles` batch run right after it, in the order run. */
   readonly pairs: readonly { readonly core: number; readonly openssl: number }[];
   readonly steps: { readonly certificates: number; readonly perCertificate: readonly { step: string; wallMs: number; cpuMs: number }[] };
   /** Each core function on the issuance path, called alone in a loop. */
@@ -237,7 +235,7 @@ export async function benchIssuance(options: IssuanceOptions): Promise<IssuanceR
       runs.push({ core, openssl, coreRate, opensslRate: openssl.certificates / openssl.seconds });
     }
     const median = [...runs].sort((x, y) => x.coreRate / x.opensslRate - y.coreRate / y.opensslRate)[Math.floor(runs.length / 2)]!;
-    const coreResult = { ...median.core.result, repeats: runs.length, rates: runs.map((r) => r.coreRate) };
+    const coreResult = { ...median.core.result, repeats: runs.length };
     const pairs = runs.map((r) => ({ core: r.coreRate, openssl: r.opensslRate }));
     const batchRun = median.openssl;
     const last: IssuedRecord | undefined = median.core.last;
