@@ -93,6 +93,12 @@ function scanJournal(fd: number, onEntry: (scanned: ScannedEntry) => void = () =
   return { ok: true, entries: seq };
 }
 
+/** Keeps open up to date with entry: an intent opens, an entry naming an intent (its result, or an abandoned mark) closes it. */
+function followIntents(open: Map<number, JournalEntry>, entry: JournalEntry): void {
+  if (entry.kind.endsWith('.intent')) open.set(entry.seq, entry);
+  if (entry.intent !== undefined) open.delete(entry.intent);
+}
+
 /** Verifies a journal file without opening it for writing (no lock needed). */
 export function verifyJournalFile(path: string): VerifyResult {
   if (!existsSync(path)) return { ok: true, entries: 0 };
@@ -201,8 +207,7 @@ export class Journal {
         offsets.push(offset);
         lastHash = entry.hash;
         // Only intents still without a result are kept: the rest of the journal is read again from the file when asked for.
-        if (entry.kind.endsWith('.intent')) open.set(entry.seq, entry);
-        else if (entry.intent !== undefined) open.delete(entry.intent);
+        followIntents(open, entry);
         options.onEntry?.(entry);
       });
       if (!verify.ok) {
@@ -264,8 +269,7 @@ export class Journal {
     this.#offsets.push(offset);
     this.#lastHash = entry.hash;
     if (options.durable) this.flush();
-    if (kind.endsWith('.intent')) this.#open.set(entry.seq, entry);
-    if (options.intent !== undefined) this.#open.delete(options.intent);
+    followIntents(this.#open, entry);
     for (const l of this.#listeners) l(entry);
     return entry;
   }
