@@ -68,7 +68,7 @@ export class Custos {
     // A certificate's bytes are read back from the journal when asked for (the journal is open by then).
     let journal: Journal | undefined;
     const state = new CaState((seq) => {
-      const entry = journal?.read(seq - 1, 1)[0];
+      const entry = journal?.entryAt(seq);
       if (!entry) throw new CustosError('INTERNAL', `Journal entry #${seq} cannot be read back.`, { seq });
       return entry;
     });

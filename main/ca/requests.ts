@@ -70,7 +70,7 @@ export function loadRequest(ctx: CaContext, requestId: string, parsed?: CsrInfo)
 
 function storedRequest(ctx: CaContext, record: RequestRecord): Uint8Array {
   if (record.importSeq !== undefined) {
-    const request = ctx.journal.read(record.importSeq - 1, 1)[0]?.data.request;
+    const request = ctx.journal.entryAt(record.importSeq)?.data.request;
     return new Uint8Array(Buffer.from(typeof request === 'string' ? request : '', 'base64'));
   }
   try {

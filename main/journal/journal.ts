@@ -247,6 +247,11 @@ export class Journal {
     return entries;
   }
 
+  /** The entry seq, read from the file; undefined past the last one. */
+  entryAt(seq: number): JournalEntry | undefined {
+    return seq >= 1 ? this.read(seq - 1, 1)[0] : undefined;
+  }
+
   onAppend(listener: Listener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
