@@ -248,8 +248,9 @@ export function buildTbs(i: TbsInput): BuiltTbs {
     extensions: new Extensions(extensions.map((e) => e.ext)),
   });
   // The subject and its key are encoded afresh (a request may carry BER; a certificate is DER): the
-  // key by OpenSSL when the caller has it so (subjectKey), else by the schema library. The issuer name is joined as the exact bytes of the issuer certificate's subject: chaining compares
-  // names byte for byte (RFC 5280 §4.1.2.4).
+  // key by OpenSSL when the caller has it so (subjectKey), else by the schema library. The issuer
+  // name is joined as the exact bytes of the issuer certificate's subject: chaining compares names
+  // byte for byte (RFC 5280 §4.1.2.4).
   const subjectDer = new Uint8Array(AsnConvert.serialize(i.subject));
   const spkiDer = i.subjectKey?.der ?? new Uint8Array(AsnConvert.serialize(spki));
   const issuerDer = i.issuer === 'self' ? subjectDer : i.issuer.subjectDer;
