@@ -17,7 +17,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -104,6 +104,8 @@ export interface IssuanceResult {
   readonly fsyncMs: number;
   /** The 1-minute load average when the run began and ended: other work on the machine slows every figure. */
   readonly load: readonly [number, number];
+  /** Cores this process could run on: with (b)'s CPU per certificate, they bound its rate. */
+  readonly cores: number;
   readonly openssl: { readonly batch: OpensslRun; readonly each: OpensslRun & { readonly requests: number } };
 }
 
@@ -256,7 +258,7 @@ export async function benchIssuance(options: IssuanceOptions): Promise<IssuanceR
     const eachFiles = csrFiles.slice(0, options.each);
     const eachRun = { ...signEach(ossl, eachFiles), requests: eachFiles.length };
 
-    return { key: options.key, title, applicant, count: options.count, raw, core: coreResult, steps, calls, fsyncMs, load: [loadAtStart, loadavg()[0]!], pairs, openssl: { batch: batchRun, each: eachRun } };
+    return { key: options.key, title, applicant, count: options.count, raw, core: coreResult, steps, calls, fsyncMs, load: [loadAtStart, loadavg()[0]!], cores: availableParallelism(), pairs, openssl: { batch: batchRun, each: eachRun } };
   } finally {
     await core?.close();
     await hsm.cleanup();

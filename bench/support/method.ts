@@ -31,7 +31,8 @@ own names) and \`requestForKey\`, each with a subjectAltName.
   thread's share is read from /proc/self/task (bench/support/thread-cpu.ts, 10 ms ticks): JavaScript, \`C_SignInit\` and
   the hand-over of each call run there; the token's \`C_Sign\`, the signature checks, the fsyncs and V8's garbage
   collection and compilation helpers run on the other threads. A batch is as fast as the busier of the two, or as the
-  two cores allow for their sum.
+  cores allow for their sum: the machine's cores × 1000 / (b)'s CPU ms per certificate is the most any scheduling of
+  the same work could reach (shown as "the most (b) could issue"); only less work per certificate goes past it.
 - **(c) openssl ca** (bench/support/openssl-ca.ts): the same requests, the same CA certificate and the same key on the same
   token, through OpenSSL's pkcs11 engine (libp11, module found through p11-kit), with a configuration issuing what
   \`tls-server\` issues (basicConstraints, keyUsage, extendedKeyUsage, SKI, AKI, the request's subjectAltName copied, SHA-384,
