@@ -9,6 +9,7 @@ import { RsaSaPssParams } from '@peculiar/asn1-rsa';
 import { OID } from '../oids.ts';
 import { CustosError } from '../../errors/index.ts';
 import type { HashName, KeySpec, SignAlgorithm } from '../../hsm/token.ts';
+import { remember } from '../../bounded-cache.ts';
 
 export type SignatureChoice = 'pkcs1' | 'pss';
 
@@ -59,6 +60,7 @@ export function algorithmIdentifierFor(algorithm: SignAlgorithm): AlgorithmIdent
 }
 
 // Each AlgorithmIdentifier's DER, encoded once: every certificate a CA signs names the same one twice.
+const ALGORITHM_CACHE_ENTRIES = 16;
 const algorithmDer = new Map<string, Uint8Array>();
 
 /** The DER of an AlgorithmIdentifier (a TBS's signature field, a Certificate's signatureAlgorithm). */
@@ -66,8 +68,7 @@ export function encodedAlgorithm(algorithm: AlgorithmIdentifier): Uint8Array {
   const key = `${algorithm.algorithm}:${algorithm.parameters ? Buffer.from(algorithm.parameters).toString('hex') : ''}`;
   let der = algorithmDer.get(key);
   if (der === undefined) {
-    der = new Uint8Array(AsnConvert.serialize(algorithm));
-    algorithmDer.set(key, der);
+    der = remember(algorithmDer, key, new Uint8Array(AsnConvert.serialize(algorithm)), ALGORITHM_CACHE_ENTRIES);
   }
   return der;
 }
