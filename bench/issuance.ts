@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Custos } from '../main/custos.ts';
-import { Secret } from '../main/hsm/secret.ts';
+import { Secret } from '../main/secret.ts';
 import type { KeySpec, Signer, Token } from '../main/hsm/token.ts';
 import { createRoot } from '../main/ca/root.ts';
 import { issueRequests } from '../main/ca/issue.ts';

@@ -11,7 +11,7 @@ import { Journal, type JournalEntry } from './journal/index.ts';
 import { TokenRegistry } from './hsm/registry.ts';
 import { Pkcs11Provider } from './hsm/pkcs11/index.ts';
 import { tokenRecord, type KeyRef, type KeySpec, type Token, type TokenProvider } from './hsm/token.ts';
-import type { Secret } from './hsm/secret.ts';
+import type { Secret } from './secret.ts';
 import { CaState } from './ca/state.ts';
 import type { CaContext } from './ca/context.ts';
 import { dataDir as defaultDataDir } from './settings/data-dir.ts';

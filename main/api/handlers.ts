@@ -8,7 +8,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { CustosError } from '../errors/index.ts';
-import { Secret } from '../hsm/secret.ts';
+import { Secret } from '../secret.ts';
 import type { KeyRef, KeySpec, TokenInfo } from '../hsm/token.ts';
 import { tokenId } from '../hsm/registry.ts';
 import type { Custos } from '../custos.ts';

@@ -22,10 +22,11 @@ import { verifyJournalFile, JOURNAL_FILE } from '../journal/index.ts';
 import { dataDir } from '../settings/data-dir.ts';
 import { readPin } from './pin.ts';
 import type { Output } from './output.ts';
+import type { CliValues } from './values.ts';
 import { rehearse } from './rehearse.ts';
 import { join } from 'node:path';
 
-export type CliValues = { readonly [key: string]: string | boolean | readonly string[] | undefined };
+export type { CliValues };
 
 export const USAGE = `custos — offline CA for smart-card HSMs
 

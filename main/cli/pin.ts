@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { CustosError } from '../errors/index.ts';
-import { Secret } from '../hsm/secret.ts';
+import { Secret } from '../secret.ts';
 
 export interface PinSource {
   readonly pinEnv?: string;

@@ -16,7 +16,7 @@ import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Extension, GeneralName, GeneralNames } from '@peculiar/asn1-x509';
 import { CustosError } from '../errors/index.ts';
 import { Custos } from '../custos.ts';
-import { Secret } from '../hsm/secret.ts';
+import { Secret } from '../secret.ts';
 import { createRoot } from '../ca/root.ts';
 import { importRequests } from '../ca/requests.ts';
 import { issueCertificate } from '../ca/issue.ts';
@@ -31,7 +31,7 @@ import { encodeWky } from '../keydomain/wky.ts';
 import { REHEARSAL_PIN } from '../rehearsal/tokens.ts';
 import type { ListedToken } from '../hsm/registry.ts';
 import type { Output } from './output.ts';
-import type { CliValues } from './commands.ts';
+import type { CliValues } from './values.ts';
 
 interface Check { readonly what: string; readonly ok: boolean; readonly detail: string }
 

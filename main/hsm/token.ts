@@ -2,7 +2,7 @@
  * The one interface every HSM backend implements (pkcs11, sc-hsm, virtual).
  * The PKI code never sees a slot, session or APDU: it receives a Signer.
  */
-import type { Secret } from './secret.ts';
+import type { Secret } from '../secret.ts';
 
 /** Lower-case hexadecimal. */
 export type Hex = string;

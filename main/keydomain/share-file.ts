@@ -7,7 +7,7 @@
 import { createCipheriv, createDecipheriv, hash as oneShotHash, randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { CustosError } from '../errors/index.ts';
-import type { Secret } from '../hsm/secret.ts';
+import type { Secret } from '../secret.ts';
 import { DKEK_BYTES } from './dkek.ts';
 
 /** Hard-coded in sc-hsm-tool (`opt_iter`), DKEK.js and sc-hsm-recrypt: every real share file uses it. */

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as asn1js from 'asn1js';
-import { Secret } from '../hsm/secret.ts';
+import { Secret } from '../secret.ts';
 import { VirtualCard } from '../hsm/virtual/card.ts';
 import { InProcessTransport } from '../hsm/sc-hsm/inprocess-transport.ts';
 import { ScHsmCard } from '../hsm/sc-hsm/card.ts';

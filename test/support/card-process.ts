@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { VirtualCard } from '../../main/hsm/virtual/card.ts';
 import { InProcessTransport } from '../../main/hsm/sc-hsm/inprocess-transport.ts';
 import { ScHsmCard, type InitializeOptions } from '../../main/hsm/sc-hsm/card.ts';
-import { Secret } from '../../main/hsm/secret.ts';
+import { Secret } from '../../main/secret.ts';
 import type { CardProcessReady } from '../integration/hsm/sc-hsm/pcscd-card-process.ts';
 
 export const TEST_SO_PIN = '3537363231383830';

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CustosError, type ErrorDetails } from '../../errors/index.ts';
-import type { Secret } from '../secret.ts';
+import type { Secret } from '../../secret.ts';
 import {
   signerOf,
   type Hex, type KeyRef, type KeySpec, type LoginOptions, type SignAlgorithm, type Signer, type SignerOptions,

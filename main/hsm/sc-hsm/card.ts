@@ -6,7 +6,7 @@
  * (SC-HSM.md §1.5). It never SELECTs on its own between login and logout.
  */
 import { CustosError, isCustosError } from '../../errors/index.ts';
-import type { Secret } from '../secret.ts';
+import type { Secret } from '../../secret.ts';
 import { concatBytes, decodeTlvList, encodeTlv, findTag, readTlv } from '../../pki/cvc/tlv.ts';
 import { exchangeApdu, MAX_EXTENDED_NE, MAX_SHORT_APDU_BYTES, MAX_SHORT_NE, type CommandApdu } from './apdu.ts';
 import * as cmd from './commands.ts';

@@ -7,7 +7,7 @@
  */
 import { CustosError, isCustosError } from '../../errors/index.ts';
 import { decryptShareFileAsync, type ShareFileOptions } from '../../keydomain/index.ts';
-import type { Secret } from '../secret.ts';
+import type { Secret } from '../../secret.ts';
 import type { DkekStatus, ScHsmCard } from './card.ts';
 import { fid, PREFIX_EE_CERTIFICATE, PREFIX_PRKD } from './commands.ts';
 import { freeKeyId, keySpecOfSpki, spkiOfPublicObject, writeKeyLabel } from './keys.ts';

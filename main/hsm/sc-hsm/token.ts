@@ -8,7 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as asn1js from 'asn1js';
 import { CustosError, isCustosError } from '../../errors/index.ts';
-import type { Secret } from '../secret.ts';
+import type { Secret } from '../../secret.ts';
 import {
   signerOf, type Hex, type KeyRef, type KeySpec, type LoginOptions, type PinState, type Signer, type SignerOptions, type Token, type TokenInfo,
 } from '../token.ts';

@@ -12,7 +12,7 @@ import { createHash, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { createSoftHsm, type SoftHsm } from '../../support/softhsm.ts';
 import { Custos } from '../../../main/custos.ts';
-import { Secret } from '../../../main/hsm/secret.ts';
+import { Secret } from '../../../main/secret.ts';
 import { createRoot } from '../../../main/ca/root.ts';
 import { importRequests, loadRequest } from '../../../main/ca/requests.ts';
 import { issueCertificate } from '../../../main/ca/issue.ts';

@@ -13,7 +13,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
 import { createSoftHsm, type SoftHsm } from '../../support/softhsm.ts';
 import { Custos } from '../../../main/custos.ts';
-import { Secret } from '../../../main/hsm/secret.ts';
+import { Secret } from '../../../main/secret.ts';
 import { createRoot } from '../../../main/ca/root.ts';
 import { importRequests, recordRequest } from '../../../main/ca/requests.ts';
 import { issueCertificate, issueCertificates, issueRequests, PREVIEW_MAX_AGE_MS, previewIssue } from '../../../main/ca/issue.ts';

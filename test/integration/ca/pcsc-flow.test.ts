@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScHsmProvider } from '../../../main/hsm/sc-hsm/provider.ts';
-import { Secret } from '../../../main/hsm/secret.ts';
+import { Secret } from '../../../main/secret.ts';
 import { Custos } from '../../../main/custos.ts';
 import { createRoot } from '../../../main/ca/root.ts';
 import { importRequests } from '../../../main/ca/requests.ts';

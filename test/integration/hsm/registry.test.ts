@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createSoftHsm, type SoftHsm } from '../../support/softhsm.ts';
 import { Pkcs11Provider } from '../../../main/hsm/pkcs11/index.ts';
 import { TokenRegistry } from '../../../main/hsm/registry.ts';
-import { Secret } from '../../../main/hsm/secret.ts';
+import { Secret } from '../../../main/secret.ts';
 import type { KeyRef, Token } from '../../../main/hsm/token.ts';
 import { isCustosError } from '../../../main/errors/index.ts';
 

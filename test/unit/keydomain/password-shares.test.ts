@@ -5,7 +5,7 @@ import {
   formatColonHex, generateSharePassword, parseColonHex, recoverSharePassword, splitSharePassword,
 } from '../../../main/keydomain/password-shares.ts';
 import { decryptShareFile, encryptShareFile } from '../../../main/keydomain/share-file.ts';
-import { Secret } from '../../../main/hsm/secret.ts';
+import { Secret } from '../../../main/secret.ts';
 import { codeOf } from '../pki/cvc/support.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import { createDecipheriv, generateKeyPairSync, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { Secret } from '../../../main/hsm/secret.ts';
+import { Secret } from '../../../main/secret.ts';
 import { deriveKeys } from '../../../main/keydomain/dkek.ts';
 import { KEY_TYPE, keyFromPlaintext, readKeyBlobHeader, unwrapKey, wrapKey, type KeyBlobType } from '../../../main/keydomain/key-blob.ts';
 import { decryptShareFile, encryptShareFile } from '../../../main/keydomain/share-file.ts';

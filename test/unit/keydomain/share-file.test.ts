@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Secret } from '../../../main/hsm/secret.ts';
+import { Secret } from '../../../main/secret.ts';
 import {
   decryptShareFile, decryptShareFileAsync, encryptShareFile, encryptShareFileAsync, evpBytesToKey, SHARE_FILE_ITERATIONS,
 } from '../../../main/keydomain/share-file.ts';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createPublicKey, verify } from 'node:crypto';
 import { isCustosError } from '../../../../main/errors/index.ts';
 import { Pkcs11Provider, type Pkcs11Token } from '../../../../main/hsm/pkcs11/index.ts';
-import { Secret } from '../../../../main/hsm/secret.ts';
+import { Secret } from '../../../../main/secret.ts';
 import type { KeyRef, KeySpec } from '../../../../main/hsm/token.ts';
 import { createSoftHsm, type SoftHsm } from '../../../support/softhsm.ts';
 

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isCustosError } from '../../../../main/errors/index.ts';
 import { Pkcs11Provider } from '../../../../main/hsm/pkcs11/index.ts';
-import { Secret } from '../../../../main/hsm/secret.ts';
+import { Secret } from '../../../../main/secret.ts';
 import { createSoftHsm, type SoftHsm } from '../../../support/softhsm.ts';
 
 const SO_PIN = '87654321';

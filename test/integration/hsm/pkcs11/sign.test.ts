@@ -7,7 +7,7 @@ import { isCustosError } from '../../../../main/errors/index.ts';
 import { Pkcs11Provider, Pkcs11Token } from '../../../../main/hsm/pkcs11/index.ts';
 import { CK, type Handle, type Pkcs11Api } from '../../../../main/hsm/pkcs11/api.ts';
 import { acquireModule, type LoadedModule } from '../../../../main/hsm/pkcs11/module.ts';
-import { Secret } from '../../../../main/hsm/secret.ts';
+import { Secret } from '../../../../main/secret.ts';
 import type { HashName, KeyRef, KeySpec } from '../../../../main/hsm/token.ts';
 import { createSoftHsm, type SoftHsm } from '../../../support/softhsm.ts';
 

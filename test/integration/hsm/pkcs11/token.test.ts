@@ -5,7 +5,7 @@ import type { PKCS11 } from 'pkcs11js';
 import { isCustosError } from '../../../../main/errors/index.ts';
 import { Pkcs11Provider, type Pkcs11Token } from '../../../../main/hsm/pkcs11/index.ts';
 import { acquireModule } from '../../../../main/hsm/pkcs11/module.ts';
-import { Secret } from '../../../../main/hsm/secret.ts';
+import { Secret } from '../../../../main/secret.ts';
 import { createSoftHsm, type SoftHsm } from '../../../support/softhsm.ts';
 
 const SO_PIN = '87654321';

@@ -4,7 +4,7 @@ import { InProcessTransport } from '../../../../main/hsm/sc-hsm/inprocess-transp
 import { ScHsmCard } from '../../../../main/hsm/sc-hsm/card.ts';
 import { VirtualCard } from '../../../../main/hsm/virtual/card.ts';
 import { isCustosError } from '../../../../main/errors/index.ts';
-import { Secret } from '../../../../main/hsm/secret.ts';
+import { Secret } from '../../../../main/secret.ts';
 import { join } from 'node:path';
 import { cardBench, PIN, pin, SO_PIN } from './fixtures.ts';
 

@@ -6,7 +6,7 @@ import { VirtualCard } from '../../../../main/hsm/virtual/card.ts';
 import { InProcessTransport } from '../../../../main/hsm/sc-hsm/inprocess-transport.ts';
 import { ScHsmCard, type InitializeOptions } from '../../../../main/hsm/sc-hsm/card.ts';
 import { ScHsmToken } from '../../../../main/hsm/sc-hsm/token.ts';
-import { Secret } from '../../../../main/hsm/secret.ts';
+import { Secret } from '../../../../main/secret.ts';
 
 export const SO_PIN = '3537363231383830';
 export const PIN = '648219';

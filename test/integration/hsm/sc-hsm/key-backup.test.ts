@@ -6,7 +6,7 @@ import { combineShares, encryptShareFile, kcv } from '../../../../main/keydomain
 import { InProcessTransport } from '../../../../main/hsm/sc-hsm/inprocess-transport.ts';
 import { ScHsmToken } from '../../../../main/hsm/sc-hsm/token.ts';
 import { verifiesWith } from '../../../../main/hsm/sc-hsm/signing.ts';
-import { Secret } from '../../../../main/hsm/secret.ts';
+import { Secret } from '../../../../main/secret.ts';
 import type { SignAlgorithm } from '../../../../main/hsm/token.ts';
 import { cardBench, pin } from './fixtures.ts';
 

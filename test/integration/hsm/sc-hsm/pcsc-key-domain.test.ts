@@ -15,7 +15,7 @@ import type { ScHsmToken } from '../../../../main/hsm/sc-hsm/token.ts';
 import { verifiesWith } from '../../../../main/hsm/sc-hsm/signing.ts';
 import { encryptShareFile } from '../../../../main/keydomain/share-file.ts';
 import { kcv } from '../../../../main/keydomain/dkek.ts';
-import { Secret } from '../../../../main/hsm/secret.ts';
+import { Secret } from '../../../../main/secret.ts';
 import { isCustosError } from '../../../../main/errors/index.ts';
 import { createInitializedCard, startCardProcess, type CardProcess } from '../../../support/card-process.ts';
 

@@ -19,7 +19,7 @@ import { ScHsmCard } from '../../../../main/hsm/sc-hsm/card.ts';
 import { ScHsmProvider } from '../../../../main/hsm/sc-hsm/provider.ts';
 import { ScHsmToken } from '../../../../main/hsm/sc-hsm/token.ts';
 import { verifiesWith } from '../../../../main/hsm/sc-hsm/signing.ts';
-import { Secret } from '../../../../main/hsm/secret.ts';
+import { Secret } from '../../../../main/secret.ts';
 import { cardBench, pin, SO_PIN } from './fixtures.ts';
 
 const run = promisify(execFile);

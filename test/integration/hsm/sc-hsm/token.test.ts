@@ -10,7 +10,7 @@ import { VirtualScHsmProvider } from '../../../../main/hsm/sc-hsm/provider.ts';
 import type { KeySpec, SignAlgorithm } from '../../../../main/hsm/token.ts';
 import { join } from 'node:path';
 import { VirtualCard } from '../../../../main/hsm/virtual/card.ts';
-import { Secret } from '../../../../main/hsm/secret.ts';
+import { Secret } from '../../../../main/secret.ts';
 import { cardBench, pin, SO_PIN } from './fixtures.ts';
 
 const bench = cardBench();

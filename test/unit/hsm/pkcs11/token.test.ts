@@ -7,7 +7,7 @@ import type { Mechanism, SessionInfo, SlotInfo, Template, TemplateResult, TokenI
 import { isCustosError } from '../../../../main/errors/index.ts';
 import { CK, CKS_RW_USER_FUNCTIONS, type Handle, type Pkcs11Api } from '../../../../main/hsm/pkcs11/api.ts';
 import { Pkcs11Token } from '../../../../main/hsm/pkcs11/index.ts';
-import { Secret } from '../../../../main/hsm/secret.ts';
+import { Secret } from '../../../../main/secret.ts';
 
 const CKS_RW_PUBLIC_SESSION = 2;
 const READY = CK.CKF_TOKEN_INITIALIZED | CK.CKF_USER_PIN_INITIALIZED | CK.CKF_LOGIN_REQUIRED;

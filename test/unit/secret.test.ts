@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import { Secret } from '../../../main/hsm/secret.ts';
+import { Secret } from '../../main/secret.ts';
 
 describe('Secret', () => {
   it('never shows its value in strings, JSON or inspect output', () => {
