@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs every suite (unit, integration on real tokens, e2e in Chromium) with
-// node's test runner and ends with one line: "N passed, N failed, N skipped".
-// Usage: node test/run.mjs [unit|integration|e2e|path-fragment ...]
+// Runs every suite (layout: tsc and the import rules; unit; integration on real
+// tokens; e2e in Chromium) with node's test runner and ends with one line:
+// "N passed, N failed, N skipped".
+// Usage: node test/run.mjs [layout|unit|integration|e2e|path-fragment ...]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const suites = ['unit', 'integration', 'e2e'];
+// layout first: a type error or a crossed boundary is the cheapest failure to report.
+const suites = ['layout', 'unit', 'integration', 'e2e'];
 
 function findTests(dir) {
   const found = [];

@@ -28,7 +28,7 @@ export function useCall<C extends Channel>(channel: C, input: Input<C> | null): 
       .then((value) => { if (ticket === latest.current) { setData(value); setError(undefined); } })
       .catch((e: unknown) => { if (ticket === latest.current) setError(toApiError(e)); })
       .finally(() => { if (ticket === latest.current) setLoading(false); });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The input is compared by its JSON (key), not by identity: a new object each render must not call again.
   }, [channel, key, generation]);
 
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
