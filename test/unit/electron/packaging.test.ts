@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config.js';
+import { DebugLogger } from 'builder-util';
 
 const root = join(import.meta.dirname, '../../..');
 const yml = readFileSync(join(root, 'electron-builder.yml'), 'utf8');
@@ -30,5 +32,27 @@ describe('electron-builder.yml', () => {
     const png = readFileSync(join(root, 'resources/icons/icon.png'));
     assert.equal(png.readUInt32BE(16), 512);
     assert.equal(png.readUInt32BE(20), 512);
+  });
+});
+
+describe('electron-builder.yml fuses', () => {
+  it('flips the fuses that keep the packaged binary from running anything but its own app.asar', async () => {
+    // electron-builder's own loader and schema: a misspelt key would be refused here, not ignored.
+    const config = await getConfig(root, null, null);
+    await validateConfiguration(config, new DebugLogger(false));
+    assert.deepEqual(config.electronFuses, {
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+      enableCookieEncryption: true,
+    });
+  });
+
+  it('packs the app into an asar archive, which onlyLoadAppFromAsar and the integrity check need', async () => {
+    const config = await getConfig(root, null, null);
+    assert.equal(config.asar, true);
   });
 });
