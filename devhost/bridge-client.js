@@ -21,8 +21,8 @@
   let socket;
   let opened;
 
-  function fail(message) {
-    return { ok: false, error: { code: 'INTERNAL', message, details: {} } };
+  function fail(message, code = 'INTERNAL') {
+    return { ok: false, error: { code, message, details: {} } };
   }
 
   function connect() {
@@ -44,8 +44,12 @@
         }
       }
     });
-    socket.addEventListener('close', () => {
-      for (const resolve of pending.values()) resolve(fail('The connection to the dev host closed.'));
+    socket.addEventListener('close', (e) => {
+      // 1009: a message above what the host reads at all; it closed this socket and serves on.
+      const result = e.code === 1009
+        ? fail('A message was larger than the dev host reads; it closed the connection.', 'MESSAGE_TOO_LARGE')
+        : fail('The connection to the dev host closed.');
+      for (const resolve of pending.values()) resolve(result);
       pending.clear();
       socket = undefined;
     });

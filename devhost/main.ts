@@ -20,8 +20,13 @@ if (!values['data-dir']) {
   process.exit(2);
 }
 const core = await openAppCore({ dataDir: values['data-dir'], pkcs11Modules: values.pkcs11, rehearsalModules: values.rehearsal });
+// However the process ends short of SIGKILL (a thrown error, a rejected promise, a signal), the
+// journal's lock goes with it: a stale lock would refuse the next start.
+process.on('exit', () => core.releaseNow());
 const host = await startDevHost({ handlers: core.handlers, events: core.events, staticDir: join(import.meta.dirname, '../out/renderer') });
 console.log(`Custos dev host: ${host.url}`);
-const stop = async () => { await host.close(); await core.close(); process.exit(0); };
+const stop = async () => {
+  try { await host.close(); await core.close(); } finally { process.exit(0); }
+};
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());

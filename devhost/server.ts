@@ -14,8 +14,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, isAbsolute, join, normalize, relative } from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
-import type { Handlers } from '../main/api/contract.ts';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Handlers, Result } from '../main/api/contract.ts';
 import { CONTENT_SECURITY_POLICY_HEADER } from '../electron/csp.ts';
 import { dispatch, type EventSource } from '../electron/dispatch.ts';
 import { isAccessToken, newAccessToken } from './access-token.ts';
@@ -26,6 +26,13 @@ export const BRIDGE_PATH = '/__custos/bridge.js';
 export const SOCKET_PATH = '/__custos/ws';
 /** A CSR import is at most 2 MiB of base64 (the contract); a little room for the envelope. */
 export const MAX_MESSAGE_BYTES = 3 * 1024 * 1024;
+/**
+ * What ws reads of one message at most. A message above MAX_MESSAGE_BYTES but
+ * within this is still read, so its call gets a MESSAGE_TOO_LARGE answer by
+ * its id; above this the socket is closed with 1009 (Message Too Big, RFC 6455
+ * §7.4.1) and the host goes on serving every other socket.
+ */
+export const MAX_FRAME_BYTES = 4 * MAX_MESSAGE_BYTES;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
@@ -54,6 +61,38 @@ function cookieValue(req: IncomingMessage, name: string): string | undefined {
     if (k === name) return v.join('=');
   }
   return undefined;
+}
+
+function failure(code: string, message: string, details: Record<string, unknown> = {}): Result<never> {
+  return { ok: false, error: { code, message, details } };
+}
+
+function byteLength(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
+}
+
+/**
+ * A call's id and the rest, or the error to answer with. A message that is
+ * not a JSON object with a numeric id is answered with id null: the page has
+ * no call waiting on it, but a developer watching the socket sees why.
+ */
+function parseMessage(data: RawData, isBinary: boolean): { id: number | null; call?: { channel: unknown; input: unknown }; error?: Result<never> } {
+  if (isBinary) return { id: null, error: failure('MESSAGE_MALFORMED', 'The dev host takes text messages (JSON) only.') };
+  let message: unknown;
+  try {
+    const text = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    message = JSON.parse(text.toString('utf8'));
+  } catch {
+    return { id: null, error: failure('MESSAGE_MALFORMED', 'The message is not JSON.') };
+  }
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+    return { id: null, error: failure('MESSAGE_MALFORMED', 'The message is not a JSON object { id, channel, input }.') };
+  }
+  const { id, channel, input } = message as { id?: unknown; channel?: unknown; input?: unknown };
+  if (typeof id !== 'number' || !Number.isSafeInteger(id)) {
+    return { id: null, error: failure('MESSAGE_MALFORMED', 'The message has no numeric id.') };
+  }
+  return { id, call: { channel, input } };
 }
 
 function refuse(res: ServerResponse, status: number, text: string): void {
@@ -112,7 +151,11 @@ export async function startDevHost({ handlers, staticDir, events }: DevHostOptio
     serveStatic(res, url.pathname, auth.fromQuery).catch(() => refuse(res, 500, 'Internal error'));
   });
 
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  // Without these, one bad socket's error (an oversized frame, a broken handshake) is thrown
+  // from an EventEmitter and ends the process, leaving the journal's lock behind.
+  sockets.on('error', () => undefined);
+  server.on('clientError', (_err, socket) => { socket.destroy(); });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://placeholder');
     const origin = req.headers.origin;
@@ -128,15 +171,33 @@ export async function startDevHost({ handlers, staticDir, events }: DevHostOptio
   });
 
   sockets.on('connection', (ws: WebSocket) => {
-    ws.on('message', (data) => {
-      let message: unknown;
-      try { message = JSON.parse(data.toString()); } catch { return; }
-      if (typeof message !== 'object' || message === null) return;
-      const { id, channel, input } = message as { id?: unknown; channel?: unknown; input?: unknown };
-      if (typeof id !== 'number') return;
-      void dispatch(handlers, channel, input).then((result) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, result }));
-      });
+    const answer = (id: number | null, result: Result<unknown>): void => {
+      if (ws.readyState !== ws.OPEN) return;
+      let text: string;
+      try {
+        text = JSON.stringify({ id, result });
+      } catch {
+        text = JSON.stringify({ id, result: failure('INTERNAL', 'The answer could not be encoded as JSON.') });
+      }
+      ws.send(text, () => undefined);
+    };
+    // ws closes the socket itself (1009 for a frame above MAX_FRAME_BYTES, 1002/1007 for a
+    // broken one); listening is what keeps the error from ending the process.
+    ws.on('error', () => undefined);
+    ws.on('message', (data, isBinary) => {
+      const bytes = byteLength(data);
+      const { id, call, error } = parseMessage(data, isBinary);
+      if (bytes > MAX_MESSAGE_BYTES) {
+        answer(id, failure('MESSAGE_TOO_LARGE', `The message is ${bytes} bytes; the dev host takes at most ${MAX_MESSAGE_BYTES}.`, { bytes, maxBytes: MAX_MESSAGE_BYTES }));
+        return;
+      }
+      if (error !== undefined || call === undefined) {
+        answer(id, error ?? failure('MESSAGE_MALFORMED', 'The message is not a call.'));
+        return;
+      }
+      dispatch(handlers, call.channel, call.input)
+        .then((result) => answer(id, result))
+        .catch(() => answer(id, failure('INTERNAL', 'The call failed inside the dev host.')));
     });
   });
 

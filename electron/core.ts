@@ -14,6 +14,11 @@ export interface AppCore {
   handlers: Handlers;
   events: EventSource;
   close(): Promise<void>;
+  /**
+   * Closes the journal at once, synchronously, which lets its lock go: for a
+   * process on its way out (an 'exit' listener), where close() cannot be awaited.
+   */
+  releaseNow(): void;
 }
 
 /**
@@ -42,7 +47,7 @@ export function coreEvents(custos: Custos): EventSource {
 }
 
 export function appCoreOf(custos: Custos): AppCore {
-  return { handlers: createHandlers(custos), events: coreEvents(custos), close: () => custos.close() };
+  return { handlers: createHandlers(custos), events: coreEvents(custos), close: () => custos.close(), releaseNow: () => custos.journal.close() };
 }
 
 /**

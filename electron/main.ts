@@ -67,6 +67,8 @@ async function start(): Promise<void> {
   lockSession();
   serveRenderer();
   const core = await openAppCore({ dataDir: app.getPath('userData') });
+  // will-quit's close() is not awaited, and a crash skips it: the journal's lock must go either way.
+  process.on('exit', () => core.releaseNow());
   const unbind = bindApi(ipcMain, core.handlers, isAppUrl);
 
   window = new BrowserWindow(windowOptions({ preloadPath, isPackaged: app.isPackaged }));

@@ -194,8 +194,8 @@ export class Custos {
   }
 
   async close(): Promise<void> {
-    await this.tokens.closeAll();
-    this.journal.close();
+    // The journal closes (and its lock goes) even when a token will not: a stale lock refuses every later start.
+    try { await this.tokens.closeAll(); } finally { this.journal.close(); }
   }
 
   /**

@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'CERT_NOT_FOUND', 'ALREADY_REVOKED', 'CRL_INVALID',
   // files and exchange
   'FILE_EXISTS', 'FILE_NOT_FOUND', 'FILE_TOO_LARGE', 'FORMAT_UNKNOWN', 'FORMAT_MISMATCH', 'FILE_TRUNCATED', 'MEDIA_READ_ONLY', 'MEDIA_FULL',
+  // the window's door: messages to the dev host, paths the window names
+  'MESSAGE_TOO_LARGE', 'MESSAGE_MALFORMED', 'PATH_NOT_PERMITTED',
   // journal
   'JOURNAL_LOCKED', 'JOURNAL_TAMPERED', 'JOURNAL_CORRUPT', 'JOURNAL_PENDING_INTENT',
   // input and general

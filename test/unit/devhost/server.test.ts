@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { COOKIE_NAME, startDevHost, type DevHost } from '../../../devhost/server.ts';
+import { COOKIE_NAME, MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, startDevHost, type DevHost } from '../../../devhost/server.ts';
 import { createFakeCore, type FakeCore } from '../../support/fake-handlers.ts';
 
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
@@ -39,6 +39,17 @@ function callOver(ws: WebSocket, message: unknown): Promise<{ ok: boolean; value
       if (m.id === (message as { id: number }).id) { ws.off('message', onMessage); resolve(m.result!); }
     });
     ws.send(JSON.stringify(message));
+  });
+}
+
+/** The next answer whose id is `id` (null for a message that carried none), after sending `raw` as it is. */
+function answerTo(ws: WebSocket, raw: string | Buffer, id: number | null, binary = false): Promise<{ ok: boolean; error?: { code: string; details: Record<string, unknown> } }> {
+  return new Promise((resolve) => {
+    ws.on('message', function onMessage(data) {
+      const m = JSON.parse(data.toString()) as { id?: number | null; result?: never };
+      if (m.id === id) { ws.off('message', onMessage); resolve(m.result!); }
+    });
+    ws.send(raw, { binary });
   });
 }
 
@@ -122,6 +133,45 @@ describe('dev host', () => {
       const unknown = await callOver(ws, { id: 4, channel: 'shell.exec', input: {} });
       assert.equal(unknown.error!.code, 'INPUT_INVALID');
       assert.equal(fake.calls.includes('token.generateKey'), false);
+    } finally { ws.close(); }
+  });
+
+  it('answers a 4 MiB message with MESSAGE_TOO_LARGE by its id and serves the next call', async () => {
+    const ws = await openSocket(`ws://127.0.0.1:${host.port}/__custos/ws?token=${host.token}`);
+    try {
+      const big = JSON.stringify({ id: 41, channel: 'request.import', input: { fileName: 'big.csr', contentBase64: 'A'.repeat(4 * 1024 * 1024) } });
+      const answer = await answerTo(ws, big, 41);
+      assert.equal(answer.ok, false);
+      assert.equal(answer.error!.code, 'MESSAGE_TOO_LARGE');
+      assert.equal(answer.error!.details['maxBytes'], MAX_MESSAGE_BYTES);
+      assert.equal(fake.calls.includes('request.import'), false, 'the handler never saw it');
+      assert.equal((await callOver(ws, { id: 42, channel: 'app.info' })).ok, true);
+    } finally { ws.close(); }
+  });
+
+  it('closes a socket whose message is above what it reads at all (1009) and serves the others', async () => {
+    const other = await openSocket(`ws://127.0.0.1:${host.port}/__custos/ws?token=${host.token}`);
+    const ws = await openSocket(`ws://127.0.0.1:${host.port}/__custos/ws?token=${host.token}`);
+    try {
+      const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+      ws.on('error', () => undefined);
+      ws.send(Buffer.alloc(MAX_FRAME_BYTES + 1, 0x20));
+      assert.equal(await closed, 1009);
+      assert.equal((await callOver(other, { id: 43, channel: 'app.info' })).ok, true);
+      const again = await openSocket(`ws://127.0.0.1:${host.port}/__custos/ws?token=${host.token}`);
+      try { assert.equal((await callOver(again, { id: 44, channel: 'app.info' })).ok, true); } finally { again.close(); }
+    } finally { other.close(); }
+  });
+
+  it('answers a message that is not JSON, not an object, has no id or is binary with MESSAGE_MALFORMED', async () => {
+    const ws = await openSocket(`ws://127.0.0.1:${host.port}/__custos/ws?token=${host.token}`);
+    try {
+      for (const raw of ['{"id": 1, "channel": ', '[1, 2]', 'null', '{"channel": "app.info"}', '{"id": "1", "channel": "app.info"}']) {
+        const answer = await answerTo(ws, raw, null);
+        assert.equal(answer.error?.code, 'MESSAGE_MALFORMED', raw);
+      }
+      assert.equal((await answerTo(ws, Buffer.from('{"id": 5, "channel": "app.info"}'), null, true)).error?.code, 'MESSAGE_MALFORMED');
+      assert.equal((await callOver(ws, { id: 45, channel: 'app.info' })).ok, true);
     } finally { ws.close(); }
   });
 
