@@ -4,7 +4,8 @@
  * host opens the core the same way.
  */
 import type { Handlers } from '../main/api/contract.ts';
-import { createHandlers } from '../main/api/handlers.ts';
+import { createHandlers, type ShellFiles } from '../main/api/handlers.ts';
+import { ReadGrants } from '../main/exchange/read-grants.ts';
 import { Custos, type CustosOptions } from '../main/custos.ts';
 import { readConfig } from '../main/settings/config.ts';
 import { listPcscReaders, watchReaders, type ReaderWatcher } from '../main/hsm/sc-hsm/pcsc-transport.ts';
@@ -19,6 +20,8 @@ export interface AppCore {
    * process on its way out (an 'exit' listener), where close() cannot be awaited.
    */
   releaseNow(): void;
+  /** What the window may have read: the shell's open dialog grants here (the dev host, its stand-in). */
+  readGrants: ReadGrants;
 }
 
 /**
@@ -46,8 +49,12 @@ export function coreEvents(custos: Custos): EventSource {
   };
 }
 
-export function appCoreOf(custos: Custos): AppCore {
-  return { handlers: createHandlers(custos), events: coreEvents(custos), close: () => custos.close(), releaseNow: () => custos.journal.close() };
+export function appCoreOf(custos: Custos, shell: Pick<ShellFiles, 'pickFiles'> = {}): AppCore {
+  const readGrants = new ReadGrants();
+  return {
+    handlers: createHandlers(custos, { ...shell, readGrants }), events: coreEvents(custos),
+    close: () => custos.close(), releaseNow: () => custos.journal.close(), readGrants,
+  };
 }
 
 /**
@@ -55,9 +62,10 @@ export function appCoreOf(custos: Custos): AppCore {
  * and no card in any PC/SC reader, the window offers the rehearsal tokens:
  * virtual SmartCard-HSMs, all VIRTUAL.
  */
-export async function openAppCore(options: CustosOptions & { dataDir: string }): Promise<AppCore> {
+export async function openAppCore(options: CustosOptions & { dataDir: string } & Pick<ShellFiles, 'pickFiles'>): Promise<AppCore> {
   const config = readConfig(options.dataDir);
   const modules = [...(options.pkcs11Modules ?? []), ...(options.rehearsalModules ?? []), ...config.pkcs11Modules, ...config.rehearsalModules];
   const cards = await listPcscReaders().then((readers) => readers.some((r) => r.cardPresent), () => false);
-  return appCoreOf(modules.length > 0 || options.providers || cards ? Custos.open(options) : await Custos.openRehearsal(options));
+  const custos = modules.length > 0 || options.providers || cards ? Custos.open(options) : await Custos.openRehearsal(options);
+  return appCoreOf(custos, options.pickFiles ? { pickFiles: options.pickFiles } : {});
 }

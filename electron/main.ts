@@ -3,7 +3,7 @@
  * generic IPC binding. Everything the app does lives in main/; this file only
  * starts it and keeps the window from reaching anything but the app's own page.
  */
-import { app, BrowserWindow, ipcMain, net, protocol, session, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, type OpenDialogOptions, type WebContents } from 'electron';
 import { join, normalize, relative, isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CONTENT_SECURITY_POLICY_HEADER } from './csp.ts';
@@ -63,10 +63,21 @@ function lockContents(contents: WebContents): void {
 
 let window: BrowserWindow | undefined;
 
+/** The open dialog is the shell's, not the page's: only what the person picks here becomes readable by the window. */
+async function pickFiles(): Promise<string[]> {
+  const options: OpenDialogOptions = {
+    title: 'Choose certificate requests',
+    properties: ['openFile', 'multiSelections', 'dontAddToRecent'],
+    filters: [{ name: 'Certificate requests', extensions: ['csr', 'pem', 'der', 'req', 'p10'] }],
+  };
+  const picked = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
+  return picked.canceled ? [] : picked.filePaths;
+}
+
 async function start(): Promise<void> {
   lockSession();
   serveRenderer();
-  const core = await openAppCore({ dataDir: app.getPath('userData') });
+  const core = await openAppCore({ dataDir: app.getPath('userData'), pickFiles });
   // will-quit's close() is not awaited, and a crash skips it: the journal's lock must go either way.
   process.on('exit', () => core.releaseNow());
   const unbind = bindApi(ipcMain, core.handlers, isAppUrl);

@@ -196,6 +196,9 @@ export const api = {
   },
   'ca.chain': { input: z.object({ caId: Hex }), output: z.object({ certificates: z.array(CertificateDetail) }) },
   'request.import': { input: z.object({ fileName: z.string().max(255), contentBase64: z.string().max(2 * 1024 * 1024) }), output: z.array(RequestSummary) },
+  /** The shell's open dialog: what the person picks there may be read (request.importFromPath), and nothing else off the media. */
+  'request.pickFiles': { input: Void, output: z.array(MediumFile) },
+  /** Only a path request.pickFiles returned or one on a removable medium; any other is PATH_NOT_PERMITTED, whether or not it exists. */
   'request.importFromPath': { input: z.object({ path: z.string().max(4096) }), output: z.array(RequestSummary) },
   'request.list': { input: Void, output: z.array(RequestSummary) },
   'request.get': { input: z.object({ requestId: Hex }), output: z.object({ summary: RequestSummary, description: Description }) },

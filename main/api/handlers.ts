@@ -4,8 +4,8 @@
  * output shape. A PIN arrives here once, becomes a Secret, and goes no further
  * than the token.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { z } from 'zod';
 import { CustosError } from '../errors/index.ts';
 import { Secret } from '../secret.ts';
@@ -25,10 +25,11 @@ import { loadProfiles } from '../pki/x509/profiles.ts';
 import { PEM_LABEL, toPem } from '../pki/formats/index.ts';
 import { readBoundedFile } from '../exchange/files.ts';
 import { listRemovableMedia } from '../exchange/removable-media.ts';
+import { ReadGrants } from '../exchange/read-grants.ts';
 import { MAX_CSR_FILE_BYTES } from '../pki/x509/csr.ts';
 import type { CertificatePlan } from '../pki/x509/issue.ts';
 import { createHash } from 'node:crypto';
-import type { Handlers, CaSummary, CertificateSummary, TokenSummary, RequestSummary, CrlSummary, Preview, KeySummary } from './contract.ts';
+import type { Handlers, CaSummary, CertificateSummary, TokenSummary, RequestSummary, CrlSummary, Preview, KeySummary, MediumFile } from './contract.ts';
 import { remember } from '../bounded-cache.ts';
 
 type Out<T extends z.ZodType> = z.output<T>;
@@ -133,8 +134,26 @@ function summaryOfEntry(kind: string, data: Record<string, unknown>): string {
 /** Previews kept for request.sign to sign as reviewed: enough for a custodian's open screens. */
 const KEPT_PREVIEWS = 32;
 
-export function createHandlers(custos: Custos): Handlers {
+/** What the shell lends the handlers for files: its open dialog, and the grants that dialog makes. */
+export interface ShellFiles {
+  /** What the window may have read; by default the removable media only. */
+  readonly readGrants?: ReadGrants;
+  /** The shell's open dialog: the paths the person chose (none when cancelled). */
+  readonly pickFiles?: () => Promise<readonly string[]>;
+}
+
+function fileEntry(path: string): Out<typeof MediumFile> | undefined {
+  try {
+    const info = lstatSync(path);
+    return info.isFile() ? { path, name: basename(path), bytes: info.size } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers {
   const ctx = custos.ctx;
+  const grants = shell.readGrants ?? new ReadGrants();
   // By the SHA-256 of the TBS the preview showed.
   const previews = new Map<string, CertificatePlan>();
   return {
@@ -168,8 +187,17 @@ export function createHandlers(custos: Custos): Handlers {
       const bytes = new Uint8Array(Buffer.from(contentBase64, 'base64'));
       return importRequests(ctx, fileName, bytes).map(({ record }) => requestSummary(record, custos));
     },
+    'request.pickFiles': async () => {
+      if (shell.pickFiles === undefined) {
+        throw new CustosError('PATH_NOT_PERMITTED', 'This window has no file dialog: put the request on a removable medium and choose it there.', {});
+      }
+      const picked = await shell.pickFiles();
+      for (const path of picked) grants.grant(path);
+      return picked.map(fileEntry).filter((f) => f !== undefined);
+    },
     'request.importFromPath': async ({ path }) => {
-      const bytes = await readBoundedFile(path, MAX_CSR_FILE_BYTES);
+      // Decided before the file is touched: the window names paths, only the person grants them.
+      const bytes = await readBoundedFile(await grants.permitFile(path), MAX_CSR_FILE_BYTES);
       return importRequests(ctx, path, bytes).map(({ record }) => requestSummary(record, custos));
     },
     'request.list': async () => [...ctx.state.requests.values()].map((r) => requestSummary(r, custos)),
@@ -231,9 +259,14 @@ export function createHandlers(custos: Custos): Handlers {
       };
     },
     'media.list': async () => (await listRemovableMedia()).map((m) => ({ path: m.mountPoint, label: `${m.mountPoint.split('/').pop() ?? m.mountPoint} (${m.device}${m.readOnly ? ', read-only' : ''})` })),
-    'media.files': async ({ path }) => readdirSync(path)
-      .filter((n) => /\.(csr|pem|der|req|p10)$/i.test(n))
-      .map((name) => ({ path: join(path, name), name, bytes: statSync(join(path, name)).size })),
+    'media.files': async ({ path }) => {
+      const folder = await grants.permitFolder(path);
+      // Regular files only: a symbolic link on a medium may point anywhere (importFromPath would refuse it anyway).
+      return readdirSync(folder)
+        .filter((n) => /\.(csr|pem|der|req|p10)$/i.test(n))
+        .map((name) => fileEntry(join(folder, name)))
+        .filter((f) => f !== undefined);
+    },
   };
 }
 

@@ -183,6 +183,7 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
       append('request.import', `Imported ${fileName}`, { requestId: r.id });
       return [structuredClone(r)];
     },
+    'request.pickFiles': async () => [{ path: '/home/custodian/picked.csr', name: 'picked.csr', bytes: 512 }],
     'request.importFromPath': async ({ path }) => handlers['request.import']({ fileName: path.split('/').pop() ?? path, contentBase64: Buffer.from('-----BEGIN CERTIFICATE REQUEST-----\nCN=medium.example\n-----END CERTIFICATE REQUEST-----\n').toString('base64') }),
     'request.list': async () => structuredClone(requests),
     'request.get': async ({ requestId }) => {
