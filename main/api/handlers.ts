@@ -154,6 +154,10 @@ function fileEntry(path: string): Out<typeof MediumFile> | undefined {
 export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers {
   const ctx = custos.ctx;
   const grants = shell.readGrants ?? new ReadGrants();
+  // A folder the window names for an export must be on a removable medium, like one it reads from;
+  // without one, exports go to the data directory's own folder.
+  const exportFolder = async (directory: string | undefined): Promise<{ directory?: string }> =>
+    (directory === undefined ? {} : { directory: await grants.permitFolder(directory) });
   // By the SHA-256 of the TBS the preview showed.
   const previews = new Map<string, CertificatePlan>();
   return {
@@ -231,8 +235,8 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
       .flatMap(([, m]) => [...m.values()])
       .map((r) => certificateSummary(custos, r)),
     'certificate.get': async ({ caId, serialHex }) => certificateDetail(custos, requireIssuedRecord(custos, caId, serialHex)),
-    'certificate.export': async (input) => {
-      const out = await exportCertificate(ctx, input);
+    'certificate.export': async ({ directory, ...input }) => {
+      const out = await exportCertificate(ctx, { ...input, ...(await exportFolder(directory)) });
       return { path: out.path, fileName: out.fileName, contentBase64: Buffer.from(out.bytes).toString('base64'), bytes: out.bytes.length };
     },
     'certificate.revoke': async ({ caId, serialHex, reason, invalidityDate }) => {
@@ -241,8 +245,8 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
     },
     'crl.issue': async ({ caId, nextUpdateDays }) => crlSummary((await custos.exclusive('CRL issuance', () => issueCrl(ctx, { caId, ...(nextUpdateDays ? { nextUpdateDays } : {}) }))).record),
     'crl.list': async ({ caId }) => [...ctx.state.crls.entries()].filter(([id]) => caId === undefined || id === caId).flatMap(([, l]) => l.map(crlSummary)),
-    'crl.export': async (input) => {
-      const out = await exportCrl(ctx, input);
+    'crl.export': async ({ directory, ...input }) => {
+      const out = await exportCrl(ctx, { ...input, ...(await exportFolder(directory)) });
       return { path: out.path, fileName: out.fileName, contentBase64: Buffer.from(out.bytes).toString('base64'), bytes: out.bytes.length };
     },
     'journal.entries': async ({ afterSeq, limit }) => ctx.journal.read(afterSeq ?? 0, limit ?? 1000)

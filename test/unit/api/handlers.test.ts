@@ -1,4 +1,4 @@
-// ↔ main/api/handlers.ts: the window's calls that name a path on disk read only what the person picked or what lies on removable media.
+// ↔ main/api/handlers.ts: the window's calls that name a path on disk reach only what the person picked or what lies on removable media.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
@@ -40,7 +40,7 @@ async function errorOf(handlers: Handlers, channel: string, input: unknown): Pro
   return (result as { ok: false; error: { code: string; message: string; details: Record<string, unknown> } }).error;
 }
 
-describe('request.importFromPath and media.files', () => {
+describe('paths the window names', () => {
   it('refuse /etc/shadow and a path that does not exist alike, before reading either', async () => {
     const handlers = createHandlers(custos);
     const entries = custos.journal.read().length;
@@ -75,6 +75,15 @@ describe('request.importFromPath and media.files', () => {
     assert.deepEqual(files.map((f) => f.name), ['web.csr']);
     const [imported] = await handlers['request.importFromPath']({ path: files[0]!.path });
     assert.equal(imported?.subject, 'CN=web.custos.test');
+  });
+
+  it('refuse an export into a folder that is not on a removable medium, before anything else is looked at', async () => {
+    const handlers = createHandlers(custos, { readGrants: new ReadGrants(async () => []) });
+    for (const directory of ['/etc/cron.d', join(work, 'desk'), '/no-such-folder']) {
+      assert.equal((await errorOf(handlers, 'certificate.export', { caId: 'ab', serialHex: '01', format: 'pem', directory })).code, 'PATH_NOT_PERMITTED', directory);
+      assert.equal((await errorOf(handlers, 'crl.export', { caId: 'ab', crlNumber: '1', format: 'der', directory })).code, 'PATH_NOT_PERMITTED', directory);
+    }
+    assert.equal((await errorOf(handlers, 'certificate.export', { caId: 'ab', serialHex: '01', format: 'pem' })).code, 'CA_NOT_FOUND', 'without a folder the act goes on to its own checks');
   });
 
   it('refuse request.pickFiles where the shell has no dialog', async () => {
