@@ -157,6 +157,9 @@ export async function startDevHost({ handlers, staticDir, events }: DevHostOptio
   sockets.on('error', () => undefined);
   server.on('clientError', (_err, socket) => { socket.destroy(); });
   server.on('upgrade', (req, socket, head) => {
+    // Node hands an upgrading socket over without its error listener: a peer that resets it
+    // while the refusal below is written would otherwise end the process.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://placeholder');
     const origin = req.headers.origin;
     const allowed = url.pathname === SOCKET_PATH

@@ -175,6 +175,22 @@ describe('dev host', () => {
     } finally { ws.close(); }
   });
 
+  it('stays up when a client resets its connection while a socket without the token is refused', async () => {
+    for (let i = 0; i < 100; i++) {
+      await new Promise<void>((resolve) => {
+        const s = connect({ host: '127.0.0.1', port: host.port }, () => {
+          s.write(`GET /__custos/ws HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
+            + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+          // A TCP reset while the 401 is being written: the write fails with ECONNRESET or EPIPE.
+          setImmediate(() => { s.resetAndDestroy(); resolve(); });
+        });
+        s.on('error', () => resolve());
+      });
+    }
+    const ws = await openSocket(`ws://127.0.0.1:${host.port}/__custos/ws?token=${host.token}`);
+    try { assert.equal((await callOver(ws, { id: 46, channel: 'app.info' })).ok, true); } finally { ws.close(); }
+  });
+
   it('pushes the core events to connected pages', async () => {
     const ws = await openSocket(`ws://127.0.0.1:${host.port}/__custos/ws?token=${host.token}`);
     try {
