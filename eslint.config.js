@@ -32,11 +32,25 @@ const rendererZone = {
   message: 'The window reaches the core only through the contract (main/api/), never its modules.',
 };
 
+/** The window runs sandboxed in a browser page: the shell and the dev host reach it only through window.custos. */
+const rendererShellZone = {
+  target: './renderer',
+  from: ['./electron', './devhost'],
+  message: 'The window reaches the shell only through window.custos (renderer/bridge.ts).',
+};
+
+/** The dev host is never packaged (electron-builder.yml): the shell must not pull it into the bundle. */
+const shellZone = {
+  target: './electron',
+  from: './devhost',
+  message: 'electron/ may not import devhost/: the dev host is for development and tests only and is never packaged.',
+};
+
 export default [
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test/fixtures/**'] },
   {
-    // The rules below are about main/ and renderer/; nothing else needs parsing.
-    files: ['main/**/*.ts', 'renderer/**/*.{ts,tsx}'],
+    // The rules below are about main/, renderer/ and electron/; nothing else needs parsing.
+    files: ['main/**/*.ts', 'renderer/**/*.{ts,tsx}', 'electron/**/*.ts'],
     languageOptions: { parser: tseslint.parser, ecmaVersion: 'latest', sourceType: 'module' },
     // Other rules' directives (no-control-regex …) are not this config's to judge.
     linterOptions: { reportUnusedDisableDirectives: 'off' },
@@ -58,9 +72,16 @@ export default [
     rules: {
       // The contract's zod schemas and handlers are the core's; the window needs only their types.
       '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', message: 'The window is a sandboxed page: it has no electron, only window.custos.' }],
         patterns: [{ regex: '(^|/)main/api/', allowTypeImports: true, message: 'The window takes only types from the contract (import type …): its values run in the core.' }],
       }],
-      'import-x/no-restricted-paths': ['error', { zones: [rendererZone] }],
+      'import-x/no-restricted-paths': ['error', { zones: [rendererZone, rendererShellZone] }],
+    },
+  },
+  {
+    files: ['electron/**/*.ts'],
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones: [shellZone] }],
     },
   },
 ];

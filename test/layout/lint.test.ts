@@ -47,6 +47,24 @@ describe('lint', () => {
     assert.match(found[0]!, /no-restricted-paths .*keydomain\/ may not depend on hsm\//);
   });
 
+  it('fails renderer/ importing electron, electron/ or devhost/', async () => {
+    const pkg = await lintAs('renderer/probe.ts', "import { ipcRenderer } from 'electron';\nexport const i = ipcRenderer;\n");
+    assert.equal(pkg.length, 1, pkg.join('\n'));
+    assert.match(pkg[0]!, /no-restricted-imports .*sandboxed page/);
+    for (const target of ['../electron/dispatch.ts', '../devhost/access-token.ts']) {
+      const found = await lintAs('renderer/probe.ts', `import * as m from '${target}';\nexport const x = m;\n`);
+      assert.equal(found.length, 1, `${target}: ${found.join('\n')}`);
+      assert.match(found[0]!, /no-restricted-paths .*only through window\.custos/);
+    }
+  });
+
+  it('fails electron/ importing devhost/, which is never packaged', async () => {
+    const found = await lintAs('electron/probe.ts', "import { newAccessToken } from '../devhost/access-token.ts';\nexport const n = newAccessToken;\n");
+    assert.equal(found.length, 1, found.join('\n'));
+    assert.match(found[0]!, /no-restricted-paths .*never packaged/);
+    assert.deepEqual(await lintAs('electron/probe.ts', "import { app } from 'electron';\nimport { dispatch } from './dispatch.ts';\nexport const a = [app, dispatch];\n"), [], 'the shell itself may use electron');
+  });
+
   it('lets renderer/ take types from the contract, and nothing else from main/', async () => {
     assert.deepEqual(await lintAs('renderer/probe.ts', "import type { Output } from '../main/api/contract.ts';\nexport type O = Output<'app.info'>;\n"), []);
     const value = await lintAs('renderer/probe.ts', "import { api } from '../main/api/contract.ts';\nexport const a = api;\n");
