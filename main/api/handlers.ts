@@ -265,8 +265,14 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
     'media.list': async () => (await listRemovableMedia()).map((m) => ({ path: m.mountPoint, label: `${m.mountPoint.split('/').pop() ?? m.mountPoint} (${m.device}${m.readOnly ? ', read-only' : ''})` })),
     'media.files': async ({ path }) => {
       const folder = await grants.permitFolder(path);
+      let names: string[];
+      try {
+        names = readdirSync(folder);
+      } catch {
+        throw new CustosError('INPUT_INVALID', `${path.slice(0, 300)} is not a folder that can be listed on the medium.`, { path: path.slice(0, 300) });
+      }
       // Regular files only: a symbolic link on a medium may point anywhere (importFromPath would refuse it anyway).
-      return readdirSync(folder)
+      return names
         .filter((n) => /\.(csr|pem|der|req|p10)$/i.test(n))
         .map((name) => fileEntry(join(folder, name)))
         .filter((f) => f !== undefined);

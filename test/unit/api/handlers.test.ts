@@ -75,6 +75,7 @@ describe('paths the window names', () => {
     assert.deepEqual(files.map((f) => f.name), ['web.csr']);
     const [imported] = await handlers['request.importFromPath']({ path: files[0]!.path });
     assert.equal(imported?.subject, 'CN=web.custos.test');
+    assert.equal((await errorOf(handlers, 'media.files', { path: join(stick, 'web.csr') })).code, 'INPUT_INVALID', 'a file is not a folder to list');
   });
 
   it('refuse an export into a folder that is not on a removable medium, before anything else is looked at', async () => {
