@@ -161,6 +161,13 @@ export const JournalVerifyResult = z.object({
   entries: z.number().int(),
   firstBadSeq: z.number().int().optional(),
   reason: z.string().optional(),
+  /** JOURNAL_TAMPERED or JOURNAL_TRUNCATED when verification failed. */
+  code: z.string().optional(),
+  /** Signed checkpoints, and entries after the last one's head. */
+  checkpoints: z.number().int().optional(),
+  unanchored: z.number().int().optional(),
+  /** The last entry, as SEQ:HASH. */
+  head: z.string().optional(),
   pendingIntents: z.array(z.object({ seq: z.number().int(), kind: z.string(), time: IsoDate })),
 });
 

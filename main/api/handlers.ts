@@ -227,6 +227,8 @@ export function createHandlers(custos: Custos): Handlers {
       const v = ctx.journal.verify();
       return {
         ok: v.ok, entries: v.entries, ...(v.firstBadSeq !== undefined ? { firstBadSeq: v.firstBadSeq } : {}), ...(v.reason ? { reason: v.reason } : {}),
+        ...(v.code ? { code: v.code } : {}), ...(v.anchors ? { checkpoints: v.anchors.checkpoints, unanchored: v.anchors.unanchored } : {}),
+        ...(v.head ? { head: `${v.head.seq}:${v.head.hash}` } : {}),
         pendingIntents: [...custos.abandoned, ...ctx.journal.pendingIntents()].map((e) => ({ seq: e.seq, kind: e.kind, time: e.time })),
       };
     },
