@@ -135,6 +135,8 @@ export const CrlSummary = z.object({
   nextUpdate: IsoDate,
   entries: z.number().int(),
   sha256: Hex,
+  /** The journal head right after the CRL was recorded, as SEQ:HASH (custos journal verify --head). */
+  journalHead: z.string().optional(),
 });
 
 export const ExportResult = z.object({ path: z.string(), fileName: z.string(), contentBase64: z.string(), bytes: z.number().int() });
