@@ -126,3 +126,18 @@ export async function checkpointIfHeld(ctx: CaContext, token: Token): Promise<Jo
   const key = (await token.listKeys()).find((k) => k.label === JOURNAL_KEY_LABEL && ctx.state.journalKeys.has(k.spkiSha256));
   return key ? signCheckpoint(ctx, token, key) : undefined;
 }
+
+/**
+ * A checkpoint the operator asks for after checking the entries that lie
+ * under none: how a journal goes on after an act whose own checkpoint could
+ * not be signed (the token was pulled between the two). Signing it vouches
+ * for those entries, so the CLI shows them and asks first. Refused over a
+ * forged checkpoint, which no later one may cover.
+ */
+export async function checkpointAfterReview(ctx: CaContext, token: Token): Promise<JournalEntry> {
+  const key = (await token.listKeys()).find((k) => k.label === JOURNAL_KEY_LABEL && ctx.state.journalKeys.has(k.spkiSha256));
+  if (!key) {
+    throw new CustosError('KEY_NOT_FOUND', `${token.info.label} holds no journal key this journal recorded: log in to a token that signed for one of its CAs.`, { tokenLabel: token.info.label });
+  }
+  return signCheckpoint(ctx, token, key);
+}

@@ -20,7 +20,7 @@ import { requireCa } from '../ca/context.ts';
 import { CRL_REASONS, type CrlReason } from '../pki/x509/revocation.ts';
 import { verifyJournalFile, JOURNAL_FILE } from '../journal/index.ts';
 import { formatHead, parseHead } from '../journal/checkpoint.ts';
-import { checkpointIfHeld, journalHeadText } from '../ca/journal-anchor.ts';
+import { checkpointAfterReview, checkpointIfHeld, journalHeadText } from '../ca/journal-anchor.ts';
 import { dataDir } from '../settings/data-dir.ts';
 import { readPin } from './pin.ts';
 import type { Output } from './output.ts';
@@ -42,6 +42,7 @@ export const USAGE = `custos — offline CA for smart-card HSMs
   custos crl --ca NAME --token LABEL [--days N] [--idp URI] [--out DIR] [--format der|pem]
   custos export --ca NAME (--serial HEX | --chain) --format der|pem|p7b --out DIR
   custos journal verify [--head SEQ:HASH]            --head: a head printed or exported earlier, which the journal must still reach
+  custos journal checkpoint --token LABEL [--yes]    sign a checkpoint over entries that lie under none, after checking them
   custos journal show [--last N]
   custos rehearse [--out DIR]                        full rehearsal on a rehearsal token, no hardware needed
 
@@ -334,6 +335,16 @@ export async function runCommand(positionals: readonly string[], values: CliValu
       ].join('\n'));
       return;
     }
+    case 'journal checkpoint':
+      return withCore(values, out, async (core, out) => {
+        const token = await loggedInToken(core, values);
+        const { unanchored, uncoveredActs } = core.ctx.anchors!.summary();
+        out.note(`${unanchored} entries lie after the last signed checkpoint${uncoveredActs.length ? `, among them CA signatures in entries ${uncoveredActs.map((s) => `#${s}`).join(', ')}` : ''}.`
+          + ' Check them against what was done (custos journal show): a checkpoint vouches for every entry before it.');
+        await confirm(values, 'Sign a checkpoint over them?');
+        const entry = await checkpointAfterReview(core.ctx, token);
+        out.result({ seq: entry.seq, headSeq: entry.data.headSeq }, () => `Checkpoint #${entry.seq} signed over entry #${String(entry.data.headSeq)} by the journal key on ${token.info.label}.`);
+      });
     case 'journal show': {
       const home = str(values.home) ? resolve(str(values.home)!) : dataDir();
       const lines = readFileSync(join(home, JOURNAL_FILE), 'utf8').trim().split('\n').filter(Boolean);

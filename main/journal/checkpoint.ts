@@ -214,7 +214,7 @@ export class AnchorCheck {
     if (act !== undefined) {
       return {
         code: 'JOURNAL_TAMPERED', seq: act,
-        reason: `entry #${act} records a signature by a CA key but no signed checkpoint follows it (the checkpoints after it were removed, or its own could not be signed)`,
+        reason: `entry #${act} records a signature by a CA key but no signed checkpoint follows it (the checkpoints after it were removed; or its own could not be signed, and then custos journal checkpoint signs one once the entries are checked)`,
       };
     }
     return undefined;

@@ -22,12 +22,13 @@ import { issueCertificates } from '../../../main/ca/issue.ts';
 import { revokeSerial } from '../../../main/ca/revoke.ts';
 import { issueCrl } from '../../../main/ca/crl.ts';
 import { exportCertificate } from '../../../main/ca/export.ts';
+import { checkpointAfterReview } from '../../../main/ca/journal-anchor.ts';
 import { requestForKey } from '../../../main/ca/key-request.ts';
 import { parseSubject } from '../../../main/ca/subject.ts';
 import { GENESIS_HASH, JOURNAL_FILE, verifyJournalFile, type JournalEntry } from '../../../main/journal/index.ts';
 import { sealedLine } from '../../../main/journal/entry.ts';
 import { JOURNAL_KEY_LABEL, parseHead } from '../../../main/journal/checkpoint.ts';
-import { isCustosError } from '../../../main/errors/index.ts';
+import { CustosError, isCustosError } from '../../../main/errors/index.ts';
 
 const PIN = '246810';
 const CLI = join(import.meta.dirname, '../../../bin/custos.mjs');
@@ -203,5 +204,36 @@ describe('journal anchored by a journal key on SoftHSM2', () => {
       await forged.close();
       custos = Custos.open({ dataDir: join(work, 'home'), rehearsalModules: [hsm.modulePath], operator: 'tester' });
     }
+  });
+
+  it('reports a CRL whose checkpoint could not be signed, and goes on once the operator signs one after checking', async () => {
+    const [listed] = await custos.tokens.list();
+    await custos.login(listed!.id, Secret.fromString(PIN));
+    const token = await custos.tokens.open(listed!.id);
+    // Fault injection (named so): the journal key fails to sign, as a card pulled right after the CRL would.
+    const original = token.signer.bind(token);
+    (token as { signer: typeof token.signer }).signer = (key, options) => (key.label === JOURNAL_KEY_LABEL
+      ? { ...original(key, options), sign: () => Promise.reject(new CustosError('TOKEN_REMOVED', 'injected', {})) }
+      : original(key, options));
+    try {
+      assert.equal(await codeOf(issueCrl(custos.ctx, { caId: rootId })), 'JOURNAL_CHECKPOINT_FAILED');
+    } finally {
+      (token as { signer: typeof token.signer }).signer = original;
+    }
+    const crl = custos.state.crls.get(rootId)!.at(-1)!;
+    assert.equal(crl.crlNumber, '2', 'the CRL itself is recorded');
+    const unanchored = verifyJournalFile(journalPath);
+    assert.equal(unanchored.ok, false);
+    assert.match(unanchored.reason!, /no signed checkpoint follows it.*custos journal checkpoint/);
+    await custos.close();
+    custos = Custos.open({ dataDir: join(work, 'home'), rehearsalModules: [hsm.modulePath], operator: 'tester' });
+    const [again] = await custos.tokens.list();
+    const reopened = await custos.login(again!.id, Secret.fromString(PIN));
+    assert.equal(await codeOf(issueCrl(custos.ctx, { caId: rootId })), 'JOURNAL_TAMPERED', 'nothing is signed over an unanchored CA signature found at open');
+    await checkpointAfterReview(custos.ctx, reopened);
+    const result = verifyJournalFile(journalPath);
+    assert.equal(result.ok, true, result.reason);
+    assert.equal(result.anchors?.unanchored, 0);
+    assert.equal((await issueCrl(custos.ctx, { caId: rootId })).record.crlNumber, '3');
   });
 });
