@@ -22,7 +22,7 @@ import type { PkaStatus } from './hsm/sc-hsm/card.ts';
 import { CUSTODIAN_KEY, ensureRehearsalTokens } from './rehearsal/tokens.ts';
 import { readConfig } from './settings/config.ts';
 import { AnchorCheck } from './journal/checkpoint.ts';
-import { checkpointIfHeld } from './ca/journal-anchor.ts';
+import { checkpointIfHeld, vouchForRestoredKey } from './ca/journal-anchor.ts';
 
 export interface CustosOptions {
   readonly dataDir?: string;
@@ -197,6 +197,8 @@ export class Custos {
       return k;
     });
     this.journal.complete(restore, { keyId: restored.id });
+    // The target's journal key is vouched for now, while both tokens are logged in: it may later sign for the CA alone.
+    await vouchForRestoredKey(this.ctx, from, to, spkiSha256);
     return { kcv: wrapped.kcv, blob: wrapped.blob, restored };
   }
 

@@ -78,6 +78,47 @@ export async function journalKeyOn(ctx: CaContext, token: Token, caIds: readonly
   return key;
 }
 
+/** A logged-in token other than except that holds a journal key this journal has vouched for. */
+async function vouchedKeyOnOpenToken(ctx: CaContext, except: Token): Promise<{ token: Token; key: KeyRef } | undefined> {
+  for (const token of ctx.tokens.openTokens().values()) {
+    if (token === except || !token.info.loggedIn) continue;
+    const keys = await token.listKeys().catch(() => []);
+    const key = keys.find((k) => k.label === JOURNAL_KEY_LABEL && ctx.anchors?.isVouched(k.spkiSha256));
+    if (key) return { token, key };
+  }
+  return undefined;
+}
+
+/**
+ * A journal key new to a journal that has one already counts only once a
+ * vouched key's checkpoint covers its record (checkpoint.ts): signed here by
+ * any other logged-in token that holds one, or the act is refused before it
+ * signs anything, since its checkpoint would count for nothing.
+ */
+async function requireVouched(ctx: CaContext, token: Token, key: KeyRef): Promise<void> {
+  if (!ctx.anchors || ctx.anchors.isVouched(key.spkiSha256)) return;
+  const voucher = await vouchedKeyOnOpenToken(ctx, token);
+  if (voucher) await signCheckpoint(ctx, voucher.token, voucher.key);
+  if (!ctx.anchors.isVouched(key.spkiSha256)) {
+    throw new CustosError('JOURNAL_KEY_UNVOUCHED',
+      `The journal key on ${token.info.label} is new to this journal, and no logged-in token holds a journal key it has vouched for. Log in to a token that signed for this CA before (its checkpoint vouches for the new key), then try again.`,
+      { tokenLabel: token.info.label, keySpkiSha256: key.spkiSha256 });
+  }
+}
+
+/**
+ * After a CA key was restored into another token: that token's journal key
+ * is recorded for the CAs of the key, and the source token's journal key
+ * vouches for it, so the second token can later sign and anchor alone.
+ */
+export async function vouchForRestoredKey(ctx: CaContext, from: Token, to: Token, caKeySpkiSha256: string): Promise<void> {
+  const source = (await from.listKeys()).find((k) => k.label === JOURNAL_KEY_LABEL && ctx.anchors?.isVouched(k.spkiSha256));
+  if (!source) return;
+  const caIds = [...ctx.state.cas.values()].filter((c) => c.keySpkiSha256 === caKeySpkiSha256).map((c) => c.id);
+  await journalKeyOn(ctx, to, caIds);
+  await signCheckpoint(ctx, from, source);
+}
+
 /** Signs the journal's head with the journal key and appends the checkpoint. */
 export async function signCheckpoint(ctx: CaContext, token: Token, key: KeyRef): Promise<JournalEntry> {
   const failure = ctx.anchors?.failure;
@@ -104,6 +145,7 @@ export async function signCheckpoint(ctx: CaContext, token: Token, key: KeyRef):
 export async function anchoredAct<T>(ctx: CaContext, token: Token, caIds: readonly string[], act: (journalKey: KeyRef) => Promise<T>): Promise<T> {
   requireAnchoredJournal(ctx);
   const key = await journalKeyOn(ctx, token, caIds);
+  await requireVouched(ctx, token, key);
   let result: T;
   try {
     result = await act(key);
@@ -123,7 +165,7 @@ export async function anchoredAct<T>(ctx: CaContext, token: Token, caIds: readon
  */
 export async function checkpointIfHeld(ctx: CaContext, token: Token): Promise<JournalEntry | undefined> {
   if (!token.info.loggedIn || ctx.anchors?.failure) return undefined;
-  const key = (await token.listKeys()).find((k) => k.label === JOURNAL_KEY_LABEL && ctx.state.journalKeys.has(k.spkiSha256));
+  const key = (await token.listKeys()).find((k) => k.label === JOURNAL_KEY_LABEL && (ctx.anchors ? ctx.anchors.isVouched(k.spkiSha256) : ctx.state.journalKeys.has(k.spkiSha256)));
   return key ? signCheckpoint(ctx, token, key) : undefined;
 }
 
@@ -135,9 +177,9 @@ export async function checkpointIfHeld(ctx: CaContext, token: Token): Promise<Jo
  * forged checkpoint, which no later one may cover.
  */
 export async function checkpointAfterReview(ctx: CaContext, token: Token): Promise<JournalEntry> {
-  const key = (await token.listKeys()).find((k) => k.label === JOURNAL_KEY_LABEL && ctx.state.journalKeys.has(k.spkiSha256));
+  const key = (await token.listKeys()).find((k) => k.label === JOURNAL_KEY_LABEL && (ctx.anchors ? ctx.anchors.isVouched(k.spkiSha256) : ctx.state.journalKeys.has(k.spkiSha256)));
   if (!key) {
-    throw new CustosError('KEY_NOT_FOUND', `${token.info.label} holds no journal key this journal recorded: log in to a token that signed for one of its CAs.`, { tokenLabel: token.info.label });
+    throw new CustosError('KEY_NOT_FOUND', `${token.info.label} holds no journal key this journal has vouched for: log in to a token that signed for one of its CAs.`, { tokenLabel: token.info.label });
   }
   return signCheckpoint(ctx, token, key);
 }

@@ -12,6 +12,13 @@
  * - every `journal.checkpoint` is signed by a journal key recorded before it,
  *   over the statement for the head it names, and that head is the entry at
  *   that seq in this chain;
+ * - a journal key is vouched for before its checkpoints count: the journal's
+ *   first is taken as it is found, every later one once a checkpoint by a key
+ *   already vouched for covers the entry that records it (Custos signs that
+ *   checkpoint when a CA key is restored into another token, or when a token
+ *   gets its journal key while one with a vouched key is logged in). Else a
+ *   forger would record a key of their own after the edit and sign new
+ *   checkpoints with it;
  * - once a journal key is recorded, every entry that records a CA signature
  *   (root, certificate, CRL) is followed by a checkpoint covering it. Custos
  *   signs one at the end of each such act on the same token, so a forger who
@@ -95,7 +102,9 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
  * sign a checkpoint over a chain whose anchors fail.
  */
 export class AnchorCheck {
-  readonly #keys = new Map<string, KeyObject>();
+  readonly #keys = new Map<string, { readonly key: KeyObject; readonly recordSeq: number; vouched: boolean }>();
+  /** The last checkpoint whose key no earlier journal key has vouched for (it covers nothing). */
+  #unvouchedCheckpoint: number | undefined;
   readonly #recentHashes: string[] = new Array<string>(CHECKPOINT_HEAD_WINDOW);
   #lastSeq = 0;
   #checkpoints = 0;
@@ -120,6 +129,11 @@ export class AnchorCheck {
   /** The journal key recorded with this SHA-256 of its SubjectPublicKeyInfo, if any. */
   hasJournalKey(spkiSha256: string): boolean {
     return this.#keys.has(spkiSha256);
+  }
+
+  /** True for the journal's first key, and for a later one once a checkpoint by a vouched key covers its record. */
+  isVouched(spkiSha256: string): boolean {
+    return this.#keys.get(spkiSha256)?.vouched ?? false;
   }
 
   /** The hash of entry seq while it is among the last CHECKPOINT_HEAD_WINDOW seen. */
@@ -155,7 +169,7 @@ export class AnchorCheck {
     }
     if (this.#keys.has(spkiSha256)) return;
     try {
-      this.#keys.set(spkiSha256, createPublicKey({ key: spki, format: 'der', type: 'spki' }));
+      this.#keys.set(spkiSha256, { key: createPublicKey({ key: spki, format: 'der', type: 'spki' }), recordSeq: entry.seq, vouched: this.#keys.size === 0 });
     } catch {
       this.#fail(entry.seq, `journal key entry #${entry.seq} holds no readable public key`);
     }
@@ -163,24 +177,30 @@ export class AnchorCheck {
 
   #observeCheckpoint(entry: JournalEntry): void {
     const at = `checkpoint #${entry.seq}`;
-    const key = this.#keys.get(str(entry.data.keySpkiSha256));
-    if (!key) return this.#fail(entry.seq, `${at} is signed by a key that is no journal key recorded before it`);
+    const known = this.#keys.get(str(entry.data.keySpkiSha256));
+    if (!known) return this.#fail(entry.seq, `${at} is signed by a key that is no journal key recorded before it`);
     const headSeq = entry.data.headSeq;
     const headHash = str(entry.data.headHash);
     if (typeof headSeq !== 'number' || !Number.isSafeInteger(headSeq) || headSeq < 1 || headSeq >= entry.seq) {
       return this.#fail(entry.seq, `${at} names no earlier entry as its head`);
     }
-    const known = this.recentHash(headSeq);
-    if (known === undefined) return this.#fail(entry.seq, `${at} names entry #${headSeq}, further back than a checkpoint is ever taken`);
-    if (known !== headHash) return this.#fail(entry.seq, `${at} names a head that is not entry #${headSeq} of this chain (the entries it covered were changed)`);
+    const hashAtHead = this.recentHash(headSeq);
+    if (hashAtHead === undefined) return this.#fail(entry.seq, `${at} names entry #${headSeq}, further back than a checkpoint is ever taken`);
+    if (hashAtHead !== headHash) return this.#fail(entry.seq, `${at} names a head that is not entry #${headSeq} of this chain (the entries it covered were changed)`);
+    const { key } = known;
     const signature = Buffer.from(str(entry.data.signature), 'base64');
     // The algorithm follows from the recorded key, never from the entry: a forger picks nothing.
     const ok = key.asymmetricKeyType === 'ec'
       ? verifySignature('sha256', checkpointStatement(headSeq, headHash), { key, dsaEncoding: 'der' }, signature)
       : verifySignature('sha256', checkpointStatement(headSeq, headHash), key, signature);
     if (!ok) return this.#fail(entry.seq, `${at}'s signature does not verify with journal key ${str(entry.data.keySpkiSha256).slice(0, 16)}…`);
+    if (!known.vouched) {
+      this.#unvouchedCheckpoint = entry.seq;
+      return;
+    }
     this.#checkpoints += 1;
     this.#checkpointsAfterCovered.push(entry.seq);
+    for (const k of this.#keys.values()) if (k.recordSeq <= headSeq) k.vouched = true;
     if (headSeq > this.#coveredSeq) {
       this.#coveredSeq = headSeq;
       this.#checkpointsAfterCovered = this.#checkpointsAfterCovered.filter((s) => s > headSeq);
@@ -214,7 +234,9 @@ export class AnchorCheck {
     if (act !== undefined) {
       return {
         code: 'JOURNAL_TAMPERED', seq: act,
-        reason: `entry #${act} records a signature by a CA key but no signed checkpoint follows it (the checkpoints after it were removed; or its own could not be signed, and then custos journal checkpoint signs one once the entries are checked)`,
+        reason: `entry #${act} records a signature by a CA key but no signed checkpoint follows it (the checkpoints after it were removed; or its own could not be signed, and then custos journal checkpoint signs one once the entries are checked)`
+          + (this.#unvouchedCheckpoint !== undefined && this.#unvouchedCheckpoint > act
+            ? `; checkpoint #${this.#unvouchedCheckpoint} is signed by a journal key no earlier journal key has vouched for, and counts for nothing` : ''),
       };
     }
     return undefined;

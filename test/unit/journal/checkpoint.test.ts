@@ -144,6 +144,51 @@ describe('journal checkpoints', () => {
     assert.match(result.reason!, /entry #3 records a signature by a CA key but no signed checkpoint follows it/);
   });
 
+  it('detects the rewrite when the forger records a journal key of their own and signs new checkpoints with it', () => {
+    writeCaLife();
+    const lines = readLines(path);
+    const firstRevoke = lines.find((l) => l.kind === 'certificate.revoke')!.seq;
+    reseal(path, (l) => l.kind !== 'certificate.revoke' && !(l.kind === 'journal.checkpoint' && l.seq > firstRevoke));
+    const forger = newJournalKey();
+    const j = Journal.open({ dir, operator: 'mallory' });
+    recordKey(j, forger);
+    checkpoint(j, forger);
+    j.close();
+    const result = verifyJournalFile(path);
+    assert.equal(result.ok, false);
+    assert.match(result.reason!, /entry #11 records a signature by a CA key but no signed checkpoint follows it.*checkpoint #14 is signed by a journal key no earlier journal key has vouched for/);
+  });
+
+  it('counts a second journal key\'s checkpoints once a checkpoint by the first covers its record', () => {
+    const second = newJournalKey();
+    const j = Journal.open({ dir, operator: 'alice' });
+    recordKey(j, key);
+    j.complete(j.begin('ca.root', { serialHex: '01' }), { caId: 'root' });
+    checkpoint(j, key);
+    recordKey(j, second);
+    j.complete(j.begin('crl.issue', { caId: 'root', crlNumber: '1' }), { caId: 'root' });
+    checkpoint(j, second);
+    j.close();
+    const unvouched = verifyJournalFile(path);
+    assert.equal(unvouched.ok, false, 'the second key vouched for by nobody anchors nothing');
+    assert.match(unvouched.reason!, /entry #7 records a signature by a CA key but no signed checkpoint follows it/);
+
+    rmSync(path);
+    const k = Journal.open({ dir, operator: 'alice' });
+    recordKey(k, key);
+    k.complete(k.begin('ca.root', { serialHex: '01' }), { caId: 'root' });
+    checkpoint(k, key);
+    recordKey(k, second);
+    checkpoint(k, key);
+    k.complete(k.begin('crl.issue', { caId: 'root', crlNumber: '1' }), { caId: 'root' });
+    checkpoint(k, second);
+    k.close();
+    const vouched = verifyJournalFile(path);
+    assert.equal(vouched.ok, true, vouched.reason);
+    assert.equal(vouched.anchors?.checkpoints, 3);
+    assert.equal(vouched.anchors?.unanchored, 0);
+  });
+
   it('detects a checkpoint signed by a key that is no journal key recorded before it', () => {
     writeCaLife();
     const j = Journal.open({ dir, operator: 'mallory' });
