@@ -79,10 +79,11 @@ describe('journal anchored by a journal key on SoftHSM2', () => {
   before(async () => {
     hsm = await createSoftHsm();
     await hsm.initToken('Anchor HSM', '13572468', PIN);
+    await hsm.initToken('Second HSM', '13572468', PIN);
     work = mkdtempSync(join(tmpdir(), 'custos-anchor-'));
     custos = Custos.open({ dataDir: join(work, 'home'), rehearsalModules: [hsm.modulePath], operator: 'tester' });
     journalPath = join(work, 'home', JOURNAL_FILE);
-    const [listed] = await custos.tokens.list();
+    const listed = (await custos.tokens.list()).find((t) => t.info.label === 'Anchor HSM');
     assert.ok(listed, 'the SoftHSM token is listed');
     tokenId = listed.id;
     await custos.login(tokenId, Secret.fromString(PIN));
@@ -196,7 +197,7 @@ describe('journal anchored by a journal key on SoftHSM2', () => {
     forgedCopy(journalPath, home, (l) => l.kind !== 'certificate.revoke' && !(l.kind === 'journal.checkpoint' && l.seq > firstRevoke));
     const forged = Custos.open({ dataDir: home, rehearsalModules: [hsm.modulePath], operator: 'mallory' });
     try {
-      const [listed] = await forged.tokens.list();
+      const listed = (await forged.tokens.list()).find((t) => t.info.label === 'Anchor HSM');
       await forged.login(listed!.id, Secret.fromString(PIN));
       assert.equal(await codeOf(issueCrl(forged.ctx, { caId: rootId })), 'JOURNAL_TAMPERED');
       assert.equal(readLines(join(home, JOURNAL_FILE)).filter((l) => l.kind === 'crl.issue.intent').length, 1, 'no second CRL was begun');
@@ -207,7 +208,7 @@ describe('journal anchored by a journal key on SoftHSM2', () => {
   });
 
   it('reports a CRL whose checkpoint could not be signed, and goes on once the operator signs one after checking', async () => {
-    const [listed] = await custos.tokens.list();
+    const listed = (await custos.tokens.list()).find((t) => t.info.label === 'Anchor HSM');
     await custos.login(listed!.id, Secret.fromString(PIN));
     const token = await custos.tokens.open(listed!.id);
     // Fault injection (named so): the journal key fails to sign, as a card pulled right after the CRL would.
@@ -227,7 +228,7 @@ describe('journal anchored by a journal key on SoftHSM2', () => {
     assert.match(unanchored.reason!, /no signed checkpoint follows it.*custos journal checkpoint/);
     await custos.close();
     custos = Custos.open({ dataDir: join(work, 'home'), rehearsalModules: [hsm.modulePath], operator: 'tester' });
-    const [again] = await custos.tokens.list();
+    const again = (await custos.tokens.list()).find((t) => t.info.label === 'Anchor HSM');
     const reopened = await custos.login(again!.id, Secret.fromString(PIN));
     assert.equal(await codeOf(issueCrl(custos.ctx, { caId: rootId })), 'JOURNAL_TAMPERED', 'nothing is signed over an unanchored CA signature found at open');
     await checkpointAfterReview(custos.ctx, reopened);
@@ -235,5 +236,28 @@ describe('journal anchored by a journal key on SoftHSM2', () => {
     assert.equal(result.ok, true, result.reason);
     assert.equal(result.anchors?.unanchored, 0);
     assert.equal((await issueCrl(custos.ctx, { caId: rootId })).record.crlNumber, '3');
+  });
+
+  it('refuses a root on a second token whose new journal key no logged-in token can vouch for, and vouches for it when the first is logged in', async () => {
+    const tokens = await custos.tokens.list();
+    const first = tokens.find((t) => t.info.label === 'Anchor HSM')!;
+    const second = tokens.find((t) => t.info.label === 'Second HSM')!;
+    await (await custos.tokens.open(first.id)).logout();
+    await custos.login(second.id, Secret.fromString(PIN));
+    const key = await custos.generateKey(second.id, { kind: 'ec', curve: 'P-384' }, 'second-root');
+    const request = { tokenId: second.id, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'CN=Second Root', name: 'second' };
+    assert.equal(await codeOf(createRoot(custos.ctx, request)), 'JOURNAL_KEY_UNVOUCHED');
+    assert.equal(custos.state.cas.size, 1, 'no second root was made');
+    await custos.login(first.id, Secret.fromString(PIN));
+    const root = await createRoot(custos.ctx, request);
+    const lines = readLines(journalPath);
+    const secondKey = lines.filter((l) => l.kind === 'journal.key').at(-1)!;
+    const vouch = lines.find((l) => l.kind === 'journal.checkpoint' && l.seq > secondKey.seq)!;
+    assert.equal(vouch.token?.label, 'Anchor HSM', 'the first token vouches for the second\'s journal key');
+    assert.deepEqual(root.journalKeys.map((k) => k.spkiSha256), [secondKey.data.keySpkiSha256]);
+    const result = verifyJournalFile(journalPath);
+    assert.equal(result.ok, true, result.reason);
+    assert.equal(result.anchors?.journalKeys, 2);
+    assert.equal(result.anchors?.unanchored, 0);
   });
 });
