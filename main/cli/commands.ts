@@ -104,7 +104,7 @@ function withJournalHead(out: Output, core: Custos): Output {
       const head = journalHeadText(core.ctx);
       const unanchored = core.ctx.anchors?.summary().unanchored;
       const withHead = typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value, journalHead: head } : value;
-      out.result(withHead, () => `${text()}\njournal head ${head}${unanchored === undefined ? '' : ` (${unanchored} entries not yet under a signed checkpoint)`}`);
+      out.result(withHead, () => `${text()}\njournal head ${head}${unanchored === undefined ? '' : ` (${unanchored} ${unanchored === 1 ? 'entry' : 'entries'} not yet under a signed checkpoint)`}`);
     },
   };
 }
@@ -329,7 +329,7 @@ export async function runCommand(positionals: readonly string[], values: CliValu
       const anchors = result.anchors;
       out.result(result, () => [
         `Journal intact: ${result.entries} entries, each chained to the one before.`,
-        ...(anchors ? [`${anchors.checkpoints} signed checkpoints by ${anchors.journalKeys} journal keys; ${anchors.unanchored} entries not yet under a signed checkpoint.`] : []),
+        ...(anchors ? [`${anchors.checkpoints} signed checkpoints by ${anchors.journalKeys} journal keys; ${anchors.unanchored} ${anchors.unanchored === 1 ? 'entry' : 'entries'} not yet under a signed checkpoint.`] : []),
         ...(head ? [`It still reaches the head ${formatHead(head)}.`] : []),
         ...(result.head ? [`journal head ${formatHead(result.head)}`] : []),
       ].join('\n'));
