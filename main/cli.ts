@@ -12,7 +12,7 @@
  *   custos revoke --ca NAME --serial HEX --reason REASON [--invalidity-date ISO]
  *   custos crl --ca NAME --token LABEL [--days N] [--idp URI] [--out DIR]
  *   custos export --ca NAME (--serial HEX | --chain) --format der|pem|p7b --out DIR
- *   custos journal verify | journal show [--last N]
+ *   custos journal verify [--head SEQ:HASH] | journal show [--last N]
  *   custos rehearse [--out DIR]
  *
  * PINs come from --pin-env VAR, --pin-file FILE or a prompt; never from argv.
@@ -51,6 +51,7 @@ const OPTIONS = {
   chain: { type: 'boolean' },
   'path-len': { type: 'string' },
   last: { type: 'string' },
+  head: { type: 'string' },
   yes: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -21,6 +21,8 @@ import { cardCustodian } from './hsm/sc-hsm/pka.ts';
 import type { PkaStatus } from './hsm/sc-hsm/card.ts';
 import { CUSTODIAN_KEY, ensureRehearsalTokens } from './rehearsal/tokens.ts';
 import { readConfig } from './settings/config.ts';
+import { AnchorCheck } from './journal/checkpoint.ts';
+import { checkpointIfHeld, vouchForRestoredKey } from './ca/journal-anchor.ts';
 
 export interface CustosOptions {
   readonly dataDir?: string;
@@ -72,9 +74,12 @@ export class Custos {
       if (!entry) throw new CustosError('INTERNAL', `Journal entry #${seq} cannot be read back.`, { seq });
       return entry;
     });
-    journal = Journal.open({ dir, operator, onEntry: (e) => state.apply(e), ...(options.now ? { now: options.now } : {}) });
+    // The signed checkpoints are checked as the journal is read, and followed as it grows.
+    const anchors = new AnchorCheck();
+    journal = Journal.open({ dir, operator, onEntry: (e) => { state.apply(e); anchors.observe(e); }, ...(options.now ? { now: options.now } : {}) });
+    anchors.markOpened();
     const ctx: CaContext = {
-      journal, state, tokens: new TokenRegistry(providers), dataDir: dir, now: options.now ?? (() => new Date()),
+      journal, state, anchors, tokens: new TokenRegistry(providers), dataDir: dir, now: options.now ?? (() => new Date()),
       ...(options.profileDir ? { profileDir: options.profileDir } : {}),
     };
     const rehearsalOnly = options.rehearsal ?? (modules.length > 0 && modules.every((m) => rehearsal.has(m)) && (options.providers?.length ?? 0) === 0);
@@ -121,6 +126,8 @@ export class Custos {
       const intent = this.journal.begin('key.generate', { tokenId, spec: { ...spec }, label }, tokenRecord(token.info));
       const key = await this.journal.settle(intent, () => token.generateKeyPair(spec, label));
       this.journal.complete(intent, { keyId: key.id, spkiSha256: key.spkiSha256, label: key.label });
+      // Not a CA signature, so not required to lie under a checkpoint: anchored when the token can.
+      await checkpointIfHeld(this.ctx, token).catch(() => undefined);
       return key;
     });
   }
@@ -190,6 +197,8 @@ export class Custos {
       return k;
     });
     this.journal.complete(restore, { keyId: restored.id });
+    // The target's journal key is vouched for now, while both tokens are logged in: it may later sign for the CA alone.
+    await vouchForRestoredKey(this.ctx, from, to, spkiSha256);
     return { kcv: wrapped.kcv, blob: wrapped.blob, restored };
   }
 

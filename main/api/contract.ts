@@ -135,6 +135,8 @@ export const CrlSummary = z.object({
   nextUpdate: IsoDate,
   entries: z.number().int(),
   sha256: Hex,
+  /** The journal head right after the CRL was recorded, as SEQ:HASH (custos journal verify --head). */
+  journalHead: z.string().optional(),
 });
 
 export const ExportResult = z.object({ path: z.string(), fileName: z.string(), contentBase64: z.string(), bytes: z.number().int() });
@@ -161,6 +163,13 @@ export const JournalVerifyResult = z.object({
   entries: z.number().int(),
   firstBadSeq: z.number().int().optional(),
   reason: z.string().optional(),
+  /** JOURNAL_TAMPERED or JOURNAL_TRUNCATED when verification failed. */
+  code: z.string().optional(),
+  /** Signed checkpoints, and entries after the last one's head. */
+  checkpoints: z.number().int().optional(),
+  unanchored: z.number().int().optional(),
+  /** The last entry, as SEQ:HASH. */
+  head: z.string().optional(),
   pendingIntents: z.array(z.object({ seq: z.number().int(), kind: z.string(), time: IsoDate })),
 });
 

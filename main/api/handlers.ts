@@ -83,7 +83,7 @@ function requestSummary(record: RequestRecord, custos: Custos): Out<typeof Reque
 }
 
 function crlSummary(r: CrlRecord): Out<typeof CrlSummary> {
-  return { caId: r.caId, crlNumber: r.crlNumber, thisUpdate: r.thisUpdate, nextUpdate: r.nextUpdate, entries: r.entries, sha256: r.sha256 };
+  return { caId: r.caId, crlNumber: r.crlNumber, thisUpdate: r.thisUpdate, nextUpdate: r.nextUpdate, entries: r.entries, sha256: r.sha256, journalHead: r.journalHead };
 }
 
 function previewOut(plan: CertificatePlan): Out<typeof Preview> {
@@ -127,6 +127,8 @@ function summaryOfEntry(kind: string, data: Record<string, unknown>): string {
     case 'token.login.failed': return `Login failed: ${s('code')}`;
     case 'export.intent': return `Export ${s('artifact')} as ${s('format')}`;
     case 'export.done': return `Exported to ${s('path')}`;
+    case 'journal.key': return `Journal key ${s('keySpkiSha256').slice(0, 16)}… recorded`;
+    case 'journal.checkpoint': return `Checkpoint signed over entry #${s('headSeq')}`;
     default: return kind.endsWith('.failed') ? `Failed: ${s('code')} ${s('message')}` : kind;
   }
 }
@@ -259,6 +261,8 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
       const v = ctx.journal.verify();
       return {
         ok: v.ok, entries: v.entries, ...(v.firstBadSeq !== undefined ? { firstBadSeq: v.firstBadSeq } : {}), ...(v.reason ? { reason: v.reason } : {}),
+        ...(v.code ? { code: v.code } : {}), ...(v.anchors ? { checkpoints: v.anchors.checkpoints, unanchored: v.anchors.unanchored } : {}),
+        ...(v.head ? { head: `${v.head.seq}:${v.head.hash}` } : {}),
         pendingIntents: [...custos.abandoned, ...ctx.journal.pendingIntents()].map((e) => ({ seq: e.seq, kind: e.kind, time: e.time })),
       };
     },

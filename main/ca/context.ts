@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { CustosError } from '../errors/index.ts';
 import type { Journal } from '../journal/index.ts';
+import type { AnchorCheck } from '../journal/checkpoint.ts';
 import type { TokenRegistry } from '../hsm/registry.ts';
 import { loadProfile, type Profile } from '../pki/x509/profiles.ts';
 import { normalizeSerial, type CaRecord, type CaState, type IssuedRecord } from './state.ts';
@@ -17,6 +18,8 @@ export interface CaContext {
   readonly dataDir: string;
   readonly now: () => Date;
   readonly profileDir?: string;
+  /** The journal's signed checkpoints as read at open and followed since (journal-anchor.ts); without it nothing is checked before a checkpoint. */
+  readonly anchors?: AnchorCheck;
 }
 
 export const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');

@@ -13,6 +13,7 @@ import type { RevokedEntry, CrlReason } from '../pki/x509/revocation.ts';
 import { writeNewFile } from '../exchange/files.ts';
 import { crlDir, profileFor, requireCa, type CaContext } from './context.ts';
 import { runRecorded } from './recorded-act.ts';
+import { anchoredAct } from './journal-anchor.ts';
 import type { CrlRecord } from './state.ts';
 
 export interface CrlRequest {
@@ -41,7 +42,14 @@ export function revokedEntries(ctx: CaContext, caId: string): RevokedEntry[] {
   }));
 }
 
+/** Issues the CRL on the token that holds the CA key, whose journal key then signs a checkpoint over it. */
 export async function issueCrl(ctx: CaContext, req: CrlRequest): Promise<{ record: CrlRecord; der: Uint8Array; clipped: boolean }> {
+  const ca = requireCa(ctx, req.caId);
+  const { token } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
+  return anchoredAct(ctx, token, [ca.id], () => issueCrlOnToken(ctx, req));
+}
+
+async function issueCrlOnToken(ctx: CaContext, req: CrlRequest): Promise<{ record: CrlRecord; der: Uint8Array; clipped: boolean }> {
   const ca = requireCa(ctx, req.caId);
   const { token, key } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
   const crlNumber = (ctx.state.lastCrlNumber.get(ca.id) ?? 0n) + 1n;

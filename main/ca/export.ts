@@ -57,7 +57,10 @@ async function writeExport(ctx: CaContext, directory: string | undefined, fileNa
   const path = join(dir, fileName);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const intent = ctx.journal.begin('export', { ...what, path, sha256, virtual });
-  const metadata = `${JSON.stringify({ format: 'custos-export-metadata/1', file: fileName, sha256, ...what, virtual, journalSeq: intent.seq, exportedAt: intent.time, operator: intent.operator }, null, 2)}\n`;
+  // The journal head as the export began, and the journal keys that anchor it: carried away, they
+  // catch a journal later cut back before this export (custos journal verify --head) or rewritten under other keys.
+  const anchor = { journalHead: `${intent.seq}:${intent.hash}`, journalKeys: (ctx.state.cas.get(what.caId ?? '')?.journalKeys ?? []).map((k) => k.spkiSha256) };
+  const metadata = `${JSON.stringify({ format: 'custos-export-metadata/1', file: fileName, sha256, ...what, virtual, journalSeq: intent.seq, ...anchor, exportedAt: intent.time, operator: intent.operator }, null, 2)}\n`;
   await runRecorded(ctx, intent, async () => {
     if (existsSync(path + METADATA_SUFFIX)) throw new CustosError('FILE_EXISTS', `${path + METADATA_SUFFIX} exists already: choose another folder.`, { path: path + METADATA_SUFFIX });
     await writeNewFile(path, bytes);

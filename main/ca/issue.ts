@@ -18,6 +18,7 @@ import { parseSubject } from './subject.ts';
 import { b64, profileFor, requireCa, type CaContext } from './context.ts';
 import { normalizeSerial, type IssuedRecord } from './state.ts';
 import { loadRequest, recordRequest } from './requests.ts';
+import { anchoredAct } from './journal-anchor.ts';
 
 export interface IssueRequest {
   readonly caId: string;
@@ -118,7 +119,15 @@ function planToSign(ctx: CaContext, req: IssueRequest, csr: CsrInfo | undefined,
 const claimedCaNames = new WeakMap<CaContext, Set<string>>();
 
 export function issueCertificate(ctx: CaContext, req: IssueRequest): Promise<IssuedRecord> {
-  return issueOne(ctx, req);
+  return anchoredIssue(ctx, req.caId, () => issueOne(ctx, req));
+}
+
+/** Runs issuance for the CA on the token that holds its key, with that token's journal key signing a checkpoint at the end. */
+async function anchoredIssue<T>(ctx: CaContext, caId: string | undefined, run: () => Promise<T>): Promise<T> {
+  if (caId === undefined) return run();
+  const ca = requireCa(ctx, caId);
+  const { token } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
+  return anchoredAct(ctx, token, [ca.id], run);
 }
 
 /** What the requests of one batch share. */
@@ -199,7 +208,8 @@ export const BATCH_WINDOW = 8;
  * the state). Each profile is read once, when the batch first needs it.
  */
 export function issueCertificates(ctx: CaContext, requests: readonly IssueRequest[]): Promise<IssuedRecord[]> {
-  return issueInOrder(ctx, requests.map((req) => () => req));
+  // One checkpoint for the batch, by the first CA's token (a batch is normally one CA's).
+  return anchoredIssue(ctx, requests[0]?.caId, () => issueInOrder(ctx, requests.map((req) => () => req)));
 }
 
 /**
@@ -209,7 +219,8 @@ export function issueCertificates(ctx: CaContext, requests: readonly IssueReques
  * started: the requests not yet reached are neither imported nor issued.
  */
 export function issueRequests(ctx: CaContext, fileName: string, csrs: readonly CsrInfo[], terms: Omit<IssueRequest, 'requestId' | 'csr'>): Promise<IssuedRecord[]> {
-  return issueInOrder(ctx, csrs.map((csr) => () => ({ ...terms, requestId: recordRequest(ctx, fileName, csr).id, csr })));
+  return anchoredIssue(ctx, csrs.length > 0 ? terms.caId : undefined,
+    () => issueInOrder(ctx, csrs.map((csr) => () => ({ ...terms, requestId: recordRequest(ctx, fileName, csr).id, csr }))));
 }
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

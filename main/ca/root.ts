@@ -7,6 +7,7 @@ import { CustosError } from '../errors/index.ts';
 import { tokenRecord, type KeyRef, type Token } from '../hsm/token.ts';
 import { planRootCertificate, type CertificatePlan } from '../pki/x509/issue.ts';
 import { signPlan } from './recorded-act.ts';
+import { anchoredAct } from './journal-anchor.ts';
 import { newSerial } from '../pki/x509/serial.ts';
 import { describeCertificate } from '../pki/x509/preview.ts';
 import { parseSubject } from './subject.ts';
@@ -44,7 +45,12 @@ export async function createRoot(ctx: CaContext, req: RootRequest): Promise<CaRe
   if ([...ctx.state.cas.values()].some((c) => c.name === req.name)) {
     throw new CustosError('CA_EXISTS', `A CA named "${req.name}" exists already: choose another name.`, { name: req.name });
   }
-  const { plan, token, key, serial } = await planRoot(ctx, req);
+  const planned = await planRoot(ctx, req);
+  // The root's token gets its journal key (recorded before the root) and signs the checkpoint after it.
+  return anchoredAct(ctx, planned.token, [], (journalKey) => signRoot(ctx, req, planned, journalKey));
+}
+
+async function signRoot(ctx: CaContext, req: RootRequest, { plan, token, key, serial }: Awaited<ReturnType<typeof planRoot>>, journalKey: KeyRef): Promise<CaRecord> {
   const tbsSha256 = createHash('sha256').update(plan.tbsDer).digest('hex');
   const record = tokenRecord(token.info);
   const intent = ctx.journal.begin('ca.root', {
@@ -55,7 +61,7 @@ export async function createRoot(ctx: CaContext, req: RootRequest): Promise<CaRe
   ctx.journal.complete(intent, {
     caId: d.sha256, certificate: b64(certDer), sha256: d.sha256, serialHex: d.serialHex, subject: d.subject.text, issuer: d.issuer.text,
     notBefore: d.validity.notBefore, notAfter: d.validity.notAfter, profileId: req.profileId, isCa: true,
-    newCa: { name: req.name, keySpkiSha256: key.spkiSha256, keySpec: { ...key.spec } },
+    newCa: { name: req.name, keySpkiSha256: key.spkiSha256, keySpec: { ...key.spec }, journalKey: { keySpkiSha256: journalKey.spkiSha256, spki: b64(journalKey.spki) } },
   });
   return ctx.state.cas.get(d.sha256)!;
 }

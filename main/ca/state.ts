@@ -23,6 +23,20 @@ export interface CaRecord {
   readonly token?: TokenRecord;
   readonly notBefore: string;
   readonly notAfter: string;
+  /** The journal keys that sign checkpoints over this CA's acts (journal-anchor.ts): each on a token that holds or held the CA key. */
+  readonly journalKeys: readonly JournalKeyRecord[];
+}
+
+/** A journal key as the journal recorded it: never a CA key, only ever signing checkpoints. */
+export interface JournalKeyRecord {
+  readonly spkiSha256: string;
+  /** DER SubjectPublicKeyInfo. */
+  readonly spki: Uint8Array;
+}
+
+interface KnownJournalKey extends JournalKeyRecord {
+  /** The CAs whose records list it. */
+  readonly caIds: Set<string>;
 }
 
 export interface IssuedRecord {
@@ -59,6 +73,8 @@ export interface CrlRecord {
   readonly file: string;
   /** Signed on a rehearsal token. */
   readonly virtual: boolean;
+  /** The journal head right after the CRL was recorded, as SEQ:HASH: the journal must always reach it (custos journal verify --head). */
+  readonly journalHead: string;
 }
 
 /** The key a request holds, as lists show it: RSA of any size parseCsrFile takes, or one of the three curves. */
@@ -134,6 +150,8 @@ export class CaState {
   readonly requests = new Map<string, RequestRecord>();
   /** For the root intent: its serial reserved under the CA id it will get is unknown yet, so roots reserve globally. */
   readonly rootSerials = new Set<string>();
+  /** Journal keys by the SHA-256 of their SubjectPublicKeyInfo. */
+  readonly journalKeys = new Map<string, KnownJournalKey>();
 
   /**
    * readEntry, when given, lets a certificate's bytes stay in the journal:
@@ -203,7 +221,7 @@ export class CaState {
         const list = this.crls.get(str(d.caId)) ?? [];
         list.push({
           caId: str(d.caId), crlNumber: str(d.crlNumber), thisUpdate: str(d.thisUpdate), nextUpdate: str(d.nextUpdate),
-          entries: Number(d.entries), sha256: str(d.sha256), file: str(d.file), virtual: e.token?.virtual ?? false,
+          entries: Number(d.entries), sha256: str(d.sha256), file: str(d.file), virtual: e.token?.virtual ?? false, journalHead: `${e.seq}:${e.hash}`,
         });
         this.crls.set(str(d.caId), list);
         break;
@@ -222,8 +240,26 @@ export class CaState {
             } : {}),
         });
         break;
+      case 'journal.key':
+        this.applyJournalKey(d);
+        break;
       default:
         break;
+    }
+  }
+
+  private applyJournalKey(d: Record<string, unknown>): void {
+    const spkiSha256 = str(d.keySpkiSha256);
+    const known = this.journalKeys.get(spkiSha256) ?? { spkiSha256, spki: fromBase64(d.spki), caIds: new Set<string>() };
+    this.journalKeys.set(spkiSha256, known);
+    for (const caId of Array.isArray(d.caIds) ? d.caIds.map(str) : []) this.#addJournalKey(caId, known);
+  }
+
+  #addJournalKey(caId: string, key: KnownJournalKey): void {
+    key.caIds.add(caId);
+    const ca = this.cas.get(caId);
+    if (ca && !ca.journalKeys.some((k) => k.spkiSha256 === key.spkiSha256)) {
+      this.cas.set(caId, { ...ca, journalKeys: [...ca.journalKeys, { spkiSha256: key.spkiSha256, spki: key.spki }] });
     }
   }
 
@@ -252,8 +288,15 @@ export class CaState {
         ...(kind === 'subordinate' ? { issuerId: rec.caId } : {}),
         keySpkiSha256: str(ca.keySpkiSha256), keySpec: ca.keySpec as KeySpec,
         ...(kind === 'root' && e.token ? { token: e.token } : ca.token ? { token: ca.token as TokenRecord } : {}),
-        notBefore: rec.notBefore, notAfter: rec.notAfter,
+        notBefore: rec.notBefore, notAfter: rec.notAfter, journalKeys: [],
       });
+      // A root names its journal key; a subordinate starts with its issuer's, whose token signed it and its checkpoint.
+      const named = ca.journalKey && typeof ca.journalKey === 'object' ? this.journalKeys.get(str((ca.journalKey as Record<string, unknown>).keySpkiSha256)) : undefined;
+      const inherited = kind === 'subordinate' ? (this.cas.get(rec.caId)?.journalKeys ?? []) : [];
+      for (const k of [...(named ? [named] : []), ...inherited]) {
+        const known = this.journalKeys.get(k.spkiSha256);
+        if (known) this.#addJournalKey(rec.sha256, known);
+      }
     }
   }
 }

@@ -19,6 +19,8 @@ import { exportCertificate, exportChain, exportCrl } from '../ca/export.ts';
 import { requireCa } from '../ca/context.ts';
 import { CRL_REASONS, type CrlReason } from '../pki/x509/revocation.ts';
 import { verifyJournalFile, JOURNAL_FILE } from '../journal/index.ts';
+import { formatHead, parseHead } from '../journal/checkpoint.ts';
+import { checkpointAfterReview, checkpointIfHeld, journalHeadText } from '../ca/journal-anchor.ts';
 import { dataDir } from '../settings/data-dir.ts';
 import { readPin } from './pin.ts';
 import type { Output } from './output.ts';
@@ -40,7 +42,8 @@ export const USAGE = `custos — offline CA for smart-card HSMs
   custos revoke --ca NAME --serial HEX --reason REASON [--invalidity-date ISO-8601]
   custos crl --ca NAME --token LABEL [--days N] [--idp URI] [--out DIR] [--format der|pem]
   custos export --ca NAME (--serial HEX | --chain) --format der|pem|p7b --out DIR
-  custos journal verify
+  custos journal verify [--head SEQ:HASH]            --head: a head printed or exported earlier, which the journal must still reach
+  custos journal checkpoint --token LABEL [--yes]    sign a checkpoint over entries that lie under none, after checking them
   custos journal show [--last N]
   custos rehearse [--out DIR]                        full rehearsal on a rehearsal token, no hardware needed
 
@@ -86,13 +89,34 @@ function openCore(values: CliValues): Custos {
   });
 }
 
-async function withCore<T>(values: CliValues, out: Output, act: (core: Custos) => Promise<T>): Promise<T> {
+/**
+ * The output of an act: when the act wrote to the journal, its result ends
+ * with the journal head (SEQ:HASH, also `journalHead` in a JSON object), a
+ * value to write down or keep with the artifacts: custos journal verify
+ * --head later proves the journal was not cut back before it.
+ */
+function withJournalHead(out: Output, core: Custos): Output {
+  const seqAtStart = core.journal.lastSeq;
+  return {
+    json: out.json,
+    note: (text) => out.note(text),
+    result(value, text) {
+      if (core.journal.lastSeq === seqAtStart) return out.result(value, text);
+      const head = journalHeadText(core.ctx);
+      const unanchored = core.ctx.anchors?.summary().unanchored;
+      const withHead = typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value, journalHead: head } : value;
+      out.result(withHead, () => `${text()}\njournal head ${head}${unanchored === undefined ? '' : ` (${unanchored} ${unanchored === 1 ? 'entry' : 'entries'} not yet under a signed checkpoint)`}`);
+    },
+  };
+}
+
+async function withCore<T>(values: CliValues, out: Output, act: (core: Custos, out: Output) => Promise<T>): Promise<T> {
   const core = openCore(values);
   for (const a of core.abandoned) {
     out.note(`warning: journal entry #${a.seq} (${a.kind}, ${a.time}) was begun and never finished by an earlier run; it is now marked abandoned. Check the token and outputs of that act.`);
   }
   try {
-    return await act(core);
+    return await act(core, withJournalHead(out, core));
   } finally {
     await core.close();
   }
@@ -155,7 +179,7 @@ export async function runCommand(positionals: readonly string[], values: CliValu
           }).join('\n'));
       });
     case 'key generate':
-      return withCore(values, out, async (core) => {
+      return withCore(values, out, async (core, out) => {
         const spec = parseKeyType(need(values, 'type', 'the key type, e.g. ec:P-384'));
         const label = need(values, 'label', 'a name for the key on the token');
         const token = await loggedInToken(core, values);
@@ -171,7 +195,7 @@ export async function runCommand(positionals: readonly string[], values: CliValu
           () => keys.map((k) => `${k.label}  ${k.spec.kind === 'ec' ? k.spec.curve : `RSA ${k.spec.bits}`}  ${k.spkiSha256}`).join('\n') || 'No keys.');
       });
     case 'ca init':
-      return withCore(values, out, async (core) => {
+      return withCore(values, out, async (core, out) => {
         const token = await loggedInToken(core, values);
         const keyLabel = need(values, 'key', 'the label of the key on the token (custos key list)');
         const key = (await token.listKeys()).find((k) => k.label === keyLabel);
@@ -205,12 +229,12 @@ export async function runCommand(positionals: readonly string[], values: CliValu
       return;
     }
     case 'sign':
-      return withCore(values, out, async (core) => {
+      return withCore(values, out, async (core, out) => {
         const caName = need(values, 'ca', 'the issuing CA (custos ca list)');
         const file = need(values, 'csr', 'the request file (PEM or DER)');
         const profileId = need(values, 'profile', 'the certificate profile, e.g. tls-server or subordinate-ca');
         const ca = requireCa(core.ctx, caName);
-        await loggedInToken(core, values);
+        const token = await loggedInToken(core, values);
         const imported = importRequests(core.ctx, file, await readBoundedFile(file, MAX_CSR_FILE_BYTES));
         const days = intOption(values, 'days');
         const pathLen = intOption(values, 'path-len');
@@ -248,10 +272,12 @@ export async function runCommand(positionals: readonly string[], values: CliValu
           }
           results.push({ serialHex: issued.serialHex, subject: issued.subject, sha256: issued.sha256, isCa: issued.isCa, files: written });
         }
+        // The exports after the batch's checkpoint are anchored too.
+        if (str(values.out)) await checkpointIfHeld(core.ctx, token);
         out.result(results, () => results.map((r) => `Signed ${r.subject}, serial ${r.serialHex}${r.isCa ? ' (a new subordinate CA)' : ''}${r.files.length ? `\n  written: ${r.files.join(', ')}` : ''}`).join('\n'));
       });
     case 'revoke':
-      return withCore(values, out, async (core) => {
+      return withCore(values, out, async (core, out) => {
         const reason = (str(values.reason) ?? 'unspecified') as CrlReason;
         if (!CRL_REASONS.includes(reason)) throw new CustosError('INPUT_INVALID', `--reason ${reason} is not a CRL reason: use one of ${CRL_REASONS.join(', ')}.`, { option: 'reason' });
         const inv = str(values['invalidity-date']);
@@ -261,9 +287,9 @@ export async function runCommand(positionals: readonly string[], values: CliValu
         out.result(revocation, () => `Revoked ${issued.subject}, serial ${issued.serialHex} (${revocation.reason}). Issue a CRL to publish it: custos crl --ca …`);
       });
     case 'crl':
-      return withCore(values, out, async (core) => {
+      return withCore(values, out, async (core, out) => {
         const ca = requireCa(core.ctx, need(values, 'ca', 'the CA whose CRL to issue'));
-        await loggedInToken(core, values);
+        const token = await loggedInToken(core, values);
         const days = intOption(values, 'days');
         const { record, clipped } = await issueCrl(core.ctx, { caId: ca.id, ...(days ? { nextUpdateDays: days } : {}), ...(str(values.idp) ? { issuingDistributionPointUri: str(values.idp)! } : {}) });
         if (clipped) out.note(`note: nextUpdate was cut back to the CA certificate's notAfter (${ca.notAfter}).`);
@@ -273,11 +299,12 @@ export async function runCommand(positionals: readonly string[], values: CliValu
           for (const format of formats.length ? formats : ['der']) {
             written.push((await exportCrl(core.ctx, { caId: ca.id, crlNumber: record.crlNumber, format: format as 'der', directory: resolve(str(values.out)!) })).path);
           }
+          await checkpointIfHeld(core.ctx, token);
         }
         out.result({ ...record, files: written }, () => `CRL #${record.crlNumber} of "${ca.name}": ${record.entries} revoked, next update ${record.nextUpdate}${written.length ? `\n  written: ${written.join(', ')}` : ''}`);
       });
     case 'export':
-      return withCore(values, out, async (core) => {
+      return withCore(values, out, async (core, out) => {
         const caName = need(values, 'ca', 'the CA');
         const dir = resolve(need(values, 'out', 'the folder to write into (e.g. the USB stick)'));
         const formats = list(values.format);
@@ -292,14 +319,33 @@ export async function runCommand(positionals: readonly string[], values: CliValu
       });
     case 'journal verify': {
       const home = str(values.home) ? resolve(str(values.home)!) : dataDir();
-      const result = verifyJournalFile(join(home, JOURNAL_FILE));
+      const headText = str(values.head);
+      const head = headText === undefined ? undefined : parseHead(headText);
+      if (headText !== undefined && !head) throw new CustosError('INPUT_INVALID', `--head ${headText} is not a journal head: give it as SEQ:HASH, as an act's last line or an export's journalHead shows it.`, { option: 'head' });
+      const result = verifyJournalFile(join(home, JOURNAL_FILE), head ? { head } : {});
       if (!result.ok) {
-        throw new CustosError('JOURNAL_TAMPERED', `The journal fails verification at entry #${result.firstBadSeq}: ${result.reason}. Restore it from a copy and examine what changed.`,
+        throw new CustosError(result.code ?? 'JOURNAL_TAMPERED', `The journal fails verification at entry #${result.firstBadSeq}: ${result.reason}. Restore it from a copy and examine what changed.`,
           { firstBadSeq: result.firstBadSeq ?? null, reason: result.reason ?? null, entries: result.entries });
       }
-      out.result(result, () => `Journal intact: ${result.entries} entries, each chained to the one before.`);
+      const anchors = result.anchors;
+      out.result(result, () => [
+        `Journal intact: ${result.entries} entries, each chained to the one before.`,
+        ...(anchors ? [`${anchors.checkpoints} signed checkpoints by ${anchors.journalKeys} journal keys; ${anchors.unanchored} ${anchors.unanchored === 1 ? 'entry' : 'entries'} not yet under a signed checkpoint.`] : []),
+        ...(head ? [`It still reaches the head ${formatHead(head)}.`] : []),
+        ...(result.head ? [`journal head ${formatHead(result.head)}`] : []),
+      ].join('\n'));
       return;
     }
+    case 'journal checkpoint':
+      return withCore(values, out, async (core, out) => {
+        const token = await loggedInToken(core, values);
+        const { unanchored, uncoveredActs } = core.ctx.anchors!.summary();
+        out.note(`${unanchored} entries lie after the last signed checkpoint${uncoveredActs.length ? `, among them CA signatures in entries ${uncoveredActs.map((s) => `#${s}`).join(', ')}` : ''}.`
+          + ' Check them against what was done (custos journal show): a checkpoint vouches for every entry before it.');
+        await confirm(values, 'Sign a checkpoint over them?');
+        const entry = await checkpointAfterReview(core.ctx, token);
+        out.result({ seq: entry.seq, headSeq: entry.data.headSeq }, () => `Checkpoint #${entry.seq} signed over entry #${String(entry.data.headSeq)} by the journal key on ${token.info.label}.`);
+      });
     case 'journal show': {
       const home = str(values.home) ? resolve(str(values.home)!) : dataDir();
       const lines = readFileSync(join(home, JOURNAL_FILE), 'utf8').trim().split('\n').filter(Boolean);

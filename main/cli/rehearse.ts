@@ -30,6 +30,8 @@ import { OID } from '../pki/oids.ts';
 import { encodeWky } from '../keydomain/wky.ts';
 import { REHEARSAL_PIN } from '../rehearsal/tokens.ts';
 import type { ListedToken } from '../hsm/registry.ts';
+import { checkpointIfHeld } from '../ca/journal-anchor.ts';
+import { formatHead } from '../journal/checkpoint.ts';
 import type { Output } from './output.ts';
 import type { CliValues } from './values.ts';
 
@@ -129,12 +131,20 @@ export async function rehearse(values: CliValues, out: Output): Promise<void> {
     if (subOk) checks.push({ what: 'openssl verify -crl_check: issuing CA is valid (root CRL from the backup HSM)', ok: subOk.ok, detail: subOk.text });
     const leafRevoked = opensslVerify(['-crl_check', '-CAfile', files.root, '-untrusted', files.sub, '-CRLfile', files.subCrl, files.leaf]);
     if (leafRevoked) checks.push({ what: 'openssl verify -crl_check: revoked leaf is refused', ok: !leafRevoked.ok && /revoked/i.test(leafRevoked.text), detail: leafRevoked.text.split('\n').find((l) => /revoked/i.test(l)) ?? leafRevoked.text.split('\n').pop() ?? '' });
+    // The exports are anchored too: the backup HSM, still logged in, signs the last checkpoint.
+    await checkpointIfHeld(ctx, await core.tokens.open(backupHsm.id));
     const journal = core.journal.verify();
-    checks.push({ what: 'journal verifies', ok: journal.ok, detail: `${journal.entries} entries, every token act marked VIRTUAL` });
+    checks.push({ what: 'journal verifies', ok: journal.ok, detail: `${journal.entries} entries, every token act marked VIRTUAL${journal.reason ? `; ${journal.reason}` : ''}` });
+    const anchors = journal.anchors;
+    const journalKeys = new Set([...ctx.state.cas.values()].flatMap((c) => c.journalKeys.map((k) => k.spkiSha256)));
+    checks.push({
+      what: 'journal anchored by signed checkpoints', ok: (anchors?.checkpoints ?? 0) > 0 && anchors?.unanchored === 0 && journalKeys.size > 0,
+      detail: `${anchors?.checkpoints ?? 0} checkpoints by ${anchors?.journalKeys ?? 0} journal keys (one per HSM that signed for a CA); ${anchors?.unanchored ?? '?'} entries not yet under a signed checkpoint; head ${journal.head ? formatHead(journal.head) : '?'}`,
+    });
 
     const report = {
       outDir, tokens: tokens.map((t) => ({ label: t.info.label, serial: t.info.serial, virtual: t.info.virtual })),
-      root: root.subject, issuing: sub.subject, leaf: { subject: leaf.subject, serialHex: leaf.serialHex, revoked: true }, keyDomainKcv: backup.kcv, files, checks,
+      root: root.subject, issuing: sub.subject, journalHead: journal.head ? formatHead(journal.head) : undefined, checkpoints: anchors?.checkpoints ?? 0, unanchored: anchors?.unanchored, leaf: { subject: leaf.subject, serialHex: leaf.serialHex, revoked: true }, keyDomainKcv: backup.kcv, files, checks,
     };
     writeFileSync(join(outDir, 'rehearsal-report.json'), `${JSON.stringify(report, null, 2)}\n`);
     const failed = checks.filter((c) => !c.ok);

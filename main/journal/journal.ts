@@ -12,6 +12,7 @@ import type { TokenRecord } from '../hsm/token.ts';
 import { acquireLock } from '../fs/lock-file.ts';
 import { GENESIS_HASH, hashEntry, hashOfBody, sealedLine, type EntryData, type JournalEntry } from './entry.ts';
 import { fileLines, readRange } from './file-lines.ts';
+import { AnchorCheck, headProblem, type AnchorSummary, type JournalHead } from './checkpoint.ts';
 
 export const JOURNAL_FILE = 'journal.jsonl';
 
@@ -21,6 +22,17 @@ export interface VerifyResult {
   /** The first entry that was edited, removed, reordered or cut short. */
   readonly firstBadSeq?: number;
   readonly reason?: string;
+  /** Why verification failed: JOURNAL_TAMPERED, or JOURNAL_TRUNCATED against a head taken earlier. */
+  readonly code?: 'JOURNAL_TAMPERED' | 'JOURNAL_TRUNCATED';
+  /** Signed checkpoints and what lies after the last one (checkpoint.ts). */
+  readonly anchors?: AnchorSummary;
+  /** The last entry's seq and hash. */
+  readonly head?: JournalHead;
+}
+
+export interface VerifyOptions {
+  /** A head written down or carried away earlier: the journal must still reach it. */
+  readonly head?: JournalHead;
 }
 
 interface ScannedEntry {
@@ -99,15 +111,32 @@ function followIntents(open: Map<number, JournalEntry>, entry: JournalEntry): vo
   if (entry.intent !== undefined) open.delete(entry.intent);
 }
 
-/** Verifies a journal file without opening it for writing (no lock needed). */
-export function verifyJournalFile(path: string): VerifyResult {
-  if (!existsSync(path)) return { ok: true, entries: 0 };
-  const fd = openSync(path, 'r');
-  try {
-    return scanJournal(fd);
-  } finally {
-    closeSync(fd);
+/**
+ * Verifies a journal file without opening it for writing (no lock needed):
+ * the hash chain, its signed checkpoints (checkpoint.ts), and a head taken
+ * earlier when one is given.
+ */
+export function verifyJournalFile(path: string, options: VerifyOptions = {}): VerifyResult {
+  const anchors = new AnchorCheck();
+  let headHash: string | undefined;
+  let lastHash = GENESIS_HASH;
+  let chain: VerifyResult = { ok: true, entries: 0 };
+  if (existsSync(path)) {
+    const fd = openSync(path, 'r');
+    try {
+      chain = scanJournal(fd, ({ entry }) => {
+        anchors.observe(entry);
+        lastHash = entry.hash;
+        if (entry.seq === options.head?.seq) headHash = entry.hash;
+      });
+    } finally {
+      closeSync(fd);
+    }
   }
+  const verified = { anchors: anchors.summary(), head: { seq: anchors.lastSeq, hash: lastHash } };
+  if (!chain.ok) return { ...chain, code: 'JOURNAL_TAMPERED', ...verified };
+  const problem = anchors.problem() ?? (options.head ? headProblem(options.head, headHash, chain.entries) : undefined);
+  return problem ? { ok: false, entries: chain.entries, firstBadSeq: problem.seq, reason: problem.reason, code: problem.code, ...verified } : { ...chain, ...verified };
 }
 
 export interface JournalOptions {

@@ -30,6 +30,12 @@ function ChainState({ result }: { result: Output<'journal.verify'> }) {
       {result.ok
         ? <Alert severity="success" variant="filled">Chain intact, {result.entries} entries</Alert>
         : <Alert severity="error" variant="filled">Entry #{result.firstBadSeq ?? '?'} was altered or removed{result.reason ? `: ${result.reason}` : ''}</Alert>}
+      {result.checkpoints !== undefined && (
+        <Typography variant="body2">
+          {result.checkpoints} signed checkpoint{result.checkpoints === 1 ? '' : 's'}; {result.unanchored ?? 0} entries not yet under a signed checkpoint
+          {result.head && <>. Head <Box component="span" sx={monoSx}>{result.head}</Box></>}
+        </Typography>
+      )}
       {result.pendingIntents.length > 0 && (
         <Alert severity="warning">
           {result.pendingIntents.length} intent{result.pendingIntents.length === 1 ? '' : 's'} without a recorded result: {result.pendingIntents.map((p) => `#${p.seq} ${p.kind}`).join(', ')}

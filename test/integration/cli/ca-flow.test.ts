@@ -113,7 +113,27 @@ describe('CLI CA flow on SoftHSM2', () => {
     const again = custos(['revoke', '--ca', 'sub', '--serial', readFileSync(join(work, 'leaf-serial'), 'utf8'), '--reason', 'keyCompromise', '--json'], 2);
     assert.equal(again.json.error.code, 'ALREADY_REVOKED');
     custos(['crl', '--ca', 'sub', '--token', 'CA HSM', ...common(), '--out', out(), '--format', 'der', '--format', 'pem']);
-    custos(['crl', '--ca', 'root', '--token', 'CA HSM', ...common(), '--out', out(), '--format', 'pem']);
+    const rootCrl = custos(['crl', '--ca', 'root', '--token', 'CA HSM', ...common(), '--out', out(), '--format', 'pem']);
+    // The act's last line is the journal head to write down; the CRL and its exports lie under the checkpoint after them.
+    const last = rootCrl.stdout.trim().split('\n').at(-1)!;
+    assert.match(last, /^journal head \d+:[0-9a-f]{64} \(0 entries not yet under a signed checkpoint\)$/);
+    writeFileSync(join(work, 'crl-head'), /(\d+:[0-9a-f]{64})/.exec(last)![1]!);
+  });
+
+  it('verifies the journal against the head a CRL printed, and fails with JOURNAL_TRUNCATED once it is cut back before it', () => {
+    const head = readFileSync(join(work, 'crl-head'), 'utf8');
+    const ok = custos(['journal', 'verify', '--head', head]);
+    assert.match(ok.stdout, /; 0 entries not yet under a signed checkpoint\./);
+    assert.match(ok.stdout, new RegExp(`It still reaches the head ${head}\\.`));
+    const cut = join(work, 'cut-home');
+    spawnSync('mkdir', ['-p', cut]);
+    // Cut back to before the root CRL's result (its intent is the last line left).
+    const lines = readFileSync(join(work, 'home', 'journal.jsonl'), 'utf8').split('\n');
+    writeFileSync(join(cut, 'journal.jsonl'), `${lines.slice(0, Number(head.split(':')[0]) - 5).join('\n')}\n`);
+    assert.equal(custos(['journal', 'verify', '--home', cut, '--json']).json.ok, true, 'cut at a line boundary, the rest verifies alone');
+    const bad = custos(['journal', 'verify', '--home', cut, '--head', head, '--json'], 5);
+    assert.equal(bad.json.error.code, 'JOURNAL_TRUNCATED');
+    assert.equal(custos(['journal', 'verify', '--head', 'not-a-head', '--json'], 2).json.error.code, 'INPUT_INVALID');
   });
 
   it('OpenSSL verifies the chain with CRLs: the subordinate passes, the revoked leaf fails', () => {

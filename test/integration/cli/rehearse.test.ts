@@ -24,7 +24,7 @@ describe('custos rehearse', () => {
     const report = JSON.parse(r.stdout);
     assert.ok(report.checks.length >= 5);
     for (const c of report.checks) assert.equal(c.ok, true, `${c.what}: ${c.detail}`);
-    for (const must of [/revoked leaf is refused/, /two of three custodians/, /restored into the backup HSM/, /signed by the backup HSM/]) {
+    for (const must of [/revoked leaf is refused/, /two of three custodians/, /restored into the backup HSM/, /signed by the backup HSM/, /journal anchored by signed checkpoints/]) {
       assert.ok(report.checks.some((c: { what: string }) => must.test(c.what)), `check ${must} ran`);
     }
     assert.deepEqual(report.tokens.map((t: { label: string }) => t.label), ['CA HSM', 'Backup HSM', 'Custodian 1', 'Custodian 2', 'Custodian 3']);
@@ -33,6 +33,12 @@ describe('custos rehearse', () => {
     const withToken = journal.filter((e) => e.token);
     assert.ok(withToken.length > 5);
     assert.ok(withToken.every((e) => e.token.virtual === true), 'every token act of a rehearsal is marked VIRTUAL');
+    // Every HSM that signed for a CA holds a journal key; the rehearsal ends under a signed checkpoint.
+    const journalKeys = journal.filter((e) => e.kind === 'journal.key');
+    assert.deepEqual([...new Set(journalKeys.map((e) => e.token.label))], ['CA HSM', 'Backup HSM']);
+    const verify = spawnSync(process.execPath, [CLI, 'journal', 'verify', '--home', join(outDir, 'data'), '--head', report.journalHead], { encoding: 'utf8', env });
+    assert.equal(verify.status, 0, verify.stderr);
+    assert.match(verify.stdout, /signed checkpoints by 2 journal keys; 0 entries not yet under a signed checkpoint/);
     const pem = readFileSync(report.files.leaf, 'utf8');
     const x = spawnSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName'], { input: pem, encoding: 'utf8' });
     assert.match(x.stdout, /DNS:rehearsal\.example/);
