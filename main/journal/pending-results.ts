@@ -19,9 +19,9 @@ import { readRange } from './file-lines.ts';
 import { CustosError } from '../errors/index.ts';
 import { fileWriteError } from '../fs/atomic-file.ts';
 
-export const SLOT_BYTES = 8192;
+export const SLOT_BYTES = 4096;
 /** Slots added at a time: a batch keeps about BATCH_WINDOW results outstanding, plus those awaiting one fsync. */
-const GROW_SLOTS = 16;
+const GROW_SLOTS = 8;
 const MAGIC = Buffer.from('CUSTOSR1');
 const HEADER_BYTES = 64;
 
