@@ -34,7 +34,7 @@ function leaveFree(freeBytes: number): void {
 }
 
 const seen: Record<string, unknown> = {};
-const custos = Custos.open({ dataDir: home, rehearsalModules: [modulePath], operator: 'tester' });
+const custos = Custos.open({ dataDir: home, rehearsalModules: [modulePath], operator: 'tester', pcsc: false });
 const [listed] = await custos.tokens.list();
 await custos.login(listed!.id, Secret.fromString(process.env.CUSTOS_PIN!));
 const key = await custos.generateKey(listed!.id, { kind: 'ec', curve: 'P-384' }, 'root');
