@@ -33,8 +33,8 @@ export interface KeptResult {
 
 export interface Reservation {
   readonly intentSeq: number;
-  readonly firstSlot: number;
-  readonly slots: number;
+  firstSlot: number;
+  slots: number;
   kept: boolean;
 }
 
@@ -130,8 +130,14 @@ export class PendingResults {
     header.writeUInt32BE(bytes.length, 16);
     createHash('sha256').update(bytes).digest().copy(header, 20);
     const record = Buffer.concat([header, bytes]);
-    // Larger than reserved (not expected: room is reserved for the largest signature) needs new room, which may fail.
-    if (record.length > reservation.slots * SLOT_BYTES) this.#slots = Math.max(this.#slots, reservation.firstSlot + Math.ceil(record.length / SLOT_BYTES));
+    if (record.length > reservation.slots * SLOT_BYTES) {
+      // Larger than reserved (not expected: room is reserved for the largest signature): new room at the end, which may fail.
+      const slots = Math.ceil(record.length / SLOT_BYTES);
+      for (let s = 0; s < reservation.slots; s++) this.#free.push(reservation.firstSlot + s);
+      reservation.firstSlot = this.#slots;
+      reservation.slots = slots;
+      this.#grow(slots);
+    }
     const at = reservation.firstSlot * SLOT_BYTES;
     try {
       for (let done = 0; done < record.length;) done += writeSync(this.#fd, record, done, record.length - done, at + done);
