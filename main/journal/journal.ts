@@ -77,7 +77,7 @@ function scanJournal(fd: number, onEntry: (scanned: ScannedEntry) => void = () =
       }
       return { ok: false, entries: total, firstBadSeq: expectedSeq, reason: reason(later) };
     };
-    if (!line.ended) return bad(() => `entry #${expectedSeq} is cut short (the last line has no end)`);
+    if (!line.ended) return bad(() => `entry #${expectedSeq} is cut short (the last line has no end, as a crash or power loss leaves it; the next command that opens the journal sets it aside and goes on)`);
     let entry: JournalEntry;
     try {
       entry = JSON.parse(line.text) as JournalEntry;
