@@ -171,6 +171,10 @@ export const JournalVerifyResult = z.object({
   /** The last entry, as SEQ:HASH. */
   head: z.string().optional(),
   pendingIntents: z.array(z.object({ seq: z.number().int(), kind: z.string(), time: IsoDate })),
+  /** A last line a crash tore, set aside when this run opened the journal. */
+  tornTail: z.object({ offset: z.number().int(), bytes: z.number().int(), sideFile: z.string() }).optional(),
+  /** Results a token signed that an earlier run could not record, recorded when this run opened the journal. */
+  recovered: z.array(z.object({ seq: z.number().int(), kind: z.string(), intent: z.number().int().optional() })).optional(),
 });
 
 export const AppInfo = z.object({

@@ -264,6 +264,8 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
         ...(v.code ? { code: v.code } : {}), ...(v.anchors ? { checkpoints: v.anchors.checkpoints, unanchored: v.anchors.unanchored } : {}),
         ...(v.head ? { head: `${v.head.seq}:${v.head.hash}` } : {}),
         pendingIntents: [...custos.abandoned, ...ctx.journal.pendingIntents()].map((e) => ({ seq: e.seq, kind: e.kind, time: e.time })),
+        ...(ctx.journal.tornTailAtOpen ? { tornTail: { ...ctx.journal.tornTailAtOpen } } : {}),
+        ...(ctx.journal.recoveredAtOpen.length ? { recovered: ctx.journal.recoveredAtOpen.map((e) => ({ seq: e.seq, kind: e.kind, ...(e.intent !== undefined ? { intent: e.intent } : {}) })) } : {}),
       };
     },
     'media.list': async () => (await listRemovableMedia()).map((m) => ({ path: m.mountPoint, label: `${m.mountPoint.split('/').pop() ?? m.mountPoint} (${m.device}${m.readOnly ? ', read-only' : ''})` })),

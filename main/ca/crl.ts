@@ -12,7 +12,7 @@ import { buildCrlTbs, crlNextUpdate, signCrl, CRL_NEXT_UPDATE_DAYS } from '../pk
 import type { RevokedEntry, CrlReason } from '../pki/x509/revocation.ts';
 import { writeNewFile } from '../exchange/files.ts';
 import { crlDir, profileFor, requireCa, type CaContext } from './context.ts';
-import { runRecorded } from './recorded-act.ts';
+import { runRecorded, signKept } from './recorded-act.ts';
 import { anchoredAct } from './journal-anchor.ts';
 import type { CrlRecord } from './state.ts';
 
@@ -70,7 +70,7 @@ async function issueCrlOnToken(ctx: CaContext, req: CrlRequest): Promise<{ recor
   const dir = crlDir(ctx, ca.id);
   const file = join(dir, `${crlNumber}.crl`);
   const der = await runRecorded(ctx, intent, async () => {
-    const signed = await signCrl(tbsDer, token.signer(key), algorithm).catch((e: unknown) => {
+    const signed = await signKept(ctx, intent, tbsDer.length, () => signCrl(tbsDer, token.signer(key), algorithm)).catch((e: unknown) => {
       // The token may be gone or the key deleted: the next act looks the key up afresh.
       ctx.tokens.forgetKey(ca.keySpkiSha256);
       throw e;

@@ -10,11 +10,11 @@
  * readers skip (OpenSSL and GnuTLS do).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustosError } from '../errors/index.ts';
 import { certificateChainToPkcs7, exportFileName, PEM_LABEL, safeBaseName, toPem } from '../pki/formats/index.ts';
-import { writeNewFile } from '../exchange/files.ts';
+import { writeNewFiles } from '../fs/atomic-file.ts';
 import { requireCa, requireIssued, type CaContext } from './context.ts';
 import { normalizeSerial, type CaRecord } from './state.ts';
 import { describeCertificate } from '../pki/x509/preview.ts';
@@ -62,12 +62,28 @@ async function writeExport(ctx: CaContext, directory: string | undefined, fileNa
   const anchor = { journalHead: `${intent.seq}:${intent.hash}`, journalKeys: (ctx.state.cas.get(what.caId ?? '')?.journalKeys ?? []).map((k) => k.spkiSha256) };
   const metadata = `${JSON.stringify({ format: 'custos-export-metadata/1', file: fileName, sha256, ...what, virtual, journalSeq: intent.seq, ...anchor, exportedAt: intent.time, operator: intent.operator }, null, 2)}\n`;
   await runRecorded(ctx, intent, async () => {
-    if (existsSync(path + METADATA_SUFFIX)) throw new CustosError('FILE_EXISTS', `${path + METADATA_SUFFIX} exists already: choose another folder.`, { path: path + METADATA_SUFFIX });
-    await writeNewFile(path, bytes);
-    await writeNewFile(path + METADATA_SUFFIX, metadata);
+    if (existsSync(path)) throw new CustosError('FILE_EXISTS', `${path} exists already: choose another folder.`, { path });
+    if (existsSync(path + METADATA_SUFFIX)) {
+      if (!isLeftoverMetadata(path + METADATA_SUFFIX, fileName)) throw new CustosError('FILE_EXISTS', `${path + METADATA_SUFFIX} exists already: choose another folder.`, { path: path + METADATA_SUFFIX });
+      // An export killed between naming the two files: its artifact never appeared, so nothing relies on this.
+      unlinkSync(path + METADATA_SUFFIX);
+    }
+    // The metadata is named first: an artifact is never seen without it, and a kill in between leaves
+    // only metadata naming a file that is not there (removed by the next export of that name).
+    await writeNewFiles([{ path: path + METADATA_SUFFIX, bytes: metadata }, { path, bytes }]);
   });
   ctx.journal.complete(intent, { path });
   return { path, fileName, bytes };
+}
+
+/** True for our own metadata file whose artifact is absent: what a kill between the two names leaves. */
+function isLeftoverMetadata(metadataPath: string, fileName: string): boolean {
+  try {
+    const m = JSON.parse(readFileSync(metadataPath, 'utf8')) as { format?: unknown; file?: unknown };
+    return m.format === 'custos-export-metadata/1' && m.file === fileName;
+  } catch {
+    return false;
+  }
 }
 
 function pemText(der: Uint8Array, label: string, virtual: boolean): Uint8Array {

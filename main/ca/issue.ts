@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { CustosError } from '../errors/index.ts';
 import { tokenRecord, type KeySpec, type Signer } from '../hsm/token.ts';
 import { planIssuedCertificate, signTbs, type CertificatePlan } from '../pki/x509/issue.ts';
-import { runRecorded } from './recorded-act.ts';
+import { runRecorded, signKept } from './recorded-act.ts';
 import { newSerial } from '../pki/x509/serial.ts';
 import { describeSigned } from '../pki/x509/preview.ts';
 import type { CsrInfo } from '../pki/x509/csr.ts';
@@ -169,7 +169,7 @@ async function issueOne(ctx: CaContext, req: IssueRequest, batch?: BatchPart): P
     const signer = token.signer(key);
     const turn = batch?.turn;
     const inTurn: Signer = turn ? { ...signer, sign: (message, algorithm) => turn(() => signer.sign(message, algorithm)) } : signer;
-    certDer = await runRecorded(ctx, intent, () => signTbs(plan.linted, inTurn, plan.algorithm));
+    certDer = await runRecorded(ctx, intent, () => signKept(ctx, intent, plan.tbsDer.length, () => signTbs(plan.linted, inTurn, plan.algorithm)));
   } catch (e) {
     // The token may be gone or the key deleted: the next request looks the key up afresh.
     if (!(e instanceof CustosError && e.code === 'BATCH_STOPPED')) ctx.tokens.forgetKey(ca.keySpkiSha256);

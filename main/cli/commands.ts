@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { CustosError } from '../errors/index.ts';
+import { CustosError, isCustosError } from '../errors/index.ts';
 import { Custos } from '../custos.ts';
 import type { KeySpec, Token } from '../hsm/token.ts';
 import { readBoundedFile } from '../exchange/files.ts';
@@ -112,8 +112,13 @@ function withJournalHead(out: Output, core: Custos): Output {
 
 async function withCore<T>(values: CliValues, out: Output, act: (core: Custos, out: Output) => Promise<T>): Promise<T> {
   const core = openCore(values);
+  const torn = core.ctx.journal.tornTailAtOpen;
+  if (torn) out.note(`warning: the journal's last line was cut short by a crash or power loss; its ${torn.bytes} bytes were set aside in ${torn.sideFile} and the journal goes on from the entry before it.`);
   for (const a of core.abandoned) {
     out.note(`warning: journal entry #${a.seq} (${a.kind}, ${a.time}) was begun and never finished by an earlier run; it is now marked abandoned. Check the token and outputs of that act.`);
+  }
+  for (const r of core.ctx.journal.recoveredAtOpen) {
+    out.note(`note: journal entry #${r.seq} records what the token signed for entry #${r.intent ?? '?'} (${r.kind.replace(/\.recovered$/, '')}), which an earlier run could not record (sha256 ${String(r.data.sha256)}).`);
   }
   try {
     return await act(core, withJournalHead(out, core));
@@ -255,12 +260,20 @@ export async function runCommand(positionals: readonly string[], values: CliValu
         await confirm(values, planned.length === 1 ? 'Sign this certificate?' : `Sign these ${planned.length} certificates?`);
         const results: { serialHex: string; subject: string; sha256: string; isCa: boolean; files: string[] }[] = [];
         let issuedAll;
+        // What this batch signed and recorded, counted as it is recorded: a request signed by an earlier
+        // run has a serial in the state too, and must not be counted as signed now.
+        const signedNow: string[] = [];
+        const stopCounting = core.ctx.journal.onAppend((e) => {
+          if (e.kind === 'certificate.issue.done' && typeof e.data.serialHex === 'string') signedNow.push(e.data.serialHex);
+        });
         try {
           issuedAll = await issueCertificates(core.ctx, planned);
         } catch (e) {
-          const signed = planned.map((p) => core.ctx.state.requests.get(p.requestId)?.signedSerial).filter((s) => s !== undefined);
-          if (signed.length) out.note(`${signed.length} of ${planned.length} were signed before the failure (serials ${signed.join(', ')}); export them with custos export.`);
+          const kept = isCustosError(e) && typeof e.details.keptFor === 'number' ? ' The certificate the token signed last is kept and is recorded when Custos next starts.' : '';
+          out.note(`${signedNow.length} of ${planned.length} were signed and recorded before the failure${signedNow.length ? ` (serials ${signedNow.join(', ')}); export them with custos export` : ''}.${kept}`);
           throw e;
+        } finally {
+          stopCounting();
         }
         for (const issued of issuedAll) {
           const written = [];

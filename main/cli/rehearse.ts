@@ -10,7 +10,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, sign as nodeSign, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { writeNewFileSync } from '../fs/atomic-file.ts';
 import { join, resolve } from 'node:path';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Extension, GeneralName, GeneralNames } from '@peculiar/asn1-x509';
@@ -76,14 +77,14 @@ export async function rehearse(values: CliValues, out: Output): Promise<void> {
     out.note('3/8 Backing the root key up into the backup HSM (same DKEK key domain)…');
     await core.login(backupHsm.id, pin());
     const backup = await core.backupKey(caHsm.id, rootKey.spkiSha256, backupHsm.id);
-    writeFileSync(join(artifacts, 'rehearsal-root-key.wky'), encodeWky({ blob: backup.blob }));
+    writeNewFileSync(join(artifacts, 'rehearsal-root-key.wky'), encodeWky({ blob: backup.blob }));
     checks.push({ what: 'root key restored into the backup HSM', ok: backup.restored.spkiSha256 === rootKey.spkiSha256, detail: `key domain KCV ${backup.kcv}` });
 
     out.note('4/8 Generating the issuing CA key on the CA HSM and signing its request…');
     const subKey = await core.generateKey(caHsm.id, { kind: 'ec', curve: 'P-384' }, 'rehearsal-issuing');
     const caToken = await core.tokens.open(caHsm.id);
     const subCsr = await requestForKey(caToken.signer(subKey), parseSubject('C=XX, O=Custos Rehearsal, CN=Custos Rehearsal Issuing CA'), signAlgorithmFor(subKey.spec));
-    writeFileSync(join(artifacts, 'issuing-ca.csr.der'), subCsr);
+    writeNewFileSync(join(artifacts, 'issuing-ca.csr.der'), subCsr);
     const [subReq] = importRequests(ctx, 'issuing-ca.csr.der', subCsr);
     const sub = await issueCertificate(ctx, { caId: root.id, requestId: subReq!.record.id, profileId: 'subordinate-ca', name: 'rehearsal-issuing', validityDays: 1825, pathLen: 0 });
 
@@ -146,7 +147,7 @@ export async function rehearse(values: CliValues, out: Output): Promise<void> {
       outDir, tokens: tokens.map((t) => ({ label: t.info.label, serial: t.info.serial, virtual: t.info.virtual })),
       root: root.subject, issuing: sub.subject, journalHead: journal.head ? formatHead(journal.head) : undefined, checkpoints: anchors?.checkpoints ?? 0, unanchored: anchors?.unanchored, leaf: { subject: leaf.subject, serialHex: leaf.serialHex, revoked: true }, keyDomainKcv: backup.kcv, files, checks,
     };
-    writeFileSync(join(outDir, 'rehearsal-report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeNewFileSync(join(outDir, 'rehearsal-report.json'), `${JSON.stringify(report, null, 2)}\n`);
     const failed = checks.filter((c) => !c.ok);
     out.result(report, () => [
       `Rehearsal written to ${outDir} (VIRTUAL tokens: nothing here is for production).`,

@@ -6,59 +6,22 @@
  * (an imported file may be hostile or simply the wrong one).
  */
 import { constants, type FileHandle } from 'node:fs/promises';
-import { lstat, open, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { lstat, open } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { CustosError } from '../errors/index.ts';
+import { writeNewFiles } from '../fs/atomic-file.ts';
 
 function errnoOf(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null ? (e as NodeJS.ErrnoException).code : undefined;
 }
 
-async function fsyncDirectory(dir: string): Promise<void> {
-  // The new directory entry must reach the medium too, not only the file's data.
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-    await handle.sync();
-  } catch (e) {
-    // Some file systems (vfat on a few kernels) refuse fsync on directories; the file itself is synced.
-    if (errnoOf(e) !== 'EINVAL' && errnoOf(e) !== 'EISDIR' && errnoOf(e) !== 'EPERM') throw e;
-  } finally {
-    await handle?.close();
-  }
-}
-
-function writeError(e: unknown, path: string): CustosError {
-  const code = errnoOf(e);
-  if (code === 'EEXIST') return new CustosError('FILE_EXISTS', `${path} already exists; Custos never overwrites a file. Choose another name or folder.`, { path });
-  if (code === 'ENOENT') return new CustosError('FILE_NOT_FOUND', `The folder of ${path} does not exist.`, { path });
-  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return new CustosError('MEDIA_READ_ONLY', `${path} cannot be written: the medium is read-only or access is denied (${code}). Check the medium's write-protect switch.`, { path, errno: code });
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new CustosError('MEDIA_FULL', `The medium holding ${path} is full: free space or use another medium.`, { path, errno: code });
-  return new CustosError('INTERNAL', `Writing ${path} failed: ${e instanceof Error ? e.message : String(e)}`, { path });
-}
-
 /**
- * Creates `path` with these bytes and flushes it: refuses with FILE_EXISTS
- * when anything is already at `path` (O_EXCL, so no race with another writer)
- * and leaves that file untouched. A failed write removes the partial file.
+ * Creates `path` with these bytes, whole or not at all (main/fs/atomic-file.ts):
+ * refuses with FILE_EXISTS when anything is already at `path` and leaves that
+ * file untouched; a kill or a failed write leaves no file under `path`.
  */
-export async function writeNewFile(path: string, bytes: Uint8Array | string): Promise<void> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'wx', 0o644);
-  } catch (e) {
-    throw writeError(e, path);
-  }
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } catch (e) {
-    await handle.close().catch(() => undefined);
-    await unlink(path).catch(() => undefined);
-    throw writeError(e, path);
-  }
-  await handle.close();
-  await fsyncDirectory(dirname(path));
+export function writeNewFile(path: string, bytes: Uint8Array | string): Promise<void> {
+  return writeNewFiles([{ path, bytes }]);
 }
 
 /**
@@ -108,7 +71,7 @@ export interface ExportItem {
 /**
  * Writes every item into dir, or none: refuses before writing anything when a
  * name is unsafe, repeated or already taken (FILE_EXISTS lists them all), and
- * removes the files it wrote if a later one fails. Returns the paths written.
+ * removes the files it named if a later one fails. Returns the paths written.
  */
 export async function exportArtifacts(dir: string, items: readonly ExportItem[]): Promise<string[]> {
   const seen = new Set<string>();
@@ -141,16 +104,8 @@ export async function exportArtifacts(dir: string, items: readonly ExportItem[])
   if (taken.length > 0) {
     throw new CustosError('FILE_EXISTS', `${dir} already holds ${taken.join(', ')}; nothing was written. Choose another folder or remove them.`, { path: dir, files: taken });
   }
-  const written: string[] = [];
-  try {
-    for (const item of items) {
-      const path = join(dir, item.fileName);
-      await writeNewFile(path, item.bytes);
-      written.push(path);
-    }
-  } catch (e) {
-    for (const path of written) await unlink(path).catch(() => undefined);
-    throw e;
-  }
-  return written;
+  // Every file is whole on the medium before any of them is given its name.
+  const files = items.map((item) => ({ path: join(dir, item.fileName), bytes: item.bytes }));
+  await writeNewFiles(files);
+  return files.map((f) => f.path);
 }

@@ -5,7 +5,7 @@
  * record) and as a completion or failure after. What the CA knows of serials,
  * certificates, revocations and CRL numbers is read back from here.
  */
-import { closeSync, existsSync, fsync, fsyncSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsync, fsyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustosError } from '../errors/index.ts';
 import type { TokenRecord } from '../hsm/token.ts';
@@ -13,8 +13,15 @@ import { acquireLock } from '../fs/lock-file.ts';
 import { GENESIS_HASH, hashEntry, hashOfBody, sealedLine, type EntryData, type JournalEntry } from './entry.ts';
 import { fileLines, readRange } from './file-lines.ts';
 import { AnchorCheck, headProblem, type AnchorSummary, type JournalHead } from './checkpoint.ts';
+import { setTornTailAside, type TornTail } from './torn-tail.ts';
+import { PendingResults, type KeptResult, type Reservation } from './pending-results.ts';
+import { fileWriteError } from '../fs/atomic-file.ts';
 
 export const JOURNAL_FILE = 'journal.jsonl';
+/** Beside the journal: room reserved for what tokens sign (pending-results.ts). */
+export const PENDING_RESULTS_SUFFIX = '.pending-results';
+
+export type { TornTail } from './torn-tail.ts';
 
 export interface VerifyResult {
   readonly ok: boolean;
@@ -82,7 +89,7 @@ function scanJournal(fd: number, onEntry: (scanned: ScannedEntry) => void = () =
       }
       return { ok: false, entries: total, firstBadSeq: expectedSeq, reason: reason(later) };
     };
-    if (!line.ended) return bad(() => `entry #${expectedSeq} is cut short (the last line has no end)`);
+    if (!line.ended) return bad(() => `entry #${expectedSeq} is cut short (the last line has no end, as a crash or power loss leaves it; the next command that opens the journal sets it aside and goes on)`);
     let entry: JournalEntry;
     try {
       entry = JSON.parse(line.text) as JournalEntry;
@@ -161,6 +168,10 @@ export interface AppendOptions {
 
 type Listener = (entry: JournalEntry) => void;
 
+function errnoOf(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null ? (e as NodeJS.ErrnoException).code : undefined;
+}
+
 interface OpenedFile {
   readonly fd: number;
   readonly offsets: number[];
@@ -168,6 +179,10 @@ interface OpenedFile {
   readonly lastHash: string;
   /** Intents without a result, by seq. */
   readonly open: ReadonlyMap<number, JournalEntry>;
+  readonly tornTail: TornTail | undefined;
+  readonly pending: PendingResults;
+  /** Results the pending file kept whose intent no entry completed: recorded as recovered at open. */
+  readonly unrecorded: readonly { readonly result: KeptResult; readonly intent: JournalEntry | undefined }[];
 }
 
 export class Journal {
@@ -175,6 +190,10 @@ export class Journal {
   readonly operator: string;
   /** Intents a previous run began and never finished (a crash or kill): reported at open, then marked abandoned. */
   readonly abandonedAtOpen: readonly JournalEntry[];
+  /** A last line a crash or power cut tore, set aside at open (its intent, if any, is among abandonedAtOpen). */
+  readonly tornTailAtOpen: TornTail | undefined;
+  /** Results a token signed that a previous run could not record (a full disk, a kill): recorded at open as `<act>.recovered`. */
+  readonly recoveredAtOpen: readonly JournalEntry[];
   /** Byte offset of each entry's line: entry seq is at #offsets[seq - 1]. The entries themselves stay in the file. */
   readonly #offsets: number[];
   /** The file's length: where the next entry goes. */
@@ -195,7 +214,14 @@ export class Journal {
    * entry is ever called durable again in this process.
    */
   #syncFailed: CustosError | undefined;
+  /** Set when a failed write could not be cut back: nothing more is appended in this process. */
+  #cutFailed: CustosError | undefined;
   #closed = false;
+  readonly #pending: PendingResults;
+  /** Room reserved for the result of each intent that asked for it, by the intent's seq. */
+  readonly #reservations = new Map<number, Reservation>();
+  /** Reservations whose result is in the journal: freed once that entry (seq) is on disk. */
+  readonly #releasable: { readonly seq: number; readonly reservation: Reservation }[] = [];
 
   private constructor(path: string, operator: string, opened: OpenedFile, release: () => void, now: () => Date, onEntry: Listener | undefined) {
     this.path = path;
@@ -211,10 +237,23 @@ export class Journal {
     if (onEntry) this.#listeners.add(onEntry);
     const abandoned = [...this.#open.values()];
     this.abandonedAtOpen = abandoned;
+    this.tornTailAtOpen = opened.tornTail;
+    this.#pending = opened.pending;
     for (const intent of abandoned) {
       this.append(intent.kind.replace(/\.intent$/, '.abandoned'), { reason: 'the process ended between intent and result; check the token and outputs' },
         { intent: intent.seq, ...(intent.token ? { token: intent.token } : {}), durable: true });
     }
+    const recovered: JournalEntry[] = [];
+    for (const { result, intent } of opened.unrecorded) {
+      const act = intent ? intent.kind.replace(/\.intent$/, '') : 'result';
+      recovered.push(this.append(`${act}.recovered`, {
+        result: Buffer.from(result.bytes).toString('base64'), sha256: result.sha256, bytes: result.bytes.length,
+        reason: 'the token signed this but the run ended before its result was recorded; it was kept and is recorded now',
+      }, { ...(intent ? { intent: intent.seq } : {}), ...(intent?.token ? { token: intent.token } : {}), durable: true }));
+    }
+    this.recoveredAtOpen = recovered;
+    // Everything it held is in the journal on disk now.
+    this.#pending.clear();
   }
 
   /** Opens (or creates) the journal in dir for writing; refuses a journal that fails verification or is locked by another process. */
@@ -226,9 +265,17 @@ export class Journal {
       `The journal is in use by another Custos process${owner ? ` (pid ${owner.pid} on ${owner.host} since ${owner.since})` : ''}. Close it first; if no Custos runs, remove ${lockFile}.`,
       { lockFile, pid: owner?.pid ?? null }));
     let fd: number | undefined;
+    let pending: PendingResults | undefined;
     try {
       // Read and appended to through one descriptor: O_APPEND puts every write at the end, positional reads page entries back.
       fd = openSync(path, 'a+', 0o600);
+      const tornTail = setTornTailAside(fd, path);
+      pending = PendingResults.open(`${path}${PENDING_RESULTS_SUFFIX}`);
+      const kept = pending.kept();
+      // Of the intents with a kept result, those a done or recovered entry closed, and each intent itself.
+      const keptFor = new Set(kept.map((k) => k.intentSeq));
+      const recorded = new Set<number>();
+      const keptIntents = new Map<number, JournalEntry>();
       const offsets: number[] = [];
       const open = new Map<number, JournalEntry>();
       let lastHash = GENESIS_HASH;
@@ -237,6 +284,8 @@ export class Journal {
         lastHash = entry.hash;
         // Only intents still without a result are kept: the rest of the journal is read again from the file when asked for.
         followIntents(open, entry);
+        if (keptFor.has(entry.seq)) keptIntents.set(entry.seq, entry);
+        if (entry.intent !== undefined && keptFor.has(entry.intent) && /\.(done|recovered)$/.test(entry.kind)) recorded.add(entry.intent);
         options.onEntry?.(entry);
       });
       if (!verify.ok) {
@@ -244,10 +293,12 @@ export class Journal {
           `The journal fails verification: ${verify.reason}. Nothing will be signed until it is restored from a backup or examined.`,
           { path, firstBadSeq: verify.firstBadSeq ?? null });
       }
-      const opened: OpenedFile = { fd, offsets, end: fstatSync(fd).size, lastHash, open };
+      const unrecorded = kept.filter((k) => !recorded.has(k.intentSeq)).map((result) => ({ result, intent: keptIntents.get(result.intentSeq) }));
+      const opened: OpenedFile = { fd, offsets, end: fstatSync(fd).size, lastHash, open, tornTail, pending, unrecorded };
       return new Journal(path, options.operator, opened, release, options.now ?? (() => new Date()), options.onEntry);
     } catch (e) {
       if (fd !== undefined) closeSync(fd);
+      pending?.close();
       release();
       throw e;
     }
@@ -299,13 +350,81 @@ export class Journal {
       prev: this.#lastHash,
     });
     const offset = this.#end;
-    this.#end += writeSync(this.#fd, `${line}\n`);
+    this.#end += this.#writeWhole(Buffer.from(`${line}\n`));
     this.#offsets.push(offset);
     this.#lastHash = entry.hash;
     if (options.durable) this.flush();
     followIntents(this.#open, entry);
     for (const l of this.#listeners) l(entry);
     return entry;
+  }
+
+  /**
+   * Appends bytes whole, or leaves the file as it was: a write the disk
+   * refuses (full, quota, I/O error) or cuts short is cut back to the last
+   * whole entry before the error goes on, so the chain on disk and the head
+   * in memory still agree and the journal is usable once space is freed.
+   */
+  #writeWhole(bytes: Buffer): number {
+    if (this.#cutFailed) throw this.#cutFailed;
+    let done = 0;
+    try {
+      while (done < bytes.length) {
+        const n = writeSync(this.#fd, bytes, done, bytes.length - done);
+        // A write that makes no progress is a full disk that did not say so.
+        if (n === 0) throw Object.assign(new Error('no room to write'), { code: 'ENOSPC' });
+        done += n;
+      }
+      return done;
+    } catch (e) {
+      try {
+        ftruncateSync(this.#fd, this.#end);
+      } catch (cut) {
+        // The file may end in part of an entry: nothing more is written after it in this process (a whole
+        // line after a torn one would read as an edit); the next open sets the torn part aside.
+        this.#cutFailed = this.#failSync(cut as NodeJS.ErrnoException);
+        throw this.#cutFailed;
+      }
+      const error = fileWriteError(e, this.path);
+      const last = `the journal was cut back to its last whole entry (#${this.#offsets.length})`;
+      if (error.code === 'MEDIA_FULL') {
+        throw new CustosError('MEDIA_FULL', `The disk holding the journal is full: ${last}. Nothing more is signed until space is freed; then try again.`, { path: this.path, errno: errnoOf(e) ?? null });
+      }
+      if (error.code === 'MEDIA_WRITE_FAILED') {
+        throw new CustosError('MEDIA_WRITE_FAILED', `The disk holding the journal failed to write (EIO): ${last}. Check the disk before going on.`, { path: this.path, errno: 'EIO' });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Sets room aside on disk for the result of intent (at most maxBytes)
+   * before its act asks the token: a full disk refuses the act now, while
+   * nothing is signed (MEDIA_FULL). keepResult then writes the signed bytes
+   * into that room; they stay there until the entry that records them is on
+   * disk, and the next open records them as recovered if it never was.
+   */
+  reserveResult(intent: JournalEntry, maxBytes: number): void {
+    if (this.#closed) throw new CustosError('INTERNAL', 'The journal is closed.', {});
+    if (this.#reservations.has(intent.seq)) return;
+    this.#reservations.set(intent.seq, this.#pending.reserve(intent.seq, maxBytes));
+  }
+
+  /** Keeps what the token signed for intent in the room reserveResult set aside. */
+  keepResult(intent: JournalEntry, bytes: Uint8Array): void {
+    const reservation = this.#reservations.get(intent.seq);
+    if (reservation === undefined) throw new CustosError('INTERNAL', `Intent #${intent.seq} reserved no room for its result.`, { seq: intent.seq });
+    this.#pending.keep(reservation, bytes);
+  }
+
+  /** Frees the room of results whose recording entry is now on disk. */
+  #releaseDurable(): void {
+    for (let i = this.#releasable.length - 1; i >= 0; i--) {
+      const { seq, reservation } = this.#releasable[i]!;
+      if (seq > this.#durableSeq) continue;
+      this.#releasable.splice(i, 1);
+      this.#pending.release(reservation);
+    }
   }
 
   /** Records that an act is about to happen; durable before it returns. */
@@ -352,6 +471,7 @@ export class Journal {
         if (this.#syncing?.done === done) this.#syncing = undefined;
         if (error) return reject(this.#failSync(error));
         this.#durableSeq = Math.max(this.#durableSeq, upTo);
+        this.#releaseDurable();
         resolve();
       });
     });
@@ -364,11 +484,33 @@ export class Journal {
    * intent open, which the next start reports — nothing is lost silently.
    */
   complete(intent: JournalEntry, data: EntryData): JournalEntry {
-    return this.append(intent.kind.replace(/\.intent$/, '.done'), data, { intent: intent.seq, ...(intent.token ? { token: intent.token } : {}) });
+    const reservation = this.#reservations.get(intent.seq);
+    let done: JournalEntry;
+    try {
+      done = this.append(intent.kind.replace(/\.intent$/, '.done'), data, { intent: intent.seq, ...(intent.token ? { token: intent.token } : {}) });
+    } catch (e) {
+      if (reservation?.kept && e instanceof CustosError) {
+        throw new CustosError(e.code, `${e.message} What the token signed for entry #${intent.seq} is kept in ${this.#pending.path} and is recorded when Custos next opens the journal.`, { ...e.details, keptFor: intent.seq });
+      }
+      throw e;
+    }
+    if (reservation) {
+      this.#reservations.delete(intent.seq);
+      this.#releasable.push({ seq: done.seq, reservation });
+      this.#releaseDurable();
+    }
+    return done;
   }
 
   fail(intent: JournalEntry, error: { code: string; message: string }): JournalEntry {
-    return this.append(intent.kind.replace(/\.intent$/, '.failed'), { code: error.code, message: error.message }, { intent: intent.seq, ...(intent.token ? { token: intent.token } : {}), durable: true });
+    const entry = this.append(intent.kind.replace(/\.intent$/, '.failed'), { code: error.code, message: error.message }, { intent: intent.seq, ...(intent.token ? { token: intent.token } : {}), durable: true });
+    const reservation = this.#reservations.get(intent.seq);
+    // A result the token signed stays kept (the next open records it); room never written to is free again.
+    if (reservation && !reservation.kept) {
+      this.#reservations.delete(intent.seq);
+      this.#pending.release(reservation);
+    }
+    return entry;
   }
 
   /**
@@ -382,7 +524,12 @@ export class Journal {
       await this.durable(intent);
       return await act();
     } catch (e) {
-      this.fail(intent, e instanceof CustosError ? e : { code: fallbackCode, message: String(e) });
+      try {
+        this.fail(intent, e instanceof CustosError ? e : { code: fallbackCode, message: String(e) });
+      } catch {
+        // The failure could not be recorded either (a full disk): the intent stays open, is marked
+        // abandoned at the next open, and the operator is told the first error, which says why.
+      }
       throw e;
     }
   }
@@ -405,6 +552,7 @@ export class Journal {
         throw this.#failSync(e as NodeJS.ErrnoException);
       }
       this.#durableSeq = this.#offsets.length;
+      this.#releaseDurable();
     }
   }
 
@@ -422,6 +570,7 @@ export class Journal {
       // Even after a failed fsync: the file and the lock are let go.
       this.#closed = true;
       closeSync(this.#fd);
+      this.#pending.close();
       this.#release();
     }
   }

@@ -24,3 +24,13 @@ export function buildFailingFsync(dir: string): FailingFsync {
   const flagFile = join(dir, 'fail-now');
   return { env: { LD_PRELOAD: library, CUSTOS_TEST_FAIL_FSYNC: flagFile }, flagFile };
 }
+
+const WRITE_SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'failing-write.c');
+
+/** As buildFailingFsync, for failing-write.c: while the flag file exists, write() to a journal.jsonl fails with EIO. */
+export function buildFailingWrite(dir: string): FailingFsync {
+  const library = join(dir, 'failing-write.so');
+  execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', library, WRITE_SOURCE, '-ldl'], { stdio: 'pipe' });
+  const flagFile = join(dir, 'fail-write-now');
+  return { env: { LD_PRELOAD: library, CUSTOS_TEST_FAIL_WRITE: flagFile }, flagFile };
+}

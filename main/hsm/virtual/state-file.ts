@@ -1,6 +1,6 @@
 /**
  * The virtual card's persistent memory: one file, rewritten atomically
- * (temp file + rename) after every change, so a crash leaves either the old
+ * (temp file + rename, main/fs/atomic-file.ts) after every change, so a crash leaves either the old
  * or the new card, never half of one. The content is AES-256-GCM encrypted
  * under a key derived (HKDF-SHA-256) from a random 32-byte secret kept beside
  * it in `<state>.secret` (mode 0600): no private key, PIN hash or DKEK is
@@ -8,7 +8,8 @@
  * its format version, so nobody mistakes it for a real token's backup.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { replaceFileSync, writeNewFileSync } from '../../fs/atomic-file.ts';
 import { CustosError } from '../../errors/index.ts';
 
 export const STATE_FORMAT_VERSION = 1;
@@ -27,30 +28,13 @@ function deriveKey(secret: Uint8Array, salt: Uint8Array): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, salt, HKDF_INFO, 32));
 }
 
-function writeAtomically(path: string, bytes: Uint8Array, mode: number): void {
-  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fd = openSync(temp, 'wx', mode);
-  try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(temp, path);
-  } catch (e) {
-    rmSync(temp, { force: true });
-    throw e;
-  }
-}
-
 /** Creates the secret for a new state file; refuses to replace an existing card. */
 export function createStateSecret(stateFile: string): Uint8Array {
   if (existsSync(stateFile)) {
     throw new CustosError('FILE_EXISTS', `A virtual card already exists at ${stateFile}: open it, or choose another file.`, { path: stateFile });
   }
   const secret = randomBytes(SECRET_BYTES);
-  writeAtomically(secretFileFor(stateFile), secret, 0o600);
+  writeNewFileSync(secretFileFor(stateFile), secret, 0o600);
   return new Uint8Array(secret);
 }
 
@@ -73,7 +57,7 @@ export function writeStateFile(stateFile: string, secret: Uint8Array, plaintext:
   cipher.setAAD(HEADER);
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   const tag = cipher.getAuthTag();
-  writeAtomically(stateFile, Buffer.concat([HEADER, salt, iv, tag, ciphertext]), 0o600);
+  replaceFileSync(stateFile, Buffer.concat([HEADER, salt, iv, tag, ciphertext]), 0o600);
 }
 
 export function readStateFile(stateFile: string, secret: Uint8Array): Uint8Array {

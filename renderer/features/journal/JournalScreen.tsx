@@ -41,6 +41,16 @@ function ChainState({ result }: { result: Output<'journal.verify'> }) {
           {result.pendingIntents.length} intent{result.pendingIntents.length === 1 ? '' : 's'} without a recorded result: {result.pendingIntents.map((p) => `#${p.seq} ${p.kind}`).join(', ')}
         </Alert>
       )}
+      {result.tornTail && (
+        <Alert severity="warning" data-testid="journal-torn-tail">
+          The journal's last line was cut short by a crash or power loss: its {result.tornTail.bytes} bytes were set aside in {result.tornTail.sideFile} and the journal goes on from the entry before it.
+        </Alert>
+      )}
+      {result.recovered && result.recovered.length > 0 && (
+        <Alert severity="info">
+          Recorded at start, kept from an earlier run that could not record them: {result.recovered.map((r) => `#${r.seq} ${r.kind}${r.intent !== undefined ? ` (of #${r.intent})` : ''}`).join(', ')}
+        </Alert>
+      )}
     </Stack>
   );
 }

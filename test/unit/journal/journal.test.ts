@@ -1,12 +1,13 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Journal, verifyJournalFile, JOURNAL_FILE } from '../../../main/journal/index.ts';
 import { CustosError, isCustosError } from '../../../main/errors/index.ts';
-import { buildFailingFsync } from '../../support/failing-fsync.ts';
+import { buildFailingFsync, buildFailingWrite } from '../../support/failing-fsync.ts';
+import { canMountTmpfs, runOnTmpfs } from '../../support/small-tmpfs.ts';
 import { fileLines } from '../../../main/journal/file-lines.ts';
 import { sealedLine, GENESIS_HASH } from '../../../main/journal/entry.ts';
 
@@ -282,5 +283,123 @@ describe('journal', () => {
     } finally {
       j.close();
     }
+  });
+});
+
+describe('journal on a disk that fills, fails or loses power', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'custos-journal-disk-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('on a full disk refuses with MEDIA_FULL, cuts the file back to its last whole entry, refuses to reserve room, and goes on once space is freed', { skip: !canMountTmpfs() && 'needs mount namespaces (root)' }, async () => {
+    const disk = join(dir, 'disk');
+    const out = join(dir, 'out');
+    mkdirSync(disk);
+    const run = await runOnTmpfs(disk, 256 << 10, join(process.cwd(), 'test/support/journal-on-full-disk.ts'), [disk, out]);
+    assert.equal(run.status, 0, run.stderr);
+    const seen = JSON.parse(run.stdout) as Record<string, unknown>;
+    assert.equal(seen.error, 'MEDIA_FULL', String(seen.message));
+    assert.match(String(seen.message), /cut back to its last whole entry \(#\d+\)/);
+    assert.equal(seen.lastSeq, seen.appended);
+    // What is on disk is exactly the entries the journal holds, each whole.
+    assert.deepEqual(seen.verifiedWhileFull, { ok: true, entries: seen.appended });
+    assert.equal(seen.reserveWhileFull, 'MEDIA_FULL');
+    assert.equal(seen.afterFreeing, 'appended');
+    const j = Journal.open({ dir: out, operator: 'alice' });
+    try {
+      assert.equal(j.verify().ok, true);
+      assert.equal(j.tornTailAtOpen, undefined);
+      assert.equal(j.read().at(-1 - j.abandonedAtOpen.length)!.data.after, 'space was freed');
+    } finally {
+      j.close();
+    }
+  });
+
+  it('on a write the disk fails (EIO) refuses with MEDIA_WRITE_FAILED, leaves the file whole, and goes on when the disk writes again', () => {
+    // A disk that fails writes cannot be had here: a shim (test/support/failing-write.c) fails write() on journal.jsonl while a flag file exists.
+    const shim = buildFailingWrite(dir);
+    const journalDir = join(dir, 'data');
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', `
+      import('${join(process.cwd(), 'main/journal/index.ts')}').then(async ({ Journal }) => {
+        const fs = await import('node:fs');
+        const out = {};
+        const j = Journal.open({ dir: ${JSON.stringify(journalDir)}, operator: 'alice' });
+        j.append('note', { n: 1 });
+        fs.writeFileSync(${JSON.stringify(shim.flagFile)}, '');
+        try { j.append('note', { n: 2 }); out.second = 'appended'; } catch (e) { out.second = e.code ?? String(e); }
+        fs.rmSync(${JSON.stringify(shim.flagFile)});
+        j.append('note', { n: 3 });
+        out.lastSeq = j.lastSeq;
+        j.close();
+        console.log(JSON.stringify(out));
+      });`], { encoding: 'utf8', env: { ...process.env, ...shim.env } });
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout), { second: 'MEDIA_WRITE_FAILED', lastSeq: 2 });
+    assert.deepEqual(verifyJournalFile(join(journalDir, JOURNAL_FILE)), { ok: true, entries: 2 });
+  });
+
+  it('sets a last line torn by a crash aside, reports it, marks its intent abandoned, and goes on', () => {
+    const j = Journal.open({ dir, operator: 'alice' });
+    const intent = j.begin('certificate.issue', { tbsSha256: '12'.repeat(32) }, token);
+    j.close();
+    const path = join(dir, JOURNAL_FILE);
+    const whole = readFileSync(path);
+    // The done of the certificate, cut by a power loss in the middle of its line.
+    const done = sealedLine({ seq: 2, time: new Date().toISOString(), kind: 'certificate.issue.done', operator: 'alice', intent: intent.seq, data: { serial: '01' }, prev: intent.hash }).line;
+    const torn = Buffer.from(done.slice(0, 70));
+    writeFileSync(path, Buffer.concat([whole, torn]));
+    assert.equal(verifyJournalFile(path).ok, false);
+    const reopened = Journal.open({ dir, operator: 'alice' });
+    try {
+      assert.deepEqual(reopened.tornTailAtOpen, { offset: whole.length, bytes: torn.length, sideFile: `${path}.torn-${whole.length}` });
+      assert.deepEqual(readFileSync(`${path}.torn-${whole.length}`), torn);
+      assert.deepEqual(reopened.abandonedAtOpen.map((e) => e.seq), [intent.seq]);
+      assert.equal(reopened.read().at(-1)!.kind, 'certificate.issue.abandoned');
+      assert.equal(reopened.verify().ok, true);
+      reopened.append('note', { goes: 'on' });
+    } finally {
+      reopened.close();
+    }
+    assert.deepEqual(verifyJournalFile(path), { ok: true, entries: 3 });
+  });
+
+  it('still refuses a whole last line that was edited as tampering, and sets nothing aside', () => {
+    const j = Journal.open({ dir, operator: 'alice' });
+    j.append('revocation', { serial: '01', reason: 'keyCompromise' });
+    j.close();
+    const path = join(dir, JOURNAL_FILE);
+    writeFileSync(path, readFileSync(path, 'utf8').replace('keyCompromise', 'superseded'));
+    assert.equal(codeOf(() => Journal.open({ dir, operator: 'alice' })), 'JOURNAL_TAMPERED');
+    assert.deepEqual(readdirSync(dir).filter((n) => n.includes('.torn-')), []);
+  });
+
+  it('records at the next open, as recovered, a result the token signed that a killed run never recorded', () => {
+    const signed = Buffer.from('3082 signed certificate bytes, as the token returned them');
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', `
+      import('${join(process.cwd(), 'main/journal/index.ts')}').then(({ Journal }) => {
+        const j = Journal.open({ dir: ${JSON.stringify(dir)}, operator: 'alice' });
+        const recorded = j.begin('certificate.issue', { n: 1 });
+        j.reserveResult(recorded, 4096);
+        j.keepResult(recorded, Buffer.from('recorded before the kill'));
+        j.complete(recorded, { serial: '01' });
+        j.flush();
+        const lost = j.begin('certificate.issue', { n: 2 });
+        j.reserveResult(lost, 4096);
+        j.keepResult(lost, Buffer.from(${JSON.stringify(signed.toString('base64'))}, 'base64'));
+        process.kill(process.pid, 'SIGKILL'); // between the token's answer and its record
+      });`], { encoding: 'utf8' });
+    assert.equal(child.signal, 'SIGKILL', child.stderr);
+    const j = Journal.open({ dir, operator: 'alice' });
+    try {
+      assert.deepEqual(j.abandonedAtOpen.map((e) => e.data.n), [2]);
+      assert.deepEqual(j.recoveredAtOpen.map((e) => [e.kind, e.intent, Buffer.from(String(e.data.result), 'base64').toString()]), [['certificate.issue.recovered', 3, signed.toString()]]);
+      assert.equal(j.verify().ok, true);
+    } finally {
+      j.close();
+    }
+    // Recorded once: the next open finds nothing more to recover.
+    const again = Journal.open({ dir, operator: 'alice' });
+    assert.deepEqual(again.recoveredAtOpen, []);
+    again.close();
   });
 });
