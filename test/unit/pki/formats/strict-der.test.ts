@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { findDerViolation, isBerOnly } from '../../../../main/pki/formats/strict-der.ts';
 import { opensslRequest } from '../x509/requests.ts';
 import { runTool } from '../../../support/openssl.ts';
+import { readCertificate } from '../../../../main/pki/x509/tbs-reader.ts';
 
 const kind = (bytes: number[]): string | undefined => findDerViolation(Uint8Array.from(bytes))?.kind;
 
@@ -11,7 +12,13 @@ describe('findDerViolation', () => {
     const req = await opensslRequest('rsa:2048', '/C=DE/O=Example/CN=der.example.test', ['subjectAltName=DNS:a.example.test', 'basicConstraints=critical,CA:FALSE']);
     assert.equal(findDerViolation(req.der), undefined);
     const made = await runTool('openssl', ['req', '-x509', '-key', 'k.pem', '-subj', '/CN=Root', '-days', '1', '-outform', 'DER', '-out', 'c.der'], { files: { 'k.pem': req.keyPem }, outputs: ['c.der'] });
-    assert.equal(findDerViolation(made.outputs['c.der']!), undefined);
+    const cert = made.outputs['c.der']!;
+    assert.equal(findDerViolation(cert), undefined);
+    // The same rule holds where certificates are read: the outer length made non-minimal is refused.
+    assert.equal(readCertificate(cert).certDer, cert);
+    const long = cert[1] === 0x82 ? Uint8Array.from([0x30, 0x83, 0x00, ...cert.subarray(2)]) : undefined;
+    assert.ok(long);
+    assert.throws(() => readCertificate(long), { code: 'INPUT_INVALID' });
   });
 
   it('reports each BER form as BER-only, with the offset of its header', () => {
