@@ -8,16 +8,16 @@
  */
 import { createHash, generateKeyPairSync, generatePrimeSync, sign } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { DigestInfo, RSAPublicKey } from '@peculiar/asn1-rsa';
+import { RSAPublicKey } from '@peculiar/asn1-rsa';
 import {
   AlgorithmIdentifier, AttributeTypeAndValue, AttributeValue, Extension, GeneralName, GeneralNames, Name,
   RelativeDistinguishedName, SubjectPublicKeyInfo,
 } from '@peculiar/asn1-x509';
 import { requestForKey } from '../../../../main/ca/key-request.ts';
+import { emsaPkcs1v15 } from '../../../../main/hsm/sc-hsm/signing.ts';
 import { OID } from '../../../../main/pki/oids.ts';
 import { runTool } from '../../../support/openssl.ts';
 
-const SHA256_OID = '2.16.840.1.101.3.4.2.1';
 const RSA_BYTES = 256;
 
 const ecKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -61,18 +61,9 @@ export function rsaSpki(modulus: bigint, exponent: bigint): Uint8Array {
   })));
 }
 
-/** EMSA-PKCS1-v1_5 (RFC 8017 §9.2) of SHA-256(data): what an RSA signature opens to. */
+/** EMSA-PKCS1-v1_5 (RFC 8017 §9.2) of SHA-256(data), by the encoder the SmartCard-HSM backend signs with: what an RSA signature opens to. */
 function pkcs1Encoded(data: Uint8Array): Uint8Array {
-  const digestInfo = new Uint8Array(AsnConvert.serialize(new DigestInfo({
-    digestAlgorithm: new AlgorithmIdentifier({ algorithm: SHA256_OID, parameters: null }),
-    digest: new OctetString(createHash('sha256').update(data).digest()),
-  })));
-  const out = new Uint8Array(RSA_BYTES).fill(0xff);
-  out[0] = 0x00;
-  out[1] = 0x01;
-  out[RSA_BYTES - digestInfo.length - 1] = 0x00;
-  out.set(digestInfo, RSA_BYTES - digestInfo.length);
-  return out;
+  return emsaPkcs1v15('SHA-256', createHash('sha256').update(data).digest(), RSA_BYTES);
 }
 
 function powMod(base: bigint, exponent: bigint, modulus: bigint): bigint {
