@@ -124,7 +124,7 @@ function decodeString(tag: number, bytes: Uint8Array): { text: string } | { inva
     }
     default:
       // TeletexString and its kin: readers disagree on their character set (T.61 or Latin-1), so two people could read two names.
-      return { invalid: `a ${STRING_TYPE_NAMES[tag] ?? 'string'}, whose character set readers disagree on; ask for UTF8String or PrintableString` };
+      return { invalid: 'text in a character set readers disagree on (T.61 or Latin-1), so ask for UTF8String or PrintableString' };
   }
 }
 
