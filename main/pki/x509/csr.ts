@@ -14,13 +14,12 @@ import { OID } from '../oids.ts';
 import { decodeExtension, type DecodedExtension, type GeneralNameValue } from './extensions.ts';
 import { publicKeyOf, publicKeySpec, rsaKeyProblems, rsaPublicKeyOf, sha256Hex, type PublicKeySpec, type RsaKeyProblem } from './keys.ts';
 import { generalNamesCount, generalNamesProblems, MAX_SUBJECT_ALT_NAMES, nameProblems, type NameProblem } from './name-rules.ts';
-
-export { MAX_SUBJECT_ALT_NAMES };
 import { describeDerViolation, findDerViolation } from '../formats/strict-der.ts';
 import { formatName, nameAttributes, type NameAttribute } from './names.ts';
 import { describeSignatureAlgorithm, nodeVerifyParams } from './signature.ts';
 import { childrenOf, fromAsn, rawBytes, readSequence, type Asn1Block, type DerReadError } from './der.ts';
 
+export { MAX_SUBJECT_ALT_NAMES };
 export const MAX_CSR_FILE_BYTES = 1 << 20;
 export const MIN_RSA_BITS = 2048;
 const PEM_LABELS = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
