@@ -23,7 +23,7 @@ import { formatHead, parseHead } from '../journal/checkpoint.ts';
 import { checkpointAfterReview, checkpointIfHeld, journalHeadText } from '../ca/journal-anchor.ts';
 import { dataDir } from '../settings/data-dir.ts';
 import { readPin } from './pin.ts';
-import type { Output } from './output.ts';
+import { shown, type Output } from './output.ts';
 import type { CliValues } from './values.ts';
 import { rehearse } from './rehearse.ts';
 import { join } from 'node:path';
@@ -159,8 +159,8 @@ async function confirm(values: CliValues, question: string): Promise<void> {
 
 function previewText(p: { serialHex: string; subject: { text: string }; issuer: { text: string }; validity: { notBefore: string; notAfter: string; days: number }; signatureAlgorithm: { name: string }; subjectPublicKey: { description: string; spkiSha256: string }; extensions: readonly { name: string; critical: boolean; value: unknown }[] }): string {
   return [
-    `  subject:   ${p.subject.text}`,
-    `  issuer:    ${p.issuer.text}`,
+    `  subject:   ${shown(p.subject.text)}`,
+    `  issuer:    ${shown(p.issuer.text)}`,
     `  serial:    ${p.serialHex}`,
     `  validity:  ${p.validity.notBefore} → ${p.validity.notAfter} (${p.validity.days} days)`,
     `  key:       ${p.subjectPublicKey.description} (SHA-256 ${p.subjectPublicKey.spkiSha256.slice(0, 16)}…)`,
@@ -180,7 +180,7 @@ export async function runCommand(positionals: readonly string[], values: CliValu
           : tokens.map(({ info }) => {
             const pin = info.pinState;
             const state = pin.locked ? 'PIN BLOCKED' : pin.finalTry ? 'PIN: FINAL TRY' : pin.countLow ? 'PIN: wrong entries since last login' : pin.initialized ? 'PIN ok' : 'PIN not set';
-            return `${info.virtual ? '[VIRTUAL] ' : ''}${info.label}  serial ${info.serial}  ${info.model} (${info.manufacturer})  ${state}`;
+            return `${info.virtual ? '[VIRTUAL] ' : ''}${shown(info.label)}  serial ${shown(info.serial)}  ${shown(info.model)} (${shown(info.manufacturer)})  ${state}`;
           }).join('\n'));
       });
     case 'key generate':
@@ -197,7 +197,7 @@ export async function runCommand(positionals: readonly string[], values: CliValu
         const token = await loggedInToken(core, values);
         const keys = await token.listKeys();
         out.result(keys.map((k) => ({ id: k.id, label: k.label, spec: k.spec, spkiSha256: k.spkiSha256 })),
-          () => keys.map((k) => `${k.label}  ${k.spec.kind === 'ec' ? k.spec.curve : `RSA ${k.spec.bits}`}  ${k.spkiSha256}`).join('\n') || 'No keys.');
+          () => keys.map((k) => `${shown(k.label)}  ${k.spec.kind === 'ec' ? k.spec.curve : `RSA ${k.spec.bits}`}  ${k.spkiSha256}`).join('\n') || 'No keys.');
       });
     case 'ca init':
       return withCore(values, out, async (core, out) => {
@@ -211,13 +211,13 @@ export async function runCommand(positionals: readonly string[], values: CliValu
           subject: need(values, 'subject', 'the root\'s name, e.g. "C=DE, O=Example, CN=Example Root CA"'),
           name: need(values, 'name', 'a short name for the CA'), ...(days ? { validityDays: days } : {}),
         });
-        out.result({ id: ca.id, name: ca.name, subject: ca.subject, notAfter: ca.notAfter }, () => `Root CA "${ca.name}" created: ${ca.subject}, valid until ${ca.notAfter}\n  certificate SHA-256 ${ca.id}`);
+        out.result({ id: ca.id, name: ca.name, subject: ca.subject, notAfter: ca.notAfter }, () => `Root CA "${shown(ca.name)}" created: ${shown(ca.subject)}, valid until ${ca.notAfter}\n  certificate SHA-256 ${ca.id}`);
       });
     case 'ca list':
       return withCore(values, out, async (core) => {
         const cas = [...core.state.cas.values()];
         out.result(cas.map((c) => ({ id: c.id, name: c.name, kind: c.kind, subject: c.subject, notAfter: c.notAfter })),
-          () => cas.map((c) => `${c.name}  ${c.kind}  ${c.subject}  until ${c.notAfter}`).join('\n') || 'No CAs yet.');
+          () => cas.map((c) => `${shown(c.name)}  ${c.kind}  ${shown(c.subject)}  until ${c.notAfter}`).join('\n') || 'No CAs yet.');
       });
     case 'csr show': {
       const file = positionals[2] ?? str(values.csr);
@@ -225,10 +225,10 @@ export async function runCommand(positionals: readonly string[], values: CliValu
       const csrs = parseCsrFile(await readBoundedFile(file, MAX_CSR_FILE_BYTES));
       out.result(csrs.map((c) => ({ subject: c.subject.text, key: c.keySpec, spkiSha256: c.spkiSha256, subjectAltNames: c.subjectAltNames, requestedExtensions: c.requestedExtensions, signatureAlgorithm: c.signatureAlgorithm.name, sha256: c.sha256 })),
         () => csrs.map((c, i) => [
-          `request ${i + 1}: ${c.subject.text}`,
+          `request ${i + 1}: ${shown(c.subject.text)}`,
           `  key: ${c.keySpec.kind === 'rsa' ? `RSA ${c.keySpec.bits}` : c.keySpec.kind === 'ec' ? `EC ${c.keySpec.curve}` : c.keySpec.type}  signature: ${c.signatureAlgorithm.name} (verified)`,
-          ...(c.subjectAltNames.dns.length ? [`  DNS: ${c.subjectAltNames.dns.join(', ')}`] : []),
-          ...(c.subjectAltNames.ip.length ? [`  IP: ${c.subjectAltNames.ip.join(', ')}`] : []),
+          ...(c.subjectAltNames.dns.length ? [`  DNS: ${c.subjectAltNames.dns.map(shown).join(', ')}`] : []),
+          ...(c.subjectAltNames.ip.length ? [`  IP: ${c.subjectAltNames.ip.map(shown).join(', ')}`] : []),
           ...c.requestedExtensions.map((e) => `  requests ${e.name}${e.critical ? ' (critical)' : ''}`),
         ].join('\n')).join('\n'));
       return;
@@ -252,9 +252,9 @@ export async function runCommand(positionals: readonly string[], values: CliValu
             ...(pathLen !== undefined ? { pathLen } : {}),
           };
           const plan = previewIssue(core.ctx, terms);
-          out.note(`About to sign with CA "${ca.name}":\n${previewText(plan.preview)}`);
+          out.note(`About to sign with CA "${shown(ca.name)}":\n${previewText(plan.preview)}`);
           for (const d of plan.droppedRequestExtensions) out.note(`  not taken from the request: ${d.name} (${d.reason})`);
-          for (const f of plan.findings) out.note(`  lint ${f.severity}: ${f.message}`);
+          for (const f of plan.findings) out.note(`  lint ${f.severity}: ${shown(f.message)}`);
           return { ...terms, plan };
         });
         await confirm(values, planned.length === 1 ? 'Sign this certificate?' : `Sign these ${planned.length} certificates?`);
@@ -287,7 +287,7 @@ export async function runCommand(positionals: readonly string[], values: CliValu
         }
         // The exports after the batch's checkpoint are anchored too.
         if (str(values.out)) await checkpointIfHeld(core.ctx, token);
-        out.result(results, () => results.map((r) => `Signed ${r.subject}, serial ${r.serialHex}${r.isCa ? ' (a new subordinate CA)' : ''}${r.files.length ? `\n  written: ${r.files.join(', ')}` : ''}`).join('\n'));
+        out.result(results, () => results.map((r) => `Signed ${shown(r.subject)}, serial ${r.serialHex}${r.isCa ? ' (a new subordinate CA)' : ''}${r.files.length ? `\n  written: ${r.files.join(', ')}` : ''}`).join('\n'));
       });
     case 'revoke':
       return withCore(values, out, async (core, out) => {
@@ -297,7 +297,7 @@ export async function runCommand(positionals: readonly string[], values: CliValu
         const invalidityDate = inv ? new Date(inv) : undefined;
         if (invalidityDate && Number.isNaN(invalidityDate.getTime())) throw new CustosError('INPUT_INVALID', `--invalidity-date ${inv} is not an ISO 8601 date.`, { option: 'invalidity-date' });
         const { issued, revocation } = revokeSerial(core.ctx, { caId: need(values, 'ca', 'the issuing CA'), serialHex: need(values, 'serial', 'the serial in hex'), reason, ...(invalidityDate ? { invalidityDate } : {}) });
-        out.result(revocation, () => `Revoked ${issued.subject}, serial ${issued.serialHex} (${revocation.reason}). Issue a CRL to publish it: custos crl --ca …`);
+        out.result(revocation, () => `Revoked ${shown(issued.subject)}, serial ${issued.serialHex} (${revocation.reason}). Issue a CRL to publish it: custos crl --ca …`);
       });
     case 'crl':
       return withCore(values, out, async (core, out) => {
@@ -314,7 +314,7 @@ export async function runCommand(positionals: readonly string[], values: CliValu
           }
           await checkpointIfHeld(core.ctx, token);
         }
-        out.result({ ...record, files: written }, () => `CRL #${record.crlNumber} of "${ca.name}": ${record.entries} revoked, next update ${record.nextUpdate}${written.length ? `\n  written: ${written.join(', ')}` : ''}`);
+        out.result({ ...record, files: written }, () => `CRL #${record.crlNumber} of "${shown(ca.name)}": ${record.entries} revoked, next update ${record.nextUpdate}${written.length ? `\n  written: ${written.join(', ')}` : ''}`);
       });
     case 'export':
       return withCore(values, out, async (core, out) => {
@@ -364,7 +364,7 @@ export async function runCommand(positionals: readonly string[], values: CliValu
       const lines = readFileSync(join(home, JOURNAL_FILE), 'utf8').trim().split('\n').filter(Boolean);
       const last = intOption(values, 'last') ?? 20;
       const entries = lines.slice(-last).map((l) => JSON.parse(l) as { seq: number; time: string; kind: string; operator: string; token?: { label: string; virtual: boolean } });
-      out.result(entries, () => entries.map((e) => `#${e.seq} ${e.time} ${e.kind} by ${e.operator}${e.token ? ` on ${e.token.label}${e.token.virtual ? ' [VIRTUAL]' : ''}` : ''}`).join('\n'));
+      out.result(entries, () => entries.map((e) => `#${e.seq} ${shown(e.time)} ${shown(e.kind)} by ${shown(e.operator)}${e.token ? ` on ${shown(e.token.label)}${e.token.virtual ? ' [VIRTUAL]' : ''}` : ''}`).join('\n'));
       return;
     }
     case 'rehearse':

@@ -5,6 +5,7 @@
  */
 import Box from '@mui/material/Box';
 import { monoSx } from '../theme.ts';
+import { visibleText } from './visibleText.ts';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -21,7 +22,7 @@ function Value({ value }: { value: unknown }) {
   }
   if (isRecord(value)) return <DescriptionView value={value} nested />;
   if (value === null || value === undefined) return <span>(none)</span>;
-  const text = String(value);
+  const text = visibleText(String(value));
   return <Box component="span" sx={/^[0-9a-f:]{16,}$/i.test(text) ? monoSx : undefined}>{text}</Box>;
 }
 

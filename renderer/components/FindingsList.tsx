@@ -2,6 +2,7 @@ import Alert from '@mui/material/Alert';
 import Stack from '@mui/material/Stack';
 import type { z } from 'zod';
 import type { Finding } from '../../main/api/contract.ts';
+import { visibleText } from './visibleText.ts';
 
 type FindingValue = z.output<typeof Finding>;
 
@@ -15,7 +16,7 @@ export function FindingsList({ findings }: { findings: readonly FindingValue[] }
     <Stack spacing={1} component="ul" aria-label="Lint findings" sx={{ listStyle: 'none', p: 0, m: 0 }}>
       {findings.map((f, i) => (
         <li key={i}>
-          <Alert severity={f.severity}><strong>{f.code}</strong>: {f.message}</Alert>
+          <Alert severity={f.severity}><strong>{f.code}</strong>: {visibleText(f.message)}</Alert>
         </li>
       ))}
     </Stack>

@@ -12,11 +12,14 @@ import { CustosError, type ErrorCode } from '../../errors/index.ts';
 import type { Hex } from '../../hsm/token.ts';
 import { OID } from '../oids.ts';
 import { decodeExtension, type DecodedExtension, type GeneralNameValue } from './extensions.ts';
-import { publicKeyOf, publicKeySpec, sha256Hex, type PublicKeySpec } from './keys.ts';
+import { publicKeyOf, publicKeySpec, rsaKeyProblems, rsaPublicKeyOf, sha256Hex, type PublicKeySpec, type RsaKeyProblem } from './keys.ts';
+import { generalNamesCount, generalNamesProblems, MAX_SUBJECT_ALT_NAMES, nameProblems, type NameProblem } from './name-rules.ts';
+import { describeDerViolation, findDerViolation } from '../formats/strict-der.ts';
 import { formatName, nameAttributes, type NameAttribute } from './names.ts';
 import { describeSignatureAlgorithm, nodeVerifyParams } from './signature.ts';
-import { childrenOf, fromAsn, rawBytes, readSequence, type Asn1Block } from './der.ts';
+import { childrenOf, fromAsn, rawBytes, readSequence, type Asn1Block, type DerReadError } from './der.ts';
 
+export { MAX_SUBJECT_ALT_NAMES };
 export const MAX_CSR_FILE_BYTES = 1 << 20;
 export const MIN_RSA_BITS = 2048;
 const PEM_LABELS = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
@@ -80,6 +83,17 @@ function pemBlocks(text: string): Block[] {
     }
     blocks.push({ der: new Uint8Array(Buffer.from(body, 'base64')), index });
   });
+  // Text before a block is explanation by custom (openssl req -text writes it there, RFC 7468 §5.2);
+  // after the last END line there is nothing to explain, and whatever sits there was not checked.
+  const last = starts[starts.length - 1];
+  if (last) {
+    const endLine = `-----END ${last[1]!}-----`;
+    const after = text.slice(text.indexOf(endLine, last.index + last[0].length) + endLine.length);
+    if (/\S/.test(after)) {
+      const trailingBytes = Buffer.byteLength(after.replace(/^\s+/, ''), 'latin1');
+      fail('CSR_TRAILING_BYTES', `The PEM file has ${trailingBytes} bytes of text after its last END line: the file is damaged or holds something else.`, undefined, { trailingBytes });
+    }
+  }
   return blocks;
 }
 
@@ -179,14 +193,64 @@ export function isCheckedCsr(csr: unknown): csr is CsrInfo {
   return typeof csr === 'object' && csr !== null && checked.has(csr as CsrInfo);
 }
 
+/** Why the request's bytes are not one DER structure, each with its own code. */
+function failUnread(read: DerReadError, index: number | undefined): never {
+  const found = read.found ?? '';
+  if (read.failure === 'trailing') {
+    fail('CSR_TRAILING_BYTES', `The request is followed by ${read.trailingBytes} unexpected bytes: the file is damaged or holds something else.`, index, { trailingBytes: read.trailingBytes ?? 0 });
+  }
+  if (read.failure === 'not-der') fail('CSR_NOT_DER', `The request is not DER: it has ${found}. Only DER is accepted: ask for the request again as DER or PEM.`, index, { found });
+  if (read.failure === 'truncated') fail('CSR_MALFORMED', `The request is cut short: it has ${found}. Copy the file again.`, index, { found });
+  fail('CSR_MALFORMED', `The file is not a certificate request: its DER cannot be read${found ? ` (${found})` : ''}.`, index, found ? { found } : {});
+}
+
+const NAME_PROBLEM_CODES = { 'too-long': 'CSR_NAME_TOO_LONG', characters: 'CSR_NAME_CHARACTERS', encoding: 'CSR_NAME_ENCODING' } as const satisfies Record<NameProblem['kind'], ErrorCode>;
+
+function failName(problem: NameProblem | undefined, index: number | undefined): void {
+  if (problem) fail(NAME_PROBLEM_CODES[problem.kind], problem.message, index, { field: problem.field });
+}
+
+/**
+ * Each requested extension's value must be DER too, and a subjectAltName is
+ * counted and its names checked on their bytes before anything decodes them.
+ */
+function checkRequestedExtensions(extensions: readonly Extension[], index: number | undefined): void {
+  for (const ext of extensions) {
+    const value = new Uint8Array(ext.extnValue.buffer);
+    const violation = findDerViolation(value);
+    if (violation) {
+      const found = describeDerViolation(violation);
+      fail('CSR_NOT_DER', `The request\u2019s ${ext.extnID} extension is not DER: it has ${found}.`, index, { extension: ext.extnID, found });
+    }
+    if (ext.extnID !== OID.subjectAltName) continue;
+    const count = generalNamesCount(value) ?? 0;
+    if (count > MAX_SUBJECT_ALT_NAMES) {
+      fail('CSR_TOO_MANY_NAMES', `The request asks for ${count} names in its subjectAltName; Custos certifies at most ${MAX_SUBJECT_ALT_NAMES} per certificate. Split the names over several requests.`, index, { names: count, maxNames: MAX_SUBJECT_ALT_NAMES });
+    }
+    failName(generalNamesProblems(value)[0], index);
+  }
+}
+
+/** RSA keys whose numbers no careful CA certifies (keys.ts rsaKeyProblems): refused before their signature is trusted. */
+function checkRsaNumbers(spki: SubjectPublicKeyInfo, index: number | undefined): void {
+  if (spki.algorithm.algorithm !== OID.rsaEncryption) return;
+  const keyBytes = new Uint8Array(spki.subjectPublicKey);
+  const violation = findDerViolation(keyBytes);
+  if (violation) fail('CSR_NOT_DER', `The request\u2019s RSA public key is not DER: it has ${describeDerViolation(violation)}.`, index, { found: describeDerViolation(violation) });
+  let problems: RsaKeyProblem[];
+  try {
+    problems = rsaKeyProblems(rsaPublicKeyOf(spki)!);
+  } catch {
+    fail('CSR_KEY_UNSUPPORTED', 'The request\u2019s RSA public key cannot be read.', index);
+  }
+  if (problems.length > 0) {
+    fail('CSR_KEY_WEAK', `The request\u2019s RSA key cannot be certified: its ${problems[0]!.message} Ask for a new request with a sound key.`, index, { field: problems[0]!.field, problems: problems.map((p) => p.message).join(' ') });
+  }
+}
+
 function parseOne({ der, index }: Block, checkSignature = true): CsrInfo {
   const read = readSequence(der);
-  if ('failure' in read) {
-    if (read.failure === 'trailing') {
-      fail('CSR_TRAILING_BYTES', `The request is followed by ${read.trailingBytes} unexpected bytes: the file is damaged or holds something else.`, index, { trailingBytes: read.trailingBytes ?? 0 });
-    }
-    fail('CSR_MALFORMED', 'The file is not a certificate request: its DER cannot be read.', index);
-  }
+  if ('failure' in read) failUnread(read, index);
   let csr: CertificationRequest;
   try {
     csr = fromAsn(read.sequence, CertificationRequest);
@@ -201,6 +265,7 @@ function parseOne({ der, index }: Block, checkSignature = true): CsrInfo {
   const spki = rawBytes(info[2]);
   const signedBytes = rawBytes(read.items[0]);
 
+  checkRsaNumbers(csr.certificationRequestInfo.subjectPKInfo, index);
   let key: KeyObject;
   try {
     key = publicKeyOf(csr.certificationRequestInfo.subjectPKInfo, spki);
@@ -221,7 +286,9 @@ function parseOne({ der, index }: Block, checkSignature = true): CsrInfo {
     fail('CSR_SIGNATURE_INVALID', `The request cannot be trusted: ${why}.`, index);
   }
   const keySpec = checkKey(key, index);
+  failName(nameProblems(subjectDer)[0], index);
   const extensions = requestedExtensions(csr, info[3], index);
+  checkRequestedExtensions(extensions, index);
   const decoded = extensions.map(decodeExtension);
   const subject: Name = csr.certificationRequestInfo.subject;
   const requestedExtensionsDer: Record<string, { critical: boolean; value: Uint8Array }> = {};
@@ -256,6 +323,8 @@ export function parseCsrFile(bytes: Uint8Array): CsrInfo[] {
   return blocks.map((block) => parseOne(block));
 }
 
+const RULES_SINCE_IMPORT: ReadonlySet<ErrorCode> = new Set(['CSR_KEY_WEAK', 'CSR_NOT_DER', 'CSR_NAME_TOO_LONG', 'CSR_NAME_CHARACTERS', 'CSR_NAME_ENCODING', 'CSR_TOO_MANY_NAMES']);
+
 /**
  * Reads a request stored at import again, when its SHA-256 is still the one
  * recorded: the bytes are those whose self-signature was verified at import,
@@ -265,7 +334,9 @@ export function rereadImportedCsr(der: Uint8Array, sha256: Hex): CsrInfo | undef
   if (sha256Hex(der) !== sha256) return undefined;
   try {
     return parseOne({ der, index: undefined }, false);
-  } catch {
+  } catch (e) {
+    // The same bytes refused by a rule made since their import: say which rule, not that they changed.
+    if (e instanceof CustosError && RULES_SINCE_IMPORT.has(e.code)) throw e;
     return undefined;
   }
 }

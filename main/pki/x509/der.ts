@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import type * as Asn1js from 'asn1js';
 import { AsnParser, BitString } from '@peculiar/asn1-schema';
+import { describeDerViolation, findDerViolation, isBerOnly, type DerViolation } from '../formats/strict-der.ts';
 
 const requireHere = createRequire(import.meta.url);
 const asn1js = createRequire(requireHere.resolve('@peculiar/asn1-schema'))('asn1js') as typeof Asn1js;
@@ -30,13 +31,35 @@ export interface DerSequence {
   readonly items: readonly Asn1js.AsnType[];
 }
 
-export type DerReadFailure = 'malformed' | 'trailing';
+export type DerReadFailure = 'malformed' | 'trailing' | 'not-der' | 'truncated';
 
-/** One DER SEQUENCE filling all of bytes, or why not (with the length of extra bytes when trailing). */
-export function readSequence(bytes: Uint8Array): DerSequence | { failure: DerReadFailure; trailingBytes?: number } {
+export interface DerReadError {
+  readonly failure: DerReadFailure;
+  /** Bytes after the value, when failure is 'trailing'. */
+  readonly trailingBytes?: number;
+  /** What was found instead of DER, in a person's words (every failure but a plain 'malformed' has one). */
+  readonly found?: string;
+  readonly violation?: DerViolation;
+}
+
+/**
+ * One DER SEQUENCE filling all of bytes, or why not. DER only (strict-der.ts):
+ * BER forms, a value cut short, a container whose length is short and bytes
+ * after the value each give their own failure, before any value is decoded.
+ */
+export function readSequence(bytes: Uint8Array): DerSequence | DerReadError {
+  const violation = findDerViolation(bytes);
+  if (violation) {
+    const found = describeDerViolation(violation);
+    if (violation.kind === 'trailing-bytes') return { failure: 'trailing', trailingBytes: violation.trailingBytes, found, violation };
+    if (violation.kind === 'truncated') return { failure: 'truncated', found, violation };
+    return { failure: isBerOnly(violation) ? 'not-der' : 'malformed', found, violation };
+  }
   let parsed: ReturnType<typeof asn1js.fromBER>;
   try {
-    parsed = asn1js.fromBER(bytes);
+    // asn1js stops at 10,000 nodes by default, which a valid request with many names exceeds. The walk above
+    // bounds the input instead: every node takes two bytes or more, and OCTET STRING contents are not parsed here.
+    parsed = asn1js.fromBER(bytes, { maxNodes: bytes.byteLength, parseEmbedded: false });
   } catch {
     // asn1js throws a plain Error from some value decoders (a GeneralizedTime that is not a time): that is malformed input too.
     return { failure: 'malformed' };

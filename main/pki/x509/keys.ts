@@ -5,6 +5,7 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { ECParameters } from '@peculiar/asn1-ecc';
+import { RSAPublicKey } from '@peculiar/asn1-rsa';
 import type { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import type { EcCurve, Hex } from '../../hsm/token.ts';
 import { OID } from '../oids.ts';
@@ -80,4 +81,61 @@ export function sha256Hex(bytes: Uint8Array | ArrayBuffer): Hex {
 
 export function sha1(bytes: Uint8Array | ArrayBuffer): Uint8Array {
   return createHash('sha1').update(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)).digest();
+}
+
+/** The RSAPublicKey an rsaEncryption SubjectPublicKeyInfo holds (RFC 3279 §2.3.1), or undefined for another key. */
+export function rsaPublicKeyOf(spki: SubjectPublicKeyInfo): RSAPublicKey | undefined {
+  if (spki.algorithm.algorithm !== OID.rsaEncryption) return undefined;
+  return AsnConvert.parse(spki.subjectPublicKey, RSAPublicKey);
+}
+
+// CA/Browser Forum Baseline Requirements §6.1.6: the exponent odd and at least 3, SHOULD be in
+// [2^16 + 1, 2^256 - 1]; the modulus SHOULD be odd, no prime power, with no factor below 752.
+// Custos holds the SHOULDs as MUSTs: e = 1 makes any "signature" its own message (the padded digest
+// verifies with no private key at all), an even modulus or a small factor gives the key away, and a
+// huge exponent costs every relying party a slow verification.
+export const MIN_RSA_PUBLIC_EXPONENT = 65537n;
+const MAX_RSA_PUBLIC_EXPONENT = (1n << 256n) - 1n;
+const SMALL_FACTOR_BOUND = 752;
+
+const SMALL_PRIMES: readonly bigint[] = (() => {
+  const composite = new Uint8Array(SMALL_FACTOR_BOUND);
+  const primes: bigint[] = [];
+  for (let i = 2; i < SMALL_FACTOR_BOUND; i++) {
+    if (composite[i]) continue;
+    primes.push(BigInt(i));
+    for (let j = i * i; j < SMALL_FACTOR_BOUND; j += i) composite[j] = 1;
+  }
+  return primes;
+})();
+// One division of the modulus by the product of those primes, then small ones: a 2048-bit modulus divided 130 times costs more.
+const SMALL_PRIMES_PRODUCT = SMALL_PRIMES.reduce((product, p) => product * p, 1n);
+
+const unsignedBigInt = (bytes: ArrayBuffer): bigint => {
+  const hex = Buffer.from(bytes).toString('hex');
+  return hex.length === 0 ? 0n : BigInt(`0x${hex}`);
+};
+
+export interface RsaKeyProblem {
+  readonly field: 'publicExponent' | 'modulus';
+  /** Starts with the field's name: "publicExponent is 1; …". */
+  readonly message: string;
+}
+
+/** What is wrong with an RSA public key's numbers, each naming its field and value; empty for a sound key. */
+export function rsaKeyProblems(key: RSAPublicKey): RsaKeyProblem[] {
+  const problems: RsaKeyProblem[] = [];
+  const e = unsignedBigInt(key.publicExponent);
+  const n = unsignedBigInt(key.modulus);
+  const shown = e < 1n << 64n ? e.toString() : `a ${e.toString(2).length}-bit number`;
+  if (e % 2n === 0n) problems.push({ field: 'publicExponent', message: `publicExponent is ${shown}, an even number; it must be odd (CA/Browser Forum BR §6.1.6).` });
+  if (e < MIN_RSA_PUBLIC_EXPONENT) problems.push({ field: 'publicExponent', message: `publicExponent is ${shown}; it must be at least ${MIN_RSA_PUBLIC_EXPONENT} (CA/Browser Forum BR §6.1.6).` });
+  else if (e > MAX_RSA_PUBLIC_EXPONENT) problems.push({ field: 'publicExponent', message: `publicExponent is ${shown}; it must be below 2^256 (CA/Browser Forum BR §6.1.6).` });
+  if (n % 2n === 0n) problems.push({ field: 'modulus', message: 'modulus is an even number; an RSA modulus is the product of two odd primes (CA/Browser Forum BR §6.1.6).' });
+  else {
+    const rest = n % SMALL_PRIMES_PRODUCT;
+    const factor = SMALL_PRIMES.find((p) => rest % p === 0n);
+    if (factor !== undefined) problems.push({ field: 'modulus', message: `modulus has the factor ${factor}; it may have no factor below ${SMALL_FACTOR_BOUND} (CA/Browser Forum BR §6.1.6).` });
+  }
+  return problems;
 }

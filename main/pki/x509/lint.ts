@@ -9,7 +9,8 @@ import { CustosError } from '../../errors/index.ts';
 import { OID } from '../oids.ts';
 import { decodeExtension, isUndecodable } from './extensions.ts';
 import type { IssuerInfo } from './issuer.ts';
-import { publicKeyFromSpki, publicKeySpec } from './keys.ts';
+import { publicKeyFromSpki, publicKeySpec, rsaKeyProblems, rsaPublicKeyOf } from './keys.ts';
+import { generalNamesCount, generalNamesProblems, MAX_SUBJECT_ALT_NAMES, nameProblems, visibleText, type NameProblem } from './name-rules.ts';
 import { nodeVerifyParams } from './signature.ts';
 import { readTbs, type ReadTbs } from './tbs-reader.ts';
 import { buildTbs, type TbsInput } from './tbs.ts';
@@ -153,8 +154,27 @@ function lintRead(read: ReadTbs, issuer: IssuerInfo | 'self'): LintFinding[] {
   if (tbs.subject.length === 0 && (!sanExt || !sanExt.critical)) error('subject.empty_without_critical_san', 'An empty subject needs a critical subjectAltName (RFC 5280 §4.1.2.6, §4.2.1.6).');
   if (sanExt && asList(sanExt)?.length === 0) error('san.empty', 'subjectAltName is present with no name (RFC 5280 §4.2.1.6).');
   for (const entry of (asList(sanExt) ?? []) as { type: string; value: string }[]) {
-    if (entry.type === 'dns' && !isDnsName(entry.value)) error('san.dns_invalid', `"${entry.value}" is not a DNS name (RFC 5280 §4.2.1.6, RFC 1034 §3.5 preferred syntax).`);
+    if (entry.type === 'dns' && !isDnsName(entry.value)) error('san.dns_invalid', `"${visibleText(entry.value)}" is not a DNS name (RFC 5280 §4.2.1.6, RFC 1034 §3.5 preferred syntax).`);
   }
+  // Names as their bytes are (name-rules.ts): bounds, control and bidi characters, encodings.
+  const nameFinding = (prefix: string) => (p: NameProblem): void => error(`${prefix}.${p.kind.replace('-', '_')}`, p.message);
+  nameProblems(read.subjectDer).forEach(nameFinding('subject'));
+  const sanRaw = extensions.find((ext) => ext.extnID === OID.subjectAltName);
+  if (sanRaw) {
+    const sanDer = new Uint8Array(sanRaw.extnValue.buffer);
+    const count = generalNamesCount(sanDer) ?? 0;
+    if (count > MAX_SUBJECT_ALT_NAMES) error('san.too_many', `subjectAltName holds ${count} names; Custos certifies at most ${MAX_SUBJECT_ALT_NAMES}.`);
+    else generalNamesProblems(sanDer).forEach(nameFinding('san'));
+  }
+
+  // Subject key: RSA numbers a careful CA refuses (CA/Browser Forum BR §6.1.6).
+  let rsaKey;
+  try {
+    rsaKey = rsaPublicKeyOf(tbs.subjectPublicKeyInfo);
+  } catch {
+    error('key.malformed', 'The subject\u2019s RSA public key does not decode.');
+  }
+  if (rsaKey) for (const p of rsaKeyProblems(rsaKey)) error(p.field === 'modulus' ? 'key.rsa_modulus' : 'key.rsa_exponent', `The subject key\u2019s ${p.message}`);
   return findings;
 }
 

@@ -11,6 +11,7 @@ import { VirtualChip } from '../../components/VirtualChip.tsx';
 import { useAction } from '../../hooks/useAction.ts';
 import { useCall } from '../../hooks/useCall.ts';
 import { monoSx } from '../../theme.ts';
+import { visibleText } from '../../components/visibleText.ts';
 
 const FORMATS = [
   { format: 'der', title: 'Export DER' },
@@ -27,7 +28,7 @@ export function CertificateDetail({ caId, serialHex }: { caId: string; serialHex
       <ErrorAlert error={detail.error} />
       {s && (
         <Stack spacing={0.5} sx={{ mb: 2 }}>
-          <Typography variant="h3" component="h3">{s.subject}<VirtualChip show={s.virtual} /></Typography>
+          <Typography variant="h3" component="h3">{visibleText(s.subject)}<VirtualChip show={s.virtual} /></Typography>
           <Typography variant="body2">Status: <strong>{s.status}</strong>{s.revokedAt ? ` since ${s.revokedAt} (${s.reason ?? 'unspecified'})` : ''}</Typography>
           <Typography variant="body2">SHA-256: <Box component="span" sx={monoSx}>{s.sha256}</Box></Typography>
         </Stack>

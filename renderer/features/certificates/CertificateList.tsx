@@ -9,6 +9,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef } from 'react';
 import type { CertificateRow } from '../../db/catalog.ts';
 import { monoSx } from '../../theme.ts';
+import { visibleText } from '../../components/visibleText.ts';
 
 export const CERTIFICATE_ROW_PX = 56;
 
@@ -24,9 +25,9 @@ export function CertificateList({ rows, selectedKey, onSelect }: { rows: Certifi
           const key = `${row.caId}/${row.serialHex}`;
           return (
             <Box role="listitem" key={key} sx={{ position: 'absolute', top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }}>
-              <ListItemButton selected={key === selectedKey} onClick={() => onSelect(row)} sx={{ height: '100%', display: 'block', py: 0.5 }} aria-label={`${row.subject}, serial ${row.serialHex}, ${row.status}`}>
+              <ListItemButton selected={key === selectedKey} onClick={() => onSelect(row)} sx={{ height: '100%', display: 'block', py: 0.5 }} aria-label={`${visibleText(row.subject)}, serial ${row.serialHex}, ${row.status}`}>
                 <Typography variant="body2" noWrap sx={{ fontWeight: 600 }}>
-                  {row.subject}{row.status === 'revoked' ? ' — REVOKED' : ''}{row.virtual ? ' — VIRTUAL' : ''}
+                  {visibleText(row.subject)}{row.status === 'revoked' ? ' — REVOKED' : ''}{row.virtual ? ' — VIRTUAL' : ''}
                 </Typography>
                 <Typography variant="caption" noWrap component="p" sx={monoSx}>{row.serialHex} · until {row.notAfter.slice(0, 10)}</Typography>
               </ListItemButton>

@@ -21,6 +21,7 @@ import { useJournalEvents } from '../../db/hooks.ts';
 import { useCall } from '../../hooks/useCall.ts';
 import { monoSx } from '../../theme.ts';
 import type { Output } from '../../../main/api/contract.ts';
+import { visibleText } from '../../components/visibleText.ts';
 
 export const JOURNAL_ROWS_SHOWN = 500;
 
@@ -79,9 +80,9 @@ export function JournalScreen() {
               <TableRow key={e.seq}>
                 <TableCell>{e.seq}</TableCell>
                 <TableCell>{e.time}</TableCell>
-                <TableCell>{e.kind}</TableCell>
-                <TableCell>{e.operator}</TableCell>
-                <TableCell>{e.summary}{e.token && <VirtualChip show={e.token.virtual} />}</TableCell>
+                <TableCell>{visibleText(e.kind)}</TableCell>
+                <TableCell>{visibleText(e.operator)}</TableCell>
+                <TableCell>{visibleText(e.summary)}{e.token && <VirtualChip show={e.token.virtual} />}</TableCell>
                 <TableCell sx={monoSx}>{e.hash.slice(0, 12)}…</TableCell>
               </TableRow>
             ))}

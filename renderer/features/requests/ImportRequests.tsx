@@ -15,6 +15,7 @@ import { useCatalog } from '../../db/CatalogProvider.tsx';
 import { useAction } from '../../hooks/useAction.ts';
 import { useCall } from '../../hooks/useCall.ts';
 import { MAX_CSR_FILE_BYTES, readFileBase64 } from './readFileBase64.ts';
+import { visibleText } from '../../components/visibleText.ts';
 
 export function ImportRequests({ onImported }: { onImported: (ids: string[]) => void }) {
   const { sync } = useCatalog();
@@ -81,7 +82,7 @@ export function ImportRequests({ onImported }: { onImported: (ids: string[]) => 
         <Button variant="outlined" onClick={() => { setMediaWanted(true); media.reload(); }}>Look for removable media</Button>
         {mediaWanted && (
           <TextField select size="small" label="Medium" value={medium} onChange={(e) => setMedium(e.target.value)} sx={{ minWidth: 240 }}>
-            {(media.data ?? []).map((m) => <MenuItem key={m.path} value={m.path}>{m.label} ({m.path})</MenuItem>)}
+            {(media.data ?? []).map((m) => <MenuItem key={m.path} value={m.path}>{visibleText(m.label)} ({visibleText(m.path)})</MenuItem>)}
           </TextField>
         )}
       </Stack>
@@ -92,7 +93,7 @@ export function ImportRequests({ onImported }: { onImported: (ids: string[]) => 
           {files.data.length === 0 && <ListItem><ListItemText primary="No request files on this medium." /></ListItem>}
           {files.data.map((f) => (
             <ListItem key={f.path} secondaryAction={<Button size="small" onClick={() => void importPath.run(f.path)} disabled={importPath.running}>Import</Button>}>
-              <ListItemText primary={f.name} secondary={`${f.bytes} bytes`} />
+              <ListItemText primary={visibleText(f.name)} secondary={`${f.bytes} bytes`} />
             </ListItem>
           ))}
         </List>

@@ -11,6 +11,7 @@ import { useRequests } from '../../db/hooks.ts';
 import { describeKeySpec } from '../tokens/keySpecs.ts';
 import { ImportRequests } from './ImportRequests.tsx';
 import { SignRequest } from './SignRequest.tsx';
+import { visibleText } from '../../components/visibleText.ts';
 
 export function RequestsScreen() {
   const requests = useRequests();
@@ -29,12 +30,12 @@ export function RequestsScreen() {
             <TableBody>
               {requests.map((r) => (
                 <TableRow key={r.id} selected={r.id === selected}>
-                  <TableCell>{r.subject}</TableCell>
+                  <TableCell>{visibleText(r.subject)}</TableCell>
                   <TableCell>{r.fileName}</TableCell>
                   <TableCell>{describeKeySpec(r.keySpec)}</TableCell>
-                  <TableCell>{r.sans.join(', ')}</TableCell>
+                  <TableCell>{r.sans.map(visibleText).join(', ')}</TableCell>
                   <TableCell>{r.status}</TableCell>
-                  <TableCell><Button size="small" onClick={() => setSelected(r.id)} aria-label={`Open request ${r.subject}`}>Open</Button></TableCell>
+                  <TableCell><Button size="small" onClick={() => setSelected(r.id)} aria-label={`Open request ${visibleText(r.subject)}`}>Open</Button></TableCell>
                 </TableRow>
               ))}
             </TableBody>
@@ -42,7 +43,7 @@ export function RequestsScreen() {
         )}
       </Section>
       {chosen && (
-        <Section title={`Request ${chosen.subject}`}>
+        <Section title={`Request ${visibleText(chosen.subject)}`}>
           <SignRequest key={chosen.id} requestId={chosen.id} />
         </Section>
       )}

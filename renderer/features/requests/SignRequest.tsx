@@ -16,6 +16,7 @@ import { useCas } from '../../db/hooks.ts';
 import { useAction } from '../../hooks/useAction.ts';
 import { useCall } from '../../hooks/useCall.ts';
 import { PreviewView } from '../ca/PreviewView.tsx';
+import { visibleText } from '../../components/visibleText.ts';
 
 export function SignRequest({ requestId }: { requestId: string }) {
   const { sync } = useCatalog();
@@ -56,7 +57,7 @@ export function SignRequest({ requestId }: { requestId: string }) {
       {pending && (
         <Stack spacing={2} sx={{ mt: 2, maxWidth: 640 }} component="form" aria-label="Sign the request" onSubmit={(e) => { e.preventDefault(); if (caId && profileId) void preview.run(input); }}>
           <TextField select size="small" label="Issuing CA" value={caId} onChange={(e) => setCaId(e.target.value)} required>
-            {cas.map((c) => <MenuItem key={c.id} value={c.id}>{c.name}{c.token?.virtual ? ' (VIRTUAL)' : ''}</MenuItem>)}
+            {cas.map((c) => <MenuItem key={c.id} value={c.id}>{visibleText(c.name)}{c.token?.virtual ? ' (VIRTUAL)' : ''}</MenuItem>)}
           </TextField>
           <TextField select size="small" label="Profile" value={profileId} onChange={(e) => setProfileId(e.target.value)} required>
             {issuingProfiles.map((p) => <MenuItem key={p.id} value={p.id}>{p.title}</MenuItem>)}

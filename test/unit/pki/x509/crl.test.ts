@@ -249,6 +249,18 @@ describe('parseCrl on bad input', () => {
     assert.throws(() => parseCrl(der.subarray(0, der.length - 5)), { code: 'CRL_INVALID' });
     assert.throws(() => parseCrl(Buffer.concat([der, Uint8Array.of(0)])), { code: 'CRL_INVALID' });
   });
+
+  it('refuses BER inside a part the entry walk does not read (an RDN of the issuer with an indefinite length)', async () => {
+    const der = await signedCrl({ entries: [{ serialHex: '01', revocationDate: new Date() }] });
+    assert.equal(parseCrl(der).entryCount, 1);
+    // CertificateList > tbsCertList > issuer (after version and signature) > first RDN.
+    const tree = asn1js.fromBER(der).result as asn1js.Sequence;
+    const tbs = tree.valueBlock.value[0] as asn1js.Sequence;
+    const issuer = tbs.valueBlock.value[2] as asn1js.Sequence;
+    issuer.valueBlock.value[0]!.lenBlock.isIndefiniteForm = true;
+    const ber = new Uint8Array(tree.toBER());
+    assert.throws(() => parseCrl(ber), (e: unknown) => (e as { code?: string }).code === 'CRL_INVALID' && /not DER: it has an indefinite length/.test((e as Error).message));
+  });
 });
 
 describe('nextUpdate and the issuer\'s notAfter', () => {

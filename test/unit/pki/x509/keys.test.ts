@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { ECDH, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
-import { publicKeyOf, publicKeySpec } from '../../../../main/pki/x509/keys.ts';
+import { RSAPublicKey } from '@peculiar/asn1-rsa';
+import { publicKeyOf, publicKeySpec, rsaKeyProblems } from '../../../../main/pki/x509/keys.ts';
+import { rsaModulus, rsaSpki } from './hostile-requests.ts';
 
 const spkiOf = (key: KeyObject): Uint8Array => new Uint8Array(key.export({ type: 'spki', format: 'der' }));
 const decoded = (der: Uint8Array): SubjectPublicKeyInfo => AsnConvert.parse(der, SubjectPublicKeyInfo);
@@ -51,5 +53,26 @@ describe('publicKeyOf', () => {
     const spki = decoded(der);
     spki.subjectPublicKey = spki.subjectPublicKey.slice(0, 100);
     assert.throws(() => publicKeyOf(spki, new Uint8Array(AsnConvert.serialize(spki))));
+  });
+});
+
+describe('rsaKeyProblems', () => {
+  const key = (n: bigint, e: bigint): RSAPublicKey => AsnConvert.parse(AsnConvert.parse(rsaSpki(n, e), SubjectPublicKeyInfo).subjectPublicKey, RSAPublicKey);
+  const n = rsaModulus();
+
+  it('finds nothing in a sound key: e = 65537, and e = 2^256 - 1', () => {
+    assert.deepEqual(rsaKeyProblems(key(n, 65537n)), []);
+    assert.deepEqual(rsaKeyProblems(key(n, (1n << 256n) - 1n)), []);
+  });
+
+  it('names publicExponent for e = 1, e = 3, an even e and e = 2^256 + 1, and modulus for an even one or a factor below 752', () => {
+    const fields = (k: RSAPublicKey): string[] => rsaKeyProblems(k).map((p) => p.message.replace(/;.*|,.*/, ''));
+    assert.deepEqual(fields(key(n, 1n)), ['publicExponent is 1']);
+    assert.deepEqual(fields(key(n, 3n)), ['publicExponent is 3']);
+    assert.deepEqual(fields(key(n, 65536n)), ['publicExponent is 65536', 'publicExponent is 65536']);
+    assert.deepEqual(fields(key(n, (1n << 256n) + 1n)), ['publicExponent is a 257-bit number']);
+    assert.deepEqual(fields(key(n * 2n, 65537n)), ['modulus is an even number']);
+    assert.deepEqual(fields(key(n * 751n, 65537n)), ['modulus has the factor 751']);
+    assert.deepEqual(fields(key(n * 757n, 65537n)), [], '757 is above the bound');
   });
 });

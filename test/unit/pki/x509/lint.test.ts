@@ -11,6 +11,7 @@ import { loadProfile, type Profile } from '../../../../main/pki/x509/profiles.ts
 import { buildTbs, extension, type TbsInput } from '../../../../main/pki/x509/tbs.ts';
 import { softSigner, type SoftSigner } from '../../../support/soft-signer.ts';
 import { makeRoot, makeSubordinate, type TestCa } from './chain.ts';
+import { rsaModulus, rsaSpki } from './hostile-requests.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -197,5 +198,33 @@ describe('lintTbs', () => {
       });
     }
     assert.doesNotThrow(() => assertLintClean([{ code: 'key_usage.not_critical', severity: 'warning', message: 'w' }]));
+  });
+
+  it('blocks subject names over RFC 5280\u2019s bounds or holding control or bidi characters, naming the field', () => {
+    const withCn = (value: string): Uint8Array => leaf({ subject: nameFromAttributes([{ type: 'CN', value }]) });
+    assert.deepEqual(codes(withCn('c'.repeat(64))), []);
+    assert.deepEqual(codes(withCn('c'.repeat(65))), ['subject.too_long']);
+    assert.deepEqual(codes(withCn('x\n[critical] basicConstraints: {"ca":true}')), ['subject.characters']);
+    assert.deepEqual(codes(withCn('\u001b]8;;https://evil.test\u0007x')), ['subject.characters']);
+    assert.deepEqual(codes(withCn('txt.\u202eexe')), ['subject.characters']);
+    const findings = lintTbs(withCn('a'.repeat(100_000)), issuer);
+    assert.match(findings[0]!.message, /subject CN has 100000 characters; at most 64/);
+  });
+
+  it('blocks SAN names with control characters, and shows the name escaped in the message', () => {
+    const findings = lintTbs(leaf({ subjectAltNames: { dns: ['a\u001b[2J.example.test'], ip: [], email: [], uri: [] } }), issuer);
+    assert.deepEqual(findings.map((f) => f.code).sort(), ['san.characters', 'san.dns_invalid']);
+    assert.ok(findings.every((f) => !f.message.includes('\u001b')), 'no ESC byte in any message');
+    assert.match(findings.find((f) => f.code === 'san.dns_invalid')!.message, /a\\u\{1B\}\[2J\.example\.test/);
+  });
+
+  it('blocks RSA subject keys with e = 1, an even e, e = 3 or an even modulus (CA/Browser Forum BR 6.1.6)', () => {
+    const n = rsaModulus();
+    assert.deepEqual(codes(leaf({ subjectSpki: rsaSpki(n, 65537n) })), []);
+    assert.deepEqual(codes(leaf({ subjectSpki: rsaSpki(n, 1n) })), ['key.rsa_exponent']);
+    assert.deepEqual(codes(leaf({ subjectSpki: rsaSpki(n, 65538n) })), ['key.rsa_exponent']);
+    assert.deepEqual(codes(leaf({ subjectSpki: rsaSpki(n, 3n) })), ['key.rsa_exponent']);
+    assert.deepEqual(codes(leaf({ subjectSpki: rsaSpki(n * 2n, 65537n) })), ['key.rsa_modulus']);
+    assert.deepEqual(codes(leaf({ subjectSpki: rsaSpki(n * 3n, 65537n) })), ['key.rsa_modulus']);
   });
 });

@@ -18,9 +18,9 @@ function newKeyArgs(key: RequestKey): string[] {
   return ['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${key}`];
 }
 
-/** A request from `openssl req -new` with a fresh key; extensions as `-addext` values. */
-export async function opensslRequest(key: RequestKey, subject: string, addext: readonly string[] = []): Promise<OpensslRequest> {
-  const args = ['req', '-new', ...newKeyArgs(key), '-nodes', '-keyout', 'key.pem', '-subj', subject,
+/** A request from `openssl req -new` with a fresh key; extensions as `-addext` values; utf8 reads the subject as UTF-8 (OpenSSL's default is Latin-1). */
+export async function opensslRequest(key: RequestKey, subject: string, addext: readonly string[] = [], { utf8 = false } = {}): Promise<OpensslRequest> {
+  const args = ['req', '-new', ...newKeyArgs(key), '-nodes', '-keyout', 'key.pem', ...(utf8 ? ['-utf8'] : []), '-subj', subject,
     ...addext.flatMap((e) => ['-addext', e]), '-out', 'req.pem'];
   const made = await runTool('openssl', args, { outputs: ['key.pem', 'req.pem'] });
   if (made.code !== 0) throw new Error(`openssl req failed: ${made.stderr}`);
