@@ -67,7 +67,7 @@ describe('a foreign card through pcscd beside a SoftHSM2 token, through the CLI'
     assert.deepEqual([foreign.serial, foreign.attestation, foreign.accepted, foreign.virtual, foreign.error], ['ESPICOHSMTR', 'none', false, false, undefined]);
     assert.match(custos(['tokens']).stdout, /device not attested by a known root: accept it/);
 
-    custos(['key', 'generate', '--token', 'SoftHSM CA', '--type', 'ec:P-256', '--label', 'soft-root']);
+    custos(['key', 'generate', '--token', 'SoftHSM CA', '--type', 'ec:P-384', '--label', 'soft-root']);
     const root = custos(['ca', 'init', '--token', 'SoftHSM CA', '--key', 'soft-root', '--subject', 'C=XX, O=Custos, CN=SoftHSM Root', '--name', 'soft-root', '--json']).json;
     assert.ok(root.id, 'the SoftHSM2 key signed the root certificate');
   });
@@ -81,7 +81,7 @@ describe('a foreign card through pcscd beside a SoftHSM2 token, through the CLI'
     const journal = custos(['journal', 'show', '--last', '50', '--json']).json as { kind: string }[];
     assert.ok(journal.some((e) => e.kind === 'token.unattested-accepted'), 'the accept is in the journal');
 
-    custos(['key', 'generate', '--token-serial', 'ESPICOHSMTR', '--type', 'ec:P-256', '--label', 'pico-root']);
+    custos(['key', 'generate', '--token-serial', 'ESPICOHSMTR', '--type', 'ec:P-384', '--label', 'pico-root']);
     const root = custos(['ca', 'init', '--token-serial', 'ESPICOHSMTR', '--key', 'pico-root', '--subject', 'C=XX, O=Custos, CN=Pico Root', '--name', 'pico-root', '--json']).json;
     assert.ok(root.id, 'the card signed the root certificate');
     assert.match(custos(['tokens']).stdout, /device not attested by a known root \(accepted\)/);
