@@ -31,7 +31,11 @@ export const PinState = z.object({
   triesLeft: z.number().int().optional(),
 });
 
-export const TokenRef = z.object({ label: z.string(), serial: z.string(), model: z.string(), backend: z.enum(['pkcs11', 'sc-hsm', 'virtual']), virtual: z.boolean() });
+export const TokenRef = z.object({
+  label: z.string(), serial: z.string(), model: z.string(), backend: z.enum(['pkcs11', 'sc-hsm', 'virtual']), virtual: z.boolean(),
+  /** SmartCard-HSM: the device key's SHA-256, which tells apart cards of one serial. */
+  deviceKeySha256: Hex.optional(),
+});
 
 export const TokenSummary = z.object({
   /** Stable id: backend, serial and (SmartCard-HSM) the device key; never a slot number. */
