@@ -100,7 +100,8 @@ async function withCore<T>(values: CliValues, out: Output, act: (core: Custos) =
   }
 }
 
-async function findTokenId(core: Custos, values: CliValues): Promise<string> {
+/** The id of the one token the options name; TOKEN_AMBIGUOUS when several match (cards may share a label and a serial). */
+export async function findTokenId(core: Custos, values: CliValues): Promise<string> {
   const label = str(values.token);
   const serial = str(values['token-serial']);
   const id = str(values['token-id']);
