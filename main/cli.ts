@@ -30,6 +30,7 @@ const OPTIONS = {
   operator: { type: 'string' },
   token: { type: 'string' },
   'token-serial': { type: 'string' },
+  'token-id': { type: 'string' },
   'pin-env': { type: 'string' },
   'pin-file': { type: 'string' },
   'confirm-final-try': { type: 'boolean' },

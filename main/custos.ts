@@ -24,6 +24,9 @@ import { readConfig } from './settings/config.ts';
 import { AnchorCheck } from './journal/checkpoint.ts';
 import { checkpointIfHeld, vouchForRestoredKey } from './ca/journal-anchor.ts';
 
+/** The journal entry that records the operator accepting a device no known root attests. */
+export const UNATTESTED_ACCEPTED = 'token.unattested-accepted';
+
 export interface CustosOptions {
   readonly dataDir?: string;
   readonly operator?: string;
@@ -69,17 +72,25 @@ export class Custos {
     // The state is read back from the journal as it is opened, and follows every entry appended after.
     // A certificate's bytes are read back from the journal when asked for (the journal is open by then).
     let journal: Journal | undefined;
+    const tokens = new TokenRegistry(providers);
     const state = new CaState((seq) => {
       const entry = journal?.entryAt(seq);
       if (!entry) throw new CustosError('INTERNAL', `Journal entry #${seq} cannot be read back.`, { seq });
       return entry;
     });
+    // An unattested device the operator accepted stays accepted: the journal holds that decision.
     // The signed checkpoints are checked as the journal is read, and followed as it grows.
     const anchors = new AnchorCheck();
-    journal = Journal.open({ dir, operator, onEntry: (e) => { state.apply(e); anchors.observe(e); }, ...(options.now ? { now: options.now } : {}) });
+    const onEntry = (e: JournalEntry): void => {
+      state.apply(e);
+      anchors.observe(e);
+      const accepted = e.kind === UNATTESTED_ACCEPTED ? e.data['deviceKeySha256'] : undefined;
+      if (typeof accepted === 'string') tokens.acceptDevice(accepted);
+    };
+    journal = Journal.open({ dir, operator, onEntry, ...(options.now ? { now: options.now } : {}) });
     anchors.markOpened();
     const ctx: CaContext = {
-      journal, state, anchors, tokens: new TokenRegistry(providers), dataDir: dir, now: options.now ?? (() => new Date()),
+      journal, state, anchors, tokens, dataDir: dir, now: options.now ?? (() => new Date()),
       ...(options.profileDir ? { profileDir: options.profileDir } : {}),
     };
     const rehearsalOnly = options.rehearsal ?? (modules.length > 0 && modules.every((m) => rehearsal.has(m)) && (options.providers?.length ?? 0) === 0);
@@ -110,6 +121,25 @@ export class Custos {
       pin.wipe();
     }
     this.journal.complete(intent, { loggedIn: true });
+    return token;
+  }
+
+  /**
+   * The operator accepts a card no known root attests (a compatible card that
+   * certified itself): recorded in the journal with its device key, after
+   * which that card may be logged in to and used, in this run and the next.
+   */
+  async acceptUnattested(tokenId: string): Promise<Token> {
+    const token = await this.tokens.open(tokenId);
+    const { attestation, deviceKeySha256, serial, reader } = token.info;
+    if (attestation !== 'none' || deviceKeySha256 === undefined) {
+      throw new CustosError('INPUT_INVALID', `${token.info.label} (${serial}) is attested by a known root: there is nothing to accept.`, { tokenId });
+    }
+    if (token.info.accepted !== true) {
+      this.journal.append(UNATTESTED_ACCEPTED, { tokenId, deviceKeySha256, serial, reader, deviceChr: token instanceof ScHsmToken ? token.device.deviceChr : serial },
+        { token: tokenRecord(token.info) });
+      this.tokens.acceptDevice(deviceKeySha256);
+    }
     return token;
   }
 

@@ -31,10 +31,14 @@ export const PinState = z.object({
   triesLeft: z.number().int().optional(),
 });
 
-export const TokenRef = z.object({ label: z.string(), serial: z.string(), model: z.string(), backend: z.enum(['pkcs11', 'sc-hsm', 'virtual']), virtual: z.boolean() });
+export const TokenRef = z.object({
+  label: z.string(), serial: z.string(), model: z.string(), backend: z.enum(['pkcs11', 'sc-hsm', 'virtual']), virtual: z.boolean(),
+  /** SmartCard-HSM: the device key's SHA-256, which tells apart cards of one serial. */
+  deviceKeySha256: Hex.optional(),
+});
 
 export const TokenSummary = z.object({
-  /** Stable id: backend, serial and label; never a slot number. */
+  /** Stable id: backend, serial and (SmartCard-HSM) the device key; never a slot number. */
   id: z.string(),
   backend: z.enum(['pkcs11', 'sc-hsm', 'virtual']),
   virtual: z.boolean(),
@@ -46,6 +50,14 @@ export const TokenSummary = z.object({
   pinState: PinState,
   loggedIn: z.boolean(),
   flags: z.array(z.string()),
+  /** SmartCard-HSM: SHA-256 of the device key, which tells apart cards showing one serial. */
+  deviceKeySha256: Hex.optional(),
+  /** SmartCard-HSM: whose root attests the device; 'none' is shown as "device not attested by a known root". */
+  attestation: z.enum(['cardcontact', 'virtual', 'none']).optional(),
+  /** For attestation 'none': the operator accepted this device (token.accept); until then it cannot be used. */
+  accepted: z.boolean().optional(),
+  /** A token or card that is present but could not be opened, and why. */
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
 });
 
 export const KeySummary = z.object({
@@ -195,6 +207,8 @@ export const api = {
   'token.list': { input: Void, output: z.array(TokenSummary) },
   'token.login': { input: z.object({ tokenId: z.string(), pin: Pin, confirmFinalTry: z.boolean().optional() }), output: TokenSummary },
   'token.logout': { input: z.object({ tokenId: z.string() }), output: TokenSummary },
+  /** Accepts a device no known root attests, so it may be used; recorded in the journal. */
+  'token.accept': { input: z.object({ tokenId: z.string() }), output: TokenSummary },
   'token.keys': { input: z.object({ tokenId: z.string() }), output: z.array(KeySummary) },
   'token.generateKey': { input: z.object({ tokenId: z.string(), spec: KeySpec, label: z.string().min(1).max(64) }), output: KeySummary },
   'profile.list': { input: Void, output: z.array(ProfileSummary) },

@@ -39,6 +39,10 @@ function tokenSummary(info: TokenInfo): Out<typeof TokenSummary> {
   return {
     id: tokenId(info), backend: info.backend, virtual: info.virtual, label: info.label, serial: info.serial, model: info.model,
     manufacturer: info.manufacturer, reader: info.reader, pinState: { ...info.pinState }, loggedIn: info.loggedIn, flags: [...info.flags],
+    ...(info.deviceKeySha256 !== undefined ? { deviceKeySha256: info.deviceKeySha256 } : {}),
+    ...(info.attestation !== undefined ? { attestation: info.attestation } : {}),
+    ...(info.accepted !== undefined ? { accepted: info.accepted } : {}),
+    ...(info.error !== undefined ? { error: { code: info.error.code, message: info.error.message } } : {}),
   };
 }
 
@@ -170,6 +174,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
       return tokenSummary(await token.refresh());
     },
     'token.logout': async ({ tokenId: id }) => tokenSummary(await (await custos.logout(id)).refresh()),
+    'token.accept': async ({ tokenId: id }) => tokenSummary(await (await custos.acceptUnattested(id)).refresh()),
     'token.keys': async ({ tokenId: id }) => (await (await ctx.tokens.open(id)).listKeys()).map((k) => keySummary(id, k)),
     'token.generateKey': async ({ tokenId: id, spec, label }) => keySummary(id, await custos.generateKey(id, spec, label)),
     'profile.list': async () => loadProfiles().map((p) => ({

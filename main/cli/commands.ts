@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { CustosError, isCustosError } from '../errors/index.ts';
 import { Custos } from '../custos.ts';
-import type { KeySpec, Token } from '../hsm/token.ts';
+import type { KeySpec, Token, TokenInfo } from '../hsm/token.ts';
+import { tokenId as tokenIdOf } from '../hsm/registry.ts';
 import { readBoundedFile } from '../exchange/files.ts';
 import { MAX_CSR_FILE_BYTES, parseCsrFile } from '../pki/x509/csr.ts';
 import { createRoot } from '../ca/root.ts';
@@ -33,6 +34,7 @@ export type { CliValues };
 export const USAGE = `custos — offline CA for smart-card HSMs
 
   custos tokens [--module PATH]                      list tokens and their PIN state (no PIN needed)
+  custos tokens accept --token-id ID                 accept a card no known root attests, so it may be used (journaled)
   custos key generate --token LABEL --type ec:P-384|rsa:3072 --label NAME
   custos key list --token LABEL
   custos ca init --token LABEL --key KEYLABEL --subject "C=DE, O=Example, CN=Example Root CA" --name NAME [--profile root-ca] [--days N]
@@ -52,6 +54,7 @@ Options for every command:
   --module PATH       a PKCS#11 module to load (repeatable); also "pkcs11Modules" in <home>/config.json
   --operator NAME     who is acting (recorded in the journal)
   --pin-env VAR | --pin-file FILE    where the PIN comes from; otherwise you are asked
+  --token LABEL | --token-serial SERIAL | --token-id ID    which token (ids, shown by custos tokens, tell apart cards of one serial)
   --json              machine-readable output
 Revocation reasons: ${CRL_REASONS.join(', ')}
 `;
@@ -127,17 +130,35 @@ async function withCore<T>(values: CliValues, out: Output, act: (core: Custos, o
   }
 }
 
-async function findTokenId(core: Custos, values: CliValues): Promise<string> {
+/** The id of the one token the options name; TOKEN_AMBIGUOUS when several match (cards may share a label and a serial). */
+export async function findTokenId(core: Custos, values: CliValues): Promise<string> {
   const label = str(values.token);
   const serial = str(values['token-serial']);
-  if (!label && !serial) throw new CustosError('INPUT_INVALID', '--token LABEL (or --token-serial SERIAL) is required: run "custos tokens" to see them.', { option: 'token' });
+  const id = str(values['token-id']);
+  if (!label && !serial && !id) throw new CustosError('INPUT_INVALID', '--token LABEL (or --token-serial SERIAL, or --token-id ID) is required: run "custos tokens" to see them.', { option: 'token' });
   const tokens = await core.tokens.list();
-  const matches = tokens.filter((t) => (label === undefined || t.info.label === label) && (serial === undefined || t.info.serial === serial));
+  const matches = tokens.filter((t) => (id === undefined || t.id === id)
+    && (label === undefined || t.info.label === label) && (serial === undefined || t.info.serial === serial));
   if (matches.length === 0) {
-    throw new CustosError('TOKEN_NOT_FOUND', `No token ${label ? `labelled "${label}"` : `with serial ${serial}`}. Present: ${tokens.map((t) => `${t.info.label} (${t.info.serial})`).join(', ') || 'none (is --module set?)'}.`, { label: label ?? null });
+    const asked = [label ? `labelled "${label}"` : '', serial ? `with serial ${serial}` : '', id ? `with id ${id}` : ''].filter(Boolean).join(' ');
+    throw new CustosError('TOKEN_NOT_FOUND', `No token ${asked}. Present: ${tokens.map((t) => `${t.info.label} (${t.id})`).join(', ') || 'none (is --module set?)'}.`,
+      { label: label ?? null, serial: serial ?? null, tokenId: id ?? null });
   }
-  if (matches.length > 1) throw new CustosError('TOKEN_AMBIGUOUS', `Several tokens are labelled "${label}": add --token-serial.`, { label: label ?? null });
+  if (matches.length > 1) {
+    // Two cards may show one label and one serial (every card of one open-source implementation does): only the id tells them apart.
+    throw new CustosError('TOKEN_AMBIGUOUS', `${matches.length} tokens match: ${matches.map((t) => t.id).join(', ')}. Name one with --token-id.`,
+      { label: label ?? null, serial: serial ?? null });
+  }
   return matches[0]!.id;
+}
+
+function tokenLine(id: string, info: TokenInfo): string {
+  if (info.error !== undefined) return `${shown(info.label)}  cannot be opened: ${info.error.code} ${shown(info.error.message)}\n  id ${shown(id)}`;
+  const pin = info.pinState;
+  const state = pin.locked ? 'PIN BLOCKED' : pin.finalTry ? 'PIN: FINAL TRY' : pin.countLow ? 'PIN: wrong entries since last login' : pin.initialized ? 'PIN ok' : 'PIN not set';
+  const attestation = info.attestation !== 'none' ? ''
+    : info.accepted === true ? '  device not attested by a known root (accepted)' : '  device not attested by a known root: accept it with custos tokens accept before use';
+  return `${info.virtual ? '[VIRTUAL] ' : ''}${shown(info.label)}  serial ${shown(info.serial)}  ${shown(info.model)} (${shown(info.manufacturer)})  ${state}${attestation}\n  id ${shown(id)}`;
 }
 
 async function loggedInToken(core: Custos, values: CliValues): Promise<Token> {
@@ -177,11 +198,13 @@ export async function runCommand(positionals: readonly string[], values: CliValu
         const tokens = await core.tokens.list();
         out.result(tokens.map((t) => ({ id: t.id, ...t.info })), () => tokens.length === 0
           ? 'No tokens. Give the PKCS#11 module with --module PATH (e.g. /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so).'
-          : tokens.map(({ info }) => {
-            const pin = info.pinState;
-            const state = pin.locked ? 'PIN BLOCKED' : pin.finalTry ? 'PIN: FINAL TRY' : pin.countLow ? 'PIN: wrong entries since last login' : pin.initialized ? 'PIN ok' : 'PIN not set';
-            return `${info.virtual ? '[VIRTUAL] ' : ''}${shown(info.label)}  serial ${shown(info.serial)}  ${shown(info.model)} (${shown(info.manufacturer)})  ${state}`;
-          }).join('\n'));
+          : tokens.map(({ id, info }) => tokenLine(id, info)).join('\n'));
+      });
+    case 'tokens accept':
+      return withCore(values, out, async (core) => {
+        const token = await core.acceptUnattested(await findTokenId(core, values));
+        const info = token.info;
+        out.result({ id: tokenIdOf(info), ...info }, () => `Accepted ${shown(info.label)} (serial ${shown(info.serial)}, device key SHA-256 ${info.deviceKeySha256 ?? ''}): it is not attested by a known root, and may now be used. Recorded in the journal.`);
       });
     case 'key generate':
       return withCore(values, out, async (core, out) => {

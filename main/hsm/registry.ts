@@ -7,17 +7,35 @@
 import { CustosError, isCustosError } from '../errors/index.ts';
 import type { KeyRef, Token, TokenInfo, TokenProvider } from './token.ts';
 
-export function tokenId(info: Pick<TokenInfo, 'backend' | 'serial'>): string {
-  return `${info.backend}:${info.serial}`;
+/**
+ * A token's id: backend and serial, and for a SmartCard-HSM the start of its
+ * device key's SHA-256, because two cards may show one serial. A card that
+ * could not be opened is named by its reader.
+ */
+export function tokenId(info: Pick<TokenInfo, 'backend' | 'serial' | 'deviceKeySha256' | 'error' | 'reader'>): string {
+  if (info.error !== undefined) return `${info.backend}:unopenable:${info.reader}`;
+  return info.deviceKeySha256 === undefined ? `${info.backend}:${info.serial}` : `${info.backend}:${info.serial}:${info.deviceKeySha256.slice(0, DEVICE_KEY_ID_HEX)}`;
 }
 
-/** A backend whose service is absent (no pcscd, no reader) has no tokens; that is not a failure of the others. */
-async function listOrNothing(provider: TokenProvider): Promise<readonly TokenInfo[]> {
+/** Hex digits of the device key's SHA-256 in a token id: 64 bits, enough to tell apart the cards one person holds. */
+const DEVICE_KEY_ID_HEX = 16;
+
+/**
+ * A backend whose service is absent (no pcscd, no reader) has no tokens; that
+ * is not a failure of the others. A backend that fails otherwise (a PKCS#11
+ * module that cannot load) is listed with its error, and the others still are.
+ */
+async function listOrFailure(provider: TokenProvider): Promise<readonly TokenInfo[]> {
   try {
     return await provider.list();
   } catch (e) {
     if (isCustosError(e) && (e.code === 'PCSC_UNAVAILABLE' || e.code === 'READER_NOT_FOUND')) return [];
-    throw e;
+    const error = isCustosError(e) ? { code: e.code, message: e.message } : { code: 'INTERNAL' as const, message: 'The token backend could not list its tokens.' };
+    return [{
+      backend: provider.backend ?? 'pkcs11', virtual: false, label: provider.description ?? 'Token backend', serial: '', model: 'unknown', manufacturer: 'unknown',
+      reader: provider.description ?? 'unknown', pinState: { initialized: false, countLow: false, finalTry: false, locked: false }, loggedIn: false,
+      flags: ['unopenable'], error,
+    }];
   }
 }
 
@@ -32,6 +50,8 @@ export class TokenRegistry {
   readonly #origin = new Map<string, TokenProvider>();
   /** Keys found on logged-in tokens, by SPKI SHA-256: a batch of signatures looks the CA key up once. */
   readonly #found = new Map<string, { readonly id: string; readonly token: Token; readonly key: KeyRef }>();
+  /** Device keys (SHA-256) of unattested cards the operator accepted: read back from the journal by the core. */
+  readonly #accepted = new Set<string>();
 
   constructor(providers: readonly TokenProvider[]) {
     this.#providers = providers;
@@ -40,14 +60,24 @@ export class TokenRegistry {
   async list(): Promise<ListedToken[]> {
     const out: ListedToken[] = [];
     for (const provider of this.#providers) {
-      for (const info of await listOrNothing(provider)) {
+      for (const info of await listOrFailure(provider)) {
         const id = tokenId(info);
         this.#origin.set(id, provider);
         const opened = this.#open.get(id);
-        out.push({ id, info: opened ? await opened.refresh().catch(() => info) : info });
+        out.push({ id, info: this.#withAcceptance(opened ? await opened.refresh().catch(() => info) : info) });
       }
     }
     return out;
+  }
+
+  #withAcceptance(info: TokenInfo): TokenInfo {
+    return info.attestation === 'none' && info.deviceKeySha256 !== undefined && this.#accepted.has(info.deviceKeySha256) ? { ...info, accepted: true } : info;
+  }
+
+  /** The operator accepted the unattested device with this key (the caller journals it): its token may be used. */
+  acceptDevice(deviceKeySha256: string): void {
+    this.#accepted.add(deviceKeySha256.toLowerCase());
+    for (const token of this.#open.values()) if (token.info.deviceKeySha256 === deviceKeySha256.toLowerCase()) token.acceptUnattested?.();
   }
 
   async open(id: string): Promise<Token> {
@@ -55,11 +85,15 @@ export class TokenRegistry {
     if (cached) return cached;
     if (!this.#origin.has(id)) await this.list();
     const provider = this.#origin.get(id);
-    const listed = provider ? (await provider.list()).find((i) => tokenId(i) === id) : undefined;
+    const listed = provider ? (await listOrFailure(provider)).find((i) => tokenId(i) === id) : undefined;
     if (!provider || !listed) {
       throw new CustosError('TOKEN_NOT_FOUND', `No token ${id} is present. Insert it (or check the PKCS#11 module path) and list tokens again.`, { tokenId: id });
     }
-    const token = await provider.open({ serial: listed.serial, label: listed.label });
+    if (listed.error !== undefined) throw new CustosError(listed.error.code, listed.error.message, { tokenId: id });
+    const token = await provider.open({
+      serial: listed.serial, label: listed.label, ...(listed.deviceKeySha256 !== undefined ? { deviceKeySha256: listed.deviceKeySha256 } : {}),
+    });
+    if (token.info.deviceKeySha256 !== undefined && this.#accepted.has(token.info.deviceKeySha256)) token.acceptUnattested?.();
     this.#open.set(id, token);
     return token;
   }

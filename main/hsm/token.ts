@@ -2,6 +2,7 @@
  * The one interface every HSM backend implements (pkcs11, sc-hsm, virtual).
  * The PKI code never sees a slot, session or APDU: it receives a Signer.
  */
+import type { ErrorCode } from '../errors/index.ts';
 import type { Secret } from '../secret.ts';
 
 /** Lower-case hexadecimal. */
@@ -36,6 +37,19 @@ export interface PinState {
   readonly triesLeft?: number;
 }
 
+/**
+ * Who vouches that a SmartCard-HSM is one: CardContact's root, the virtual
+ * (rehearsal) root, or no known root — a compatible card that provisioned
+ * itself, usable only once the operator has accepted it.
+ */
+export type DeviceAttestation = 'cardcontact' | 'virtual' | 'none';
+
+/** Why a token or card that is present could not be opened. */
+export interface TokenError {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
 export interface TokenInfo {
   readonly backend: Backend;
   /** True for the rehearsal tokens; shown as VIRTUAL everywhere and recorded in every journal entry. */
@@ -49,6 +63,18 @@ export interface TokenInfo {
   readonly pinState: PinState;
   readonly loggedIn: boolean;
   readonly flags: readonly string[];
+  /**
+   * SmartCard-HSM: SHA-256 of the device key's DER SubjectPublicKeyInfo. Two
+   * cards may show the same serial (every card of one open-source
+   * implementation does); their device keys still differ.
+   */
+  readonly deviceKeySha256?: Hex;
+  /** SmartCard-HSM: whose root attests the device. */
+  readonly attestation?: DeviceAttestation;
+  /** For attestation 'none': the operator accepted this device (recorded in the journal). */
+  readonly accepted?: boolean;
+  /** Set on a token or card that could not be opened: it is listed with why, and hides no other. */
+  readonly error?: TokenError;
 }
 
 /** How a journal entry names the token an act ran on. */
@@ -58,6 +84,8 @@ export interface TokenRecord {
   readonly model: string;
   readonly backend: Backend;
   readonly virtual: boolean;
+  /** SmartCard-HSM: the device key's SHA-256, which tells apart cards of one serial. */
+  readonly deviceKeySha256?: Hex;
 }
 
 export interface KeyRef {
@@ -105,22 +133,32 @@ export interface Token {
   signer(key: KeyRef, options?: SignerOptions): Signer;
   /** Ends the session and drops any authentication state. */
   close(): Promise<void>;
+  /** For a device no known root attests: lets it be used from now on (the caller records the operator's decision). */
+  acceptUnattested?(): void;
 }
 
 /** Picks a token by what a person can read on it, never by slot number. */
 export interface TokenSelector {
   readonly label?: string;
   readonly serial?: string;
+  /** SmartCard-HSM: the device key's SHA-256, for cards that share a serial. */
+  readonly deviceKeySha256?: Hex;
 }
 
 export interface TokenProvider {
+  /** The backend of its tokens, and words that name it, for when it fails to list them. */
+  readonly backend?: Backend;
+  readonly description?: string;
   list(): Promise<readonly TokenInfo[]>;
   open(selector: TokenSelector): Promise<Token>;
   close(): Promise<void>;
 }
 
 export function tokenRecord(info: TokenInfo): TokenRecord {
-  return { label: info.label, serial: info.serial, model: info.model, backend: info.backend, virtual: info.virtual };
+  return {
+    label: info.label, serial: info.serial, model: info.model, backend: info.backend, virtual: info.virtual,
+    ...(info.deviceKeySha256 !== undefined ? { deviceKeySha256: info.deviceKeySha256 } : {}),
+  };
 }
 
 /** A Signer for a key of a token: the key's public half, the token's record, and the backend's signing function. */

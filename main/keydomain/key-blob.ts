@@ -13,7 +13,7 @@ import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { ECParameters, ECPrivateKey } from '@peculiar/asn1-ecc';
 import { CustosError } from '../errors/index.ts';
 import { CVC_OID } from '../pki/cvc/oids.ts';
-import { DOMAIN_PARAMETERS, curveByNamedOid, identifyCurve } from '../pki/cvc/domain-parameters.ts';
+import { DOMAIN_PARAMETERS, curveByNamedOid, identifyCurve, sameBasePoint } from '../pki/cvc/domain-parameters.ts';
 import { cvcPublicKeyFromKeyObject } from '../pki/cvc/public-key.ts';
 import { oidFromContent, oidToContent } from '../pki/cvc/object-identifier.ts';
 import type { CvcCurve } from '../pki/cvc/types.ts';
@@ -230,7 +230,7 @@ export function keyFromPlaintext(keyType: KeyBlobType, plain: Uint8Array): Pick<
       const curve = identifyCurve(p, a);
       if (curve === undefined) invalid('its EC domain parameters name no supported curve');
       const dp = DOMAIN_PARAMETERS[curve];
-      if (bigintFromBytes(b) !== bigintFromBytes(dp.b) || bigintFromBytes(order) !== bigintFromBytes(dp.order) || Buffer.compare(g, dp.g) !== 0) invalid(`its EC domain parameters differ from ${curve}`);
+      if (bigintFromBytes(b) !== bigintFromBytes(dp.b) || bigintFromBytes(order) !== bigintFromBytes(dp.order) || !sameBasePoint(g, curve)) invalid(`its EC domain parameters differ from ${curve}`);
       const scalar = bigintFromBytes(d);
       if (scalar === 0n || scalar >= bigintFromBytes(dp.order)) invalid('its EC private value is out of range');
       let keyObject: KeyObject;

@@ -136,6 +136,13 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
       return structuredClone(t);
     },
     'token.logout': async ({ tokenId }) => { const t = token(tokenId); t.loggedIn = false; return structuredClone(t); },
+    'token.accept': async ({ tokenId }) => {
+      const t = token(tokenId);
+      if (t.attestation !== 'none') throw new CustosError('INPUT_INVALID', `${t.label} is attested by a known root: there is nothing to accept.`, { tokenId });
+      t.accepted = true;
+      append('token.unattested-accepted', `Accepted the unattested device ${t.label}`, {}, t);
+      return structuredClone(t);
+    },
     'token.keys': async ({ tokenId }) => structuredClone(keys.get(token(tokenId).id) ?? []),
     'token.generateKey': async ({ tokenId, spec, label }) => {
       const t = token(tokenId);

@@ -3,6 +3,7 @@
  * read on it (label, serial), never by slot number: slot numbers change when
  * tokens are plugged in another order.
  */
+import { basename } from 'node:path';
 import { CustosError } from '../../errors/index.ts';
 import type { TokenInfo, TokenProvider, TokenSelector } from '../token.ts';
 import type { Handle } from './api.ts';
@@ -25,6 +26,7 @@ interface Present {
 }
 
 export class Pkcs11Provider implements TokenProvider {
+  readonly backend = 'pkcs11' as const;
   readonly modulePath: string;
   readonly #virtual: boolean;
   /** Tokens opened here, with their slots. */
@@ -34,6 +36,10 @@ export class Pkcs11Provider implements TokenProvider {
   constructor(options: Pkcs11ProviderOptions) {
     this.modulePath = options.modulePath;
     this.#virtual = options.virtual ?? false;
+  }
+
+  get description(): string {
+    return `PKCS#11 module ${basename(this.modulePath)}`;
   }
 
   async list(): Promise<readonly TokenInfo[]> {

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { ECDSASigValue } from '@peculiar/asn1-ecc';
 import { CustosError } from '../../errors/index.ts';
-import { decodeCvRequest, decodeCvcChain, DOMAIN_PARAMETERS } from '../../pki/cvc/cvc.ts';
+import { decodeCvRequest, DOMAIN_PARAMETERS } from '../../pki/cvc/cvc.ts';
+import { deviceCertificates } from './device.ts';
 import { decodeTlv } from '../../pki/cvc/tlv.ts';
 import type { PkaStatus, ScHsmCard } from './card.ts';
 import { ALGO_ECDSA, fid, PREFIX_EE_CERTIFICATE } from './commands.ts';
@@ -73,7 +74,8 @@ export async function registerCustodianKey(hsm: ScHsmCard, exported: CustodianKe
   await hsm.assertAuthenticated();
   const request = decodeCvRequest(exported.request);
   if (request.outerCar === undefined) throw new CustosError('CVC_MALFORMED', 'The custodian key request is not attested by its device (no outer signature).', {});
-  const [device, dica] = decodeCvcChain(exported.deviceCertificates);
+  // Read as the card's own identity is: a foreign card's 67 request stands for its device certificate, and its issuer is then unknown here.
+  const [device, dica] = deviceCertificates(exported.deviceCertificates);
   if (device === undefined || dica === undefined) throw new CustosError('CVC_MALFORMED', 'The custodian card\'s device chain needs the device and the DICA certificate.', {});
   for (const cert of [dica, device]) {
     if (await hsm.selectVerificationKey(cert.body.chr)) continue;

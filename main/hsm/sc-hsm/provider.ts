@@ -14,11 +14,29 @@ import { ScHsmToken } from './token.ts';
 import type { ApduTransport } from './transport.ts';
 
 function matches(info: TokenInfo, selector: TokenSelector): boolean {
-  return (selector.label === undefined || info.label === selector.label) && (selector.serial === undefined || info.serial === selector.serial);
+  return (selector.label === undefined || info.label === selector.label) && (selector.serial === undefined || info.serial === selector.serial)
+    && (selector.deviceKeySha256 === undefined || info.deviceKeySha256 === selector.deviceKeySha256.toLowerCase());
 }
 
 function describe(selector: TokenSelector): string {
-  return [selector.label !== undefined ? `label "${selector.label}"` : '', selector.serial !== undefined ? `serial ${selector.serial}` : ''].filter(Boolean).join(' and ') || 'any';
+  return [
+    selector.label !== undefined ? `label "${selector.label}"` : '', selector.serial !== undefined ? `serial ${selector.serial}` : '',
+    selector.deviceKeySha256 !== undefined ? `device key ${selector.deviceKeySha256.slice(0, 16)}…` : '',
+  ].filter(Boolean).join(' and ') || 'any';
+}
+
+/** Not a SmartCard-HSM, held by another program, or pulled out while we looked: not ours to list. */
+const NOT_OURS = new Set(['TOKEN_NOT_FOUND', 'SESSION_FAILED', 'TOKEN_REMOVED', 'CARD_ERROR', 'APDU_MALFORMED']);
+
+/** A card that answers as a SmartCard-HSM but cannot be opened: listed with why, in place of a token. */
+function unopenable(reader: string, rehearsal: boolean, e: unknown): TokenInfo {
+  const error = isCustosError(e)
+    ? { code: e.code, message: e.message }
+    : { code: 'INTERNAL' as const, message: 'The card could not be read: remove and reinsert it, then list tokens again.' };
+  return {
+    backend: 'sc-hsm', virtual: rehearsal, label: `Card in ${reader}`, serial: '', model: 'unknown', manufacturer: 'unknown', reader,
+    pinState: { initialized: false, countLow: false, finalTry: false, locked: false }, loggedIn: false, flags: ['unopenable'], error,
+  };
 }
 
 interface Connector {
@@ -26,8 +44,12 @@ interface Connector {
   readonly connect: () => Promise<ApduTransport>;
 }
 
+type Probe = { readonly token: ScHsmToken } | { readonly failure: unknown } | undefined;
+
 /** Opens tokens from a list of connectors, keeps the one that matches and closes the rest. */
 abstract class ConnectingProvider implements TokenProvider {
+  readonly backend = 'sc-hsm' as const;
+  abstract readonly description: string;
   readonly #open = new Set<ScHsmToken>();
   /**
    * Listing and opening probe every card with an exclusive connection, so two
@@ -44,13 +66,17 @@ abstract class ConnectingProvider implements TokenProvider {
   /** One entry per place a card may be: its reader name (as TokenInfo.reader shows it) and how to connect. */
   protected abstract connectors(): Promise<Connector[]>;
 
-  async #tryOpen(connect: () => Promise<ApduTransport>): Promise<ScHsmToken | undefined> {
+  /** Cards of rehearsal state files are VIRTUAL whatever root attests them. */
+  protected readonly rehearsal: boolean = false;
+
+  /** Opens the card behind connect; undefined when it is not ours to list, its failure when it is a card that cannot be opened. */
+  async #tryOpen(connect: () => Promise<ApduTransport>): Promise<Probe> {
     try {
-      return await ScHsmToken.open(await connect());
+      return { token: await ScHsmToken.open(await connect(), { rehearsal: this.rehearsal }) };
     } catch (e) {
-      // Not a SmartCard-HSM, held by another program, or pulled out while we looked: not ours to list.
-      if (isCustosError(e) && ['TOKEN_NOT_FOUND', 'SESSION_FAILED', 'TOKEN_REMOVED', 'CARD_ERROR', 'APDU_MALFORMED'].includes(e.code)) return undefined;
-      throw e;
+      if (isCustosError(e) && NOT_OURS.has(e.code)) return undefined;
+      // One card that cannot be opened must not hide the others: it is reported in its place.
+      return { failure: e };
     }
   }
 
@@ -72,10 +98,14 @@ abstract class ConnectingProvider implements TokenProvider {
     const heldReaders = new Set(out.map((i) => i.reader));
     for (const { reader, connect } of connectors) {
       if (heldReaders.has(reader)) continue;
-      const token = await this.#tryOpen(connect);
-      if (token === undefined) continue;
-      out.push(token.info);
-      await token.close();
+      const probe = await this.#tryOpen(connect);
+      if (probe === undefined) continue;
+      if ('failure' in probe) {
+        out.push(unopenable(reader, this.rehearsal, probe.failure));
+        continue;
+      }
+      out.push(probe.token.info);
+      await probe.token.close();
     }
     return out;
   }
@@ -97,15 +127,16 @@ abstract class ConnectingProvider implements TokenProvider {
     let found: ScHsmToken | undefined;
     for (const { reader, connect } of await this.connectors()) {
       if (heldReaders.has(reader)) continue;
-      const token = await this.#tryOpen(connect);
-      if (token === undefined) continue;
+      const probe = await this.#tryOpen(connect);
+      if (probe === undefined || 'failure' in probe) continue;
+      const token = probe.token;
       if (!matches(token.info, selector)) {
         await token.close();
         continue;
       }
       if (found !== undefined) {
         await Promise.all([found.close(), token.close()]);
-        throw new CustosError('TOKEN_AMBIGUOUS', `More than one SmartCard-HSM matches ${describe(selector)}: name it by its serial.`, { ...selector });
+        throw new CustosError('TOKEN_AMBIGUOUS', `More than one SmartCard-HSM matches ${describe(selector)}: name it by its token id (custos tokens shows it).`, { ...selector });
       }
       found = token;
     }
@@ -122,6 +153,7 @@ abstract class ConnectingProvider implements TokenProvider {
 }
 
 export class ScHsmProvider extends ConnectingProvider {
+  readonly description = 'SmartCard-HSMs in PC/SC readers';
   readonly #options: PcscConnectOptions;
 
   constructor(options: PcscConnectOptions = {}) {
@@ -138,6 +170,8 @@ export class ScHsmProvider extends ConnectingProvider {
 /** Rehearsal: the virtual SmartCard-HSMs stored in these state files, spoken to in process. */
 export class VirtualScHsmProvider extends ConnectingProvider {
   readonly #stateFiles: readonly string[];
+  protected override readonly rehearsal = true;
+  readonly description = 'Virtual SmartCard-HSMs';
 
   constructor(stateFiles: readonly string[]) {
     super();

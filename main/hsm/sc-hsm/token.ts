@@ -67,25 +67,34 @@ export class ScHsmToken implements Token {
   #label: string;
   #info: TokenInfo;
   #closed = false;
+  /** Opened by a provider of rehearsal cards (virtual state files): VIRTUAL whatever the card's attestation. */
+  readonly #rehearsal: boolean;
+  /** The operator accepted this device although no known root attests it. */
+  #accepted = false;
   #queue: Promise<unknown> = Promise.resolve();
   readonly #inside = new AsyncLocalStorage<boolean>();
 
-  private constructor(card: ScHsmCard, device: DeviceIdentity, label: string, pin: PinStatus) {
+  private constructor(card: ScHsmCard, device: DeviceIdentity, label: string, pin: PinStatus, rehearsal: boolean) {
     this.card = card;
     this.device = device;
     this.#label = label;
+    this.#rehearsal = rehearsal;
     this.#info = this.#makeInfo(pin);
   }
 
-  /** Selects the applet, verifies the device chain and reads the PIN state; the transport is held until close(). */
-  static async open(transport: ApduTransport): Promise<ScHsmToken> {
+  /**
+   * Selects the applet, verifies the device chain and reads the PIN state; the
+   * transport is held until close(). rehearsal: the card is a virtual one from
+   * a state file, so VIRTUAL even when no known root attests it.
+   */
+  static async open(transport: ApduTransport, options: { readonly rehearsal?: boolean } = {}): Promise<ScHsmToken> {
     let card: ScHsmCard | undefined;
     try {
       card = await ScHsmCard.open(transport);
       const device = await readDeviceIdentity(card);
       const tokenInfo = await card.readFileIfPresent(EF_TOKEN_INFO);
       const label = (tokenInfo !== undefined && tokenInfo.length > 0 ? tokenInfoLabel(tokenInfo) : undefined) ?? DEFAULT_LABEL;
-      return new ScHsmToken(card, device, label, await card.pinStatus('user'));
+      return new ScHsmToken(card, device, label, await card.pinStatus('user'), options.rehearsal === true);
     } catch (e) {
       if (card !== undefined) await card.close().catch(() => undefined);
       else await transport.close().catch(() => undefined);
@@ -103,19 +112,42 @@ export class ScHsmToken implements Token {
 
   #makeInfo(pin: PinStatus): TokenInfo {
     const v = this.card.version;
-    const virtual = this.device.attestation === 'virtual';
+    const attestation = this.device.attestation;
+    const virtual = attestation === 'virtual' || this.#rehearsal;
     return {
       backend: 'sc-hsm',
       virtual,
       label: this.#label,
       serial: this.device.serial,
-      model: `SmartCard-HSM ${v.major}.${v.minor}`,
-      manufacturer: virtual ? 'Custos virtual SmartCard-HSM' : 'www.CardContact.de',
+      model: `${attestation === 'none' ? 'SmartCard-HSM-compatible' : 'SmartCard-HSM'} ${v.major}.${v.minor}`,
+      manufacturer: virtual ? 'Custos virtual SmartCard-HSM' : attestation === 'cardcontact' ? 'www.CardContact.de' : 'unknown (device not attested by a known root)',
       reader: this.card.transport.readerName,
       pinState: pinStateOf(pin),
       loggedIn: this.card.authState !== 'none' && (pin.verified || this.card.authState === 'pka'),
-      flags: [`attestation:${this.device.attestation}`, ...(pin.transportPin ? ['transport-pin'] : [])],
+      flags: [`attestation:${attestation}`, ...(pin.transportPin ? ['transport-pin'] : [])],
+      deviceKeySha256: this.device.deviceKeySha256,
+      attestation,
+      ...(attestation === 'none' ? { accepted: this.#accepted } : {}),
     };
+  }
+
+  /** Lets a device no known root attests be used; the caller has recorded the operator's decision. */
+  acceptUnattested(): void {
+    if (this.device.attestation !== 'none' || this.#accepted) return;
+    this.#accepted = true;
+    this.#info = { ...this.#info, accepted: true };
+  }
+
+  /**
+   * A card no known root attests may be anything that answers like a
+   * SmartCard-HSM (its keys may not even be on a chip): nothing is done with
+   * it until the operator has accepted that.
+   */
+  #requireAccepted(): void {
+    if (this.device.attestation !== 'none' || this.#accepted) return;
+    throw new CustosError('DEVICE_NOT_ATTESTED',
+      `The card ${this.device.serial} (device key ${this.device.deviceKeySha256.slice(0, 16)}…) is not attested by a known root: nothing proves it is a genuine SmartCard-HSM. Accept it explicitly (custos tokens accept, or Tokens › Accept this device) before using it.`,
+      { serial: this.device.serial, deviceKeySha256: this.device.deviceKeySha256 });
   }
 
   #open(): void {
@@ -148,6 +180,7 @@ export class ScHsmToken implements Token {
    */
   async login(pin: Secret, options: LoginOptions = {}): Promise<void> {
     return await this.#serial(async () => {
+      this.#requireAccepted();
       const status = await this.card.pinStatus('user');
       this.#info = this.#makeInfo(status);
       if (!status.initialized) throw new CustosError('TOKEN_NOT_INITIALIZED', 'The SmartCard-HSM is not initialized: initialize it with an SO-PIN and a user PIN first.', { serial: this.device.serial });
@@ -166,6 +199,7 @@ export class ScHsmToken implements Token {
   /** INITIALIZE DEVICE: erases every key and object (the device key and its certificates stay). */
   async initialize(options: InitializeOptions): Promise<TokenInfo> {
     return await this.#serial(async () => {
+      this.#requireAccepted();
       await this.card.initialize(options);
       return await this.refresh();
     });
@@ -173,6 +207,7 @@ export class ScHsmToken implements Token {
 
   async changePin(oldPin: Secret, newPin: Secret): Promise<void> {
     return await this.#serial(async () => {
+      this.#requireAccepted();
       try {
         await this.card.changePin(oldPin, newPin);
       } finally {
@@ -184,6 +219,7 @@ export class ScHsmToken implements Token {
   /** RESET RETRY COUNTER with the SO-PIN; sets a new user PIN when one is given. */
   async unblockPin(soPin: Secret, newPin?: Secret): Promise<void> {
     return await this.#serial(async () => {
+      this.#requireAccepted();
       try {
         await this.card.unblockPin(soPin, newPin);
       } finally {
@@ -195,6 +231,7 @@ export class ScHsmToken implements Token {
   /** Unlocks the HSM with m custodians instead of a PIN (public-key authentication). */
   async loginWithCustodians(custodians: readonly CustodianAuthenticator[]): Promise<PkaStatus> {
     return await this.#serial(async () => {
+      this.#requireAccepted();
       const status = await authenticateCustodians(this.card, this.device.deviceChr, custodians);
       await this.refresh();
       return status;
@@ -225,6 +262,7 @@ export class ScHsmToken implements Token {
   /** Like generateKeyPair, also returning the card's device-signed CV request (67) that attests on-card generation. */
   async generateAttestedKeyPair(spec: KeySpec, label: string): Promise<{ key: KeyRef; request: Uint8Array }> {
     return await this.#serial(async () => {
+      this.#requireAccepted();
       if (label.trim() === '') throw new CustosError('INPUT_INVALID', 'A key needs a label.', {});
       if ((await this.listKeys()).some((k) => k.label === label)) {
         throw new CustosError('KEY_LABEL_EXISTS', `A key labelled "${label}" already exists on this SmartCard-HSM: choose another label.`, { label });
@@ -236,12 +274,16 @@ export class ScHsmToken implements Token {
 
   signer(key: KeyRef, _options: SignerOptions = {}): Signer {
     const keyId = keyIdOf(key);
-    return signerOf(this.#info, key, async (message, algorithm) => await this.#serial(() => signWithCardKey(this.card, keyId, key.spec, key.spki, algorithm, message)));
+    return signerOf(this.#info, key, async (message, algorithm) => await this.#serial(() => {
+      this.#requireAccepted();
+      return signWithCardKey(this.card, keyId, key.spec, key.spki, algorithm, message);
+    }));
   }
 
   /** Writes a new label into the key's PKCS#15 description. */
   async labelKey(key: KeyRef, label: string): Promise<KeyRef> {
     return await this.#serial(async () => {
+      this.#requireAccepted();
       if ((await this.listKeys()).some((k) => k.label === label && k.id !== key.id)) {
         throw new CustosError('KEY_LABEL_EXISTS', `A key labelled "${label}" already exists on this SmartCard-HSM: choose another label.`, { label });
       }
@@ -254,12 +296,14 @@ export class ScHsmToken implements Token {
   /** Stores the key's X.509 certificate with it (CE<id>), replacing the card's request. */
   async storeCertificate(key: KeyRef, certificateDer: Uint8Array): Promise<void> {
     return await this.#serial(async () => {
+      this.#requireAccepted();
       await storeKeyCertificate(this.card, keyIdOf(key), certificateDer);
     });
   }
 
   async deleteKey(key: KeyRef): Promise<void> {
     return await this.#serial(async () => {
+      this.#requireAccepted();
       await deleteCardKey(this.card, keyIdOf(key));
     });
   }
@@ -273,6 +317,7 @@ export class ScHsmToken implements Token {
   /** Imports one plain 32-byte DKEK share (decrypt a share file with main/keydomain first). */
   async importDkekShare(share: Uint8Array): Promise<DkekStatus> {
     return await this.#serial(async () => {
+      this.#requireAccepted();
       return await importDkekShare(this.card, share);
     });
   }
@@ -280,12 +325,14 @@ export class ScHsmToken implements Token {
   /** Imports one DKEK share from its password-protected share file. */
   async importDkekShareFile(file: Uint8Array, password: Secret, options: ShareFileOptions = {}): Promise<DkekStatus> {
     return await this.#serial(async () => {
+      this.#requireAccepted();
       return await importDkekShareFile(this.card, file, password, options);
     });
   }
 
   async wrapKey(key: KeyRef): Promise<WrappedKey> {
     return await this.#serial(async () => {
+      this.#requireAccepted();
       return await wrapCardKey(this.card, keyIdOf(key));
     });
   }
@@ -293,6 +340,7 @@ export class ScHsmToken implements Token {
   /** Restores a wrapped key (same key domain only) and returns it as listed on this card. */
   async unwrapKey(wrapped: WrappedKey): Promise<KeyRef> {
     return await this.#serial(async () => {
+      this.#requireAccepted();
       const id = await unwrapCardKey(this.card, wrapped);
       const key = await readCardKey(this.card, id);
       if (key === undefined) throw new CustosError('KEY_NOT_FOUND', 'The restored key cannot be read back from the SmartCard-HSM.', { keyId: id });
@@ -308,6 +356,7 @@ export class ScHsmToken implements Token {
 
   async registerCustodian(exported: CustodianKeyExport): Promise<PkaStatus> {
     return await this.#serial(async () => {
+      this.#requireAccepted();
       return await registerCustodianKey(this.card, exported);
     });
   }

@@ -12,7 +12,8 @@
  */
 import { createPrivateKey, generateKeyPairSync, randomInt, type KeyObject } from 'node:crypto';
 import {
-  CARDCONTACT_SRCA, CVC_OID, cvcPublicKeyFromKeyObject, decodeCvCertificate, encodeCvCertificate, encodeCvcBody, signCvc,
+  CARDCONTACT_SRCA, CVC_OID, cvcPublicKeyFromKeyObject, decodeCvCertificate, encodeAuthenticatedRequest, encodeCvCertificate, encodeCvcBody,
+  outerSignedBytes, signCvc,
   type CvCertificate, type CvcBody,
 } from '../../pki/cvc/cvc.ts';
 import { concatBytes } from '../../pki/cvc/tlv.ts';
@@ -92,3 +93,41 @@ export function createDeviceIdentity(): DeviceIdentity {
 }
 
 export const DEVICE_SIGNATURE_OID = SIGNATURE_OID;
+
+/**
+ * A card that is SmartCard-HSM-compatible but not attested by any known root,
+ * as open-source implementations provision themselves when no manufacturer
+ * device certificate was loaded. Modelled on pico-hsm (polhenarejos/pico-hsm,
+ * `cmd_initialize.c` and `cvc.c`, tags v5.0–v6.6): EF 2F02 holds an
+ * authenticated request (67) for the device key, signed inside and outside by
+ * that key, followed by a self-issued 7F21 for the same key with a CHAT and
+ * dates; both write the domain parameters as mbedtls does (minimal values).
+ * Every such card names itself ESPICOHSMTR00001, so every one shows the serial
+ * ESPICOHSMTR.
+ */
+export interface ForeignDeviceOptions {
+  /** The device key's curve: P-256 (pico-hsm's default, written with an empty a) or secp256k1 (pico-hsm with an OTP key: a = 00, b = 07). */
+  readonly curve?: 'P-256' | 'secp256k1';
+  /** The device CHR, the same on every card of the implementation. */
+  readonly chr?: string;
+}
+
+export const FOREIGN_DEVICE_CHR = 'ESPICOHSMTR00001';
+/** The CHAT role OID pico-hsm writes into its self-issued certificate (BSI id-AT, 0.4.0.127.0.7.3.1.2.2). */
+const FOREIGN_ROLE = { roleOid: '0.4.0.127.0.7.3.1.2.2', bits: Uint8Array.of(0x00) } as const;
+
+export function createForeignDeviceIdentity(options: ForeignDeviceOptions = {}): DeviceIdentity {
+  const curve = options.curve ?? 'P-256';
+  const chr = options.chr ?? FOREIGN_DEVICE_CHR;
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: curve === 'P-256' ? 'prime256v1' : 'secp256k1' });
+  const publicKey = cvcPublicKeyFromKeyObject(privateKey, SIGNATURE_OID, true);
+  const innerBody = encodeCvcBody({ cpi: 0, car: chr, publicKey, chr }, 'mbedtls');
+  const inner = encodeCvCertificate(innerBody, signCvc(innerBody, privateKey, SIGNATURE_OID));
+  const request = encodeAuthenticatedRequest(inner, chr, signCvc(outerSignedBytes(inner, chr), privateKey, SIGNATURE_OID));
+  const fullBody = encodeCvcBody({
+    cpi: 0, car: chr, publicKey, chr, chat: FOREIGN_ROLE,
+    effectiveDate: new Date(Date.UTC(2023, 2, 21)), expirationDate: new Date(Date.UTC(2070, 11, 31)),
+  }, 'mbedtls');
+  const selfIssued = encodeCvCertificate(fullBody, signCvc(fullBody, privateKey, SIGNATURE_OID));
+  return { deviceKey: privateKey, deviceChr: chr, deviceCertificates: concatBytes(request, selfIssued) };
+}

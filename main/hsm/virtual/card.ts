@@ -10,7 +10,7 @@ import { CustosError } from '../../errors/index.ts';
 import { acquireLock } from '../../fs/lock-file.ts';
 import type { CommandApdu } from './apdu.ts';
 import { CardStatus, SW, fail, parseCommandApdu, responseApdu } from './apdu.ts';
-import { createDeviceIdentity, virtualSrcaCertificate } from './attestation.ts';
+import { createDeviceIdentity, createForeignDeviceIdentity, virtualSrcaCertificate, type ForeignDeviceOptions } from './attestation.ts';
 import type { CardContext, Handler, Reply } from './context.ts';
 import { deleteFile, enumerateObjects, readBinary, updateBinary } from './files.ts';
 import { DEVICE_CERTIFICATES_FID, initializeDevice } from './initialize.ts';
@@ -56,6 +56,12 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
 export interface CreateOptions {
   /** Shown by hosts that read no TokenInfo; OpenSC reads the label from EF 2F03. */
   readonly label?: string;
+  /**
+   * Provision the card as a compatible card no known root attests (a 67
+   * request and a self-issued 7F21 in EF 2F02, a serial every such card
+   * shares), to rehearse and test how hosts treat one.
+   */
+  readonly foreign?: ForeignDeviceOptions;
 }
 
 /**
@@ -94,7 +100,7 @@ export class VirtualCard {
     const secret = createStateSecret(stateFile);
     // Held by another creating the same card at this moment: its secret is left as that one wrote it.
     const release = lockStateFile(stateFile);
-    const identity = createDeviceIdentity();
+    const identity = options.foreign ? createForeignDeviceIdentity(options.foreign) : createDeviceIdentity();
     const state: CardState = {
       formatVersion: 1,
       label: options.label ?? 'Custos virtual SmartCard-HSM',

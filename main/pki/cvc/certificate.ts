@@ -8,7 +8,7 @@
 import { CustosError } from '../../errors/index.ts';
 import type { CvCertificate, CvcBody, CvcChat, CvRequest } from './types.ts';
 import { children, concatBytes, decodeTlv, decodeTlvList, encodeTlv, type Tlv } from './tlv.ts';
-import { decodeCvcPublicKey, encodeCvcPublicKey } from './public-key.ts';
+import { decodeCvcPublicKey, encodeCvcPublicKey, type DomainParameterEncoding } from './public-key.ts';
 import { decodeHolderReference, encodeHolderReference } from './holder-reference.ts';
 import { decodeCvcDate, encodeCvcDate } from './cvc-date.ts';
 import { oidFromContent, oidToContent } from './object-identifier.ts';
@@ -78,11 +78,11 @@ export function decodeCvcBody(bodyTlv: Tlv): CvcBody {
 }
 
 /** The 7F4E TLV, fields in card order: 5F29, 42, 7F49, 5F20, 7F4C, 5F25, 5F24, 65. */
-export function encodeCvcBody(body: CvcBody): Uint8Array {
+export function encodeCvcBody(body: CvcBody, encoding: DomainParameterEncoding = 'full'): Uint8Array {
   if (body.cpi !== 0) throw new CustosError('INPUT_INVALID', 'The certificate profile identifier must be 0.', {});
   const parts: Uint8Array[] = [encodeTlv(0x5f29, Uint8Array.of(0))];
   if (body.car !== undefined) parts.push(encodeTlv(0x42, encodeHolderReference(body.car, 'CAR')));
-  parts.push(encodeCvcPublicKey(body.publicKey));
+  parts.push(encodeCvcPublicKey(body.publicKey, encoding));
   parts.push(encodeTlv(0x5f20, encodeHolderReference(body.chr, 'CHR')));
   if (body.chat !== undefined) parts.push(encodeTlv(0x7f4c, [encodeTlv(0x06, oidToContent(body.chat.roleOid)), encodeTlv(0x53, body.chat.bits)]));
   if ((body.effectiveDate === undefined) !== (body.expirationDate === undefined)) {

@@ -10,9 +10,9 @@ export {
 export { signCvc, verifyCvcSignature } from './signature.ts';
 export {
   cvcPublicKeyFromSpki, spkiFromCvcPublicKey, cvcPublicKeyFromKeyObject, keyObjectFromCvcPublicKey,
-  decodeCvcPublicKey, encodeCvcPublicKey, withInheritedCurve,
+  decodeCvcPublicKey, encodeCvcPublicKey, withInheritedCurve, type DomainParameterEncoding,
 } from './public-key.ts';
-export { DOMAIN_PARAMETERS, identifyCurve, curveByNamedOid, type DomainParameters } from './domain-parameters.ts';
+export { DOMAIN_PARAMETERS, identifyCurve, sameBasePoint, curveByNamedOid, type DomainParameters } from './domain-parameters.ts';
 export { CVC_OID, CURVE_OID, SC_HSM_ROLE_BITS, cvcAlgorithm, type CvcAlgorithm, type CvcHash, type CvcSignatureOid } from './oids.ts';
 export {
   isValidHolderReference, decodeHolderReference, encodeHolderReference, serialFromDeviceChr,

@@ -9,7 +9,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { brainpoolP256r1, brainpoolP384r1, brainpoolP512r1 } from '@noble/curves/misc.js';
 import type { CvcCurve } from './types.ts';
 import { CURVE_OID } from './oids.ts';
-import { bytesFromBigint, sameBytes } from './bytes.ts';
+import { bigintFromBytes, bytesFromBigint, sameBytes } from './bytes.ts';
 
 export interface DomainParameters {
   readonly curve: CvcCurve;
@@ -57,15 +57,33 @@ export const DOMAIN_PARAMETERS: Readonly<Record<CvcCurve, DomainParameters>> = {
 };
 
 /**
- * The curve whose prime and coefficient a equal these bytes exactly. OpenSC
- * (`sc_pkcs15emu_sc_hsm_get_curve`) identifies the curve the same way, by p and a
- * byte for byte, so a value with its leading zeros stripped is not recognised.
+ * The curve whose prime and coefficient a these are, compared as numbers: a
+ * card may write them at full field length (as OpenSC expects and Custos
+ * writes), or minimal as mbedtls_mpi_write_binary does (pico-hsm writes
+ * secp256k1's a = 0 as one 00 byte, b = 7 as 07). An empty a is mbedtls's
+ * unset A, which stands for a = −3 on the curves it optimises (P-256, P-384,
+ * P-521), and reads as 0 otherwise.
  */
 export function identifyCurve(p: Uint8Array, a: Uint8Array): CvcCurve | undefined {
+  const prime = bigintFromBytes(p);
+  const coefficient = bigintFromBytes(a);
   for (const d of Object.values(DOMAIN_PARAMETERS)) {
-    if (sameBytes(d.p, p) && sameBytes(d.a, a)) return d.curve;
+    if (bigintFromBytes(d.p) !== prime) continue;
+    const curveA = bigintFromBytes(d.a);
+    if (curveA === coefficient || (a.length === 0 && curveA === prime - 3n)) return d.curve;
   }
   return undefined;
+}
+
+/** True when an uncompressed point 04||X||Y equals the curve's, X and Y compared as numbers (a card may drop leading zeros of each half). */
+export function sameBasePoint(g: Uint8Array, curve: CvcCurve): boolean {
+  const d = DOMAIN_PARAMETERS[curve];
+  if (sameBytes(g, d.g)) return true;
+  if (g.length < 3 || g[0] !== 0x04 || g.length % 2 === 0) return false;
+  const half = (g.length - 1) / 2;
+  const x = bigintFromBytes(g.subarray(1, 1 + half));
+  const y = bigintFromBytes(g.subarray(1 + half));
+  return x === bigintFromBytes(d.g.subarray(1, 1 + d.fieldBytes)) && y === bigintFromBytes(d.g.subarray(1 + d.fieldBytes));
 }
 
 export function curveByNamedOid(oid: string): CvcCurve | undefined {

@@ -12,8 +12,8 @@ import { CustosError } from '../../errors/index.ts';
 import { OID } from '../oids.ts';
 import type { CvcCurve, CvcPublicKey } from './types.ts';
 import { cvcAlgorithm } from './oids.ts';
-import { DOMAIN_PARAMETERS, curveByNamedOid, identifyCurve } from './domain-parameters.ts';
-import { bigintFromBytes, sameBytes, stripLeadingZeros } from './bytes.ts';
+import { DOMAIN_PARAMETERS, curveByNamedOid, identifyCurve, sameBasePoint } from './domain-parameters.ts';
+import { bigintFromBytes, stripLeadingZeros } from './bytes.ts';
 import { oidFromContent, oidToContent } from './object-identifier.ts';
 import { children, encodeTlv, type Tlv } from './tlv.ts';
 
@@ -57,7 +57,7 @@ export function decodeCvcPublicKey(tlv: Tlv): CvcPublicKey {
   const curve = identifyCurve(p, a);
   if (curve === undefined) malformed('the EC domain parameters name no supported curve');
   const d = DOMAIN_PARAMETERS[curve];
-  if (!sameBytes(stripLeadingZeros(b), stripLeadingZeros(d.b)) || !sameBytes(g, d.g) || !sameBytes(stripLeadingZeros(n), stripLeadingZeros(d.order))
+  if (bigintFromBytes(b) !== bigintFromBytes(d.b) || !sameBasePoint(g, curve) || bigintFromBytes(n) !== bigintFromBytes(d.order)
     || (h !== undefined && bigintFromBytes(h) !== bigintFromBytes(d.cofactor))) {
     malformed(`the EC domain parameters differ from ${curve}`, { curve });
   }
@@ -65,8 +65,25 @@ export function decodeCvcPublicKey(tlv: Tlv): CvcPublicKey {
   return { kind: 'ec', oid, curve, publicPoint: Uint8Array.from(point), withDomainParameters: true };
 }
 
+/**
+ * How EC domain parameters are written: 'full', every value at its field
+ * length, as CardContact's cards and OpenSC (which matches p and a byte for
+ * byte) need; or 'mbedtls', as a card built on mbedtls writes them
+ * (mbedtls_mpi_write_binary at mbedtls_mpi_size): minimal lengths, an a of −3
+ * left empty (mbedtls keeps A unset for those curves) and an a of 0 as one 00
+ * byte (pico-hsm's `asn1_cvc_public_key_ecdsa`).
+ */
+export type DomainParameterEncoding = 'full' | 'mbedtls';
+
+function mbedtlsCoefficientA(curve: CvcCurve): Uint8Array {
+  const d = DOMAIN_PARAMETERS[curve];
+  const a = bigintFromBytes(d.a);
+  if (a === bigintFromBytes(d.p) - 3n) return new Uint8Array(0);
+  return a === 0n ? Uint8Array.of(0) : stripLeadingZeros(d.a);
+}
+
 /** Encodes 7F49 in card order: RSA 06 81 82; EC 06 81 82 83 84 85 86 87, or 06 86 without domain parameters. */
-export function encodeCvcPublicKey(pk: CvcPublicKey): Uint8Array {
+export function encodeCvcPublicKey(pk: CvcPublicKey, encoding: DomainParameterEncoding = 'full'): Uint8Array {
   const oid = encodeTlv(0x06, oidToContent(pk.oid));
   if (pk.kind === 'rsa') {
     return encodeTlv(0x7f49, [oid, encodeTlv(0x81, stripLeadingZeros(pk.modulus)), encodeTlv(0x82, stripLeadingZeros(pk.exponent))]);
@@ -77,9 +94,11 @@ export function encodeCvcPublicKey(pk: CvcPublicKey): Uint8Array {
     throw new CustosError('INPUT_INVALID', 'An EC public key with domain parameters needs its curve.', {});
   }
   const d = DOMAIN_PARAMETERS[pk.curve];
+  const minimal = encoding === 'mbedtls';
   return encodeTlv(0x7f49, [
-    oid, encodeTlv(0x81, d.p), encodeTlv(0x82, d.a), encodeTlv(0x83, d.b), encodeTlv(0x84, d.g),
-    encodeTlv(0x85, d.order), point, encodeTlv(0x87, d.cofactor),
+    oid, encodeTlv(0x81, minimal ? stripLeadingZeros(d.p) : d.p), encodeTlv(0x82, minimal ? mbedtlsCoefficientA(pk.curve) : d.a),
+    encodeTlv(0x83, minimal ? stripLeadingZeros(d.b) : d.b), encodeTlv(0x84, d.g),
+    encodeTlv(0x85, minimal ? stripLeadingZeros(d.order) : d.order), point, encodeTlv(0x87, d.cofactor),
   ]);
 }
 

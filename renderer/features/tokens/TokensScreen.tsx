@@ -55,6 +55,42 @@ function TokenKeys({ token }: { token: TokenSummary }) {
   );
 }
 
+/** A token or card that is present but could not be opened: shown with why, so it hides nothing. */
+function UnopenableToken({ token }: { token: TokenSummary }) {
+  return (
+    <Section title={token.label}>
+      <Typography variant="body2" sx={{ mb: 1 }}>{token.reader} ({token.backend})</Typography>
+      <Alert severity="error" role="alert">This card cannot be opened ({token.error?.code}): {token.error?.message}</Alert>
+    </Section>
+  );
+}
+
+/**
+ * A SmartCard-HSM-compatible device no known root attests: nothing proves its
+ * keys are on a genuine chip. It is shown, and usable only once the operator
+ * accepts it; the core records that decision in the journal.
+ */
+function Unattested({ token, onChanged }: { token: TokenSummary; onChanged: () => void }) {
+  const accept = useAction(useCallback(async () => {
+    const t = await api.call('token.accept', { tokenId: token.id });
+    onChanged();
+    return t;
+  }, [token.id, onChanged]));
+  if (token.attestation !== 'none') return null;
+  if (token.accepted) {
+    return <Alert severity="info" sx={{ mt: 1 }}>Device not attested by a known root: accepted by an operator (recorded in the journal).</Alert>;
+  }
+  return (
+    <Box sx={{ mt: 1 }}>
+      <Alert severity="warning" action={<Button color="inherit" onClick={() => void accept.run()} disabled={accept.running}>Accept this device</Button>}>
+        Device not attested by a known root: nothing proves this card is a genuine SmartCard-HSM (device key SHA-256 <Box component="span" sx={monoSx}>{token.deviceKeySha256?.slice(0, 16)}…</Box>).
+        It cannot be used until you accept it.
+      </Alert>
+      <ErrorAlert error={accept.error} />
+    </Box>
+  );
+}
+
 function TokenCard({ token, onChanged }: { token: TokenSummary; onChanged: () => void }) {
   const [pinOpen, setPinOpen] = useState(false);
   const login = useAction(useCallback(async (pin: string, confirmFinalTry: boolean) => {
@@ -68,6 +104,7 @@ function TokenCard({ token, onChanged }: { token: TokenSummary; onChanged: () =>
     onChanged();
     return t;
   }, [token.id, onChanged]));
+  const usable = token.attestation !== 'none' || token.accepted === true;
 
   return (
     <Section title={`${token.label}`}>
@@ -76,16 +113,17 @@ function TokenCard({ token, onChanged }: { token: TokenSummary; onChanged: () =>
         <VirtualChip show={token.virtual} />
       </Stack>
       <PinStateChips pin={token.pinState} />
+      <Unattested token={token} onChanged={onChanged} />
       <Stack direction="row" spacing={2} sx={{ mt: 2, alignItems: 'center' }}>
         <Typography variant="body2" role="status">{token.loggedIn ? 'Logged in' : 'Not logged in'}</Typography>
         {token.loggedIn
           ? <Button variant="outlined" onClick={() => void logout.run()} disabled={logout.running}>Log out</Button>
-          : <Button variant="contained" onClick={() => { login.reset(); setPinOpen(true); }} disabled={token.pinState.locked}>Log in…</Button>}
+          : <Button variant="contained" onClick={() => { login.reset(); setPinOpen(true); }} disabled={token.pinState.locked || !usable}>Log in…</Button>}
       </Stack>
       {token.pinState.locked && <Alert severity="error" sx={{ mt: 1 }}>The user PIN is blocked: unblock it with the SO PIN before logging in.</Alert>}
       <ErrorAlert error={logout.error} />
       <PinDialog token={token} open={pinOpen} busy={login.running} error={login.error} onCancel={() => setPinOpen(false)} onSubmit={(pin, c) => void login.run(pin, c)} />
-      <TokenKeys token={token} />
+      {usable && <TokenKeys token={token} />}
     </Section>
   );
 }
@@ -95,7 +133,7 @@ export function TokensScreen() {
   return (
     <Page title="Tokens" actions={<Button variant="outlined" onClick={reloadTokens}>Look for tokens again</Button>}>
       {tokens.length === 0 && <Alert severity="info">No token found. Insert a token or start a rehearsal.</Alert>}
-      {tokens.map((t) => <TokenCard key={t.id} token={t} onChanged={reloadTokens} />)}
+      {tokens.map((t) => t.error ? <UnopenableToken key={t.id} token={t} /> : <TokenCard key={t.id} token={t} onChanged={reloadTokens} />)}
     </Page>
   );
 }

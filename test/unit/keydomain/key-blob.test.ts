@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { RSAPrivateKey } from '@peculiar/asn1-rsa';
+import { ECParameters } from '@peculiar/asn1-ecc';
 import { deriveKeys, kcv } from '../../../main/keydomain/dkek.ts';
 import { AES_DEFAULT_ALGORITHMS, KEY_TYPE, keyFromPlaintext, readKeyBlobHeader, unwrapKey, wrapKey } from '../../../main/keydomain/key-blob.ts';
 import { decodeWky } from '../../../main/keydomain/wky.ts';
@@ -100,6 +101,26 @@ describe('key blob', () => {
     const plain = Uint8Array.of(...randomBytes(8), 0x08, 0x00, ...lv(k.exponent1), ...lv(k.exponent2), ...lv(k.prime1), ...lv(k.coefficient), ...lv(k.prime2), ...lv(k.modulus), ...lv(k.publicExponent), 0x80, 0, 0);
     const key = keyFromPlaintext(KEY_TYPE.rsaCrt, plain);
     assert.ok(key.keyObject!.equals(privateKey));
+  });
+
+  it('reads EC key data whose a and b are minimal (secp256k1: 00, 07) or whose a is empty (P-256), as an mbedtls-based card writes them', () => {
+    const field = (v: Uint8Array): number[] => [v.length >> 8, v.length & 0xff, ...v];
+    const strip = (v: Uint8Array): Uint8Array => { let i = 0; while (i < v.length - 1 && v[i] === 0) i++; return v.subarray(i); };
+    for (const [curve, a] of [['secp256k1', Uint8Array.of(0)], ['prime256v1', new Uint8Array(0)]] as const) {
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: curve });
+      const jwk = privateKey.export({ format: 'jwk' });
+      const [d, x, y] = [jwk.d!, jwk.x!, jwk.y!].map((v) => new Uint8Array(Buffer.from(v, 'base64url'))) as [Uint8Array, Uint8Array, Uint8Array];
+      // Parameters from OpenSSL, not from the code under test.
+      const explicit = AsnConvert.parse(execFileSync('openssl', ['ecparam', '-name', curve, '-param_enc', 'explicit', '-outform', 'DER']), ECParameters).specifiedCurve!;
+      const p = strip(new Uint8Array(explicit.fieldID.parameters).subarray(2));
+      const b = new Uint8Array(explicit.curve.b);
+      const g = new Uint8Array(explicit.base.buffer);
+      const n = strip(new Uint8Array(explicit.order));
+      const plain = Uint8Array.of(...randomBytes(8), 0x01, 0x00, ...field(a), ...field(strip(b)), ...field(p), ...field(n), ...field(g), ...field(d), ...field(Uint8Array.of(4, ...x, ...y)), 0x80);
+      const key = keyFromPlaintext(KEY_TYPE.ec, plain);
+      assert.equal(key.curve, curve === 'secp256k1' ? 'secp256k1' : 'P-256');
+      assert.ok(key.keyObject!.equals(privateKey));
+    }
   });
 
   it('refuses a blob of another key domain with KCV_MISMATCH', () => {

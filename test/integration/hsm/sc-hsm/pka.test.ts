@@ -4,7 +4,12 @@ import { isCustosError } from '../../../../main/errors/index.ts';
 import { cardCustodian, exportCustodianKey, type CustodianAuthenticator } from '../../../../main/hsm/sc-hsm/pka.ts';
 import type { ScHsmToken } from '../../../../main/hsm/sc-hsm/token.ts';
 import { verifiesWith } from '../../../../main/hsm/sc-hsm/signing.ts';
-import { cardBench, pin } from './fixtures.ts';
+import { cardBench, pin, SO_PIN } from './fixtures.ts';
+import { join } from 'node:path';
+import { VirtualCard } from '../../../../main/hsm/virtual/card.ts';
+import { ScHsmCard } from '../../../../main/hsm/sc-hsm/card.ts';
+import { InProcessTransport } from '../../../../main/hsm/sc-hsm/inprocess-transport.ts';
+import { Secret } from '../../../../main/secret.ts';
 
 const bench = cardBench();
 after(() => bench.cleanup());
@@ -46,6 +51,23 @@ describe('m-of-n public-key authentication with custodian SmartCard-HSMs', () =>
 
     await hsm.close();
     for (const c of custodians) await c.token.close();
+  });
+
+  it('refuses to register a key of a card no known root attests, saying its issuer is unknown', async () => {
+    const hsm = await bench.token(await bench.card('quorum-foreign', { pka: { total: 1, required: 1 } }));
+    const vc = await VirtualCard.create(join(bench.dir, 'foreign-custodian.card'), { foreign: {} });
+    const sc = await ScHsmCard.open(new InProcessTransport(vc, { ownsCard: false }));
+    await sc.initialize({ soPin: Secret.fromString(SO_PIN), pin: pin() });
+    await sc.close();
+    const foreign = await bench.token(vc);
+    foreign.acceptUnattested();
+    await foreign.login(pin());
+    const key = await foreign.generateKeyPair({ kind: 'ec', curve: 'P-256' }, 'foreign authentication key');
+    await hsm.login(pin());
+    await assert.rejects(hsm.registerCustodian(await exportCustodianKey(foreign.card, Number.parseInt(key.id, 16))), code('CVC_ISSUER_UNKNOWN'));
+    assert.equal((await hsm.pkaStatus()).keysToRegister, 1);
+    await hsm.close();
+    await foreign.close();
   });
 
   it('refuses a custodian key the HSM never registered and a forged signature', async () => {

@@ -111,7 +111,9 @@ describe('ScHsmToken on a virtual SmartCard-HSM', () => {
       }
     }
     assert.equal((await token.listKeys()).length, cases.length);
-    assert.deepEqual(token.signer((await token.listKeys())[0]!).token, { label: 'SmartCard-HSM', serial: vc.serial, model: token.info.model, backend: 'sc-hsm', virtual: true });
+    assert.deepEqual(token.signer((await token.listKeys())[0]!).token, {
+      label: 'SmartCard-HSM', serial: vc.serial, model: token.info.model, backend: 'sc-hsm', virtual: true, deviceKeySha256: token.device.deviceKeySha256,
+    });
     await token.close();
   });
 

@@ -28,10 +28,19 @@ describe('EC domain parameters', () => {
     });
   }
 
-  it('identifies a curve by p and a byte for byte, so a stripped leading zero is not recognised', () => {
+  it('identifies a curve by p and a as numbers, whatever their length', () => {
     const k1 = DOMAIN_PARAMETERS.secp256k1;
     assert.equal(identifyCurve(k1.p, new Uint8Array(32)), 'secp256k1');
-    assert.equal(identifyCurve(k1.p, Uint8Array.of(0)), undefined);
+    // pico-hsm writes secp256k1's a = 0 as one 00 byte (mbedtls_mpi_size(0) is 0, then a 1-byte fallback).
+    assert.equal(identifyCurve(k1.p, Uint8Array.of(0)), 'secp256k1');
+    assert.equal(identifyCurve(Uint8Array.of(0, ...k1.p), Uint8Array.of(0, 0)), 'secp256k1');
     assert.equal(identifyCurve(DOMAIN_PARAMETERS['P-256'].p, DOMAIN_PARAMETERS.brainpoolP256r1.a), undefined);
+    assert.equal(identifyCurve(k1.p, Uint8Array.of(7)), undefined);
+  });
+
+  it('reads an empty a as mbedtls\'s unset A: −3 on the curves that have it, and nothing else', () => {
+    for (const curve of ['P-256', 'P-384', 'P-521'] as const) assert.equal(identifyCurve(DOMAIN_PARAMETERS[curve].p, new Uint8Array(0)), curve);
+    assert.equal(identifyCurve(DOMAIN_PARAMETERS.secp256k1.p, new Uint8Array(0)), 'secp256k1', 'empty is 0, and secp256k1 has a = 0');
+    assert.equal(identifyCurve(DOMAIN_PARAMETERS.brainpoolP256r1.p, new Uint8Array(0)), undefined, 'brainpoolP256r1 has neither a = 0 nor a = −3');
   });
 });
