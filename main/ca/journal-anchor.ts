@@ -38,8 +38,8 @@ export function journalHeadText(ctx: CaContext): string {
 export function requireAnchoredJournal(ctx: CaContext): void {
   const problem = ctx.anchors?.problemAtOpen();
   if (problem) {
-    throw new CustosError('JOURNAL_TAMPERED',
-      `The journal's signed checkpoints do not hold: ${problem.reason}. Nothing will be signed until the journal is restored from a copy or examined (custos journal verify).`,
+    throw new CustosError(problem.code,
+      `The journal's signed checkpoints do not hold: ${problem.reason}. Nothing will be signed until then${problem.code === 'JOURNAL_UNANCHORED' ? '' : ' (restore the journal from a copy, or examine it with custos journal verify)'}.`,
       { firstBadSeq: problem.seq });
   }
 }
@@ -101,7 +101,7 @@ async function requireVouched(ctx: CaContext, token: Token, key: KeyRef): Promis
   if (voucher) await signCheckpoint(ctx, voucher.token, voucher.key);
   if (!ctx.anchors.isVouched(key.spkiSha256)) {
     throw new CustosError('JOURNAL_KEY_UNVOUCHED',
-      `The journal key on ${token.info.label} is new to this journal, and no logged-in token holds a journal key it has vouched for. Log in to a token that signed for this CA before (its checkpoint vouches for the new key), then try again.`,
+      `The journal key on ${token.info.label} is new to this journal, and no logged-in token holds a journal key it has vouched for. Log in to a token that signed for this journal's CAs before (its checkpoint vouches for the new key), then try again; a CA with no tie to them keeps its own journal in a data directory of its own (--home).`,
       { tokenLabel: token.info.label, keySpkiSha256: key.spkiSha256 });
   }
 }

@@ -360,7 +360,7 @@ export async function runCommand(positionals: readonly string[], values: CliValu
       if (headText !== undefined && !head) throw new CustosError('INPUT_INVALID', `--head ${headText} is not a journal head: give it as SEQ:HASH, as an act's last line or an export's journalHead shows it.`, { option: 'head' });
       const result = verifyJournalFile(join(home, JOURNAL_FILE), head ? { head } : {});
       if (!result.ok) {
-        throw new CustosError(result.code ?? 'JOURNAL_TAMPERED', `The journal fails verification at entry #${result.firstBadSeq}: ${result.reason}. Restore it from a copy and examine what changed.`,
+        throw new CustosError(result.code ?? 'JOURNAL_TAMPERED', `The journal fails verification at entry #${result.firstBadSeq}: ${result.reason}.${result.code === 'JOURNAL_UNANCHORED' ? '' : ' Restore it from a copy and examine what changed.'}`,
           { firstBadSeq: result.firstBadSeq ?? null, reason: result.reason ?? null, entries: result.entries });
       }
       const anchors = result.anchors;

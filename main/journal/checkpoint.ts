@@ -88,7 +88,7 @@ export interface AnchorSummary {
 }
 
 export interface AnchorFailure {
-  readonly code: 'JOURNAL_TAMPERED' | 'JOURNAL_TRUNCATED';
+  readonly code: 'JOURNAL_TAMPERED' | 'JOURNAL_TRUNCATED' | 'JOURNAL_UNANCHORED';
   readonly seq: number;
   readonly reason: string;
 }
@@ -232,9 +232,13 @@ export class AnchorCheck {
     if (this.#failure) return this.#failure;
     const act = this.#uncoveredActs[0];
     if (act !== undefined) {
+      // A crash, a full disk or a pulled token between an act and its
+      // checkpoint leaves exactly what a forger who strips checkpoints
+      // leaves: the code says neither, and a person decides after reading
+      // the entries. Until then nothing is signed (requireAnchoredJournal).
       return {
-        code: 'JOURNAL_TAMPERED', seq: act,
-        reason: `entry #${act} records a signature by a CA key but no signed checkpoint follows it (the checkpoints after it were removed; or its own could not be signed, and then custos journal checkpoint signs one once the entries are checked)`
+        code: 'JOURNAL_UNANCHORED', seq: act,
+        reason: `entry #${act} records a signature by a CA key but no signed checkpoint follows it: either the act was cut off before its checkpoint (a crash, a full disk, a token pulled) or the checkpoints after it were removed. Check the entries after the last checkpoint (custos journal show); if they are what was done, custos journal checkpoint signs one`
           + (this.#unvouchedCheckpoint !== undefined && this.#unvouchedCheckpoint > act
             ? `; checkpoint #${this.#unvouchedCheckpoint} is signed by a journal key no earlier journal key has vouched for, and counts for nothing` : ''),
       };

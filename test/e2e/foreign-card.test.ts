@@ -17,6 +17,7 @@ import { ScHsmCard } from '../../main/hsm/sc-hsm/card.ts';
 import { VirtualCard } from '../../main/hsm/virtual/card.ts';
 import { Secret } from '../../main/secret.ts';
 import { ensureRendererBuilt } from './support/build.ts';
+import { SCREENSHOT_DIR } from './support/screens.ts';
 import { launchChromium, type Chromium } from './support/chromium.ts';
 
 const PIN = '648219';
@@ -59,6 +60,7 @@ describe('foreign and unopenable cards in the window', () => {
   it('shows the card that cannot be opened with its error', async () => {
     const region = page.getByRole('region', { name: /broken\.vsc/ });
     await region.getByText(/This card cannot be opened \(FORMAT_MISMATCH\)/).waitFor();
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'foreign-card-listed.png'), fullPage: true });
   });
 
   it('shows the foreign card as not attested by a known root, with login refused until it is accepted', async () => {
@@ -74,5 +76,6 @@ describe('foreign and unopenable cards in the window', () => {
     await page.getByRole('dialog').getByLabel('User PIN').fill(PIN);
     await page.getByRole('dialog').getByRole('button', { name: 'Log in', exact: true }).click();
     await region.getByText('Logged in', { exact: true }).waitFor();
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'foreign-card-accepted.png'), fullPage: true });
   });
 });

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { startDevHost, type DevHost } from '../../devhost/server.ts';
 import { createFakeCore } from '../support/fake-handlers.ts';
 import { launchChromium, type Chromium } from './support/chromium.ts';
-import { openScreen } from './support/screens.ts';
+import { openScreen, SCREENSHOT_DIR } from './support/screens.ts';
+import { join } from 'node:path';
 import { ensureRendererBuilt } from './support/build.ts';
 import type { Page } from 'playwright-core';
 
@@ -45,5 +46,6 @@ describe('text from outside in the window', () => {
     assert.ok(!text.includes('\u202e'), 'the override itself is not in the page');
     const body = await page.locator('body').innerText();
     assert.ok(!body.includes('\u202e'));
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'outside-text-journal.png'), fullPage: true });
   });
 });

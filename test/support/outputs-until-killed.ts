@@ -14,6 +14,7 @@ import { issueCertificates } from '../../main/ca/issue.ts';
 import { issueCrl } from '../../main/ca/crl.ts';
 import { exportCertificate, exportCrl } from '../../main/ca/export.ts';
 import { requestForKey } from '../../main/ca/key-request.ts';
+import { checkpointAfterReview } from '../../main/ca/journal-anchor.ts';
 import { parseSubject } from '../../main/ca/subject.ts';
 
 const [mode, home, out, modulePath] = process.argv.slice(2) as ['batch' | 'crl', string, string, string];
@@ -27,7 +28,11 @@ async function requestPem(cn: string): Promise<string> {
 
 const custos = Custos.open({ dataDir: home, rehearsalModules: [modulePath], operator: 'tester', pcsc: false });
 const [listed] = await custos.tokens.list();
-await custos.login(listed!.id, Secret.fromString(process.env.CUSTOS_PIN!));
+const token = await custos.login(listed!.id, Secret.fromString(process.env.CUSTOS_PIN!));
+// A kill between an act and its checkpoint leaves a CA signature under no
+// checkpoint, and nothing is signed until a person has read the entries and
+// signed one (custos journal checkpoint): this process stands in for them.
+if (custos.ctx.anchors?.problemAtOpen()?.code === 'JOURNAL_UNANCHORED') await checkpointAfterReview(custos.ctx, token);
 const ca = [...custos.ctx.state.cas.values()][0]!;
 console.log('go');
 for (let round = 0; ; round++) {

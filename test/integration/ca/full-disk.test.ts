@@ -61,7 +61,10 @@ describe('a batch on a disk that fills', { skip: !canMountTmpfs() && 'needs moun
 
     const j = Journal.open({ dir: out, operator: 'tester' });
     try {
-      assert.equal(j.verify().ok, true);
+      // The chain holds; the batch's checkpoint may not have fitted on the full disk, and then the
+      // certificates after the last one lie under none, which a person checks and signs for.
+      const verified = j.verify();
+      assert.ok(verified.ok || verified.code === 'JOURNAL_UNANCHORED', `${verified.code}: ${verified.reason}`);
       const entries = j.read();
       const recorded = entries.filter((e) => e.kind === 'certificate.issue.done' || e.kind === 'certificate.issue.recovered');
       const recordedSignatures = new Set(recorded.map((e) => Buffer.from(AsnConvert.parse(certificateOf(e), Certificate).signatureValue).toString('hex')));

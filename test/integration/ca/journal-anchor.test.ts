@@ -172,7 +172,7 @@ describe('journal anchored by a journal key on SoftHSM2', () => {
     assert.match(result.reason!, /records a signature by a CA key but no signed checkpoint follows it/);
     const cli = spawnSync(process.execPath, [CLI, 'journal', 'verify', '--home', join(work, 'forged-2'), '--json'], { encoding: 'utf8' });
     assert.equal(cli.status, 5);
-    assert.equal(JSON.parse(cli.stdout).error.code, 'JOURNAL_TAMPERED');
+    assert.equal(JSON.parse(cli.stdout).error.code, 'JOURNAL_UNANCHORED');
   });
 
   it('detects a journal cut back at a line boundary against the head an export carried', () => {
@@ -199,7 +199,7 @@ describe('journal anchored by a journal key on SoftHSM2', () => {
     try {
       const listed = (await forged.tokens.list()).find((t) => t.info.label === 'Anchor HSM');
       await forged.login(listed!.id, Secret.fromString(PIN));
-      assert.equal(await codeOf(issueCrl(forged.ctx, { caId: rootId })), 'JOURNAL_TAMPERED');
+      assert.equal(await codeOf(issueCrl(forged.ctx, { caId: rootId })), 'JOURNAL_UNANCHORED');
       assert.equal(readLines(join(home, JOURNAL_FILE)).filter((l) => l.kind === 'crl.issue.intent').length, 1, 'no second CRL was begun');
     } finally {
       await forged.close();
@@ -230,7 +230,7 @@ describe('journal anchored by a journal key on SoftHSM2', () => {
     custos = Custos.open({ dataDir: join(work, 'home'), rehearsalModules: [hsm.modulePath], operator: 'tester' });
     const again = (await custos.tokens.list()).find((t) => t.info.label === 'Anchor HSM');
     const reopened = await custos.login(again!.id, Secret.fromString(PIN));
-    assert.equal(await codeOf(issueCrl(custos.ctx, { caId: rootId })), 'JOURNAL_TAMPERED', 'nothing is signed over an unanchored CA signature found at open');
+    assert.equal(await codeOf(issueCrl(custos.ctx, { caId: rootId })), 'JOURNAL_UNANCHORED', 'nothing is signed over an unanchored CA signature found at open');
     await checkpointAfterReview(custos.ctx, reopened);
     const result = verifyJournalFile(journalPath);
     assert.equal(result.ok, true, result.reason);

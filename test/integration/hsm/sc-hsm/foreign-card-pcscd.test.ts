@@ -82,8 +82,16 @@ describe('a foreign card through pcscd beside a SoftHSM2 token, through the CLI'
     assert.ok(journal.some((e) => e.kind === 'token.unattested-accepted'), 'the accept is in the journal');
 
     custos(['key', 'generate', '--token-serial', 'ESPICOHSMTR', '--type', 'ec:P-384', '--label', 'pico-root']);
-    const root = custos(['ca', 'init', '--token-serial', 'ESPICOHSMTR', '--key', 'pico-root', '--subject', 'C=XX, O=Custos, CN=Pico Root', '--name', 'pico-root', '--json']).json;
+    // A new journal key joins a journal only when one it already trusts vouches for it; with the
+    // SoftHSM2 token logged out, a root with no tie to the first is refused here ...
+    const unvouched = custos(['ca', 'init', '--token-serial', 'ESPICOHSMTR', '--key', 'pico-root', '--subject', 'C=XX, O=Custos, CN=Pico Root', '--name', 'pico-root', '--json'], 5).json;
+    assert.equal(unvouched.error.code, 'JOURNAL_KEY_UNVOUCHED');
+    assert.match(unvouched.error.message, /data directory of its own \(--home\)/);
+    // ... and made in a data directory of its own, where the card is accepted again.
+    const own = ['--home', join(work, 'pico-home')];
+    custos(['tokens', 'accept', '--token-serial', 'ESPICOHSMTR', ...own]);
+    const root = custos(['ca', 'init', '--token-serial', 'ESPICOHSMTR', '--key', 'pico-root', '--subject', 'C=XX, O=Custos, CN=Pico Root', '--name', 'pico-root', '--json', ...own]).json;
     assert.ok(root.id, 'the card signed the root certificate');
-    assert.match(custos(['tokens']).stdout, /device not attested by a known root \(accepted\)/);
+    assert.match(custos(['tokens', ...own]).stdout, /device not attested by a known root \(accepted\)/);
   });
 });
