@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { CustosError } from '../errors/index.ts';
 import type { TokenRecord } from '../hsm/token.ts';
 import { acquireLock } from '../fs/lock-file.ts';
-import { GENESIS_HASH, hashEntry, hashOfBody, sealedLine, type EntryData, type JournalEntry } from './entry.ts';
+import { GENESIS_HASH, hashEntry, hashOfBody, isJournalEntry, sealedLine, type EntryData, type JournalEntry } from './entry.ts';
 import { fileLines, readRange } from './file-lines.ts';
 
 export const JOURNAL_FILE = 'journal.jsonl';
@@ -44,7 +44,12 @@ function sealedAsWritten(text: string, entry: JournalEntry): boolean {
 /** True when the entry's hash is over its canonical body: a copy whose members were reordered or spaced out still verifies. */
 function sealedAsParsed(entry: JournalEntry): boolean {
   const { hash, ...unsealed } = entry;
-  return hashEntry(unsealed) === hash;
+  try {
+    return hashEntry(unsealed) === hash;
+  } catch {
+    // A number JSON can spell but no entry holds (1e400 reads as Infinity) has no canonical form: it was not sealed.
+    return false;
+  }
 }
 
 /**
@@ -77,7 +82,7 @@ function scanJournal(fd: number, onEntry: (scanned: ScannedEntry) => void = () =
     } catch {
       return bad(() => `entry #${expectedSeq} is not readable (it was edited or damaged)`);
     }
-    if (typeof entry !== 'object' || entry === null || typeof entry.hash !== 'string') return bad(() => `entry #${expectedSeq} is not a journal entry`);
+    if (!isJournalEntry(entry)) return bad(() => `entry #${expectedSeq} is not a journal entry`);
     if (entry.seq !== expectedSeq) {
       const found = entry.seq;
       return bad((later) => (found > expectedSeq && !later
