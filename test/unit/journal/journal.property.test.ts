@@ -128,6 +128,11 @@ function sealJournal({ operator, time, steps }: GeneratedJournal): Sealed {
   return { bytes: Buffer.concat(lines), lines, entries };
 }
 
+/** What a verification concluded, without what other changes may add to it (checkpoints, a torn tail set aside). */
+function outcome(result: VerifyResult): { ok: boolean; entries?: number; firstBadSeq?: number } {
+  return result.ok ? { ok: true, entries: result.entries } : { ok: false, firstBadSeq: result.firstBadSeq };
+}
+
 /** The entries as a reader gets them: what JSON.parse makes of each line. */
 function parsedEntries(sealed: Sealed): unknown[] {
   return sealed.lines.map((line) => JSON.parse(line.toString('utf8')) as unknown);
@@ -196,7 +201,7 @@ describe('journal reader (properties)', () => {
     const protoMember: GeneratedJournal = { operator: 'alice', time: new Date(0), steps: [{ op: 'append', kind: 'export', data: JSON.parse('{"__proto__":0}') as EntryData }] };
     fc.assert(fc.property(journalArb, (generated) => {
       const sealed = sealJournal(generated);
-      assert.deepEqual(verifyBytes(sealed.bytes), { ok: true, entries: sealed.entries.length });
+      assert.deepEqual(outcome(verifyBytes(sealed.bytes)), { ok: true, entries: sealed.entries.length });
       // What the reader gets is what was sealed, as JSON carries it (a -0 reads back as 0, an undefined member is absent).
       assert.deepEqual(parsedEntries(sealed), JSON.parse(JSON.stringify(sealed.entries)));
     }), { ...RUNS, examples: [[protoMember]] });
@@ -206,7 +211,9 @@ describe('journal reader (properties)', () => {
     // Found by the next property: 1e+408 reads as Infinity, which has no canonical form, and verify threw a TypeError.
     const sealed = sealJournal({ operator: 'alice', time: new Date(0), steps: [{ op: 'append', kind: 'export', data: { size: 1e108 } }] });
     const edited = Buffer.from(sealed.bytes.toString('utf8').replace('1e+108', '1e+408'));
-    assert.deepEqual(verifyBytes(edited), { ok: false, entries: 1, firstBadSeq: 1, reason: 'entry #1 was edited (its content no longer matches its hash)' });
+    const result = verifyBytes(edited);
+    assert.deepEqual(outcome(result), { ok: false, firstBadSeq: 1 });
+    assert.match(result.reason ?? '', /entry #1 was edited/);
   });
 
   it('detects a changed byte in the entry that holds it, or reads exactly the same entries', () => {
@@ -297,7 +304,9 @@ describe('journal reader (properties)', () => {
   it('refuses as JOURNAL_TAMPERED a line with a valid hash that is not a journal entry', () => {
     // Before: open() read it and then threw a TypeError on its missing kind.
     const bytes = forgedJournal([{ time: new Date(0).toISOString(), operator: 'alice', data: {} }]);
-    assert.deepEqual(verifyBytes(bytes), { ok: false, entries: 1, firstBadSeq: 1, reason: 'entry #1 is not a journal entry' });
+    const result = verifyBytes(bytes);
+    assert.deepEqual(outcome(result), { ok: false, firstBadSeq: 1 });
+    assert.match(result.reason ?? '', /entry #1 is not a journal entry/);
     assert.throws(() => openEntries(bytes), (e: unknown) => isCustosError(e) && e.code === 'JOURNAL_TAMPERED');
   });
 
@@ -328,7 +337,7 @@ describe('journal reader (properties)', () => {
         assert.equal(result.firstBadSeq, firstMisshapen + 1, result.reason);
         return;
       }
-      assert.deepEqual(result, { ok: true, entries: forged.length });
+      assert.deepEqual(outcome(result), { ok: true, entries: forged.length });
       // Read, these open: a forged chain is what the signed checkpoints (#14, Deliver 1) are for.
       assert.equal(openEntries(bytes).length, forged.length);
       opened += 1;
