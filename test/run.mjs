@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Runs every suite (unit, integration on real tokens, e2e in Chromium) and ends with one line:
-// "N passed, N failed, N skipped".
-// Usage: node test/run.mjs [unit|integration|e2e|path-fragment|path-to-a-file ...]
+// Runs every suite (layout: tsc and the import rules; unit; integration on real
+// tokens; e2e in Chromium) and ends with one line: "N passed, N failed, N skipped".
+// Usage: node test/run.mjs [layout|unit|integration|e2e|path-fragment|path-to-a-file ...]
 //
 // Each test file runs in a process of its own, one file at a time, in a process group of its own.
 // node --test (Node 20) would run them too, but its --test-timeout is one budget for a whole file:
@@ -21,7 +21,8 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const suites = ['unit', 'integration', 'e2e'];
+// layout first: a type error or a crossed boundary is the cheapest failure to report.
+const suites = ['layout', 'unit', 'integration', 'e2e'];
 // Generous: the slowest test takes about 80 s with every core busy; a hang is still named, minutes later.
 const TEST_TIMEOUT_MS = Number(process.env.CUSTOS_TEST_TIMEOUT_MS ?? 300_000);
 const EXIT_TIMEOUT_MS = Number(process.env.CUSTOS_TEST_EXIT_TIMEOUT_MS ?? 60_000);
