@@ -32,7 +32,8 @@ function sortedCopy(value: unknown): { value: unknown } | undefined {
   }
   if (typeof value === 'object' && value !== null) {
     const source = value as Record<string, unknown>;
-    const copy: Record<string, unknown> = {};
+    // No prototype: a member named __proto__ (JSON allows it) stays a member instead of setting one.
+    const copy: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     // Sorted by UTF-16 code units, as JavaScript compares strings.
     for (const key of Object.keys(source).sort()) {
       if (source[key] === undefined) continue;

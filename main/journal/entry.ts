@@ -29,6 +29,24 @@ export interface JournalEntry {
 
 export type UnsealedEntry = Omit<JournalEntry, 'hash'>;
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * True when a parsed line has the members of a JournalEntry, each of its type.
+ * A line can carry a valid hash and still not be an entry (whoever holds the
+ * sealing function can chain anything), and what reads entries back relies on
+ * their shape.
+ */
+export function isJournalEntry(value: unknown): value is JournalEntry {
+  if (!isPlainObject(value)) return false;
+  const { seq, time, kind, operator, token, intent, data, prev, hash } = value;
+  return Number.isSafeInteger(seq) && typeof time === 'string' && typeof kind === 'string' && typeof operator === 'string'
+    && (token === undefined || isPlainObject(token)) && (intent === undefined || Number.isSafeInteger(intent))
+    && isPlainObject(data) && typeof prev === 'string' && typeof hash === 'string';
+}
+
 function canonicalBody(entry: UnsealedEntry): string {
   return canonicalJson({ ...entry, token: entry.token ? { ...entry.token } : undefined });
 }

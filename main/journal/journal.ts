@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { CustosError } from '../errors/index.ts';
 import type { TokenRecord } from '../hsm/token.ts';
 import { acquireLock } from '../fs/lock-file.ts';
-import { GENESIS_HASH, hashEntry, hashOfBody, sealedLine, type EntryData, type JournalEntry } from './entry.ts';
+import { GENESIS_HASH, hashEntry, hashOfBody, isJournalEntry, sealedLine, type EntryData, type JournalEntry } from './entry.ts';
 import { fileLines, readRange } from './file-lines.ts';
 import { AnchorCheck, headProblem, type AnchorSummary, type JournalHead } from './checkpoint.ts';
 import { setTornTailAside, type TornTail } from './torn-tail.ts';
@@ -30,7 +30,7 @@ export interface VerifyResult {
   readonly firstBadSeq?: number;
   readonly reason?: string;
   /** Why verification failed: JOURNAL_TAMPERED, or JOURNAL_TRUNCATED against a head taken earlier. */
-  readonly code?: 'JOURNAL_TAMPERED' | 'JOURNAL_TRUNCATED';
+  readonly code?: 'JOURNAL_TAMPERED' | 'JOURNAL_TRUNCATED' | 'JOURNAL_UNANCHORED';
   /** Signed checkpoints and what lies after the last one (checkpoint.ts). */
   readonly anchors?: AnchorSummary;
   /** The last entry's seq and hash. */
@@ -63,7 +63,12 @@ function sealedAsWritten(text: string, entry: JournalEntry): boolean {
 /** True when the entry's hash is over its canonical body: a copy whose members were reordered or spaced out still verifies. */
 function sealedAsParsed(entry: JournalEntry): boolean {
   const { hash, ...unsealed } = entry;
-  return hashEntry(unsealed) === hash;
+  try {
+    return hashEntry(unsealed) === hash;
+  } catch {
+    // A number JSON can spell but no entry holds (1e400 reads as Infinity) has no canonical form: it was not sealed.
+    return false;
+  }
 }
 
 /**
@@ -96,7 +101,7 @@ function scanJournal(fd: number, onEntry: (scanned: ScannedEntry) => void = () =
     } catch {
       return bad(() => `entry #${expectedSeq} is not readable (it was edited or damaged)`);
     }
-    if (typeof entry !== 'object' || entry === null || typeof entry.hash !== 'string') return bad(() => `entry #${expectedSeq} is not a journal entry`);
+    if (!isJournalEntry(entry)) return bad(() => `entry #${expectedSeq} is not a journal entry`);
     if (entry.seq !== expectedSeq) {
       const found = entry.seq;
       return bad((later) => (found > expectedSeq && !later
