@@ -42,7 +42,7 @@ const root = await createRoot(custos.ctx, { tokenId: listed!.id, keySpkiSha256: 
 const requests = importRequests(custos.ctx, 'batch.pem', readFileSync(csrFile));
 custos.ctx.journal.flush();
 
-// Every signature the token returns, noted as it leaves the token (the token keeps no count of its own).
+// Every signature the CA key returns, noted as it leaves the token (the token keeps no count of its own).
 const signatures: string[] = [];
 const registry = custos.ctx.tokens;
 const requireKey = registry.requireKey.bind(registry);
@@ -54,6 +54,8 @@ registry.requireKey = async (...args: Parameters<typeof requireKey>) => {
     const signerOf = found.token.signer.bind(found.token);
     found.token.signer = (k) => {
       const signer = signerOf(k);
+      // The CA key's signatures only: the journal key's checkpoint is a signature over the journal, not a certificate.
+      if (k.spkiSha256 !== key.spkiSha256) return signer;
       return { ...signer, sign: async (message, algorithm) => { const s = await signer.sign(message, algorithm); signatures.push(Buffer.from(s).toString('hex')); return s; } };
     };
   }
@@ -71,8 +73,12 @@ try {
 seen.signatures = signatures;
 try { await custos.close(); } catch (e) { seen.close = code(e); }
 
-// The operator frees a little space and signs the same file again through the CLI.
+// The operator frees a little space, reads what the cut-off batch left (its checkpoint did not fit
+// on the disk) and signs a checkpoint over it, then signs the same file again through the CLI.
 leaveFree(240 << 10);
+const review = spawnSync(process.execPath, [join(process.cwd(), 'bin/custos.mjs'), 'journal', 'checkpoint', '--home', home, '--rehearsal-module', modulePath, '--pin-env', 'CUSTOS_PIN',
+  '--token', listed!.info.label, '--yes'], { encoding: 'utf8', env: process.env });
+seen.review = { status: review.status, stderr: review.stderr };
 const before = JSON.parse(spawnSync('sh', ['-c', `wc -l < "${join(home, 'journal.jsonl')}"`], { encoding: 'utf8' }).stdout.trim()) as number;
 const cli = spawnSync(process.execPath, [join(process.cwd(), 'bin/custos.mjs'), 'sign', '--home', home, '--rehearsal-module', modulePath, '--pin-env', 'CUSTOS_PIN',
   '--token', listed!.info.label, '--ca', 'root', '--csr', csrFile, '--profile', 'tls-server', '--days', '30', '--yes'], { encoding: 'utf8', env: process.env });

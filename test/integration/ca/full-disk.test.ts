@@ -55,7 +55,7 @@ describe('a batch on a disk that fills', { skip: !canMountTmpfs() && 'needs moun
     const run = await runOnTmpfs(disk, 2 << 20, join(process.cwd(), 'test/support/batch-on-full-disk.ts'), [disk, out, hsm.modulePath, csrFile],
       { ...process.env, SOFTHSM2_CONF: hsm.conf, CUSTOS_PIN: PIN }, 160_000);
     assert.equal(run.status, 0, run.stderr);
-    const seen = JSON.parse(run.stdout) as { batch: string; batchMessage: string; signatures: string[]; cli: { status: number; stderr: string[] }; linesBeforeCli: number };
+    const seen = JSON.parse(run.stdout) as { batch: string; batchMessage: string; signatures: string[]; review: { status: number; stderr: string }; cli: { status: number; stderr: string[] }; linesBeforeCli: number };
     assert.equal(seen.batch, 'MEDIA_FULL', seen.batchMessage);
     assert.ok(seen.signatures.length > 0 && seen.signatures.length < REQUESTS, `the token signed ${seen.signatures.length} before the disk was full`);
 
@@ -72,6 +72,7 @@ describe('a batch on a disk that fills', { skip: !canMountTmpfs() && 'needs moun
       assert.deepEqual(lost, [], `${lost.length} of the ${seen.signatures.length} signatures the token made in the first batch are not in the journal`);
 
       // The CLI's run: stopped by the disk too, and its message counts the certificates it recorded, not the requests signed before it.
+      assert.equal(seen.review.status, 0, `custos journal checkpoint after the full disk: ${seen.review.stderr}`);
       assert.notEqual(seen.cli.status, 0);
       const error = seen.cli.stderr.find((l) => l.startsWith('error '));
       assert.match(error ?? '', /^error MEDIA_FULL: /, seen.cli.stderr.join('\n'));
