@@ -3,7 +3,7 @@
  * --json; failures as "error CODE: what to do" on stderr and a non-zero exit.
  */
 import { toErrorValue } from '../errors/index.ts';
-import { visibleText } from '../pki/x509/name-rules.ts';
+import { visibleText } from '../api/visible-text.ts';
 
 /**
  * A value from outside (a request, a certificate, a token's label, the

@@ -5,7 +5,7 @@
  */
 import Box from '@mui/material/Box';
 import { monoSx } from '../theme.ts';
-import { visibleText } from './visibleText.ts';
+import { visibleText } from '../../main/api/visible-text.ts';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

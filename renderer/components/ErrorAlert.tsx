@@ -1,6 +1,6 @@
 import Alert from '@mui/material/Alert';
 import type { ApiError } from '../api.ts';
-import { visibleText } from './visibleText.ts';
+import { visibleText } from '../../main/api/visible-text.ts';
 
 /** An error as the core gave it: its code, which a person can look up, and what to do. */
 export function ErrorAlert({ error }: { error: ApiError | undefined }) {

@@ -2,7 +2,7 @@ import Alert from '@mui/material/Alert';
 import Stack from '@mui/material/Stack';
 import type { z } from 'zod';
 import type { Finding } from '../../main/api/contract.ts';
-import { visibleText } from './visibleText.ts';
+import { visibleText } from '../../main/api/visible-text.ts';
 
 type FindingValue = z.output<typeof Finding>;
 

@@ -65,11 +65,13 @@ describe('lint', () => {
     assert.deepEqual(await lintAs('electron/probe.ts', "import { app } from 'electron';\nimport { dispatch } from './dispatch.ts';\nexport const a = [app, dispatch];\n"), [], 'the shell itself may use electron');
   });
 
-  it('lets renderer/ take types from the contract, and nothing else from main/', async () => {
+  it('lets renderer/ take types from the contract and visibleText, and nothing else from main/', async () => {
     assert.deepEqual(await lintAs('renderer/probe.ts', "import type { Output } from '../main/api/contract.ts';\nexport type O = Output<'app.info'>;\n"), []);
     const value = await lintAs('renderer/probe.ts', "import { api } from '../main/api/contract.ts';\nexport const a = api;\n");
     assert.equal(value.length, 1, value.join('\n'));
     assert.match(value[0]!, /no-restricted-imports .*only types from the contract/);
+    assert.deepEqual(await lintAs('renderer/probe.ts', "import { visibleText } from '../main/api/visible-text.ts';\nexport const v = visibleText;\n"), [],
+      'the one value the window takes from the core: how text from outside is shown');
     const core = await lintAs('renderer/features/probe.tsx', "import type { CaRecord } from '../../main/ca/state.ts';\nexport type C = CaRecord;\n");
     assert.equal(core.length, 1, core.join('\n'));
     assert.match(core[0]!, /no-restricted-paths .*only through the contract/);

@@ -13,21 +13,9 @@ import type * as Asn1js from 'asn1js';
 import { childrenOf, rawBytes, readSequence, type Asn1Block } from './der.ts';
 import { SHORT_NAMES } from './names.ts';
 
-/**
- * C0 and C1 controls and DEL, the line and paragraph separators, and the
- * bidi embeddings, overrides (U+202A-U+202E) and isolates (U+2066-U+2069).
- * The implicit marks (U+200E, U+200F, U+061C) are left: they steer only
- * neutral characters and some right-to-left names need them.
- */
-// eslint-disable-next-line no-control-regex
-export const UNSAFE_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
-// eslint-disable-next-line no-control-regex
-const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+import { UNSAFE_CHARACTER, visibleText } from '../../api/visible-text.ts';
 
-/** The text with every unsafe character written as \u{XXXX}, so it is seen and cannot act. */
-export function visibleText(text: string): string {
-  return text.replace(UNSAFE_CHARACTERS, (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`);
-}
+export { UNSAFE_CHARACTER, visibleText };
 
 const CHARACTER_NAMES: Readonly<Record<number, string>> = {
   0x00: 'NUL', 0x09: 'a tab', 0x0a: 'a line feed', 0x0d: 'a carriage return', 0x1b: 'ESC, which starts a terminal escape', 0x7f: 'DEL',

@@ -11,7 +11,7 @@ import { VirtualChip } from '../../components/VirtualChip.tsx';
 import { useAction } from '../../hooks/useAction.ts';
 import { useCall } from '../../hooks/useCall.ts';
 import { monoSx } from '../../theme.ts';
-import { visibleText } from '../../components/visibleText.ts';
+import { visibleText } from '../../../main/api/visible-text.ts';
 
 const FORMATS = [
   { format: 'der', title: 'Export DER' },

@@ -9,7 +9,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef } from 'react';
 import type { CertificateRow } from '../../db/catalog.ts';
 import { monoSx } from '../../theme.ts';
-import { visibleText } from '../../components/visibleText.ts';
+import { visibleText } from '../../../main/api/visible-text.ts';
 
 export const CERTIFICATE_ROW_PX = 56;
 

@@ -21,7 +21,7 @@ import { useJournalEvents } from '../../db/hooks.ts';
 import { useCall } from '../../hooks/useCall.ts';
 import { monoSx } from '../../theme.ts';
 import type { Output } from '../../../main/api/contract.ts';
-import { visibleText } from '../../components/visibleText.ts';
+import { visibleText } from '../../../main/api/visible-text.ts';
 
 export const JOURNAL_ROWS_SHOWN = 500;
 

@@ -15,7 +15,7 @@ import { useCatalog } from '../../db/CatalogProvider.tsx';
 import { useAction } from '../../hooks/useAction.ts';
 import { useCall } from '../../hooks/useCall.ts';
 import { MAX_CSR_FILE_BYTES, readFileBase64 } from './readFileBase64.ts';
-import { visibleText } from '../../components/visibleText.ts';
+import { visibleText } from '../../../main/api/visible-text.ts';
 
 export function ImportRequests({ onImported }: { onImported: (ids: string[]) => void }) {
   const { sync } = useCatalog();

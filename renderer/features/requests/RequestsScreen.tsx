@@ -11,7 +11,7 @@ import { useRequests } from '../../db/hooks.ts';
 import { describeKeySpec } from '../tokens/keySpecs.ts';
 import { ImportRequests } from './ImportRequests.tsx';
 import { SignRequest } from './SignRequest.tsx';
-import { visibleText } from '../../components/visibleText.ts';
+import { visibleText } from '../../../main/api/visible-text.ts';
 
 export function RequestsScreen() {
   const requests = useRequests();

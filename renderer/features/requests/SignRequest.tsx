@@ -16,7 +16,7 @@ import { useCas } from '../../db/hooks.ts';
 import { useAction } from '../../hooks/useAction.ts';
 import { useCall } from '../../hooks/useCall.ts';
 import { PreviewView } from '../ca/PreviewView.tsx';
-import { visibleText } from '../../components/visibleText.ts';
+import { visibleText } from '../../../main/api/visible-text.ts';
 
 export function SignRequest({ requestId }: { requestId: string }) {
   const { sync } = useCatalog();
