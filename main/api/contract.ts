@@ -175,7 +175,7 @@ export const JournalVerifyResult = z.object({
   entries: z.number().int(),
   firstBadSeq: z.number().int().optional(),
   reason: z.string().optional(),
-  /** JOURNAL_TAMPERED or JOURNAL_TRUNCATED when verification failed. */
+  /** JOURNAL_TAMPERED, JOURNAL_TRUNCATED or JOURNAL_UNANCHORED when verification failed. */
   code: z.string().optional(),
   /** Signed checkpoints, and entries after the last one's head. */
   checkpoints: z.number().int().optional(),

@@ -30,11 +30,19 @@ function ChainState({ result }: { result: Output<'journal.verify'> }) {
     <Stack spacing={1} data-testid="journal-state">
       {result.ok
         ? <Alert severity="success" variant="filled">Chain intact, {result.entries} entries</Alert>
-        : <Alert severity="error" variant="filled">Entry #{result.firstBadSeq ?? '?'} was altered or removed{result.reason ? `: ${result.reason}` : ''}</Alert>}
+        : result.code === 'JOURNAL_UNANCHORED'
+          // A cut-off act and stripped checkpoints look the same: a person reads the entries, then signs a checkpoint.
+          ? <Alert severity="warning" variant="filled">Entry #{result.firstBadSeq ?? '?'} lies under no signed checkpoint{result.reason ? `: ${result.reason}` : ''}</Alert>
+          : <Alert severity="error" variant="filled">Entry #{result.firstBadSeq ?? '?'} was altered or removed{result.reason ? `: ${result.reason}` : ''}</Alert>}
       {result.checkpoints !== undefined && (
         <Typography variant="body2">
-          {result.checkpoints} signed checkpoint{result.checkpoints === 1 ? '' : 's'}; {result.unanchored ?? 0} entries not yet under a signed checkpoint
-          {result.head && <>. Head <Box component="span" sx={monoSx}>{result.head}</Box></>}
+          {result.checkpoints} signed checkpoint{result.checkpoints === 1 ? '' : 's'}; {result.unanchored ?? 0} {result.unanchored === 1 ? 'entry' : 'entries'} not yet under a signed checkpoint.
+        </Typography>
+      )}
+      {result.head && (
+        <Typography variant="body2">
+          Journal head (write it down: <Box component="span" sx={{ fontFamily: monoSx.fontFamily }}>custos journal verify --head</Box> checks the journal still reaches it):{' '}
+          <Box component="span" sx={monoSx}>{result.head}</Box>
         </Typography>
       )}
       {result.pendingIntents.length > 0 && (
