@@ -29,7 +29,7 @@ function ChainState({ result }: { result: Output<'journal.verify'> }) {
   return (
     <Stack spacing={1} data-testid="journal-state">
       {result.ok
-        ? <Alert severity="success" variant="filled">Chain intact, {result.entries} entries</Alert>
+        ? <Alert severity="success" variant="filled">Chain intact, {result.entries} {result.entries === 1 ? 'entry' : 'entries'}</Alert>
         : result.code === 'JOURNAL_UNANCHORED'
           // A cut-off act and stripped checkpoints look the same: a person reads the entries, then signs a checkpoint.
           ? <Alert severity="warning" variant="filled">Entry #{result.firstBadSeq ?? '?'} lies under no signed checkpoint{result.reason ? `: ${result.reason}` : ''}</Alert>
