@@ -157,6 +157,12 @@ export async function anchoredAct<T>(ctx: CaContext, token: Token, caIds: readon
   return result;
 }
 
+/** The token's journal key that this journal trusts (vouched for; recorded, where no anchors are followed), if it holds one. */
+async function trustedJournalKeyOn(ctx: CaContext, token: Token): Promise<KeyRef | undefined> {
+  const trusted = (k: KeyRef): boolean => (ctx.anchors ? ctx.anchors.isVouched(k.spkiSha256) : ctx.state.journalKeys.has(k.spkiSha256));
+  return (await token.listKeys()).find((k) => k.label === JOURNAL_KEY_LABEL && trusted(k));
+}
+
 /**
  * After an act that changed the journal on a token without making a CA
  * signature (a key generation): a checkpoint when the token holds a journal
@@ -165,7 +171,7 @@ export async function anchoredAct<T>(ctx: CaContext, token: Token, caIds: readon
  */
 export async function checkpointIfHeld(ctx: CaContext, token: Token): Promise<JournalEntry | undefined> {
   if (!token.info.loggedIn || ctx.anchors?.failure) return undefined;
-  const key = (await token.listKeys()).find((k) => k.label === JOURNAL_KEY_LABEL && (ctx.anchors ? ctx.anchors.isVouched(k.spkiSha256) : ctx.state.journalKeys.has(k.spkiSha256)));
+  const key = await trustedJournalKeyOn(ctx, token);
   return key ? signCheckpoint(ctx, token, key) : undefined;
 }
 
@@ -177,7 +183,7 @@ export async function checkpointIfHeld(ctx: CaContext, token: Token): Promise<Jo
  * forged checkpoint, which no later one may cover.
  */
 export async function checkpointAfterReview(ctx: CaContext, token: Token): Promise<JournalEntry> {
-  const key = (await token.listKeys()).find((k) => k.label === JOURNAL_KEY_LABEL && (ctx.anchors ? ctx.anchors.isVouched(k.spkiSha256) : ctx.state.journalKeys.has(k.spkiSha256)));
+  const key = await trustedJournalKeyOn(ctx, token);
   if (!key) {
     throw new CustosError('KEY_NOT_FOUND', `${token.info.label} holds no journal key this journal has vouched for: log in to a token that signed for one of its CAs.`, { tokenLabel: token.info.label });
   }

@@ -10,19 +10,10 @@ import { lstat, open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CustosError } from '../errors/index.ts';
 import { writeNewFiles } from '../fs/atomic-file.ts';
+import { errnoOf } from '../fs/errno.ts';
 
-function errnoOf(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null ? (e as NodeJS.ErrnoException).code : undefined;
-}
-
-/**
- * Creates `path` with these bytes, whole or not at all (main/fs/atomic-file.ts):
- * refuses with FILE_EXISTS when anything is already at `path` and leaves that
- * file untouched; a kill or a failed write leaves no file under `path`.
- */
-export function writeNewFile(path: string, bytes: Uint8Array | string): Promise<void> {
-  return writeNewFiles([{ path, bytes }]);
-}
+// Creates a file whole or not at all, never over another (main/fs/atomic-file.ts).
+export { writeNewFile } from '../fs/atomic-file.ts';
 
 /**
  * Reads a whole file of at most maxBytes. FILE_NOT_FOUND when absent,

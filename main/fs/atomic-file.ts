@@ -21,12 +21,9 @@ import { link, lstat, open, readdir, rename, unlink, type FileHandle } from 'nod
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { CustosError } from '../errors/index.ts';
+import { errnoOf, isProcessAlive } from './errno.ts';
 
 const TEMP_MARK = '.custos-tmp-';
-
-function errnoOf(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null ? (e as NodeJS.ErrnoException).code : undefined;
-}
 
 /** What a failed write means to the person at the keyboard. */
 export function fileWriteError(e: unknown, path: string): CustosError {
@@ -42,15 +39,6 @@ export function fileWriteError(e: unknown, path: string): CustosError {
 
 /** link(2) is refused this way by file systems without hard links (vfat, exFAT, some network shares). */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errnoOf(e) === 'EPERM';
-  }
-}
 
 export function temporaryNameFor(path: string): string {
   return join(dirname(path), `.${basename(path)}${TEMP_MARK}${process.pid}-${randomBytes(6).toString('hex')}`);
@@ -78,7 +66,7 @@ export function removeLeftoverTemporaries(dir: string): void {
   }
   for (const name of names) {
     const pid = temporaryOwner(name);
-    if (pid !== undefined && pid !== process.pid && !isAlive(pid)) {
+    if (pid !== undefined && pid !== process.pid && !isProcessAlive(pid)) {
       try { unlinkSync(join(dir, name)); } catch { /* removed by another */ }
     }
   }

@@ -24,6 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { CustosError } from '../errors/index.ts';
+import { errnoOf, isProcessAlive } from './errno.ts';
 
 export interface LockHolder {
   readonly pid: number;
@@ -38,23 +39,10 @@ const MAX_ATTEMPTS = 50;
 /** Claims within claims, each left by a process killed while taking over: past this many, a person looks. */
 const MAX_TAKEOVER_DEPTH = 4;
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /** Waits ms without returning to the event loop: taking a lock is synchronous, and the wait is a few milliseconds at most. */
 function pause(ms: number): void {
   Atomics.wait(sleeper, 0, 0, Math.min(ms, 20));
-}
-
-function errnoOf(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null ? (e as NodeJS.ErrnoException).code : undefined;
 }
 
 type Observed = { readonly kind: 'absent' } | { readonly kind: 'unreadable' } | { readonly kind: 'held'; readonly holder: LockHolder };
@@ -77,7 +65,7 @@ function observe(path: string): Observed {
 }
 
 function isStale(holder: LockHolder): boolean {
-  return holder.host === hostname() && holder.pid !== process.pid && !isAlive(holder.pid);
+  return holder.host === hostname() && holder.pid !== process.pid && !isProcessAlive(holder.pid);
 }
 
 const sameHolding = (a: LockHolder, b: LockHolder): boolean => a.pid === b.pid && a.host === b.host && a.since === b.since && a.token === b.token;
@@ -99,7 +87,7 @@ function removeDeadTemporaries(path: string): void {
   for (const name of names) {
     if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
     const pid = Number(name.slice(prefix.length).split('.')[0]);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid)) {
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isProcessAlive(pid)) {
       try { unlinkSync(join(dirname(path), name)); } catch { /* another process removed it */ }
     }
   }

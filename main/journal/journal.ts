@@ -16,6 +16,7 @@ import { AnchorCheck, headProblem, type AnchorSummary, type JournalHead } from '
 import { setTornTailAside, type TornTail } from './torn-tail.ts';
 import { PendingResults, type KeptResult, type Reservation } from './pending-results.ts';
 import { fileWriteError } from '../fs/atomic-file.ts';
+import { errnoOf } from '../fs/errno.ts';
 
 export const JOURNAL_FILE = 'journal.jsonl';
 /** Beside the journal: room reserved for what tokens sign (pending-results.ts). */
@@ -172,10 +173,6 @@ export interface AppendOptions {
 }
 
 type Listener = (entry: JournalEntry) => void;
-
-function errnoOf(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null ? (e as NodeJS.ErrnoException).code : undefined;
-}
 
 interface OpenedFile {
   readonly fd: number;
