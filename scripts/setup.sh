@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 PACKAGES=(
   softhsm2 opensc pcscd vsmartcard-vpcd libpcsclite-dev pcsc-tools
-  openssl gnutls-bin libengine-pkcs11-openssl
+  openssl gnutls-bin libengine-pkcs11-openssl openpace
   chromium fonts-dejavu-core
   python3 make g++ iproute2 util-linux
 )
