@@ -4,11 +4,13 @@
  * AES-256-CBC(share (32) || PKCS#7 padding (16 × 10)). Key and IV come from
  * OpenSSL's EVP_BytesToKey with MD5 and 10,000,000 iterations.
  */
-import { createCipheriv, createDecipheriv, hash as oneShotHash, randomBytes } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { CustosError } from '../errors/index.ts';
 import type { Secret } from '../secret.ts';
 import { DKEK_BYTES } from './dkek.ts';
+import { evpBytesToKey, evpBytesToKeyInWorker, type KdfControl } from './evp-bytes-to-key.ts';
+
+export { evpBytesToKey, evpBytesToKeyInWorker } from './evp-bytes-to-key.ts';
 
 /** Hard-coded in sc-hsm-tool (`opt_iter`), DKEK.js and sc-hsm-recrypt: every real share file uses it. */
 export const SHARE_FILE_ITERATIONS = 10_000_000;
@@ -16,71 +18,11 @@ export const SHARE_FILE_BYTES = 64;
 const MAGIC = Uint8Array.from('Salted__', (c) => c.charCodeAt(0));
 const SALT_BYTES = 8;
 
-export interface ShareFileOptions {
+export interface ShareFileOptions extends KdfControl {
   /** EVP_BytesToKey count; only tests use anything but SHARE_FILE_ITERATIONS. */
   readonly iterations?: number;
   /** Fixed salt, for known-answer tests; normally 8 random bytes. */
   readonly salt?: Uint8Array;
-}
-
-/**
- * OpenSSL EVP_BytesToKey(MD5, salt, password, count): D_i = MD5^count(D_(i-1) ||
- * password || salt), where MD5^count hashes once and then re-hashes the 16-byte
- * digest count−1 times; the output is D_1 || D_2 || … cut to length. The loop is
- * the whole cost (3 × 10 M MD5 calls for 48 bytes) and sequential, so nothing
- * parallelises it; node's one-shot digest is the fastest MD5 call it has.
- * Self-contained on purpose: evpBytesToKeyInWorker runs this very source in a worker.
- */
-function evpBytesToKeyLoop(md5: (data: Uint8Array) => Uint8Array, password: Uint8Array, salt: Uint8Array, iterations: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let filled = 0;
-  let previous: Uint8Array = new Uint8Array(0);
-  while (filled < length) {
-    const first = new Uint8Array(previous.length + password.length + salt.length);
-    first.set(previous, 0);
-    first.set(password, previous.length);
-    first.set(salt, previous.length + password.length);
-    let d = md5(first);
-    first.fill(0);
-    for (let i = 1; i < iterations; i++) d = md5(d);
-    out.set(d.subarray(0, Math.min(d.length, length - filled)), filled);
-    filled += d.length;
-    previous = d;
-  }
-  return out;
-}
-
-const md5 = (data: Uint8Array): Uint8Array => oneShotHash('md5', data, 'buffer');
-
-function checkIterations(iterations: number): void {
-  if (!Number.isInteger(iterations) || iterations < 1) throw new CustosError('INPUT_INVALID', 'The iteration count must be a positive integer.', {});
-}
-
-export function evpBytesToKey(password: Uint8Array, salt: Uint8Array, iterations: number, length = 48): Uint8Array {
-  checkIterations(iterations);
-  return evpBytesToKeyLoop(md5, password, salt, iterations, length);
-}
-
-/**
- * The same derivation on a worker thread, so the 10 M-iteration count (seconds to
- * tens of seconds) never blocks the process that drives the UI and the tokens.
- * The worker is evaluated from source, so it needs no separate file in a bundle.
- */
-export function evpBytesToKeyInWorker(password: Uint8Array, salt: Uint8Array, iterations: number, length = 48): Promise<Uint8Array> {
-  checkIterations(iterations);
-  const source = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    const { hash } = require('node:crypto');
-    const loop = (${evpBytesToKeyLoop.toString()});
-    const out = loop((d) => hash('md5', d, 'buffer'), workerData.password, workerData.salt, workerData.iterations, workerData.length);
-    workerData.password.fill(0);
-    parentPort.postMessage(out);`;
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(source, { eval: true, workerData: { password: Uint8Array.from(password), salt: Uint8Array.from(salt), iterations, length } });
-    worker.once('message', (out: Uint8Array) => { resolve(new Uint8Array(out)); void worker.terminate(); });
-    worker.once('error', (e) => reject(new CustosError('INTERNAL', 'The share file key derivation failed.', {}, { cause: e })));
-    worker.once('exit', (code) => { if (code !== 0) reject(new CustosError('INTERNAL', `The share file key derivation stopped (exit ${code}).`, {})); });
-  });
 }
 
 function checkShare(share: Uint8Array): void {
@@ -93,9 +35,17 @@ function pickSalt(options: ShareFileOptions): Uint8Array {
   return salt;
 }
 
-/** The salt of a share file, after checking its size and magic. */
+/**
+ * The salt of a share file, after checking its size and magic: a file cut
+ * short (a copy that stopped, a medium pulled early) is DKEK_SHARE_TRUNCATED,
+ * anything else that is not 64 bytes starting "Salted__" DKEK_SHARE_MALFORMED.
+ */
 function saltOf(file: Uint8Array): Uint8Array {
-  if (file.length !== SHARE_FILE_BYTES || !MAGIC.every((b, i) => file[i] === b)) {
+  const hasMagic = MAGIC.every((b, i) => file.length <= i || file[i] === b);
+  if (file.length < SHARE_FILE_BYTES && hasMagic) {
+    throw new CustosError('DKEK_SHARE_TRUNCATED', `This DKEK share file is cut short: it has ${file.length} of its 64 bytes. Copy it again from the custodian's medium.`, { length: file.length });
+  }
+  if (file.length !== SHARE_FILE_BYTES || !hasMagic) {
     throw new CustosError('DKEK_SHARE_MALFORMED', 'This is not a DKEK share file: it must be 64 bytes starting with "Salted__".', { length: file.length });
   }
   return file.subarray(MAGIC.length, MAGIC.length + SALT_BYTES);
@@ -115,7 +65,12 @@ function seal(share: Uint8Array, salt: Uint8Array, keyIv: Uint8Array): Uint8Arra
   }
 }
 
-/** A wrong password shows as a padding that is not 16 × 10, which DKEK.js checks exactly. */
+/**
+ * A wrong password shows as a padding that is not 16 × 10, which DKEK.js checks
+ * exactly. The format has no MAC: a change to the salt or the last two blocks
+ * looks the same as a wrong password, and a change to the first block alone
+ * goes unseen here, which is why the domain's KCV is compared after import.
+ */
 function open(file: Uint8Array, keyIv: Uint8Array): Uint8Array {
   let plain: Buffer;
   try {
@@ -127,7 +82,7 @@ function open(file: Uint8Array, keyIv: Uint8Array): Uint8Array {
   const padding = plain.subarray(DKEK_BYTES);
   if (padding.length !== 16 || padding.some((b) => b !== 0x10)) {
     plain.fill(0);
-    throw new CustosError('DKEK_SHARE_PASSWORD_WRONG', 'The password does not open this DKEK share file.', {});
+    throw new CustosError('DKEK_SHARE_PASSWORD_WRONG', 'The password does not open this DKEK share file (or the file was altered): type the password again, or copy the share file again.', {});
   }
   const share = new Uint8Array(plain.subarray(0, DKEK_BYTES));
   plain.fill(0);
@@ -137,7 +92,7 @@ function open(file: Uint8Array, keyIv: Uint8Array): Uint8Array {
 function derive(password: Secret, salt: Uint8Array, options: ShareFileOptions): Uint8Array {
   const secret = password.revealBytes();
   try {
-    return evpBytesToKey(secret, salt, options.iterations ?? SHARE_FILE_ITERATIONS);
+    return evpBytesToKey(secret, salt, options.iterations ?? SHARE_FILE_ITERATIONS, 48, options.onProgress);
   } finally {
     secret.fill(0);
   }
@@ -146,7 +101,7 @@ function derive(password: Secret, salt: Uint8Array, options: ShareFileOptions): 
 async function deriveInWorker(password: Secret, salt: Uint8Array, options: ShareFileOptions): Promise<Uint8Array> {
   const secret = password.revealBytes();
   try {
-    return await evpBytesToKeyInWorker(secret, salt, options.iterations ?? SHARE_FILE_ITERATIONS);
+    return await evpBytesToKeyInWorker(secret, salt, options.iterations ?? SHARE_FILE_ITERATIONS, 48, options);
   } finally {
     secret.fill(0);
   }

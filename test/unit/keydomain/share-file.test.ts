@@ -57,9 +57,26 @@ describe('DKEK share file', () => {
     assert.equal(codeOf(() => decryptShareFile(file, password, { iterations: 999 })), 'DKEK_SHARE_PASSWORD_WRONG');
   });
 
+  it('refuses a file cut short with DKEK_SHARE_TRUNCATED, whatever its length', () => {
+    const file = encryptShareFile(new Uint8Array(32), password, { iterations: 1 });
+    for (const length of [0, 5, 8, 16, 63]) {
+      assert.equal(codeOf(() => decryptShareFile(file.subarray(0, length), password, { iterations: 1 })), 'DKEK_SHARE_TRUNCATED', `${length} bytes`);
+    }
+  });
+
+  it('refuses an altered file with DKEK_SHARE_PASSWORD_WRONG when the change reaches the padding block, as a wrong password', () => {
+    const file = encryptShareFile(new Uint8Array(randomBytes(32)), password, { iterations: 1 });
+    // The salt (8–15), the second cipher block (32–47, XORed into the padding) and the padding block (48–63).
+    for (const offset of [8, 15, 32, 47, 48, 63]) {
+      const altered = Uint8Array.from(file);
+      altered[offset]! ^= 0x01;
+      assert.equal(codeOf(() => decryptShareFile(altered, password, { iterations: 1 })), 'DKEK_SHARE_PASSWORD_WRONG', `byte ${offset}`);
+    }
+  });
+
   it('refuses files of the wrong size or without the "Salted__" magic with DKEK_SHARE_MALFORMED', () => {
     const file = encryptShareFile(new Uint8Array(32), password, { iterations: 1 });
-    assert.equal(codeOf(() => decryptShareFile(file.subarray(0, 63), password, { iterations: 1 })), 'DKEK_SHARE_MALFORMED');
+    assert.equal(codeOf(() => decryptShareFile(Uint8Array.of(0x30, ...file.subarray(1, 40)), password, { iterations: 1 })), 'DKEK_SHARE_MALFORMED');
     assert.equal(codeOf(() => decryptShareFile(Uint8Array.of(...file, 0), password, { iterations: 1 })), 'DKEK_SHARE_MALFORMED');
     const noMagic = Uint8Array.from(file); noMagic[0] = 0x73;
     assert.equal(codeOf(() => decryptShareFile(noMagic, password, { iterations: 1 })), 'DKEK_SHARE_MALFORMED');
