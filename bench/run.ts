@@ -2,7 +2,8 @@
  * The foundation's benchmark: token signing rate, CSR → certificate through
  * the core and through `openssl ca`, for EC P-384 and RSA-3072 CA keys on
  * SoftHSM2, CRLs of 100,000 and 1,000,000 entries, and opening the journal of
- * 100,000 certificates. Prints a table and
+ * 100,000 certificates, and opening a DKEK share file beside OpenSSL's
+ * EVP_BytesToKey (bench/share-file.ts). Prints a table and
  * rewrites its own sections of docs/benchmarks.md. It measures; it never fails
  * a build over a number.
  *
@@ -22,6 +23,7 @@ import { describeMachine } from './support/machine.ts';
 import { runCrlBench } from './support/crl-run.ts';
 import { consoleTable, markdown } from './support/report.ts';
 import { METHOD } from './support/method.ts';
+import { runShareFileBench, shareFileConsole, shareFileMarkdown, writeShareFileSection } from './share-file.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const DOC = join(BENCH_DIR, '..', 'docs', 'benchmarks.md');
@@ -81,6 +83,9 @@ async function main(): Promise<void> {
   console.log('opening a journal (bench/journal.ts) …');
   const journal = (quick ? [2_000] : [100_000]).map(runJournalOpen);
   for (const j of journal) console.log(`${j.certificates} certificates, ${j.fileMiB.toFixed(0)} MiB journal: open ${j.openSeconds.toFixed(2)} s, verify ${j.verifySeconds.toFixed(2)} s, peak RSS ${j.peakRssMiB.toFixed(0)} MiB`);
+  console.log('DKEK share files (bench/share-file.ts) …');
+  const shareFile = await runShareFileBench(quick);
+  console.log(shareFileConsole(shareFile));
   const totalSeconds = (performance.now() - started) / 1000;
 
   console.log('');
@@ -88,6 +93,7 @@ async function main(): Promise<void> {
   if (profileDir) console.log(`\nCPU profiles (open in Chrome DevTools › Performance): ${profileDir}`);
   if (write) {
     writeDoc(`${markdown({ date: new Date(), machine, load: [loadAtStart, loadavg()[0]!], quick, results, crl, journal, totalSeconds, profiled: profileDir !== undefined })}\n${METHOD}`);
+    writeShareFileSection(shareFileMarkdown(shareFile, new Date()));
     console.log(`\nWrote ${DOC}`);
   }
 }

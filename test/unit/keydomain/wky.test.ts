@@ -31,9 +31,34 @@ describe('.wky file', () => {
     assert.deepEqual(decodeWky(bytes), { blob });
   });
 
-  it('refuses what sc-hsm-tool would not read with KEY_BLOB_INVALID', () => {
-    for (const bad of ['', '3000', '04020102', '3004040101', '3080040101' + '0000', '30020400', '3009040101' + '3000'.repeat(3), '3003240101']) {
-      assert.equal(codeOf(() => decodeWky(Uint8Array.from(Buffer.from(bad, 'hex')))), 'KEY_BLOB_INVALID', bad);
+  it('refuses a file cut short at any length with WKY_TRUNCATED', () => {
+    const { wky } = makeWrappedKeyFile(makeDeviceChain(), { curve: 'P-256' });
+    for (let length = 0; length < wky.length; length++) {
+      assert.equal(codeOf(() => decodeWky(wky.subarray(0, length))), 'WKY_TRUNCATED', `${length} of ${wky.length} bytes`);
+    }
+  });
+
+  it('refuses a file with bytes after its SEQUENCE with WKY_TRAILING_BYTES', () => {
+    const { wky } = makeWrappedKeyFile(makeDeviceChain(), { curve: 'P-256' });
+    for (const tail of [[0x00], [0x0a], [0x30, 0x00], [...wky.subarray(0, 16)]]) {
+      assert.equal(codeOf(() => decodeWky(Uint8Array.of(...wky, ...tail))), 'WKY_TRAILING_BYTES', hex(Uint8Array.from(tail)));
+    }
+  });
+
+  it('refuses elements that are not a blob, a key description and a certificate with WKY_MALFORMED', () => {
+    const bad: Record<string, string> = {
+      'not a SEQUENCE': '04020102',
+      'no blob': '3000',
+      'an empty blob': '30020400',
+      'a constructed blob': '3003240101',
+      'an indefinite length': '3080040101' + '0000',
+      'four elements': '3009040101' + '3000'.repeat(3),
+      'a key description with the tag of an INTEGER': '3006040101' + '020101',
+      'a certificate with the tag of an OCTET STRING': '3008040101' + 'a000' + '0401ff',
+      'a key description that is not BER inside': '3007040101' + 'a002' + '0405',
+    };
+    for (const [what, bytes] of Object.entries(bad)) {
+      assert.equal(codeOf(() => decodeWky(Uint8Array.from(Buffer.from(bytes, 'hex')))), 'WKY_MALFORMED', what);
     }
   });
 
