@@ -37,11 +37,20 @@ function randomBelow(p: bigint): bigint {
   }
 }
 
-/** 8 random bytes with the top bit of the first cleared, so the secret stays below any 64-bit prime above 2^63. */
+/**
+ * 8 random bytes with the top bit of the first cleared, so the secret stays
+ * below any 64-bit prime above 2^63, and the first byte never zero:
+ * sc-hsm-tool --import-dkek-share --pwd-shares-total rebuilds the password as
+ * the secret's minimal bytes (BN_bn2bin), so a leading zero would be dropped
+ * and the file would not open there.
+ */
 export function generateSharePassword(): Uint8Array {
-  const password = new Uint8Array(randomBytes(SHARE_PASSWORD_BYTES));
-  password[0]! &= 0x7f;
-  return password;
+  for (;;) {
+    const password = new Uint8Array(randomBytes(SHARE_PASSWORD_BYTES));
+    password[0]! &= 0x7f;
+    if (password[0] !== 0) return password;
+    password.fill(0);
+  }
 }
 
 /** Splits an 8-byte share-file password into n shares, any t of which recover it. */
