@@ -10,6 +10,7 @@ import { Secret } from '../../../main/secret.ts';
 import {
   decryptShareFile, decryptShareFileAsync, encryptShareFile, encryptShareFileAsync, evpBytesToKey, SHARE_FILE_ITERATIONS,
 } from '../../../main/keydomain/share-file.ts';
+import { kcv } from '../../../main/keydomain/dkek.ts';
 import { codeOf } from '../pki/cvc/support.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -96,6 +97,13 @@ describe('DKEK share file', () => {
     assert.equal(hex(decryptShareFile(file, password, { iterations: 5000 })), hex(share));
     assert.equal(hex(await decryptShareFileAsync(file, password, { iterations: 5000 })), hex(share));
     await assert.rejects(decryptShareFileAsync(file, Secret.fromString('wrong'), { iterations: 5000 }), { code: 'DKEK_SHARE_PASSWORD_WRONG' });
+  });
+
+  it('opens the share file sc-hsm-tool --create-dkek-share wrote, to the share whose KCV sc-hsm-tool reported', { timeout: 240_000 }, async () => {
+    const file = new Uint8Array(readFileSync(join(import.meta.dirname, '../../fixtures/keydomain/sc-hsm-tool-share.pbe')));
+    const share = await decryptShareFileAsync(file, Secret.fromString('sc-hsm-tool fixture share'));
+    assert.equal(hex(kcv(share)), 'cf8280f569661cad');
+    await assert.rejects(decryptShareFileAsync(file, Secret.fromString('sc-hsm-tool fixture share ')), { code: 'DKEK_SHARE_PASSWORD_WRONG' });
   });
 
   // The only test at the real count: our one derivation (3 × 10 M MD5 in JavaScript, the whole cost) runs on
