@@ -10,7 +10,6 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,23 +22,19 @@ import {
 import { fid, PREFIX_PRKD } from '../../../../main/hsm/sc-hsm/commands.ts';
 import { decodeWrappedKey, encodeWrappedKey } from '../../../../main/hsm/sc-hsm/key-backup.ts';
 import { decodePrivateKeyDescription } from '../../../../main/hsm/sc-hsm/pkcs15.ts';
-import { ScHsmProvider } from '../../../../main/hsm/sc-hsm/provider.ts';
 import { verifiesWith } from '../../../../main/hsm/sc-hsm/signing.ts';
 import type { ScHsmToken } from '../../../../main/hsm/sc-hsm/token.ts';
 import type { KeyRef, SignAlgorithm } from '../../../../main/hsm/token.ts';
 import { Secret } from '../../../../main/secret.ts';
 import { createInitializedCard, startCardProcess, type CardProcess } from '../../../support/card-process.ts';
 import { cardBench, PIN, pin } from './fixtures.ts';
+import { OPENSC_PKCS11 as MODULE, overPcsc, runTool, toolOk, type ToolRun } from './opensc-side.ts';
 
-const MODULE = '/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so';
-const TOOL_TIMEOUT_MS = 300_000;
 const isRoot = process.getuid?.() === 0;
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const code = (c: string) => (e: unknown) => isCustosError(e) && e.code === c;
 const message = new TextEncoder().encode('signed after the restore');
 const ecdsa: SignAlgorithm = { scheme: 'ecdsa', hash: 'SHA-256' };
-
-interface Run { readonly code: number; readonly out: string }
 
 describe('key domains between Custos and sc-hsm-tool / pkcs11-tool through pcscd and vpcd', { skip: isRoot ? false : 'a private pcscd needs root', timeout: 900_000 }, () => {
   const bench = cardBench();
@@ -49,32 +44,8 @@ describe('key domains between Custos and sc-hsm-tool / pkcs11-tool through pcscd
   /** The shares the domain is made of, as Custos learnt them, in import order. */
   const shares: Uint8Array[] = [];
 
-  function tool(command: string, args: readonly string[], input?: string): Promise<Run> {
-    return new Promise((resolve) => {
-      const child = execFile(command, args, { env: { ...process.env, ...card.ready.env, TERM: 'dumb' }, timeout: TOOL_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, out: `${stdout}${stderr}` });
-      });
-      child.stdin?.end(input ?? '');
-    });
-  }
-
-  async function ok(command: string, args: readonly string[], input?: string): Promise<string> {
-    const run = await tool(command, args, input);
-    assert.equal(run.code, 0, `${command} ${args.join(' ')} failed:\n${run.out}`);
-    return run.out;
-  }
-
-  /** Custos's driver on the OpenSC side's card, over PC/SC, for one step (the tools need the reader back after it). */
-  async function overPcsc<T>(step: (token: ScHsmToken) => Promise<T>): Promise<T> {
-    const provider = new ScHsmProvider();
-    try {
-      const token = await provider.openScHsm({});
-      await token.login(pin());
-      return await step(token);
-    } finally {
-      await provider.close();
-    }
-  }
+  const tool = (command: string, args: readonly string[], input?: string): Promise<ToolRun> => runTool(card, command, args, input);
+  const ok = (command: string, args: readonly string[], input?: string): Promise<string> => toolOk(card, command, args, input);
 
   function kcvOf(out: string): string {
     const line = /DKEK key check value\s*:(.*)/i.exec(out);

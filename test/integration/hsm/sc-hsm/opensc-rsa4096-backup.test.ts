@@ -8,20 +8,18 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeWrappedKey, encodeWrappedKey } from '../../../../main/hsm/sc-hsm/key-backup.ts';
-import { ScHsmProvider } from '../../../../main/hsm/sc-hsm/provider.ts';
 import { verifiesWith } from '../../../../main/hsm/sc-hsm/signing.ts';
 import type { ScHsmToken } from '../../../../main/hsm/sc-hsm/token.ts';
 import type { SignAlgorithm } from '../../../../main/hsm/token.ts';
 import { createInitializedCard, startCardProcess, type CardProcess } from '../../../support/card-process.ts';
 import { cardBench, PIN, pin } from './fixtures.ts';
+import { OPENSC_PKCS11 as MODULE, overPcsc, toolOk } from './opensc-side.ts';
 
-const MODULE = '/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so';
 const isRoot = process.getuid?.() === 0;
 const message = new TextEncoder().encode('an RSA-4096 root signs after its restore');
 const pkcs1: SignAlgorithm = { scheme: 'rsa-pkcs1', hash: 'SHA-256' };
@@ -32,25 +30,7 @@ describe('RSA-4096 key backup between Custos and sc-hsm-tool through pcscd and v
   let card: CardProcess;
   let secondary: ScHsmToken;
 
-  async function ok(command: string, args: readonly string[]): Promise<string> {
-    return await new Promise((resolve, reject) => {
-      execFile(command, args, { env: { ...process.env, ...card.ready.env }, timeout: 300_000, encoding: 'utf8' }, (error, stdout, stderr) => {
-        if (error) reject(new Error(`${command} ${args.join(' ')} failed:\n${stdout}${stderr}`));
-        else resolve(`${stdout}${stderr}`);
-      });
-    });
-  }
-
-  async function overPcsc<T>(step: (token: ScHsmToken) => Promise<T>): Promise<T> {
-    const provider = new ScHsmProvider();
-    try {
-      const token = await provider.openScHsm({});
-      await token.login(pin());
-      return await step(token);
-    } finally {
-      await provider.close();
-    }
-  }
+  const ok = (command: string, args: readonly string[]): Promise<string> => toolOk(card, command, args);
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'custos-opensc-rsa4096-'));
