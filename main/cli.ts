@@ -55,6 +55,16 @@ const OPTIONS = {
   head: { type: 'string' },
   yes: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  // custos quorum
+  rehearsal: { type: 'boolean' },
+  custodian: { type: 'string', multiple: true },
+  file: { type: 'string' },
+  for: { type: 'string' },
+  total: { type: 'string' },
+  required: { type: 'string' },
+  'dkek-shares': { type: 'string' },
+  'so-pin-env': { type: 'string' },
+  'confirm-unattested': { type: 'boolean' },
 } as const;
 
 async function main(argv: string[]): Promise<number> {

@@ -10,16 +10,16 @@ import { CustosError } from './errors/index.ts';
 import { Journal, type JournalEntry } from './journal/index.ts';
 import { TokenRegistry } from './hsm/registry.ts';
 import { Pkcs11Provider } from './hsm/pkcs11/index.ts';
-import { tokenRecord, type KeyRef, type KeySpec, type Token, type TokenProvider } from './hsm/token.ts';
+import { tokenRecord, type KeyRef, type KeySpec, type QuorumInfo, type Token, type TokenProvider } from './hsm/token.ts';
 import type { Secret } from './secret.ts';
 import { CaState } from './ca/state.ts';
 import type { CaContext } from './ca/context.ts';
 import { dataDir as defaultDataDir } from './settings/data-dir.ts';
 import { ScHsmToken } from './hsm/sc-hsm/token.ts';
 import { ScHsmProvider, VirtualScHsmProvider } from './hsm/sc-hsm/provider.ts';
-import { cardCustodian } from './hsm/sc-hsm/pka.ts';
 import type { PkaStatus } from './hsm/sc-hsm/card.ts';
-import { CUSTODIAN_KEY, ensureRehearsalTokens } from './rehearsal/tokens.ts';
+import { ensureRehearsalTokens } from './rehearsal/tokens.ts';
+import { authenticateCustodian, quorumStatus } from './quorum/quorum.ts';
 import { readConfig } from './settings/config.ts';
 import { AnchorCheck } from './journal/checkpoint.ts';
 import { checkpointIfHeld, vouchForRestoredKey } from './ca/journal-anchor.ts';
@@ -163,40 +163,20 @@ export class Custos {
   }
 
   /**
-   * m-of-n public-key authentication: each custodian logs in to their own
-   * token, which signs the CA HSM's challenge; when enough have, the CA HSM
-   * is unlocked. Recorded as one act naming every custodian token.
+   * m-of-n public-key authentication: each custodian in turn logs in to their
+   * own token, which signs the CA HSM's challenge (main/quorum). Each
+   * custodian's authentication is journaled with the custodian's CHR and key.
    */
   async unlockWithCustodians(tokenId: string, custodians: readonly { tokenId: string; pin: Secret }[]): Promise<PkaStatus> {
-    const hsm = await this.tokens.open(tokenId);
-    if (!(hsm instanceof ScHsmToken)) {
-      throw new CustosError('PKA_NOT_CONFIGURED', `${hsm.info.label} is not a SmartCard-HSM: custodian authentication needs one.`, { tokenId });
-    }
-    const opened = await Promise.all(custodians.map(async (c) => ({ ...c, token: await this.tokens.open(c.tokenId) })));
-    const intent = this.journal.begin('token.quorum-login', {
-      tokenId, custodians: opened.map((c) => ({ label: c.token.info.label, serial: c.token.info.serial, virtual: c.token.info.virtual })),
-    }, tokenRecord(hsm.info));
+    let last: QuorumInfo | undefined;
     try {
-      const status = await this.journal.settle(intent, async () => {
-        const authenticators = [];
-        for (const c of opened) {
-          if (!(c.token instanceof ScHsmToken)) throw new CustosError('PKA_NOT_CONFIGURED', `${c.token.info.label} is not a SmartCard-HSM custodian token.`, { tokenId: c.tokenId });
-          await c.token.login(c.pin);
-          const keys = await c.token.listKeys();
-          const key = keys.find((k) => k.label === CUSTODIAN_KEY) ?? keys.find((k) => k.spec.kind === 'ec');
-          if (!key) throw new CustosError('KEY_NOT_FOUND', `${c.token.info.label} holds no custodian authentication key.`, { tokenId: c.tokenId });
-          authenticators.push(await cardCustodian(c.token.card, Number.parseInt(key.id, 16)));
-        }
-        return hsm.loginWithCustodians(authenticators);
-      });
-      this.journal.complete(intent, { authenticatedKeys: status.authenticatedKeys, requiredKeys: status.requiredKeys });
-      return status;
+      for (const c of custodians) last = (await authenticateCustodian(this, tokenId, c.tokenId, c.pin)).quorum;
     } finally {
-      for (const c of opened) {
-        c.pin.wipe();
-        await c.token.logout().catch(() => undefined);
-      }
+      for (const c of custodians) c.pin.wipe();
     }
+    const q = last ?? (await quorumStatus(this, tokenId)).quorum;
+    if (q === undefined) throw new CustosError('PKA_NOT_CONFIGURED', 'This HSM has no custodian quorum.', { tokenId });
+    return { totalKeys: q.total, keysToRegister: q.total - q.registered, requiredKeys: q.required, authenticatedKeys: q.authenticated };
   }
 
   /**

@@ -18,6 +18,7 @@ import { CrlScreen } from './features/crl/CrlScreen.tsx';
 import { JournalScreen } from './features/journal/JournalScreen.tsx';
 import { RequestsScreen } from './features/requests/RequestsScreen.tsx';
 import { TokensScreen } from './features/tokens/TokensScreen.tsx';
+import { QuorumScreen } from './features/quorum/QuorumScreen.tsx';
 import { ROUTES, useRoute, type RouteId } from './routes.ts';
 import { createAppTheme, rehearsalBannerSx, type ThemeMode } from './theme.ts';
 
@@ -47,6 +48,7 @@ function Screen({ route }: { route: RouteId }) {
     case 'certificates': return <CertificatesScreen />;
     case 'crl': return <CrlScreen />;
     case 'journal': return <JournalScreen />;
+    case 'quorum': return <QuorumScreen />;
   }
 }
 

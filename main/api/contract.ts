@@ -200,6 +200,27 @@ export const AppInfo = z.object({
 export const Medium = z.object({ path: z.string(), label: z.string() });
 export const MediumFile = z.object({ path: z.string(), name: z.string(), bytes: z.number().int() });
 
+// Custodian quorum (issue 16): the HSM's mode and count, as the card reports them.
+export const QuorumView = z.object({
+  tokenId: z.string(),
+  label: z.string(),
+  serial: z.string(),
+  /** Absent for an HSM without a custodian quorum. protecting is false whenever the PIN alone would unlock the HSM. */
+  quorum: z.object({
+    mode: z.enum(['pin-or-quorum', 'pin-and-quorum', 'quorum-only', 'unknown']), protecting: z.boolean(),
+    total: z.number().int(), registered: z.number().int(), required: z.number().int(), authenticated: z.number().int(),
+    custodians: z.array(z.object({ chr: z.string(), keySha256: Hex })),
+  }).optional(),
+  /** "k of m authenticated (n registered)", or why there is no quorum. */
+  summary: z.string(),
+  registered: z.array(z.object({ chr: z.string(), keySha256: Hex, deviceChr: z.string(), attestation: z.string(), unattestedConfirmed: z.boolean(), seq: z.number().int() })),
+});
+export const CustodianCandidateView = z.object({
+  chr: z.string(), keySha256: Hex, curve: z.string(), attestation: z.enum(['cardcontact', 'virtual', 'none']),
+  notAttestedBecause: z.enum(['device-request', 'unknown-root']).optional(), deviceChr: z.string(), deviceKeySha256: Hex, selfReferencing: z.boolean(),
+});
+const RegistrationFile = z.string().max(64 * 1024);
+
 const Void = z.void();
 
 export const api = {
@@ -246,6 +267,18 @@ export const api = {
   'journal.verify': { input: Void, output: JournalVerifyResult },
   'media.list': { input: Void, output: z.array(Medium) },
   'media.files': { input: z.object({ path: z.string().max(4096) }), output: z.array(MediumFile) },
+  // Custodian quorum: each custodian's own PIN crosses once, to their own token.
+  'quorum.status': { input: z.object({ tokenId: z.string() }), output: QuorumView },
+  'quorum.authenticate': { input: z.object({ tokenId: z.string(), custodianTokenId: z.string(), pin: Pin, confirmFinalTry: z.boolean().optional() }), output: QuorumView },
+  'quorum.enrol': {
+    input: z.object({ custodianTokenId: z.string(), pin: Pin, forTokenId: z.string().optional(), confirmFinalTry: z.boolean().optional() }),
+    output: z.object({ fileName: z.string(), contentBase64: z.string(), candidate: CustodianCandidateView }),
+  },
+  'quorum.previewRegistration': {
+    input: z.object({ tokenId: z.string(), contentBase64: RegistrationFile }),
+    output: z.object({ candidate: CustodianCandidateView, attested: z.boolean(), needsConfirmation: z.boolean() }),
+  },
+  'quorum.register': { input: z.object({ tokenId: z.string(), contentBase64: RegistrationFile, confirmUnattested: z.boolean().optional() }), output: QuorumView },
 } as const;
 
 export type Api = typeof api;

@@ -31,6 +31,7 @@ import type { CertificatePlan } from '../pki/x509/issue.ts';
 import { createHash } from 'node:crypto';
 import type { Handlers, CaSummary, CertificateSummary, TokenSummary, RequestSummary, CrlSummary, Preview, KeySummary, MediumFile } from './contract.ts';
 import { remember } from '../bounded-cache.ts';
+import { quorumHandlers } from './quorum-handlers.ts';
 
 type Out<T extends z.ZodType> = z.output<T>;
 const VERSION = '0.1.0';
@@ -133,6 +134,8 @@ function summaryOfEntry(kind: string, data: Record<string, unknown>): string {
     case 'export.done': return `Exported to ${s('path')}`;
     case 'journal.key': return `Journal key ${s('keySpkiSha256').slice(0, 16)}… recorded`;
     case 'journal.checkpoint': return `Checkpoint signed over entry #${s('headSeq')}`;
+    case 'quorum.authenticate': return `Custodian ${s('chr')} authenticated (${s('authenticated')} of ${s('required')})`;
+    case 'quorum.register.done': return `Custodian ${s('chr')} registered${data['unattestedConfirmed'] === true ? ' (not attested, confirmed)' : ''}`;
     default: return kind.endsWith('.failed') ? `Failed: ${s('code')} ${s('message')}` : kind;
   }
 }
@@ -288,6 +291,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
         .map((name) => fileEntry(join(folder, name)))
         .filter((f) => f !== undefined);
     },
+    ...quorumHandlers(custos),
   };
 }
 

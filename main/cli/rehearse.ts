@@ -32,6 +32,7 @@ import { encodeWky } from '../keydomain/wky.ts';
 import { REHEARSAL_PIN } from '../rehearsal/tokens.ts';
 import type { ListedToken } from '../hsm/registry.ts';
 import { checkpointIfHeld } from '../ca/journal-anchor.ts';
+import { authenticateCustodian, quorumStatus } from '../quorum/quorum.ts';
 import { formatHead } from '../journal/checkpoint.ts';
 import type { Output } from './output.ts';
 import type { CliValues } from './values.ts';
@@ -66,9 +67,16 @@ export async function rehearse(values: CliValues, out: Output): Promise<void> {
     const [caHsm, backupHsm, c1, , c3] = ['CA HSM', 'Backup HSM', 'Custodian 1', 'Custodian 2', 'Custodian 3'].map(byLabel) as [ListedToken, ListedToken, ListedToken, ListedToken, ListedToken];
     out.note(`Rehearsal tokens [VIRTUAL]: ${tokens.map((t) => `${t.info.label} (${t.info.serial})`).join(', ')}`);
 
-    out.note('1/8 Custodians 1 and 3 unlock the CA HSM (2 of 3)…');
-    const quorum = await core.unlockWithCustodians(caHsm.id, [{ tokenId: c1.id, pin: pin() }, { tokenId: c3.id, pin: pin() }]);
-    checks.push({ what: 'two of three custodians unlocked the CA HSM', ok: quorum.authenticatedKeys >= quorum.requiredKeys, detail: `${quorum.authenticatedKeys} of ${quorum.totalKeys} custodian keys, ${quorum.requiredKeys} required` });
+    out.note('1/8 The CA HSM needs its PIN and 2 of 3 custodians: Custodian 1 and the PIN alone are refused, then Custodian 3 completes the quorum…');
+    const mode = await quorumStatus(core, caHsm.id);
+    checks.push({ what: 'the CA HSM is quorum-protected (PIN and custodians)', ok: mode.quorum?.mode === 'pin-and-quorum' && mode.quorum.protecting, detail: `mode ${mode.quorum?.mode ?? 'none'}; ${mode.summary}` });
+    await authenticateCustodian(core, caHsm.id, c1.id, pin());
+    await core.login(caHsm.id, pin());
+    const refused = await core.generateKey(caHsm.id, { kind: 'ec', curve: 'P-384' }, 'refused-by-quorum').then(() => undefined, (e: unknown) => e);
+    const refusedCode = refused instanceof CustosError ? refused.code : String(refused);
+    checks.push({ what: 'one custodian with the CA HSM PIN is refused', ok: refusedCode === 'QUORUM_NOT_MET', detail: `${refusedCode}: ${refused instanceof Error ? refused.message : ''}` });
+    const quorum = (await authenticateCustodian(core, caHsm.id, c3.id, pin())).quorum!;
+    checks.push({ what: 'two of three custodians unlocked the CA HSM', ok: quorum.authenticated >= quorum.required, detail: `${quorum.authenticated} of ${quorum.required} authenticated (${quorum.registered} registered): ${quorum.custodians.map((c) => c.chr).join(', ')}` });
 
     out.note('2/8 Generating the root key (EC P-384) on the CA HSM and creating the root CA…');
     const rootKey = await core.generateKey(caHsm.id, { kind: 'ec', curve: 'P-384' }, 'rehearsal-root');

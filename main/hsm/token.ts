@@ -75,6 +75,30 @@ export interface TokenInfo {
   readonly accepted?: boolean;
   /** Set on a token or card that could not be opened: it is listed with why, and hides no other. */
   readonly error?: TokenError;
+  /** SmartCard-HSM with public-key authentication: its mode and who authenticated in this card session. */
+  readonly quorum?: QuorumInfo;
+}
+
+/** A custodian that authenticated to an HSM: its registered key's CHR and the SHA-256 of that key. */
+export interface CustodianApproval {
+  readonly chr: string;
+  readonly keySha256: Hex;
+}
+
+/**
+ * The custodian quorum of an HSM as the card reports it ("k of m
+ * authenticated (n registered)"). protecting is false whenever the PIN alone
+ * would unlock the card.
+ */
+export interface QuorumInfo {
+  readonly mode: 'pin-or-quorum' | 'pin-and-quorum' | 'quorum-only' | 'unknown';
+  readonly protecting: boolean;
+  readonly total: number;
+  readonly registered: number;
+  readonly required: number;
+  readonly authenticated: number;
+  /** Those that authenticated through this connection, in order; the card itself keeps only the count. */
+  readonly custodians: readonly CustodianApproval[];
 }
 
 /** How a journal entry names the token an act ran on. */
@@ -86,6 +110,8 @@ export interface TokenRecord {
   readonly virtual: boolean;
   /** SmartCard-HSM: the device key's SHA-256, which tells apart cards of one serial. */
   readonly deviceKeySha256?: Hex;
+  /** An HSM with a custodian quorum: the custodians authenticated when the act was recorded. */
+  readonly quorum?: { readonly mode: QuorumInfo['mode']; readonly required: number; readonly custodians: readonly CustodianApproval[] };
 }
 
 export interface KeyRef {
@@ -158,6 +184,9 @@ export function tokenRecord(info: TokenInfo): TokenRecord {
   return {
     label: info.label, serial: info.serial, model: info.model, backend: info.backend, virtual: info.virtual,
     ...(info.deviceKeySha256 !== undefined ? { deviceKeySha256: info.deviceKeySha256 } : {}),
+    ...(info.quorum !== undefined
+      ? { quorum: { mode: info.quorum.mode, required: info.quorum.required, custodians: info.quorum.custodians.map((c) => ({ chr: c.chr, keySha256: c.keySha256 })) } }
+      : {}),
   };
 }
 

@@ -3,7 +3,9 @@
  * virtual SmartCard-HSMs that behave like the real ones — a CA HSM and a
  * backup HSM in one key domain (the same DKEK), and three custodian tokens
  * whose keys are registered on the CA HSM for 2-of-3 public-key
- * authentication. Each is a state file; every token says VIRTUAL.
+ * authentication. The CA HSM is in the protecting mode (device options 0011:
+ * the PIN *and* two custodians; docs/quorum.md), so its PIN alone unlocks
+ * nothing. Each is a state file; every token says VIRTUAL.
  *
  * Their PINs are fixed and published (REHEARSAL_PIN): a rehearsal protects
  * nothing, and the people rehearsing must be able to log in.
@@ -17,7 +19,8 @@ import { VirtualCard } from '../hsm/virtual/card.ts';
 import { InProcessTransport } from '../hsm/sc-hsm/inprocess-transport.ts';
 import { ScHsmCard } from '../hsm/sc-hsm/card.ts';
 import { ScHsmToken } from '../hsm/sc-hsm/token.ts';
-import { exportCustodianKey } from '../hsm/sc-hsm/pka.ts';
+import { cardCustodian, PROTECTING_OPTIONS } from '../hsm/sc-hsm/pka.ts';
+import { CUSTODIAN_KEY_LABEL } from '../quorum/custodian-key.ts';
 
 export const REHEARSAL_PIN = '123456';
 export const REHEARSAL_SO_PIN = '3537363231383830';
@@ -32,7 +35,6 @@ export interface RehearsalTokens {
 }
 
 const TOKEN_INFO_FID = 0x2f03;
-const CUSTODIAN_KEY_LABEL = 'custodian authentication key';
 
 function filesIn(dir: string): RehearsalTokens {
   const caHsm = join(dir, 'ca-hsm.vsc');
@@ -55,16 +57,17 @@ function tokenInfo(label: string, serial: string): Uint8Array {
   return new Uint8Array(seq.toBER());
 }
 
-async function makeCard(file: string, label: string, init: { dkekShares?: number; pka?: { total: number; required: number } }): Promise<ScHsmToken> {
+async function makeCard(file: string, label: string, init: { dkekShares?: number; pka?: { total: number; required: number }; options?: number }): Promise<{ vc: VirtualCard; token: ScHsmToken }> {
   const vc = await VirtualCard.create(file, { label });
   const card = await ScHsmCard.open(new InProcessTransport(vc, { ownsCard: false }));
   await card.initialize({ soPin: Secret.fromString(REHEARSAL_SO_PIN), pin: Secret.fromString(REHEARSAL_PIN), ...init });
   await card.verifyPin(Secret.fromString(REHEARSAL_PIN));
-  await card.writeFile(TOKEN_INFO_FID, tokenInfo(label, vc.serial));
+  // A card in the protecting mode takes its label only once the quorum is there too (see ensureRehearsalTokens).
+  if (init.pka === undefined) await card.writeFile(TOKEN_INFO_FID, tokenInfo(label, vc.serial));
   await card.close();
   const token = await ScHsmToken.open(new InProcessTransport(vc));
   await token.login(Secret.fromString(REHEARSAL_PIN));
-  return token;
+  return { vc, token };
 }
 
 /** Creates the set in dir if it is not there yet; returns the state files. */
@@ -75,25 +78,29 @@ export async function ensureRehearsalTokens(dir: string): Promise<RehearsalToken
     throw new Error(`The rehearsal tokens in ${dir} are incomplete: remove the folder to make a fresh set.`);
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const { vc: caCard, token: ca } = await makeCard(set.caHsm, 'CA HSM', { dkekShares: 1, pka: QUORUM, options: PROTECTING_OPTIONS });
+  const { token: backup } = await makeCard(set.backupHsm, 'Backup HSM', { dkekShares: 1 });
+  const custodians: ScHsmToken[] = [];
+  for (const [i, file] of set.custodians.entries()) {
+    const { token: custodian } = await makeCard(file, `Custodian ${i + 1}`, {});
+    const { exported } = await custodian.generateCustodianKey(CUSTODIAN_KEY_LABEL);
+    await ca.registerCustodian(exported);
+    custodians.push(custodian);
+  }
+  // The CA HSM's PIN alone opens nothing: two custodians authenticate before its label and key domain are set.
+  for (const custodian of custodians.slice(0, QUORUM.required)) {
+    const key = (await custodian.listKeys()).find((k) => k.label === CUSTODIAN_KEY_LABEL)!;
+    await ca.authenticateCustodian(await cardCustodian(custodian.card, Number.parseInt(key.id, 16)));
+  }
+  await ca.card.writeFile(TOKEN_INFO_FID, tokenInfo('CA HSM', caCard.serial));
   // One key domain for the CA HSM and its backup: a single random DKEK share, imported into both and forgotten.
   const share = randomBytes(32);
-  const ca = await makeCard(set.caHsm, 'CA HSM', { dkekShares: 1, pka: QUORUM });
-  const backup = await makeCard(set.backupHsm, 'Backup HSM', { dkekShares: 1 });
   try {
     await ca.importDkekShare(share);
     await backup.importDkekShare(share);
   } finally {
     share.fill(0);
   }
-  for (const [i, file] of set.custodians.entries()) {
-    const custodian = await makeCard(file, `Custodian ${i + 1}`, {});
-    const key = await custodian.generateKeyPair({ kind: 'ec', curve: 'P-256' }, CUSTODIAN_KEY_LABEL);
-    await ca.registerCustodian(await exportCustodianKey(custodian.card, Number.parseInt(key.id, 16)));
-    await custodian.close();
-  }
-  await ca.close();
-  await backup.close();
+  for (const token of [...custodians, ca, backup]) await token.close();
   return set;
 }
-
-export const CUSTODIAN_KEY = CUSTODIAN_KEY_LABEL;

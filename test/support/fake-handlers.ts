@@ -251,6 +251,12 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
     },
     'media.list': async () => [{ path: '/media/custodian/TRANSFER', label: 'TRANSFER' }],
     'media.files': async ({ path }) => [{ path: `${path}/web.csr`, name: 'web.csr', bytes: 512 }],
+    // The quorum screen is tested on the real core (test/e2e/quorum.test.ts): the fake has no custodian quorum.
+    'quorum.status': async ({ tokenId }) => ({ tokenId, label: 'fake', serial: 'FAKE', summary: 'no custodian quorum (PIN only)', registered: [] }),
+    'quorum.authenticate': async () => { throw Object.assign(new Error('The fake core has no custodian quorum.'), { code: 'PKA_NOT_CONFIGURED' }); },
+    'quorum.enrol': async () => { throw Object.assign(new Error('The fake core has no custodian quorum.'), { code: 'PKA_NOT_CONFIGURED' }); },
+    'quorum.previewRegistration': async () => { throw Object.assign(new Error('The fake core has no custodian quorum.'), { code: 'PKA_NOT_CONFIGURED' }); },
+    'quorum.register': async () => { throw Object.assign(new Error('The fake core has no custodian quorum.'), { code: 'PKA_NOT_CONFIGURED' }); },
   };
 
   // Wrap every handler to record the channel (never the input) and to check the

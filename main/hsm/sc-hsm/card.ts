@@ -88,6 +88,7 @@ export class ScHsmCard {
   readonly transport: ApduTransport;
   #auth: AuthState = 'none';
   #version: AppletVersion = { major: 0, minor: 0 };
+  #options: number | undefined;
 
   private constructor(transport: ApduTransport) {
     this.transport = transport;
@@ -106,6 +107,11 @@ export class ScHsmCard {
 
   get version(): AppletVersion {
     return this.#version;
+  }
+
+  /** The device options' low byte as the SELECT answer states them (SC-HSM.md §1.3), or undefined when it does not. */
+  get deviceOptions(): number | undefined {
+    return this.#options;
   }
 
   /** Sends one command; maps its status word; notices a card that forgot its authentication. */
@@ -143,6 +149,7 @@ export class ScHsmCard {
     this.#auth = 'none';
     if (response.sw !== SW_OK) throw this.#fail(response.sw, 'select');
     this.#version = versionFromFcp(response.data);
+    this.#options = optionsFromFcp(response.data);
     return this.#version;
   }
 
@@ -423,6 +430,19 @@ export function versionFromFcp(fcp: Uint8Array): AppletVersion {
   }
   const v = t85.value;
   return { major: v[v.length - 2]!, minor: v[v.length - 1]! };
+}
+
+/**
+ * The low byte of the device options from FCP tag 85: the byte before the
+ * applet type, version major and minor (OpenSC's sc-hsm-tool reads it there).
+ * A tag of fewer than four bytes does not state it.
+ */
+export function optionsFromFcp(fcp: Uint8Array): number | undefined {
+  if (fcp.length === 0) return undefined;
+  const outer = readTlv(fcp, 0).tlv;
+  const t85 = findTag(decodeTlvList(outer.value), 0x85);
+  if (t85 === undefined || t85.value.length < 4) return undefined;
+  return t85.value[t85.value.length - 4]!;
 }
 
 function dkekStatusFrom(data: Uint8Array): DkekStatus {

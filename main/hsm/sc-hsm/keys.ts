@@ -59,7 +59,7 @@ export function keySpecOfSpki(spki: Uint8Array): KeySpec {
  * (SC-HSM.md §4.9): the card picks the curve from the full domain parameters,
  * or the RSA size from the universal INTEGER 02.
  */
-export function keyGenerationBody(spec: KeySpec, chr: string): Uint8Array {
+export function keyGenerationBody(spec: KeySpec, chr: string, car: string = KEYGEN_CAR): Uint8Array {
   let publicKey: Uint8Array;
   if (spec.kind === 'rsa') {
     publicKey = encodeTlv(0x7f49, [
@@ -77,7 +77,7 @@ export function keyGenerationBody(spec: KeySpec, chr: string): Uint8Array {
   }
   return concatBytes(
     encodeTlv(0x5f29, Uint8Array.of(0x00)),
-    encodeTlv(0x42, encodeHolderReference(KEYGEN_CAR, 'CAR')),
+    encodeTlv(0x42, encodeHolderReference(car, 'CAR')),
     publicKey,
     encodeTlv(0x5f20, encodeHolderReference(chr, 'CHR')),
   );
@@ -173,10 +173,13 @@ export interface GeneratedKey {
  * (C4<id>). The login is confirmed first, so a lost login stops the step
  * before anything is written.
  */
-export async function generateCardKey(card: ScHsmCard, spec: KeySpec, label: string, deviceSerial: string, devicePublicKey?: CvcPublicKey): Promise<GeneratedKey> {
+export async function generateCardKey(card: ScHsmCard, spec: KeySpec, label: string, deviceSerial: string, devicePublicKey?: CvcPublicKey,
+  options: { readonly selfReferencing?: boolean } = {}): Promise<GeneratedKey> {
   await card.assertAuthenticated();
   const keyId = await freeKeyId(card);
-  const response = await card.generateKeyPair(keyId, keyGenerationBody(spec, keyHolderReference(deviceSerial, keyId)));
+  const chr = keyHolderReference(deviceSerial, keyId);
+  // A custodian key's request names itself as CAR: an HSM that follows CAR to find the curve stops at the request (docs/quorum.md).
+  const response = await card.generateKeyPair(keyId, keyGenerationBody(spec, chr, options.selfReferencing === true ? chr : KEYGEN_CAR));
   const request = decodeCvRequest(response);
   checkKeyGenerationRequest(request, devicePublicKey);
   const spki = spkiFromCvcPublicKey(request.inner.body.publicKey);

@@ -93,7 +93,7 @@ export function errorForSw(sw: number, ctx: SwContext): CustosError {
       if (op === 'wrap-key' || op === 'unwrap-key' || op === 'dkek-status' || op === 'dkek-import') {
         return err('DKEK_INCOMPLETE', 'The key domain of this SmartCard-HSM is not set up (DKEK missing or incomplete): import all DKEK shares first.', sw, ctx);
       }
-      if (op === 'pka-select-key') return err('PKA_SIGNATURE_INVALID', 'The SmartCard-HSM does not know this custodian key: register the custodian first.', sw, ctx);
+      if (op === 'pka-select-key') return err('CUSTODIAN_NOT_REGISTERED', `The SmartCard-HSM has no custodian key${named(ctx)} registered: this token is not one of its custodians (register it first, with the quorum).`, sw, ctx);
       if (op === 'pka-status' || op === 'pka-register' || op === 'pka-authenticate') {
         return err('PKA_NOT_CONFIGURED', 'Public-key authentication is not configured on this SmartCard-HSM: initialize it with a custodian quorum (n of m).', sw, ctx);
       }
@@ -106,7 +106,7 @@ export function errorForSw(sw: number, ctx: SwContext): CustosError {
       return err('SIGN_FAILED', 'The key may not be used any more (its use counter is exhausted): use another key.', sw, ctx);
     case SW_CONDITIONS_NOT_SATISFIED:
       if (op === 'pka-authenticate') return err('PKA_SIGNATURE_INVALID', 'The card rejected the custodian signature: the custodian token must sign the current challenge with its registered key; start the authentication again.', sw, ctx);
-      if (op === 'pka-select-key') return err('ALREADY_LOGGED_IN', 'This custodian has already authenticated in this session.', sw, ctx);
+      if (op === 'pka-select-key') return err('CUSTODIAN_ALREADY_AUTHENTICATED', `The custodian key${named(ctx)} has already authenticated in this session: the next custodian presents their own token.`, sw, ctx);
       if (op === 'wrap-key') return err('KEY_BLOB_INVALID', 'This key may not be exported under the DKEK (it was not generated for key backup).', sw, ctx);
       return err('CARD_ERROR', 'The SmartCard-HSM refused the command in its current state (conditions of use not satisfied).', sw, ctx);
     case SW_COMMAND_NOT_ALLOWED:

@@ -10,7 +10,7 @@ import * as asn1js from 'asn1js';
 import { CustosError, isCustosError } from '../../errors/index.ts';
 import type { Secret } from '../../secret.ts';
 import {
-  signerOf, type Hex, type KeyRef, type KeySpec, type LoginOptions, type PinState, type Signer, type SignerOptions, type Token, type TokenInfo,
+  signerOf, type CustodianApproval, type Hex, type KeyRef, type KeySpec, type LoginOptions, type PinState, type QuorumInfo, type Signer, type SignerOptions, type Token, type TokenInfo,
 } from '../token.ts';
 import { ScHsmCard, type DkekStatus, type InitializeOptions, type PinStatus, type PkaStatus } from './card.ts';
 import { EF_TOKEN_INFO } from './commands.ts';
@@ -18,7 +18,10 @@ import { readDeviceIdentity, type DeviceIdentity } from './device.ts';
 import { importDkekShare, importDkekShareFile, unwrapCardKey, wrapCardKey, type WrappedKey } from './key-backup.ts';
 import type { ShareFileOptions } from '../../keydomain/index.ts';
 import { deleteCardKey, generateCardKey, listCardKeys, readCardKey, storeKeyCertificate, writeKeyLabel, type CardKey } from './keys.ts';
-import { authenticateCustodians, registerCustodianKey, type CustodianAuthenticator, type CustodianKeyExport } from './pka.ts';
+import {
+  authenticateCustodian, examineCustodianKey, exportCustodianKey, newQuorumChallenge, readQuorumMode, registerCustodianKey,
+  type CustodianAuthenticator, type CustodianKeyExport, type QuorumMode,
+} from './pka.ts';
 import { signWithCardKey } from './signing.ts';
 import type { ApduTransport } from './transport.ts';
 import { fromBerSafely } from '../../pki/ber.ts';
@@ -73,12 +76,19 @@ export class ScHsmToken implements Token {
   #accepted = false;
   #queue: Promise<unknown> = Promise.resolve();
   readonly #inside = new AsyncLocalStorage<boolean>();
+  /** The card's authentication mode and PKA status as last read. */
+  #quorum: QuorumMode;
+  /** The challenge custodians of the current quorum session sign; one for all (pico-hsm zeroes results at each GET CHALLENGE). */
+  #challenge: Uint8Array | undefined;
+  /** Custodians that authenticated through this connection since the card last forgot its authentication. */
+  #approvals: CustodianApproval[] = [];
 
-  private constructor(card: ScHsmCard, device: DeviceIdentity, label: string, pin: PinStatus, rehearsal: boolean) {
+  private constructor(card: ScHsmCard, device: DeviceIdentity, label: string, pin: PinStatus, rehearsal: boolean, quorum: QuorumMode) {
     this.card = card;
     this.device = device;
     this.#label = label;
     this.#rehearsal = rehearsal;
+    this.#quorum = quorum;
     this.#info = this.#makeInfo(pin);
   }
 
@@ -94,7 +104,7 @@ export class ScHsmToken implements Token {
       const device = await readDeviceIdentity(card);
       const tokenInfo = await card.readFileIfPresent(EF_TOKEN_INFO);
       const label = (tokenInfo !== undefined && tokenInfo.length > 0 ? tokenInfoLabel(tokenInfo) : undefined) ?? DEFAULT_LABEL;
-      return new ScHsmToken(card, device, label, await card.pinStatus('user'), options.rehearsal === true);
+      return new ScHsmToken(card, device, label, await card.pinStatus('user'), options.rehearsal === true, await readQuorumMode(card));
     } catch (e) {
       if (card !== undefined) await card.close().catch(() => undefined);
       else await transport.close().catch(() => undefined);
@@ -123,12 +133,46 @@ export class ScHsmToken implements Token {
       manufacturer: virtual ? 'Custos virtual SmartCard-HSM' : attestation === 'cardcontact' ? 'www.CardContact.de' : 'unknown (device not attested by a known root)',
       reader: this.card.transport.readerName,
       pinState: pinStateOf(pin),
-      loggedIn: this.card.authState !== 'none' && (pin.verified || this.card.authState === 'pka'),
+      loggedIn: this.#loggedIn(pin),
       flags: [`attestation:${attestation}`, ...(pin.transportPin ? ['transport-pin'] : [])],
       deviceKeySha256: this.device.deviceKeySha256,
       attestation,
       ...(attestation === 'none' ? { accepted: this.#accepted } : {}),
+      ...(this.#quorumInfo() !== undefined ? { quorum: this.#quorumInfo()! } : {}),
     };
+  }
+
+  /** Logged in as the card's mode counts it: with option 0010 the PIN and the quorum, never one of them alone. */
+  #loggedIn(pin: PinStatus): boolean {
+    const status = this.#quorum.status;
+    const quorum = status !== undefined && status.authenticatedKeys >= status.requiredKeys;
+    switch (this.#quorum.mode) {
+      case 'pin-and-quorum': return pin.verified && quorum;
+      case 'quorum-only': return quorum;
+      case 'pin': return this.card.authState !== 'none' && pin.verified;
+      default: return this.card.authState !== 'none' && (pin.verified || quorum);
+    }
+  }
+
+  #quorumInfo(): QuorumInfo | undefined {
+    const { mode, protecting, status } = this.#quorum;
+    if (mode === 'pin' || status === undefined) return undefined;
+    return {
+      mode, protecting, total: status.totalKeys, registered: status.totalKeys - status.keysToRegister, required: status.requiredKeys,
+      authenticated: status.authenticatedKeys, custodians: [...this.#approvals],
+    };
+  }
+
+  /** Reads the PKA status back; a count below the custodians this connection saw means the card forgot them. */
+  async #readQuorum(): Promise<PkaStatus | undefined> {
+    if (this.#quorum.mode === 'pin') return undefined;
+    const status = await this.card.pkaStatus();
+    if (status.authenticatedKeys < this.#approvals.length || status.authenticatedKeys === 0) {
+      this.#approvals = [];
+      if (status.authenticatedKeys === 0) this.#challenge = undefined;
+    }
+    this.#quorum = { ...this.#quorum, status };
+    return status;
   }
 
   /** Lets a device no known root attests be used; the caller has recorded the operator's decision. */
@@ -169,6 +213,7 @@ export class ScHsmToken implements Token {
 
   async refresh(): Promise<TokenInfo> {
     return await this.#serial(async () => {
+      await this.#readQuorum();
       this.#info = this.#makeInfo(await this.card.pinStatus('user'));
       return this.#info;
     });
@@ -201,6 +246,11 @@ export class ScHsmToken implements Token {
     return await this.#serial(async () => {
       this.#requireAccepted();
       await this.card.initialize(options);
+      // The options come back in the SELECT answer: read the new mode from the card, not from what was asked.
+      await this.card.select();
+      this.#approvals = [];
+      this.#challenge = undefined;
+      this.#quorum = await readQuorumMode(this.card);
       return await this.refresh();
     });
   }
@@ -228,19 +278,84 @@ export class ScHsmToken implements Token {
     });
   }
 
-  /** Unlocks the HSM with m custodians instead of a PIN (public-key authentication). */
-  async loginWithCustodians(custodians: readonly CustodianAuthenticator[]): Promise<PkaStatus> {
+  /** The card's mode and quorum, read from the card now. */
+  async quorumMode(): Promise<QuorumMode> {
+    return await this.#serial(async () => {
+      await this.#readQuorum();
+      this.#info = this.#makeInfo(await this.card.pinStatus('user'));
+      return this.#quorum;
+    });
+  }
+
+  /**
+   * One custodian authenticates: MSE SET A4 with its CHR and EXTERNAL
+   * AUTHENTICATE over the session's challenge, on this held connection.
+   * Custodians come one at a time; the count is the card's. The same
+   * custodian twice is refused before the card is asked, and the count stays.
+   */
+  async authenticateCustodian(custodian: CustodianAuthenticator): Promise<QuorumInfo> {
     return await this.#serial(async () => {
       this.#requireAccepted();
-      const status = await authenticateCustodians(this.card, this.device.deviceChr, custodians);
-      await this.refresh();
-      return status;
+      const before = await this.#readQuorum();
+      if (before === undefined) throw new CustosError('PKA_NOT_CONFIGURED', `${this.#label} was initialized without a custodian quorum.`, { serial: this.device.serial });
+      if (this.#approvals.some((a) => a.chr === custodian.chr)) {
+        throw new CustosError('CUSTODIAN_ALREADY_AUTHENTICATED', `The custodian key ${custodian.chr} has already authenticated: the next custodian presents their own token.`,
+          { chr: custodian.chr, authenticated: before.authenticatedKeys, required: before.requiredKeys });
+      }
+      if (before.authenticatedKeys >= before.requiredKeys) {
+        throw new CustosError('ALREADY_LOGGED_IN', `${before.authenticatedKeys} of ${before.requiredKeys} custodians have authenticated already: the quorum is complete.`, { authenticated: before.authenticatedKeys });
+      }
+      this.#challenge ??= await newQuorumChallenge(this.card);
+      try {
+        await authenticateCustodian(this.card, this.device.deviceChr, this.#challenge, custodian);
+      } finally {
+        // Whatever happened (a wrong key, a token pulled out mid-signature), the count shown is the card's.
+        await this.#readQuorum().catch(() => undefined);
+        this.#info = this.#makeInfo(await this.card.pinStatus('user').catch(() => ({ initialized: true, verified: false, blocked: false, transportPin: false })));
+      }
+      const status = this.#quorum.status!;
+      this.#approvals.push({ chr: custodian.chr, keySha256: custodian.keySha256 });
+      if (status.authenticatedKeys >= status.requiredKeys) this.#challenge = undefined;
+      this.#info = this.#makeInfo(await this.card.pinStatus('user'));
+      return this.#quorumInfo()!;
     });
+  }
+
+  /** Unlocks the HSM with m custodians (public-key authentication), one after another on one challenge. */
+  async loginWithCustodians(custodians: readonly CustodianAuthenticator[]): Promise<PkaStatus> {
+    if (new Set(custodians.map((c) => c.chr)).size !== custodians.length) {
+      throw new CustosError('CUSTODIAN_ALREADY_AUTHENTICATED', 'The same custodian key is listed twice: each custodian authenticates once.', {});
+    }
+    let info: QuorumInfo | undefined;
+    for (const c of custodians) info = await this.authenticateCustodian(c);
+    const status = this.#quorum.status!;
+    if (info === undefined || status.authenticatedKeys < status.requiredKeys) {
+      throw new CustosError('QUORUM_NOT_MET', `${status.authenticatedKeys} of the ${status.requiredKeys} required custodians have authenticated: more custodians must sign to unlock this HSM.`,
+        { authenticated: status.authenticatedKeys, required: status.requiredKeys });
+    }
+    return status;
+  }
+
+  /**
+   * Before the HSM signs: with a custodian quorum configured, the card must
+   * count m authenticated custodians now. The count is read from the card,
+   * so a card that forgot them (reset, another program's SELECT) is caught
+   * here, and the quorum can be collected again on the same connection.
+   */
+  async #requireQuorum(): Promise<void> {
+    const status = await this.#readQuorum();
+    if (status === undefined || status.authenticatedKeys >= status.requiredKeys) return;
+    this.#info = this.#makeInfo(await this.card.pinStatus('user'));
+    throw new CustosError('QUORUM_NOT_MET',
+      `${status.authenticatedKeys} of ${status.requiredKeys} custodians are authenticated on ${this.#label} (${status.totalKeys - status.keysToRegister} registered): the CA key signs only once ${status.requiredKeys} custodians have authenticated. Collect the quorum (custos quorum auth, or Quorum › Authenticate) and try again.`,
+      { authenticated: status.authenticatedKeys, required: status.requiredKeys, registered: status.totalKeys - status.keysToRegister });
   }
 
   async logout(): Promise<void> {
     return await this.#serial(async () => {
       await this.card.logout();
+      this.#approvals = [];
+      this.#challenge = undefined;
       await this.refresh();
     });
   }
@@ -264,6 +379,7 @@ export class ScHsmToken implements Token {
     return await this.#serial(async () => {
       this.#requireAccepted();
       if (label.trim() === '') throw new CustosError('INPUT_INVALID', 'A key needs a label.', {});
+      await this.#requireQuorum();
       if ((await this.listKeys()).some((k) => k.label === label)) {
         throw new CustosError('KEY_LABEL_EXISTS', `A key labelled "${label}" already exists on this SmartCard-HSM: choose another label.`, { label });
       }
@@ -274,9 +390,10 @@ export class ScHsmToken implements Token {
 
   signer(key: KeyRef, _options: SignerOptions = {}): Signer {
     const keyId = keyIdOf(key);
-    return signerOf(this.#info, key, async (message, algorithm) => await this.#serial(() => {
+    return signerOf(this.#info, key, async (message, algorithm) => await this.#serial(async () => {
       this.#requireAccepted();
-      return signWithCardKey(this.card, keyId, key.spec, key.spki, algorithm, message);
+      await this.#requireQuorum();
+      return await signWithCardKey(this.card, keyId, key.spec, key.spki, algorithm, message);
     }));
   }
 
@@ -354,11 +471,51 @@ export class ScHsmToken implements Token {
     });
   }
 
-  async registerCustodian(exported: CustodianKeyExport): Promise<PkaStatus> {
+  /**
+   * Registers a custodian key after checking it on the host (examineCustodianKey).
+   * A key whose device no known root attests is registered only when the
+   * operator confirmed it (the caller journals that).
+   */
+  async registerCustodian(exported: CustodianKeyExport, options: { readonly acceptUnattested?: boolean } = {}): Promise<PkaStatus> {
     return await this.#serial(async () => {
       this.#requireAccepted();
-      return await registerCustodianKey(this.card, exported);
+      const candidate = examineCustodianKey(exported);
+      if (candidate.attestation === 'none' && options.acceptUnattested !== true) {
+        throw new CustosError('CUSTODIAN_NOT_ATTESTED',
+          `The custodian key ${candidate.chr} comes from a device (${candidate.deviceChr}) no known root attests: confirm to register it anyway.`,
+          { chr: candidate.chr, deviceChr: candidate.deviceChr, reason: candidate.notAttestedBecause ?? 'unknown-root' });
+      }
+      if (!candidate.selfReferencing && this.device.attestation === 'none') {
+        throw new CustosError('CUSTODIAN_KEY_UNSUITABLE',
+          `The custodian key request ${candidate.chr} names ${candidate.request.inner.body.car ?? 'no CAR'} as its CAR: a compatible HSM that follows the CAR to find the curve fails on it. Enrol a key with Custos (custos quorum enrol), whose request names itself.`,
+          { chr: candidate.chr });
+      }
+      const status = await registerCustodianKey(this.card, exported);
+      await this.#readQuorum();
+      this.#info = this.#makeInfo(await this.card.pinStatus('user'));
+      return status;
     });
+  }
+
+  /**
+   * Makes the custodian's authentication key on this (logged-in) token: a
+   * P-256 key whose request names itself as CAR, and returns what
+   * sc-hsm-tool --export-for-pub-key-auth would export for it.
+   */
+  async generateCustodianKey(label: string): Promise<{ key: KeyRef; exported: CustodianKeyExport }> {
+    return await this.#serial(async () => {
+      this.#requireAccepted();
+      if ((await this.listKeys()).some((k) => k.label === label)) {
+        throw new CustosError('KEY_LABEL_EXISTS', `A key labelled "${label}" already exists on this SmartCard-HSM: choose another label.`, { label });
+      }
+      const { key } = await generateCardKey(this.card, { kind: 'ec', curve: 'P-256' }, label, this.device.serial, this.device.devicePublicKey, { selfReferencing: true });
+      return { key: keyRefOf(key), exported: await exportCustodianKey(this.card, key.keyId) };
+    });
+  }
+
+  /** The registration file for a key already on this token (sc-hsm-tool's export format). */
+  async exportCustodianKey(key: KeyRef): Promise<CustodianKeyExport> {
+    return await this.#serial(async () => await exportCustodianKey(this.card, keyIdOf(key)));
   }
 
   /** Waits for the operation in progress, then logs the card out and releases the connection. */

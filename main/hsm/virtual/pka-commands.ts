@@ -3,10 +3,11 @@
  * PSO VERIFY CERTIFICATE (00 2A 00 BE), MANAGE PKA (80 54), GET CHALLENGE
  * (00 84), EXTERNAL AUTHENTICATE (00 82).
  *
- * Registration checks what a custodian's key request claims: the custodian
- * device's chain must verify to a trusted root (the virtual SRCA, or
- * CardContact's for real cards) through PSO VERIFY CERTIFICATE, and the
- * request's outer signature must verify with that device key. Registration
+ * Registration checks what a custodian's key request claims where it can:
+ * when the custodian device's chain verified to a trusted root (the virtual
+ * SRCA) through PSO VERIFY CERTIFICATE, the request's outer signature must
+ * verify with that device key; a device it cannot verify is stored
+ * unchecked, as pico-hsm does, and the host checks it. Registration
  * is open while keys are still missing — nobody can authenticate by keys
  * before they are registered, and OpenSC 0.23's sc-hsm-tool registers
  * without a login — and needs the user once all are registered.
@@ -88,10 +89,10 @@ export function managePublicKeyAuthentication(ctx: CardContext, apdu: CommandApd
   const request = decodeCvRequest(encodeTlv(0x67, apdu.data));
   const { inner, outerCar, outerSignature, outerSignedRaw } = request;
   if (outerCar === undefined || outerSignature === undefined || outerSignedRaw === undefined) fail(SW.INCORRECT_DATA);
+  // A device chain verified in this session (PSO VERIFY CERTIFICATE) must have signed the request. A device the card
+  // cannot verify is stored unchecked, as pico-hsm stores it (SC-HSM.md §8): its attestation is then the host's to check.
   const deviceKey = ctx.session.verifiedKeys.get(outerCar);
-  // The custodian's device chain must have been verified first (PSO VERIFY CERTIFICATE).
-  if (deviceKey === undefined) fail(SW.REFERENCE_NOT_FOUND);
-  if (!verifyCvcSignature(outerSignedRaw, outerSignature, deviceKey)) fail(SW.INCORRECT_DATA);
+  if (deviceKey !== undefined && !verifyCvcSignature(outerSignedRaw, outerSignature, deviceKey)) fail(SW.INCORRECT_DATA);
   const publicKey = inner.body.publicKey;
   if (!verifyCvcSignature(inner.bodyRaw, inner.signature, publicKey)) fail(SW.INCORRECT_DATA);
   const chr = inner.body.chr;

@@ -24,7 +24,7 @@ describe('custos rehearse', () => {
     const report = JSON.parse(r.stdout);
     assert.ok(report.checks.length >= 5);
     for (const c of report.checks) assert.equal(c.ok, true, `${c.what}: ${c.detail}`);
-    for (const must of [/revoked leaf is refused/, /two of three custodians/, /restored into the backup HSM/, /signed by the backup HSM/, /journal anchored by signed checkpoints/]) {
+    for (const must of [/revoked leaf is refused/, /one custodian with the CA HSM PIN is refused/, /quorum-protected/, /two of three custodians/, /restored into the backup HSM/, /signed by the backup HSM/, /journal anchored by signed checkpoints/]) {
       assert.ok(report.checks.some((c: { what: string }) => must.test(c.what)), `check ${must} ran`);
     }
     assert.deepEqual(report.tokens.map((t: { label: string }) => t.label), ['CA HSM', 'Backup HSM', 'Custodian 1', 'Custodian 2', 'Custodian 3']);
@@ -33,6 +33,16 @@ describe('custos rehearse', () => {
     const withToken = journal.filter((e) => e.token);
     assert.ok(withToken.length > 5);
     assert.ok(withToken.every((e) => e.token.virtual === true), 'every token act of a rehearsal is marked VIRTUAL');
+    // Each signature by the CA HSM names the two custodians that authenticated for it, by CHR and key.
+    const caSignatures = journal.filter((e) => ['ca.root.intent', 'certificate.issue.intent', 'crl.issue.intent'].includes(e.kind) && e.token.label === 'CA HSM');
+    assert.ok(caSignatures.length >= 3, `${caSignatures.length} signatures by the CA HSM`);
+    const authenticated = journal.filter((e) => e.kind === 'quorum.authenticate').map((e) => e.data.chr);
+    assert.equal(authenticated.length, 2);
+    for (const e of caSignatures) {
+      assert.equal(e.token.quorum.mode, 'pin-and-quorum');
+      assert.deepEqual(e.token.quorum.custodians.map((c: { chr: string }) => c.chr), authenticated, `${e.kind} #${e.seq} names the custodians`);
+      assert.ok(e.token.quorum.custodians.every((c: { keySha256: string }) => /^[0-9a-f]{64}$/.test(c.keySha256)));
+    }
     // Every HSM that signed for a CA holds a journal key; the rehearsal ends under a signed checkpoint.
     const journalKeys = journal.filter((e) => e.kind === 'journal.key');
     assert.deepEqual([...new Set(journalKeys.map((e) => e.token.label))], ['CA HSM', 'Backup HSM']);

@@ -54,9 +54,23 @@ describe('public-key authentication', () => {
     assert.equal((await send(hsm.card, 0x00, 0x22, 0x81, 0xb6, mse('UTUNKNOWN00001'))).sw, 0x6a88);
   });
 
-  it('refuses a key request whose custodian device chain was not verified first', async () => {
-    await selectApplet(hsm.card);
-    assert.equal((await send(hsm.card, 0x80, 0x54, 0x00, 0x00, decodeTlv(custodians[0]!.request).value, 4)).sw, 0x6a88);
+  it('stores a key request whose device it cannot verify unchecked, as pico-hsm does, and refuses one a verified device did not sign', async () => {
+    const other = await tempCard();
+    try {
+      await initialize(other.card, [tlv(0x93, Buffer.from([2, 2]))]);
+      const unchecked = await send(other.card, 0x80, 0x54, 0x00, 0x00, decodeTlv(custodians[0]!.request).value, 4);
+      assert.equal(unchecked.sw, 0x9000);
+      assert.deepEqual([...unchecked.data], [2, 1, 2, 0]);
+      // Verify bob's device chain, then present his request with its outer signature spoilt.
+      const forged = Buffer.from(custodians[1]!.request);
+      forged[forged.length - 1]! ^= 0x01;
+      const [device, dica] = decodeCvcChain(custodians[1]!.deviceCertificates);
+      for (const cert of [dica!, device!]) {
+        assert.equal((await send(other.card, 0x00, 0x22, 0x81, 0xb6, mse(cert.body.car!))).sw, 0x9000);
+        assert.equal((await send(other.card, 0x00, 0x2a, 0x00, 0xbe, decodeTlv(cert.raw).value)).sw, 0x9000);
+      }
+      assert.equal((await send(other.card, 0x80, 0x54, 0x00, 0x00, decodeTlv(forged).value, 4)).sw, 0x6a80);
+    } finally { await other.cleanup(); }
   });
 
   it('registers custodian keys after verifying their device chains, and reports N, missing, M, authenticated', async () => {
@@ -109,5 +123,56 @@ describe('public-key authentication', () => {
       await initialize(plain.card);
       assert.equal((await send(plain.card, 0x80, 0x54, 0x00, 0x00, undefined, 4)).sw, 0x6d00);
     } finally { await plain.cleanup(); }
+  });
+});
+
+describe('the protecting mode (device options 0011: PIN and quorum)', () => {
+  let dir: string;
+  let hsm: TempCard;
+  const custodians: Custodian[] = [];
+  const writeProtected = (card: VirtualCard) => send(card, 0x00, 0xd7, 0xcf, 0x01, Buffer.concat([Buffer.from('54020000', 'hex'), tlv(0x53, Buffer.from('x'))]));
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'custos-pka-and-pin-'));
+    for (const name of ['dora', 'emil']) custodians.push(await createCustodian(dir, name));
+    hsm = await tempCard();
+    await initialize(hsm.card, [tlv(0x80, Buffer.from([0x00, 0x11])), tlv(0x93, Buffer.from([2, 2]))]);
+    for (const c of custodians) assert.equal((await register(hsm.card, c)).sw, 0x9000);
+  });
+
+  after(async () => {
+    for (const c of custodians) await c.card.close();
+    await hsm.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('states the options in the SELECT answer (tag 85) for hosts to read the mode', async () => {
+    const fcp = await selectApplet(hsm.card);
+    assert.equal(fcp.sw, 0x9000);
+    assert.match(fcp.data.toString('hex'), /8505001[01]/);
+  });
+
+  it('refuses the PIN alone and the PIN with one custodian', async () => {
+    await selectApplet(hsm.card);
+    assert.equal((await login(hsm.card)).sw, 0x9000);
+    assert.equal((await writeProtected(hsm.card)).sw, 0x6982);
+    assert.equal(await authenticate(hsm.card, custodians[0]!), 0x9000);
+    assert.equal((await writeProtected(hsm.card)).sw, 0x6982);
+  });
+
+  it('refuses the quorum without the PIN', async () => {
+    await selectApplet(hsm.card);
+    assert.equal(await authenticate(hsm.card, custodians[0]!), 0x9000);
+    assert.equal(await authenticate(hsm.card, custodians[1]!), 0x9000);
+    assert.deepEqual([...(await send(hsm.card, 0x80, 0x54, 0x00, 0x00, undefined, 4)).data], [2, 0, 2, 2]);
+    assert.equal((await writeProtected(hsm.card)).sw, 0x6982);
+  });
+
+  it('lets the PIN and the quorum together in, in either order', async () => {
+    await selectApplet(hsm.card);
+    assert.equal(await authenticate(hsm.card, custodians[1]!), 0x9000);
+    assert.equal((await login(hsm.card)).sw, 0x9000);
+    assert.equal(await authenticate(hsm.card, custodians[0]!), 0x9000);
+    assert.equal((await writeProtected(hsm.card)).sw, 0x9000);
   });
 });
