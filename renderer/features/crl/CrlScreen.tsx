@@ -19,6 +19,7 @@ import { useCas, useCrls } from '../../db/hooks.ts';
 import { useAction } from '../../hooks/useAction.ts';
 import { monoSx } from '../../theme.ts';
 import { RevokeForm } from './RevokeForm.tsx';
+import { directoryOf, useExportDestination } from '../../components/ExportDestination.tsx';
 import { CrlIssueForm } from './CrlIssueForm.tsx';
 
 export function CrlScreen() {
@@ -33,7 +34,10 @@ export function CrlScreen() {
     if (signable) setCaId(signable.id);
     else if (live.data !== undefined || live.error !== undefined) setCaId(cas[0].id);
   }, [cas, caId, live.data, live.error]);
-  const exporter = useAction(useCallback(async (crlCaId: string, crlNumber: string, format: 'der' | 'pem') => api.call('crl.export', { caId: crlCaId, crlNumber, format }), []));
+  const { destination, control: destinationControl } = useExportDestination();
+  const directory = directoryOf(destination);
+  const exporter = useAction(useCallback(async (crlCaId: string, crlNumber: string, format: 'der' | 'pem') =>
+    api.call('crl.export', { caId: crlCaId, crlNumber, format, ...(directory ? { directory } : {}) }), [directory]));
   const nameOf = (id: string) => cas.find((c) => c.id === id)?.name ?? id.slice(0, 12);
   return (
     <Page title="Revocation and CRLs">
@@ -50,6 +54,7 @@ export function CrlScreen() {
         </>
       )}
       <Section title="CRLs">
+        {crls.length > 0 && destinationControl}
         {crls.length === 0 ? <Typography variant="body2">No CRL issued yet.</Typography> : (
           <Table size="small" aria-label="CRLs">
             <TableHead><TableRow><TableCell>CA</TableCell><TableCell>Number</TableCell><TableCell>This update</TableCell><TableCell>Next update</TableCell><TableCell>Entries</TableCell><TableCell>SHA-256</TableCell><TableCell>Export</TableCell></TableRow></TableHead>
