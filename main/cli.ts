@@ -54,6 +54,11 @@ const OPTIONS = {
   last: { type: 'string' },
   head: { type: 'string' },
   yes: { type: 'boolean' },
+  'tbs-sha256': { type: 'string', multiple: true },
+  'so-pin-env': { type: 'string' },
+  'so-pin-file': { type: 'string' },
+  'new-pin-env': { type: 'string' },
+  'new-pin-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   // custos quorum
   rehearsal: { type: 'boolean' },

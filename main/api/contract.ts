@@ -94,6 +94,8 @@ export const CaSummary = z.object({
   issuedCount: z.number().int(),
   revokedCount: z.number().int(),
   lastCrlNumber: z.string().optional(),
+  /** Its key is on a token opened now: only such a CA is offered as the default issuer or CRL CA. */
+  keyOnOpenToken: z.boolean().optional(),
 });
 
 export const Finding = z.object({ code: z.string(), severity: z.enum(['error', 'warning']), message: z.string() });
@@ -106,6 +108,8 @@ export const Preview = z.object({
   findings: z.array(Finding),
   droppedRequestExtensions: z.array(z.string()),
   tbsSha256: Hex,
+  /** False when the signing key is on no open token: the preview says so before anything is signed. */
+  keyOnOpenToken: z.boolean().optional(),
 });
 
 export const RequestSummary = z.object({
@@ -197,6 +201,29 @@ export const AppInfo = z.object({
   rehearsal: z.boolean(),
 });
 
+/** The CRL as it would be signed, for review before crl.issue (which is given its tbsSha256). */
+export const CrlPreview = z.object({
+  caId: Hex,
+  crlNumber: z.string(),
+  thisUpdate: IsoDate,
+  nextUpdate: IsoDate,
+  /** nextUpdate was cut back to the CA certificate's notAfter. */
+  clipped: z.boolean(),
+  entries: z.array(z.object({
+    serialHex: Hex, subject: z.string().optional(), revocationDate: IsoDate, reason: z.string(), reasonText: z.string(), invalidityDate: IsoDate.optional(),
+  })),
+  issuingDistributionPoint: z.string().optional(),
+  tbsSha256: Hex,
+  keyOnOpenToken: z.boolean(),
+  findings: z.array(Finding),
+});
+
+/** Where an export may go: the data directory's exports folder, a removable medium, or a folder picked in the shell's dialog. */
+export const ExportDestination = z.object({ kind: z.enum(['exports', 'medium', 'folder']), path: z.string(), label: z.string() });
+
+/** The PIN state with the SO-PIN's own retry count, when the token tells it without spending a try. */
+export const PinStatus = z.object({ token: TokenSummary, soPin: PinState.optional() });
+
 export const Medium = z.object({ path: z.string(), label: z.string() });
 export const MediumFile = z.object({ path: z.string(), name: z.string(), bytes: z.number().int() });
 
@@ -238,8 +265,9 @@ export const api = {
     input: z.object({ tokenId: z.string(), keySpkiSha256: Hex, profileId: z.string(), subject: z.string().min(1), validityDays: z.number().int().positive().optional() }),
     output: Preview,
   },
+  /** tbsSha256: the preview the operator reviewed (ca.previewRoot's tbsSha256); exactly that certificate is signed, or PREVIEW_MISMATCH / PREVIEW_EXPIRED. */
   'ca.createRoot': {
-    input: z.object({ tokenId: z.string(), keySpkiSha256: Hex, profileId: z.string(), subject: z.string().min(1), validityDays: z.number().int().positive().optional(), name: z.string().min(1).max(64) }),
+    input: z.object({ tokenId: z.string(), keySpkiSha256: Hex, profileId: z.string(), subject: z.string().min(1), validityDays: z.number().int().positive().optional(), name: z.string().min(1).max(64), tbsSha256: Hex }),
     output: CaSummary,
   },
   'ca.chain': { input: z.object({ caId: Hex }), output: z.object({ certificates: z.array(CertificateDetail) }) },
@@ -250,9 +278,9 @@ export const api = {
   'request.importFromPath': { input: z.object({ path: z.string().max(4096) }), output: z.array(RequestSummary) },
   'request.list': { input: Void, output: z.array(RequestSummary) },
   'request.get': { input: z.object({ requestId: Hex }), output: z.object({ summary: RequestSummary, description: Description }) },
-  'request.preview': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional() }), output: Preview },
+  'request.preview': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), name: z.string().min(1).max(64).optional() }), output: Preview },
   /** tbsSha256: the preview the operator reviewed (request.preview's tbsSha256); exactly that certificate is signed. */
-  'request.sign': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), tbsSha256: Hex.optional() }), output: CertificateSummary },
+  'request.sign': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), tbsSha256: Hex, name: z.string().min(1).max(64).optional() }), output: CertificateSummary },
   'certificate.list': { input: z.object({ caId: Hex.optional() }), output: z.array(CertificateSummary) },
   'certificate.get': { input: z.object({ caId: Hex, serialHex: Hex }), output: CertificateDetail },
   'certificate.export': { input: z.object({ caId: Hex, serialHex: Hex, format: z.enum(['der', 'pem', 'p7b']), directory: z.string().optional() }), output: ExportResult },
@@ -260,12 +288,23 @@ export const api = {
     input: z.object({ caId: Hex, serialHex: Hex, reason: RevocationReason, invalidityDate: IsoDate.optional() }),
     output: CertificateSummary,
   },
-  'crl.issue': { input: z.object({ caId: Hex, nextUpdateDays: z.number().int().positive().max(3650).optional() }), output: CrlSummary },
+  'crl.preview': { input: z.object({ caId: Hex, nextUpdateDays: z.number().int().positive().max(3650).optional() }), output: CrlPreview },
+  /** tbsSha256: the CRL preview the operator reviewed; exactly that CRL is signed. */
+  'crl.issue': { input: z.object({ caId: Hex, nextUpdateDays: z.number().int().positive().max(3650).optional(), tbsSha256: Hex }), output: CrlSummary },
   'crl.list': { input: z.object({ caId: Hex.optional() }), output: z.array(CrlSummary) },
   'crl.export': { input: z.object({ caId: Hex, crlNumber: z.string(), format: z.enum(['der', 'pem']), directory: z.string().optional() }), output: ExportResult },
   'journal.entries': { input: z.object({ afterSeq: z.number().int().min(0).optional(), limit: z.number().int().positive().max(10000).optional() }), output: z.array(JournalEntryView) },
   'journal.verify': { input: Void, output: JournalVerifyResult },
   'media.list': { input: Void, output: z.array(Medium) },
+  // Issue #17: export destinations, the journal exported, CSRs from token keys, PIN change and unblock.
+  'export.destinations': { input: Void, output: z.array(ExportDestination) },
+  /** The shell's folder dialog: the folder picked becomes a destination exports may be written to. */
+  'export.pickFolder': { input: Void, output: ExportDestination.optional() },
+  'journal.export': { input: z.object({ format: z.enum(['jsonl', 'html']), directory: z.string().max(4096).optional() }), output: ExportResult },
+  'key.csr': { input: z.object({ tokenId: z.string(), keySpkiSha256: Hex, subject: z.string().min(1).max(1024), directory: z.string().max(4096).optional() }), output: z.object({ request: RequestSummary, export: ExportResult }) },
+  'token.pinStatus': { input: z.object({ tokenId: z.string() }), output: PinStatus },
+  'token.changePin': { input: z.object({ tokenId: z.string(), pin: Pin, newPin: Pin, confirmFinalTry: z.boolean().optional() }), output: TokenSummary },
+  'token.unblockPin': { input: z.object({ tokenId: z.string(), soPin: z.string().min(6).max(64), newPin: Pin, confirmFinalTry: z.boolean().optional() }), output: TokenSummary },
   'media.files': { input: z.object({ path: z.string().max(4096) }), output: z.array(MediumFile) },
   // Custodian quorum: each custodian's own PIN crosses once, to their own token.
   'quorum.status': { input: z.object({ tokenId: z.string() }), output: QuorumView },
@@ -302,4 +341,4 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: str
 export type Handlers = { [C in Channel]: (input: z.output<Api[C]['input']>) => Promise<Output<C>> };
 
 /** Fields that carry secrets: never logged, journaled or echoed. */
-export const SECRET_FIELDS = ['pin', 'password', 'soPin', 'share'] as const;
+export const SECRET_FIELDS = ['pin', 'password', 'soPin', 'share', 'newPin'] as const;

@@ -12,11 +12,12 @@ import { Secret } from '../secret.ts';
 import type { KeyRef, KeySpec, TokenInfo } from '../hsm/token.ts';
 import { tokenId } from '../hsm/registry.ts';
 import type { Custos } from '../custos.ts';
-import { createRoot, planRoot } from '../ca/root.ts';
+import { createRoot, previewRoot } from '../ca/root.ts';
 import { importRequests, loadRequest, whatItAsks } from '../ca/requests.ts';
 import { issueCertificate, previewIssue } from '../ca/issue.ts';
 import { revokeSerial } from '../ca/revoke.ts';
 import { issueCrl } from '../ca/crl.ts';
+import { custodianHandlers, ExportFolders, type ShellFolders } from './custodian-handlers.ts';
 import { caChain, certificateBytes, crlBytes, exportCertificate, exportCrl } from '../ca/export.ts';
 import type { CaRecord, CrlRecord, IssuedRecord, RequestRecord } from '../ca/state.ts';
 import { normalizeSerial } from '../ca/state.ts';
@@ -51,7 +52,7 @@ function keySummary(id: string, key: KeyRef): Out<typeof KeySummary> {
   return { tokenId: id, id: key.id, label: key.label, spec: { ...key.spec } as KeySpec, spkiSha256: key.spkiSha256 };
 }
 
-function caSummary(custos: Custos, ca: CaRecord): Out<typeof CaSummary> {
+function caSummary(custos: Custos, ca: CaRecord, keyOnOpenToken?: boolean): Out<typeof CaSummary> {
   const crls = custos.state.crls.get(ca.id) ?? [];
   return {
     id: ca.id, name: ca.name, subject: ca.subject, kind: ca.kind, ...(ca.issuerId ? { issuerId: ca.issuerId } : {}),
@@ -60,6 +61,7 @@ function caSummary(custos: Custos, ca: CaRecord): Out<typeof CaSummary> {
     issuedCount: [...(custos.state.issued.get(ca.id)?.values() ?? [])].filter((r) => r.sha256 !== ca.id).length,
     revokedCount: custos.state.revoked.get(ca.id)?.size ?? 0,
     ...(crls.length ? { lastCrlNumber: crls[crls.length - 1]!.crlNumber } : {}),
+    ...(keyOnOpenToken !== undefined ? { keyOnOpenToken } : {}),
   };
 }
 
@@ -91,12 +93,17 @@ function crlSummary(r: CrlRecord): Out<typeof CrlSummary> {
   return { caId: r.caId, crlNumber: r.crlNumber, thisUpdate: r.thisUpdate, nextUpdate: r.nextUpdate, entries: r.entries, sha256: r.sha256, journalHead: r.journalHead };
 }
 
-function previewOut(plan: CertificatePlan): Out<typeof Preview> {
+/** A preview, with a finding before anything is signed when the signing key is on no open token. */
+function previewOut(plan: CertificatePlan, keyHolder?: { name: string; onOpenToken: boolean }): Out<typeof Preview> {
+  const notOnToken = keyHolder !== undefined && !keyHolder.onOpenToken
+    ? [{ code: 'ca.key_not_on_open_token', severity: 'error' as const, message: `The key of CA "${keyHolder.name}" is on no open token: insert the token that holds it and log in before signing.` }]
+    : [];
   return {
     preview: JSON.parse(JSON.stringify(plan.preview)) as Record<string, unknown>,
-    findings: plan.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
+    findings: [...notOnToken, ...plan.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message }))],
     droppedRequestExtensions: plan.droppedRequestExtensions.map((d) => `${d.name}: ${d.reason}`),
     tbsSha256: createHash('sha256').update(plan.tbsDer).digest('hex'),
+    ...(keyHolder !== undefined ? { keyOnOpenToken: keyHolder.onOpenToken } : {}),
   };
 }
 
@@ -140,15 +147,14 @@ function summaryOfEntry(kind: string, data: Record<string, unknown>): string {
   }
 }
 
-/** Previews kept for request.sign to sign as reviewed: enough for a custodian's open screens. */
-const KEPT_PREVIEWS = 32;
-
 /** What the shell lends the handlers for files: its open dialog, and the grants that dialog makes. */
 export interface ShellFiles {
   /** What the window may have read; by default the removable media only. */
   readonly readGrants?: ReadGrants;
   /** The shell's open dialog: the paths the person chose (none when cancelled). */
   readonly pickFiles?: () => Promise<readonly string[]>;
+  /** The shell's folder dialog, for an export destination (export.pickFolder). */
+  readonly pickFolder?: ShellFolders['pickFolder'];
 }
 
 function fileEntry(path: string): Out<typeof MediumFile> | undefined {
@@ -163,13 +169,14 @@ function fileEntry(path: string): Out<typeof MediumFile> | undefined {
 export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers {
   const ctx = custos.ctx;
   const grants = shell.readGrants ?? new ReadGrants();
-  // A folder the window names for an export must be on a removable medium, like one it reads from;
-  // without one, exports go to the data directory's own folder.
-  const exportFolder = async (directory: string | undefined): Promise<{ directory?: string }> =>
-    (directory === undefined ? {} : { directory: await grants.permitFolder(directory) });
-  // By the SHA-256 of the TBS the preview showed.
-  const previews = new Map<string, CertificatePlan>();
+  // A folder the window names for an export must be on a removable medium or one the person picked
+  // in the shell's dialog; without one, exports go to the data directory's own folder.
+  const folders = new ExportFolders(grants);
+  const exportFolder = (directory: string | undefined): Promise<{ directory?: string }> => folders.permit(directory);
+  const keyOnOpenToken = async (spkiSha256: string): Promise<boolean> => (await ctx.tokens.findKey(spkiSha256)) !== undefined;
   return {
+    ...custodianHandlers(custos, folders, shell.pickFolder ? { pickFolder: shell.pickFolder } : {}, tokenSummary,
+      (id) => requestSummary(loadRequest(ctx, id).record, custos)),
     'app.info': async () => ({ version: VERSION, dataDir: ctx.dataDir, operator: ctx.journal.operator, rehearsal: custos.rehearsalOnly }),
     'token.list': async () => (await ctx.tokens.list()).map((t) => tokenSummary(t.info)),
     'token.login': async ({ tokenId: id, pin, confirmFinalTry }) => {
@@ -183,8 +190,8 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
     'profile.list': async () => loadProfiles().map((p) => ({
       id: p.id, title: p.title, description: p.description, kind: p.kind, defaultValidityDays: p.validity.defaultDays, maxValidityDays: p.validity.maxDays,
     })),
-    'ca.list': async () => [...ctx.state.cas.values()].map((ca) => caSummary(custos, ca)),
-    'ca.previewRoot': async (input) => previewOut((await planRoot(ctx, input)).plan),
+    'ca.list': async () => Promise.all([...ctx.state.cas.values()].map(async (ca) => caSummary(custos, ca, await keyOnOpenToken(ca.keySpkiSha256)))),
+    'ca.previewRoot': async (input) => previewOut((await previewRoot(ctx, input)).plan),
     'ca.createRoot': async (input) => caSummary(custos, await custos.exclusive('root creation', () => createRoot(ctx, input))),
     'ca.chain': async ({ caId }) => {
       const ca = ctx.state.cas.get(caId);
@@ -226,20 +233,12 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
       };
     },
     'request.preview': async (input) => {
+      const ca = ctx.state.cas.get(input.caId);
       const plan = previewIssue(ctx, input);
-      const out = previewOut(plan);
-      remember(previews, out.tbsSha256, plan, KEPT_PREVIEWS);
-      return out;
+      return previewOut(plan, ca ? { name: ca.name, onOpenToken: await keyOnOpenToken(ca.keySpkiSha256) } : undefined);
     },
-    'request.sign': async ({ tbsSha256, ...terms }) => {
-      const plan = tbsSha256 === undefined ? undefined : previews.get(tbsSha256);
-      if (tbsSha256 !== undefined && plan === undefined) {
-        throw new CustosError('PREVIEW_STALE', 'That preview is no longer held (the app restarted or many others were made since). Preview the certificate again, review it, and sign that.', {});
-      }
-      const issued = await custos.exclusive('signing', () => issueCertificate(ctx, { ...terms, ...(plan ? { plan } : {}) }));
-      if (tbsSha256 !== undefined) previews.delete(tbsSha256);
-      return certificateSummary(custos, issued);
-    },
+    // The preview kept under tbsSha256 is planned again and signed only if it is those bytes (main/ca/previews.ts).
+    'request.sign': async (input) => certificateSummary(custos, await custos.exclusive('signing', () => issueCertificate(ctx, input))),
     'certificate.list': async ({ caId }) => [...ctx.state.issued.entries()]
       .filter(([id]) => caId === undefined || id === caId)
       .flatMap(([, m]) => [...m.values()])
@@ -253,7 +252,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
       const { issued } = revokeSerial(ctx, { caId, serialHex, reason, ...(invalidityDate ? { invalidityDate: new Date(invalidityDate) } : {}) });
       return certificateSummary(custos, issued);
     },
-    'crl.issue': async ({ caId, nextUpdateDays }) => crlSummary((await custos.exclusive('CRL issuance', () => issueCrl(ctx, { caId, ...(nextUpdateDays ? { nextUpdateDays } : {}) }))).record),
+    'crl.issue': async ({ caId, nextUpdateDays, tbsSha256 }) => crlSummary((await custos.exclusive('CRL issuance', () => issueCrl(ctx, { caId, tbsSha256, ...(nextUpdateDays ? { nextUpdateDays } : {}) }))).record),
     'crl.list': async ({ caId }) => [...ctx.state.crls.entries()].filter(([id]) => caId === undefined || id === caId).flatMap(([, l]) => l.map(crlSummary)),
     'crl.export': async ({ directory, ...input }) => {
       const out = await exportCrl(ctx, { ...input, ...(await exportFolder(directory)) });

@@ -4,6 +4,8 @@
  * failed attempt), nextUpdate from the CA's policy and never past its notAfter.
  */
 import { createHash } from 'node:crypto';
+import { CustosError } from '../errors/index.ts';
+import type { SignAlgorithm } from '../hsm/token.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tokenRecord } from '../hsm/token.ts';
@@ -15,11 +17,14 @@ import { crlDir, profileFor, requireCa, type CaContext } from './context.ts';
 import { runRecorded, signKept } from './recorded-act.ts';
 import { anchoredAct } from './journal-anchor.ts';
 import type { CrlRecord } from './state.ts';
+import { dropPreview, keepPreview, keptPreview, requireSameTbs, sha256Hex } from './previews.ts';
 
 export interface CrlRequest {
   readonly caId: string;
   readonly nextUpdateDays?: number;
   readonly issuingDistributionPointUri?: string;
+  /** The SHA-256 of the TBS previewCrl showed: exactly that CRL is signed. Without it the act previews for itself. */
+  readonly tbsSha256?: string;
 }
 
 /** The CRL policy of the profile the CA's own certificate was issued under, if it names one. */
@@ -42,28 +47,79 @@ export function revokedEntries(ctx: CaContext, caId: string): RevokedEntry[] {
   }));
 }
 
-/** Issues the CRL on the token that holds the CA key, whose journal key then signs a checkpoint over it. */
-export async function issueCrl(ctx: CaContext, req: CrlRequest): Promise<{ record: CrlRecord; der: Uint8Array; clipped: boolean }> {
-  const ca = requireCa(ctx, req.caId);
-  const { token } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
-  return anchoredAct(ctx, token, [ca.id], () => issueCrlOnToken(ctx, req));
+/** A CRL as it would be signed: the exact TBS, and what it says, for the preview and the act. */
+export interface CrlPlan {
+  readonly caId: string;
+  readonly tbsDer: Uint8Array;
+  readonly tbsSha256: string;
+  readonly crlNumber: bigint;
+  readonly thisUpdate: Date;
+  readonly nextUpdate: Date;
+  /** nextUpdate was cut back to the CA certificate's notAfter. */
+  readonly clipped: boolean;
+  readonly entries: readonly RevokedEntry[];
+  readonly issuingDistributionPoint?: string;
+  readonly algorithm: SignAlgorithm;
 }
 
-async function issueCrlOnToken(ctx: CaContext, req: CrlRequest): Promise<{ record: CrlRecord; der: Uint8Array; clipped: boolean }> {
+/**
+ * Plans the CRL (pure but for reading the state and the CA's profile): the
+ * next CRL number, every revocation recorded, thisUpdate now or, for a kept
+ * preview, when it was made. The CA's key spec comes from its record, so a
+ * CRL can be previewed with its key on no open token.
+ */
+export function planCrl(ctx: CaContext, req: CrlRequest, fixed?: { crlNumber: bigint; thisUpdate: Date }): CrlPlan {
   const ca = requireCa(ctx, req.caId);
-  const { token, key } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
-  const crlNumber = (ctx.state.lastCrlNumber.get(ca.id) ?? 0n) + 1n;
-  const thisUpdate = ctx.now();
+  const crlNumber = fixed?.crlNumber ?? (ctx.state.lastCrlNumber.get(ca.id) ?? 0n) + 1n;
+  const thisUpdate = fixed?.thisUpdate ?? ctx.now();
   const policy = crlPolicy(ctx, ca.id);
   const { nextUpdate, clipped } = crlNextUpdate(thisUpdate, req.nextUpdateDays ?? policy?.nextUpdateDays ?? CRL_NEXT_UPDATE_DAYS, new Date(ca.notAfter));
   const idp = req.issuingDistributionPointUri ?? policy?.issuingDistributionPoint;
-  const algorithm = signAlgorithmFor(key.spec);
+  const algorithm = signAlgorithmFor(ca.keySpec);
   const entries = revokedEntries(ctx, ca.id);
   const tbsDer = buildCrlTbs({
     issuerCertDer: ca.certDer, entries, crlNumber, thisUpdate, nextUpdate, algorithm: algorithmIdentifierFor(algorithm),
     ...(idp ? { issuingDistributionPoint: { uri: idp } } : {}),
   });
-  const tbsSha256 = createHash('sha256').update(tbsDer).digest('hex');
+  return {
+    caId: ca.id, tbsDer, tbsSha256: sha256Hex(tbsDer), crlNumber, thisUpdate, nextUpdate, clipped, entries, algorithm,
+    ...(idp ? { issuingDistributionPoint: idp } : {}),
+  };
+}
+
+/** The CRL as it would be signed, kept (previews.ts) under its TBS SHA-256 for issueCrl to sign exactly. */
+export function previewCrl(ctx: CaContext, req: CrlRequest): CrlPlan {
+  const plan = planCrl(ctx, req);
+  keepPreview(ctx, 'crl', plan.tbsDer, plan.thisUpdate, plan.crlNumber.toString(16));
+  return plan;
+}
+
+/**
+ * Issues the CRL previewed under req.tbsSha256 on the token that holds the CA
+ * key, whose journal key then signs a checkpoint over it. Planned again from
+ * the preview's CRL number and thisUpdate: a revocation recorded since, or a
+ * CRL issued since, makes other bytes and is refused (PREVIEW_MISMATCH).
+ */
+export async function issueCrl(ctx: CaContext, req: CrlRequest): Promise<{ record: CrlRecord; der: Uint8Array; clipped: boolean }> {
+  const ca = requireCa(ctx, req.caId);
+  const { token } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
+  const tbsSha256 = req.tbsSha256 ?? previewCrl(ctx, req).tbsSha256;
+  const kept = keptPreview(ctx, 'crl', tbsSha256);
+  const plan = planCrl(ctx, req, { crlNumber: BigInt(`0x${kept.number}`), thisUpdate: new Date(kept.madeAt) });
+  const next = (ctx.state.lastCrlNumber.get(ca.id) ?? 0n) + 1n;
+  if (plan.crlNumber < next) {
+    throw new CustosError('PREVIEW_STALE', `CRL number ${plan.crlNumber} has been issued or reserved since the preview. Preview the CRL again, review it, and issue that.`, { crlNumber: plan.crlNumber.toString() });
+  }
+  requireSameTbs('crl', tbsSha256, plan.tbsDer, 'a revocation was recorded since, or the CA, its CRL policy or the period differ from the preview\'s.');
+  const result = await anchoredAct(ctx, token, [ca.id], () => issueCrlOnToken(ctx, plan));
+  dropPreview(ctx, tbsSha256);
+  return result;
+}
+
+async function issueCrlOnToken(ctx: CaContext, plan: CrlPlan): Promise<{ record: CrlRecord; der: Uint8Array; clipped: boolean }> {
+  const ca = requireCa(ctx, plan.caId);
+  const { token, key } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
+  const { crlNumber, thisUpdate, nextUpdate, entries, tbsDer, tbsSha256, algorithm, clipped } = plan;
   const intent = ctx.journal.begin('crl.issue', {
     caId: ca.id, crlNumber: crlNumber.toString(), entries: entries.length, thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), tbsSha256,
   }, tokenRecord(token.info));

@@ -51,7 +51,7 @@ export function caChain(ctx: CaContext, ca: CaRecord): CaRecord[] {
 export const METADATA_SUFFIX = '.custos.json';
 const REHEARSAL_NOTE = 'Custos rehearsal artifact: signed with a VIRTUAL token. Not for production.\n';
 
-async function writeExport(ctx: CaContext, directory: string | undefined, fileName: string, bytes: Uint8Array, what: Record<string, string>, virtual: boolean): Promise<Exported> {
+export async function writeExport(ctx: CaContext, directory: string | undefined, fileName: string, bytes: Uint8Array, what: Record<string, string>, virtual: boolean): Promise<Exported> {
   const dir = directory ?? defaultExportDir(ctx);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, fileName);

@@ -19,6 +19,7 @@ import { b64, profileFor, requireCa, type CaContext } from './context.ts';
 import { normalizeSerial, type IssuedRecord } from './state.ts';
 import { loadRequest, recordRequest } from './requests.ts';
 import { anchoredAct } from './journal-anchor.ts';
+import { dropPreview, keepPreview, keptPreview, requireSameTbs, sha256Hex, PREVIEW_MAX_AGE_MS } from './previews.ts';
 
 export interface IssueRequest {
   readonly caId: string;
@@ -44,6 +45,12 @@ export interface IssueRequest {
    * older than PREVIEW_MAX_AGE_MS.
    */
   readonly plan?: CertificatePlan;
+  /**
+   * The SHA-256 of the TBS a preview showed (previewIssue, request.preview, or
+   * an earlier CLI run): planned again from what that preview fixed and
+   * signed only if it is those bytes (previews.ts).
+   */
+  readonly tbsSha256?: string;
 }
 
 /**
@@ -51,13 +58,13 @@ export interface IssueRequest {
  * (the CA key found on the token); it must be the issuer certificate's key.
  * Without it, the issuer certificate's own key is planned with (a preview).
  */
-export function planIssue(ctx: CaContext, req: IssueRequest, csr: CsrInfo, issuerSpki?: Uint8Array, profileOf: ProfileOf = (id) => profileFor(ctx, id)): { plan: CertificatePlan; serial: string; profile: Profile } {
+export function planIssue(ctx: CaContext, req: IssueRequest, csr: CsrInfo, issuerSpki?: Uint8Array, profileOf: ProfileOf = (id) => profileFor(ctx, id), fixed?: { serial: string; now: Date }): { plan: CertificatePlan; serial: string; profile: Profile } {
   const ca = requireCa(ctx, req.caId);
-  const serial = newSerial((h) => ctx.state.isSerialUsed(ca.id, h));
+  const serial = fixed?.serial ?? newSerial((h) => ctx.state.isSerialUsed(ca.id, h));
   const profile = profileOf(req.profileId);
   const plan = planIssuedCertificate({
     profile, csr, issuerCertDer: ca.certDer, issuerSpki: issuerSpki ?? readIssuer(ca.certDer).spki,
-    serial, now: ctx.now(),
+    serial, now: fixed?.now ?? ctx.now(),
     ...(req.validityDays ? { validityDays: req.validityDays } : {}),
     ...(req.subject ? { subjectOverride: parseSubject(req.subject) } : {}),
     ...(req.pathLen !== undefined ? { pathLen: req.pathLen } : {}),
@@ -78,17 +85,19 @@ const previewed = new WeakMap<CertificatePlan, {
   readonly ctx: CaContext; readonly caId: string; readonly requestId: string; readonly profileId: string; readonly profile: Profile; readonly madeAt: number;
 }>();
 
-/**
- * How long a reviewed preview may wait for its signature. The certificate
- * starts when it was previewed, and lint judged it against the issuer as it
- * was then; an older preview is made again rather than signed.
- */
-export const PREVIEW_MAX_AGE_MS = 60 * 60 * 1000;
+export { PREVIEW_MAX_AGE_MS };
 
+/**
+ * The certificate as it would be signed: kept under its TBS SHA-256
+ * (previews.ts) for a later act given that hash, and remembered as an object
+ * for this process's own batch (IssueRequest.plan).
+ */
 export function previewIssue(ctx: CaContext, req: IssueRequest): CertificatePlan {
   const { csr } = loadRequest(ctx, req.requestId, req.csr);
-  const { plan, profile } = planIssue(ctx, req, csr);
-  previewed.set(plan, { ctx, caId: req.caId, requestId: req.requestId, profileId: req.profileId, profile, madeAt: ctx.now().getTime() });
+  const now = ctx.now();
+  const { plan, profile, serial } = planIssue(ctx, req, csr, undefined, undefined, { serial: newSerial((h) => ctx.state.isSerialUsed(requireCa(ctx, req.caId).id, h)), now });
+  keepPreview(ctx, 'certificate', plan.tbsDer, now, serial);
+  previewed.set(plan, { ctx, caId: req.caId, requestId: req.requestId, profileId: req.profileId, profile, madeAt: now.getTime() });
   return plan;
 }
 
@@ -101,6 +110,14 @@ function stale(message: string): CustosError {
  * this key; or, without one, a fresh plan from the request (csr).
  */
 function planToSign(ctx: CaContext, req: IssueRequest, csr: CsrInfo | undefined, issuerSpki: Uint8Array, profileOf: ProfileOf | undefined): { plan: CertificatePlan; serial: string; profile: Profile } {
+  if (req.plan === undefined && req.tbsSha256 !== undefined) {
+    const kept = keptPreview(ctx, 'certificate', req.tbsSha256);
+    if (ctx.state.isSerialUsed(requireCa(ctx, req.caId).id, kept.number)) throw stale(`The preview's serial ${kept.number} has been used since.`);
+    const planned = planIssue(ctx, req, csr ?? loadRequest(ctx, req.requestId, req.csr).csr, issuerSpki, profileOf, { serial: kept.number, now: new Date(kept.madeAt) });
+    requireSameTbs('certificate', req.tbsSha256, planned.plan.tbsDer,
+      'the CA, its key on the token, the request, the profile, the validity or the subject differ from the preview\'s, or the profile was edited since.');
+    return planned;
+  }
   if (req.plan === undefined) return planIssue(ctx, req, csr ?? loadRequest(ctx, req.requestId, req.csr).csr, issuerSpki, profileOf);
   const made = previewed.get(req.plan);
   if (!made || made.ctx !== ctx || made.caId !== req.caId || made.requestId !== req.requestId || made.profileId !== req.profileId) {
@@ -186,6 +203,7 @@ async function issueOne(ctx: CaContext, req: IssueRequest, batch?: BatchPart): P
       ? { newCa: { name, keySpkiSha256: d.subjectPublicKey.spkiSha256, keySpec: { ...(spec as KeySpec) } } }
       : {}),
   });
+  dropPreview(ctx, sha256Hex(plan.tbsDer));
   return ctx.state.issued.get(ca.id)!.get(normalizeSerial(d.serialHex))!;
 }
 

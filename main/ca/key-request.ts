@@ -8,7 +8,15 @@ import { CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-c
 import { Attribute, Extensions, SubjectPublicKeyInfo, type Extension, type Name } from '@peculiar/asn1-x509';
 import { OID } from '../pki/oids.ts';
 import type { SignAlgorithm, Signer } from '../hsm/token.ts';
-import { algorithmIdentifierFor } from '../pki/x509/algorithms.ts';
+import { algorithmIdentifierFor, signAlgorithmFor } from '../pki/x509/algorithms.ts';
+import { CustosError } from '../errors/index.ts';
+import { tokenRecord } from '../hsm/token.ts';
+import { parseCsrFile } from '../pki/x509/csr.ts';
+import { parseSubject } from './subject.ts';
+import { runRecorded } from './recorded-act.ts';
+import { recordRequest } from './requests.ts';
+import type { CaContext } from './context.ts';
+import type { RequestRecord } from './state.ts';
 
 export async function requestForKey(signer: Pick<Signer, 'spki' | 'sign'>, subject: Name, algorithm: SignAlgorithm, extensions: readonly Extension[] = []): Promise<Uint8Array> {
   const info = new CertificationRequestInfo({
@@ -30,4 +38,24 @@ export async function requestForKey(signer: Pick<Signer, 'spki' | 'sign'>, subje
   // Keep the exact info bytes that were signed: a re-encoding must not change them.
   request.certificationRequestInfoRaw = infoDer.slice().buffer;
   return new Uint8Array(AsnConvert.serialize(request));
+}
+
+/**
+ * A request for a key on a token, made and signed by that token: recorded in
+ * the journal (intent before the token signs, the request after), imported
+ * as a request so a parent CA in this journal can sign it, and returned as
+ * DER to be exported for a parent CA elsewhere. The subject is the one the
+ * subordinate CA will be named by; the parent's profile decides the rest.
+ */
+export async function requestForTokenKey(ctx: CaContext, req: { tokenId: string; keySpkiSha256: string; subject: string }): Promise<{ der: Uint8Array; record: RequestRecord }> {
+  const token = await ctx.tokens.open(req.tokenId);
+  const key = await token.findKey(req.keySpkiSha256);
+  if (!key) throw new CustosError('KEY_NOT_FOUND', `The token ${token.info.label} holds no key with SHA-256 ${req.keySpkiSha256.slice(0, 16)}…: pick one of its keys.`, { tokenId: req.tokenId, spkiSha256: req.keySpkiSha256 });
+  const subject = parseSubject(req.subject);
+  const intent = ctx.journal.begin('key.csr', { keySpkiSha256: key.spkiSha256, keyLabel: key.label, subject: req.subject }, tokenRecord(token.info));
+  const der = await runRecorded(ctx, intent, () => requestForKey(token.signer(key), subject, signAlgorithmFor(key.spec)));
+  // Checked as any request from outside is: a token that signed wrongly is caught here, not at the parent CA.
+  const [csr] = parseCsrFile(der);
+  ctx.journal.complete(intent, { requestId: csr!.sha256, keySpkiSha256: key.spkiSha256 });
+  return { der, record: recordRequest(ctx, `${key.label}.csr`, csr!) };
 }

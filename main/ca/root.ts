@@ -11,6 +11,7 @@ import { anchoredAct } from './journal-anchor.ts';
 import { newSerial } from '../pki/x509/serial.ts';
 import { describeCertificate } from '../pki/x509/preview.ts';
 import { parseSubject } from './subject.ts';
+import { dropPreview, keepPreview, keptPreview, requireSameTbs } from './previews.ts';
 import { b64, profileFor, type CaContext } from './context.ts';
 import type { CaRecord } from './state.ts';
 
@@ -21,6 +22,13 @@ export interface RootRequest {
   readonly subject: string;
   readonly validityDays?: number;
   readonly name: string;
+  /**
+   * The SHA-256 of the TBS previewRoot showed: exactly that certificate is
+   * signed. The window and the CLI always pass it; a caller that reviewed
+   * nothing (a test, the rehearsal script) omits it and the act previews
+   * for itself.
+   */
+  readonly tbsSha256?: string;
 }
 
 async function tokenKey(ctx: CaContext, tokenId: string, spkiSha256: string): Promise<{ token: Token; key: KeyRef }> {
@@ -30,24 +38,52 @@ async function tokenKey(ctx: CaContext, tokenId: string, spkiSha256: string): Pr
   return { token, key };
 }
 
+/** What a preview fixed; without it, a new serial and now. */
+interface Fixed {
+  readonly serial: string;
+  readonly now: Date;
+}
+
 /** What will be signed, for the preview and for createRoot; the CA's name plays no part in it. */
-export async function planRoot(ctx: CaContext, req: Omit<RootRequest, 'name'>): Promise<{ plan: CertificatePlan; token: Token; key: KeyRef; serial: string }> {
+export async function planRoot(ctx: CaContext, req: Omit<RootRequest, 'name' | 'tbsSha256'>, fixed?: Fixed): Promise<{ plan: CertificatePlan; token: Token; key: KeyRef; serial: string }> {
   const { token, key } = await tokenKey(ctx, req.tokenId, req.keySpkiSha256);
-  const serial = newSerial((h) => ctx.state.isSerialUsed(undefined, h));
+  const serial = fixed?.serial ?? newSerial((h) => ctx.state.isSerialUsed(undefined, h));
   const plan = planRootCertificate({
     profile: profileFor(ctx, req.profileId), subject: parseSubject(req.subject), signerSpki: key.spki, spec: key.spec,
-    serial, now: ctx.now(), ...(req.validityDays ? { validityDays: req.validityDays } : {}),
+    serial, now: fixed?.now ?? ctx.now(), ...(req.validityDays ? { validityDays: req.validityDays } : {}),
   });
   return { plan, token, key, serial };
 }
 
+/**
+ * The root certificate as it would be signed, kept (previews.ts) under its
+ * TBS SHA-256 for createRoot to sign exactly.
+ */
+export async function previewRoot(ctx: CaContext, req: Omit<RootRequest, 'name' | 'tbsSha256'>): Promise<{ plan: CertificatePlan; tbsSha256: string }> {
+  const now = ctx.now();
+  const { plan, serial } = await planRoot(ctx, req, { serial: newSerial((h) => ctx.state.isSerialUsed(undefined, h)), now });
+  return { plan, tbsSha256: keepPreview(ctx, 'root', plan.tbsDer, now, serial) };
+}
+
+/**
+ * Signs the root previewed under req.tbsSha256, planned again from what that
+ * preview fixed; PREVIEW_MISMATCH when the terms now give other bytes.
+ */
 export async function createRoot(ctx: CaContext, req: RootRequest): Promise<CaRecord> {
   if ([...ctx.state.cas.values()].some((c) => c.name === req.name)) {
     throw new CustosError('CA_EXISTS', `A CA named "${req.name}" exists already: choose another name.`, { name: req.name });
   }
-  const planned = await planRoot(ctx, req);
+  const tbsSha256 = req.tbsSha256 ?? (await previewRoot(ctx, req)).tbsSha256;
+  const kept = keptPreview(ctx, 'root', tbsSha256);
+  if (ctx.state.isSerialUsed(undefined, kept.number)) {
+    throw new CustosError('PREVIEW_STALE', `The preview's serial ${kept.number} has been used since. Preview the root again, review it, and sign that.`, { serialHex: kept.number });
+  }
+  const planned = await planRoot(ctx, req, { serial: kept.number, now: new Date(kept.madeAt) });
+  requireSameTbs('root', tbsSha256, planned.plan.tbsDer, 'the token, key, profile, subject or validity differ from the preview\'s, or the profile was edited since.');
   // The root's token gets its journal key (recorded before the root) and signs the checkpoint after it.
-  return anchoredAct(ctx, planned.token, [], (journalKey) => signRoot(ctx, req, planned, journalKey));
+  const ca = await anchoredAct(ctx, planned.token, [], (journalKey) => signRoot(ctx, req, planned, journalKey));
+  dropPreview(ctx, tbsSha256);
+  return ca;
 }
 
 async function signRoot(ctx: CaContext, req: RootRequest, { plan, token, key, serial }: Awaited<ReturnType<typeof planRoot>>, journalKey: KeyRef): Promise<CaRecord> {

@@ -11,11 +11,14 @@ import type { KeySpec, Token, TokenInfo } from '../hsm/token.ts';
 import { tokenId as tokenIdOf } from '../hsm/registry.ts';
 import { readBoundedFile } from '../exchange/files.ts';
 import { MAX_CSR_FILE_BYTES, parseCsrFile } from '../pki/x509/csr.ts';
-import { createRoot } from '../ca/root.ts';
+import { createRoot, previewRoot } from '../ca/root.ts';
 import { importRequests } from '../ca/requests.ts';
-import { issueCertificates, previewIssue } from '../ca/issue.ts';
+import { issueCertificates, previewIssue, type IssueRequest } from '../ca/issue.ts';
 import { revokeSerial } from '../ca/revoke.ts';
-import { issueCrl } from '../ca/crl.ts';
+import { issueCrl, previewCrl } from '../ca/crl.ts';
+import { sha256Hex } from '../ca/previews.ts';
+import { reasonInWords } from '../api/reason-words.ts';
+import { runCustodianCommand } from './custodian-commands.ts';
 import { exportCertificate, exportChain, exportCrl } from '../ca/export.ts';
 import { requireCa } from '../ca/context.ts';
 import { CRL_REASONS, type CrlReason } from '../pki/x509/revocation.ts';
@@ -38,12 +41,15 @@ export const USAGE = `custos — offline CA for smart-card HSMs
   custos tokens accept --token-id ID                 accept a card no known root attests, so it may be used (journaled)
   custos key generate --token LABEL --type ec:P-384|rsa:3072 --label NAME
   custos key list --token LABEL
-  custos ca init --token LABEL --key KEYLABEL --subject "C=DE, O=Example, CN=Example Root CA" --name NAME [--profile root-ca] [--days N]
+  custos ca init --token LABEL --key KEYLABEL --subject "C=DE, O=Example, CN=Example Root CA" --name NAME [--profile root-ca] [--days N] [--yes [--tbs-sha256 HEX]]
   custos ca list
   custos csr show FILE
-  custos sign --ca NAME --csr FILE --profile ID --token LABEL [--days N] [--name SUBCA] [--subject DN] [--path-len N] [--out DIR] [--format pem] [--yes]
+  custos sign --ca NAME --csr FILE --profile ID --token LABEL [--days N] [--name SUBCA] [--subject DN] [--path-len N] [--out DIR] [--format pem] [--yes [--tbs-sha256 HEX …]]
   custos revoke --ca NAME --serial HEX --reason REASON [--invalidity-date ISO-8601]
-  custos crl --ca NAME --token LABEL [--days N] [--idp URI] [--out DIR] [--format der|pem]
+  custos crl --ca NAME --token LABEL [--days N] [--idp URI] [--out DIR] [--format der|pem] [--yes [--tbs-sha256 HEX]]
+  custos key csr --token LABEL --key KEYLABEL --subject DN --out DIR     a request for a token key (a subordinate CA's), signed by the token
+  custos pin status|change|unblock --token LABEL [--new-pin-env VAR | --new-pin-file FILE] [--so-pin-env VAR | --so-pin-file FILE] [--confirm-final-try]
+  custos journal export --format jsonl|html --out DIR    the journal as JSON lines, or a printable page
   custos export --ca NAME (--serial HEX | --chain) --format der|pem|p7b --out DIR
   custos journal verify [--head SEQ:HASH]            --head: a head printed or exported earlier, which the journal must still reach
   custos journal checkpoint --token LABEL [--yes]    sign a checkpoint over entries that lie under none, after checking them
@@ -57,6 +63,7 @@ Options for every command:
   --pin-env VAR | --pin-file FILE    where the PIN comes from; otherwise you are asked
   --token LABEL | --token-serial SERIAL | --token-id ID    which token (ids, shown by custos tokens, tell apart cards of one serial)
   --json              machine-readable output
+  --tbs-sha256 HEX    sign only the previewed TBS with this SHA-256, as a preview printed it (a script binds to what was reviewed)
 Revocation reasons: ${CRL_REASONS.join(', ')}
 `;
 
@@ -191,6 +198,20 @@ function previewText(p: { serialHex: string; subject: { text: string }; issuer: 
   ].join('\n');
 }
 
+/** The TBS hash in groups of four, as custodians read it aloud and compare it with the window's. */
+export function tbsLine(tbsSha256: string): string {
+  return `  TBS SHA-256: ${tbsSha256.match(/.{1,4}/g)!.join(' ')}`;
+}
+
+/** The --tbs-sha256 values given, lower-case; INPUT_INVALID for one that is not a SHA-256. */
+function boundHashes(values: CliValues): string[] {
+  return list(values['tbs-sha256']).map((h) => {
+    const hex = h.replace(/\s+/g, '').toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(hex)) throw new CustosError('INPUT_INVALID', `--tbs-sha256 ${h} is not a SHA-256: give the 64 hexadecimal digits the preview printed.`, { option: 'tbs-sha256' });
+    return hex;
+  });
+}
+
 export async function runCommand(positionals: readonly string[], values: CliValues, out: Output): Promise<void> {
   const [command, sub] = positionals;
   switch (`${command} ${sub ?? ''}`.trim()) {
@@ -230,11 +251,23 @@ export async function runCommand(positionals: readonly string[], values: CliValu
         const key = (await token.listKeys()).find((k) => k.label === keyLabel);
         if (!key) throw new CustosError('KEY_NOT_FOUND', `The token has no key labelled "${keyLabel}": generate one with "custos key generate".`, { label: keyLabel });
         const days = intOption(values, 'days');
-        const ca = await createRoot(core.ctx, {
+        const terms = {
           tokenId: await findTokenId(core, values), keySpkiSha256: key.spkiSha256, profileId: str(values.profile) ?? 'root-ca',
-          subject: need(values, 'subject', 'the root\'s name, e.g. "C=DE, O=Example, CN=Example Root CA"'),
-          name: need(values, 'name', 'a short name for the CA'), ...(days ? { validityDays: days } : {}),
-        });
+          subject: need(values, 'subject', 'the root\'s name, e.g. "C=DE, O=Example, CN=Example Root CA"'), ...(days ? { validityDays: days } : {}),
+        };
+        const name = need(values, 'name', 'a short name for the CA');
+        // With --tbs-sha256 the root an earlier run previewed is signed (or refused); else one previewed now, shown, and confirmed.
+        const [bound] = boundHashes(values);
+        let tbsSha256 = bound;
+        if (tbsSha256 === undefined) {
+          const shownPreview = await previewRoot(core.ctx, terms);
+          tbsSha256 = shownPreview.tbsSha256;
+          out.note(`About to create root CA "${shown(name)}":\n${previewText(shownPreview.plan.preview)}\n${tbsLine(tbsSha256)}`);
+          for (const f of shownPreview.plan.findings) out.note(`  lint ${f.severity}: ${shown(f.message)}`);
+          out.note(`  (kept for an hour: run again with --yes --tbs-sha256 ${tbsSha256} to sign exactly this one)`);
+          await confirm(values, 'Sign this root certificate?');
+        }
+        const ca = await createRoot(core.ctx, { ...terms, name, tbsSha256 });
         out.result({ id: ca.id, name: ca.name, subject: ca.subject, notAfter: ca.notAfter }, () => `Root CA "${shown(ca.name)}" created: ${shown(ca.subject)}, valid until ${ca.notAfter}\n  certificate SHA-256 ${ca.id}`);
       });
     case 'ca list':
@@ -269,19 +302,28 @@ export async function runCommand(positionals: readonly string[], values: CliValu
         const pathLen = intOption(values, 'path-len');
         // Every certificate is previewed and the batch confirmed once; then exactly the previewed
         // certificates are signed, as one batch on the token's session.
-        const planned = imported.map(({ record, csr }) => {
+        const bound = boundHashes(values);
+        if (bound.length > 0 && bound.length !== imported.length) {
+          throw new CustosError('INPUT_INVALID', `${imported.length} requests were read but ${bound.length} --tbs-sha256 given: give one per request, in the file's order.`, { option: 'tbs-sha256' });
+        }
+        const planned = imported.map(({ record, csr }, i) => {
           const terms = {
             caId: ca.id, requestId: record.id, csr, profileId, ...(days ? { validityDays: days } : {}),
             ...(str(values.subject) ? { subject: str(values.subject)! } : {}), ...(str(values.name) ? { name: str(values.name)! } : {}),
             ...(pathLen !== undefined ? { pathLen } : {}),
           };
+          // Bound to a preview an earlier run printed: that one is planned again and signed only if it is the same bytes.
+          if (bound[i] !== undefined) return { ...terms, tbsSha256: bound[i]! } as IssueRequest;
           const plan = previewIssue(core.ctx, terms);
-          out.note(`About to sign with CA "${shown(ca.name)}":\n${previewText(plan.preview)}`);
+          out.note(`About to sign with CA "${shown(ca.name)}":\n${previewText(plan.preview)}\n${tbsLine(sha256Hex(plan.tbsDer))}`);
           for (const d of plan.droppedRequestExtensions) out.note(`  not taken from the request: ${d.name} (${d.reason})`);
           for (const f of plan.findings) out.note(`  lint ${f.severity}: ${shown(f.message)}`);
-          return { ...terms, plan };
+          return { ...terms, plan } as IssueRequest;
         });
-        await confirm(values, planned.length === 1 ? 'Sign this certificate?' : `Sign these ${planned.length} certificates?`);
+        if (bound.length === 0) {
+          out.note(`  (kept for an hour: run again with --yes ${planned.map((p) => `--tbs-sha256 ${p.plan ? sha256Hex(p.plan.tbsDer) : ''}`).join(' ')} to sign exactly these)`);
+          await confirm(values, planned.length === 1 ? 'Sign this certificate?' : `Sign these ${planned.length} certificates?`);
+        }
         const results: { serialHex: string; subject: string; sha256: string; isCa: boolean; files: string[] }[] = [];
         let issuedAll;
         // What this batch signed and recorded, counted as it is recorded: a request signed by an earlier
@@ -321,14 +363,31 @@ export async function runCommand(positionals: readonly string[], values: CliValu
         const invalidityDate = inv ? new Date(inv) : undefined;
         if (invalidityDate && Number.isNaN(invalidityDate.getTime())) throw new CustosError('INPUT_INVALID', `--invalidity-date ${inv} is not an ISO 8601 date.`, { option: 'invalidity-date' });
         const { issued, revocation } = revokeSerial(core.ctx, { caId: need(values, 'ca', 'the issuing CA'), serialHex: need(values, 'serial', 'the serial in hex'), reason, ...(invalidityDate ? { invalidityDate } : {}) });
-        out.result(revocation, () => `Revoked ${shown(issued.subject)}, serial ${issued.serialHex} (${revocation.reason}). Issue a CRL to publish it: custos crl --ca …`);
+        out.result(revocation, () => `Revoked ${shown(issued.subject)}, serial ${issued.serialHex} (${reasonInWords(revocation.reason)}). Issue a CRL to publish it: custos crl --ca …`);
       });
     case 'crl':
       return withCore(values, out, async (core, out) => {
         const ca = requireCa(core.ctx, need(values, 'ca', 'the CA whose CRL to issue'));
         const token = await loggedInToken(core, values);
         const days = intOption(values, 'days');
-        const { record, clipped } = await issueCrl(core.ctx, { caId: ca.id, ...(days ? { nextUpdateDays: days } : {}), ...(str(values.idp) ? { issuingDistributionPointUri: str(values.idp)! } : {}) });
+        const terms = { caId: ca.id, ...(days ? { nextUpdateDays: days } : {}), ...(str(values.idp) ? { issuingDistributionPointUri: str(values.idp)! } : {}) };
+        const [bound] = boundHashes(values);
+        let tbsSha256 = bound;
+        if (tbsSha256 === undefined) {
+          const plan = previewCrl(core.ctx, terms);
+          tbsSha256 = plan.tbsSha256;
+          out.note([
+            `About to issue CRL #${plan.crlNumber} of "${shown(ca.name)}":`,
+            `  this update: ${plan.thisUpdate.toISOString()}`,
+            `  next update: ${plan.nextUpdate.toISOString()}${plan.clipped ? ' (cut back to the CA certificate\'s notAfter)' : ''}`,
+            `  entries:     ${plan.entries.length}`,
+            ...plan.entries.map((e) => `    ${e.serialHex}  ${reasonInWords(e.reason ?? 'unspecified')}  revoked ${e.revocationDate.toISOString()}`),
+            tbsLine(tbsSha256),
+            `  (kept for an hour: run again with --yes --tbs-sha256 ${tbsSha256} to sign exactly this one)`,
+          ].join('\n'));
+          await confirm(values, 'Sign this CRL?');
+        }
+        const { record, clipped } = await issueCrl(core.ctx, { ...terms, tbsSha256 });
         if (clipped) out.note(`note: nextUpdate was cut back to the CA certificate's notAfter (${ca.notAfter}).`);
         const written: string[] = [];
         const formats = list(values.format);
@@ -400,6 +459,12 @@ export async function runCommand(positionals: readonly string[], values: CliValu
     case 'quorum status':
     case 'quorum auth':
       return runQuorumCommand(sub, values, out);
+    case 'key csr':
+    case 'pin status':
+    case 'pin change':
+    case 'pin unblock':
+    case 'journal export':
+      return withCore(values, out, (core, out) => runCustodianCommand(`${command} ${sub}`, core, values, out, { findTokenId, loggedInToken, need }));
     default:
       throw new CustosError('INPUT_INVALID', `Unknown command "${positionals.join(' ')}". Run "custos --help".`, {});
   }

@@ -161,6 +161,12 @@ export interface Token {
   close(): Promise<void>;
   /** For a device no known root attests: lets it be used from now on (the caller records the operator's decision). */
   acceptUnattested?(): void;
+  /** Changes the user PIN (a wrong old PIN spends a try; the caller confirms a final one). Tokens that cannot, lack it. */
+  changePin?(oldPin: Secret, newPin: Secret): Promise<void>;
+  /** Resets the user PIN's retry counter with the SO-PIN, setting newPin (a wrong SO-PIN spends one of its tries). */
+  unblockPin?(soPin: Secret, newPin?: Secret): Promise<void>;
+  /** The SO-PIN's state, read without spending a try, where the token tells it. */
+  soPinState?(): Promise<PinState>;
 }
 
 /** Picks a token by what a person can read on it, never by slot number. */

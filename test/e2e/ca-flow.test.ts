@@ -175,10 +175,27 @@ describe('a root CA, a TLS server certificate and its revocation, in the browser
     await form.getByLabel('Certificate').click();
     await page.getByRole('option', { name: /^CN=e2e\.example/ }).click();
     await form.getByLabel('Reason').click();
-    await page.getByRole('option', { name: 'keyCompromise', exact: true }).click();
-    await form.getByRole('button', { name: 'Revoke' }).click();
-    await page.getByText(/^Revoked [0-9a-f]+ \(keyCompromise\)/).waitFor();
-    await page.getByRole('form', { name: 'Issue a CRL' }).getByRole('button', { name: 'Issue CRL' }).click();
+    await page.getByRole('option', { name: 'The key was compromised', exact: true }).click();
+    await form.getByRole('button', { name: 'Revoke…' }).click();
+    // Revocation cannot be undone: it is shown and confirmed first.
+    const ask = page.getByRole('dialog', { name: 'Revoke this certificate?' });
+    await ask.getByText('Reason: The key was compromised').waitFor();
+    await page.waitForTimeout(400); // the dialog's fade-in
+    await page.screenshot({ path: 'test-results/screenshots/revoke-confirm.png' });
+    await ask.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText(/^Revoked [0-9a-f]+ \(The key was compromised\)/).waitFor();
+    // The CRL is previewed (number, dates, entries with reasons in words, its TBS hash), then confirmed.
+    await page.getByRole('form', { name: 'Preview a CRL' }).getByRole('button', { name: 'Preview CRL' }).click();
+    const shown = page.getByRole('region', { name: 'Preview of the CRL' });
+    await shown.getByRole('table', { name: 'CRL entries' }).getByText('The key was compromised').waitFor();
+    const tbs = (await shown.getByText(/^TBS SHA-256:/).textContent())!.replace('TBS SHA-256: ', '').trim();
+    await page.screenshot({ path: 'test-results/screenshots/crl-preview.png', fullPage: true });
+    await shown.getByRole('button', { name: 'Issue this CRL…' }).click();
+    const confirmCrl = page.getByRole('dialog', { name: /^Sign CRL number \d+\?$/ });
+    await confirmCrl.getByText(tbs).waitFor();
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: 'test-results/screenshots/crl-confirm.png' });
+    await confirmCrl.getByRole('button', { name: 'Sign CRL' }).click();
     await page.getByText(/^Issued CRL number \d+ with 1 entries\.$/).waitFor();
     files['crl.pem'] = (await exportVia(page, 'Export CRL 1 as PEM')).bytes;
     files['crl.der'] = (await exportVia(page, 'Export CRL 1 as DER')).bytes;

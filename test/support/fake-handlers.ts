@@ -257,6 +257,20 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
     'quorum.enrol': async () => { throw Object.assign(new Error('The fake core has no custodian quorum.'), { code: 'PKA_NOT_CONFIGURED' }); },
     'quorum.previewRegistration': async () => { throw Object.assign(new Error('The fake core has no custodian quorum.'), { code: 'PKA_NOT_CONFIGURED' }); },
     'quorum.register': async () => { throw Object.assign(new Error('The fake core has no custodian quorum.'), { code: 'PKA_NOT_CONFIGURED' }); },
+    // Issue #17's channels, as the screens need them; the real core's behaviour is tested in test/integration/ca.
+    'crl.preview': async ({ caId, nextUpdateDays }) => ({
+      caId, crlNumber: String(crls.filter((x) => x.caId === caId).length + 1), thisUpdate: now(),
+      nextUpdate: new Date(Date.UTC(2026, 10, 24) + (nextUpdateDays ?? 30) * 864e5).toISOString(), clipped: false,
+      entries: certs.filter((x) => x.caId === caId && x.status === 'revoked').map((x) => ({ serialHex: x.serialHex, subject: x.subject, revocationDate: x.revokedAt ?? now(), reason: x.reason ?? 'unspecified', reasonText: x.reason ?? 'unspecified' })),
+      tbsSha256: sha256(`crl-preview/${caId}`), keyOnOpenToken: true, findings: [],
+    }),
+    'export.destinations': async () => [{ kind: 'exports', path: '/tmp/custos-fake/exports', label: 'Custos exports folder (on this workstation)' }, { kind: 'medium', path: '/media/custodian/TRANSFER', label: 'TRANSFER (removable)' }],
+    'export.pickFolder': async () => undefined,
+    'journal.export': async ({ format }) => exportOf(`custos-journal.${format}`, 'fake journal'),
+    'key.csr': async () => { throw new CustosError('MECHANISM_UNSUPPORTED', 'The fake core makes no requests.', {}); },
+    'token.pinStatus': async ({ tokenId }) => ({ token: structuredClone(token(tokenId)) }),
+    'token.changePin': async ({ tokenId }) => structuredClone(token(tokenId)),
+    'token.unblockPin': async ({ tokenId }) => structuredClone(token(tokenId)),
   };
 
   // Wrap every handler to record the channel (never the input) and to check the

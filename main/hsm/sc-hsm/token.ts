@@ -43,11 +43,14 @@ export function tokenInfoLabel(der: Uint8Array): string | undefined {
   return undefined;
 }
 
-export function pinStateOf(status: PinStatus): PinState {
+/** The SO-PIN's retry counter as INITIALIZE DEVICE sets it (SC-HSM.md §4.2): 15 tries. */
+const SO_PIN_RETRIES = 15;
+
+export function pinStateOf(status: PinStatus, fullTries = DEFAULT_PIN_RETRIES): PinState {
   const tries = status.triesLeft;
   return {
     initialized: status.initialized,
-    countLow: tries !== undefined && tries < DEFAULT_PIN_RETRIES,
+    countLow: tries !== undefined && tries < fullTries,
     finalTry: tries === 1,
     locked: status.blocked,
     ...(tries !== undefined ? { triesLeft: tries } : {}),
@@ -264,6 +267,11 @@ export class ScHsmToken implements Token {
         await this.refresh().catch(() => undefined);
       }
     });
+  }
+
+  /** The SO-PIN's retry counter, read with an empty VERIFY (no try spent, SC-HSM.md §4.2). */
+  async soPinState(): Promise<PinState> {
+    return await this.#serial(async () => pinStateOf(await this.card.pinStatus('so'), SO_PIN_RETRIES));
   }
 
   /** RESET RETRY COUNTER with the SO-PIN; sets a new user PIN when one is given. */

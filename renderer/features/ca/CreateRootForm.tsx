@@ -44,8 +44,9 @@ export function CreateRootForm() {
 
   const preview = useAction(useCallback(async (i: typeof input) => api.call('ca.previewRoot', i), []));
   const resetPreview = preview.reset;
-  const create = useAction(useCallback(async (i: typeof input, caName: string) => {
-    const ca = await api.call('ca.createRoot', { ...i, name: caName });
+  const create = useAction(useCallback(async (i: typeof input, caName: string, tbsSha256: string) => {
+    // Bound to the preview shown: the core signs exactly that TBS or refuses (PREVIEW_MISMATCH, PREVIEW_EXPIRED).
+    const ca = await api.call('ca.createRoot', { ...i, name: caName, tbsSha256 });
     // One preview, one signature: another root needs its own preview.
     resetPreview();
     await sync();
@@ -87,7 +88,7 @@ export function CreateRootForm() {
       <ErrorAlert error={preview.error} />
       {preview.result && <PreviewView preview={preview.result} />}
       {/* After the preview, so the person reads what will be signed before reaching the button. */}
-      <Button sx={{ mt: 2 }} variant="contained" disabled={!canCreate} onClick={() => { if (preview.result) void create.run(input, name.trim()); }}>
+      <Button sx={{ mt: 2 }} variant="contained" disabled={!canCreate} onClick={() => { if (preview.result) void create.run(input, name.trim(), preview.result.tbsSha256); }}>
         {create.running ? 'Signing…' : 'Sign and create root CA'}
       </Button>
       {preview.result === undefined && <Typography variant="body2" sx={{ mt: 1 }}>Preview first: signing is possible only after a preview without error findings.</Typography>}

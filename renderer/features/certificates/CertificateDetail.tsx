@@ -7,6 +7,7 @@ import { api } from '../../api.ts';
 import { DescriptionView } from '../../components/DescriptionView.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { ExportResultView } from '../../components/ExportResultView.tsx';
+import { directoryOf, useExportDestination } from '../../components/ExportDestination.tsx';
 import { VirtualChip } from '../../components/VirtualChip.tsx';
 import { useAction } from '../../hooks/useAction.ts';
 import { useCall } from '../../hooks/useCall.ts';
@@ -21,7 +22,9 @@ const FORMATS = [
 
 export function CertificateDetail({ caId, serialHex }: { caId: string; serialHex: string }) {
   const detail = useCall('certificate.get', { caId, serialHex });
-  const exporter = useAction(useCallback(async (format: 'der' | 'pem' | 'p7b') => api.call('certificate.export', { caId, serialHex, format }), [caId, serialHex]));
+  const { destination, control: destinationControl } = useExportDestination();
+  const directory = directoryOf(destination);
+  const exporter = useAction(useCallback(async (format: 'der' | 'pem' | 'p7b') => api.call('certificate.export', { caId, serialHex, format, ...(directory ? { directory } : {}) }), [caId, serialHex, directory]));
   const s = detail.data?.summary;
   return (
     <Box>
@@ -33,6 +36,7 @@ export function CertificateDetail({ caId, serialHex }: { caId: string; serialHex
           <Typography variant="body2">SHA-256: <Box component="span" sx={monoSx}>{s.sha256}</Box></Typography>
         </Stack>
       )}
+      {destinationControl}
       <Stack direction="row" spacing={1} sx={{ mb: 1 }}>
         {FORMATS.map((f) => <Button key={f.format} variant="outlined" onClick={() => void exporter.run(f.format)} disabled={exporter.running || !s}>{f.title}</Button>)}
       </Stack>

@@ -14,50 +14,47 @@ import { api } from '../../api.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { ExportResultView } from '../../components/ExportResultView.tsx';
 import { Page, Section } from '../../components/Page.tsx';
-import { WorkProgress } from '../../components/WorkProgress.tsx';
-import { useCatalog } from '../../db/CatalogProvider.tsx';
+import { useCall } from '../../hooks/useCall.ts';
 import { useCas, useCrls } from '../../db/hooks.ts';
 import { useAction } from '../../hooks/useAction.ts';
 import { monoSx } from '../../theme.ts';
 import { RevokeForm } from './RevokeForm.tsx';
+import { directoryOf, useExportDestination } from '../../components/ExportDestination.tsx';
+import { CrlIssueForm } from './CrlIssueForm.tsx';
 
 export function CrlScreen() {
   const cas = useCas();
   const crls = useCrls();
-  const { sync } = useCatalog();
+  // The default CA is one whose key is on an open token: a CRL can be signed for it now.
+  const live = useCall('ca.list', undefined);
   const [caId, setCaId] = useState('');
-  const [nextUpdateDays, setNextUpdateDays] = useState('');
-  useEffect(() => { if (!caId && cas[0]) setCaId(cas[0].id); }, [cas, caId]);
-  const issue = useAction(useCallback(async (id: string, days: string) => {
-    const crl = await api.call('crl.issue', { caId: id, ...(days ? { nextUpdateDays: Number(days) } : {}) });
-    await sync();
-    return crl;
-  }, [sync]));
-  const exporter = useAction(useCallback(async (crlCaId: string, crlNumber: string, format: 'der' | 'pem') => api.call('crl.export', { caId: crlCaId, crlNumber, format }), []));
+  useEffect(() => {
+    if (caId || !cas[0]) return;
+    const signable = cas.find((c) => live.data?.find((l) => l.id === c.id)?.keyOnOpenToken === true);
+    if (signable) setCaId(signable.id);
+    else if (live.data !== undefined || live.error !== undefined) setCaId(cas[0].id);
+  }, [cas, caId, live.data, live.error]);
+  const { destination, control: destinationControl } = useExportDestination();
+  const directory = directoryOf(destination);
+  const exporter = useAction(useCallback(async (crlCaId: string, crlNumber: string, format: 'der' | 'pem') =>
+    api.call('crl.export', { caId: crlCaId, crlNumber, format, ...(directory ? { directory } : {}) }), [directory]));
   const nameOf = (id: string) => cas.find((c) => c.id === id)?.name ?? id.slice(0, 12);
   return (
     <Page title="Revocation and CRLs">
       <Box sx={{ mb: 2, maxWidth: 640 }}>
         <TextField select fullWidth size="small" label="Certificate authority" value={caId} onChange={(e) => setCaId(e.target.value)}>
-          {cas.map((c) => <MenuItem key={c.id} value={c.id}>{c.name}</MenuItem>)}
+          {cas.map((c) => <MenuItem key={c.id} value={c.id}>{c.name}{live.data?.find((l) => l.id === c.id)?.keyOnOpenToken === false ? ' (key on no open token)' : ''}</MenuItem>)}
         </TextField>
       </Box>
       {cas.length === 0 && <Typography variant="body2" sx={{ mb: 2 }}>No CA yet.</Typography>}
       {caId && (
         <>
           <Section title="Revoke a certificate"><RevokeForm key={caId} caId={caId} /></Section>
-          <Section title="Issue a CRL">
-            <Stack direction="row" spacing={2} component="form" aria-label="Issue a CRL" onSubmit={(e) => { e.preventDefault(); void issue.run(caId, nextUpdateDays); }} sx={{ alignItems: 'flex-start' }}>
-              <TextField size="small" type="number" label="Next update in (days)" sx={{ minWidth: 220 }} value={nextUpdateDays} onChange={(e) => setNextUpdateDays(e.target.value)} helperText="Empty: the default" slotProps={{ htmlInput: { min: 1, max: 3650 } }} />
-              <Button type="submit" variant="contained" disabled={issue.running}>{issue.running ? 'Issuing…' : 'Issue CRL'}</Button>
-            </Stack>
-            <WorkProgress running={issue.running} label="Signing the CRL on the token" />
-            <ErrorAlert error={issue.error} />
-            {issue.result && <Typography role="status" sx={{ mt: 1 }}>Issued CRL number {issue.result.crlNumber} with {issue.result.entries} entries.</Typography>}
-          </Section>
+          <Section title="Issue a CRL"><CrlIssueForm key={caId} caId={caId} /></Section>
         </>
       )}
       <Section title="CRLs">
+        {crls.length > 0 && destinationControl}
         {crls.length === 0 ? <Typography variant="body2">No CRL issued yet.</Typography> : (
           <Table size="small" aria-label="CRLs">
             <TableHead><TableRow><TableCell>CA</TableCell><TableCell>Number</TableCell><TableCell>This update</TableCell><TableCell>Next update</TableCell><TableCell>Entries</TableCell><TableCell>SHA-256</TableCell><TableCell>Export</TableCell></TableRow></TableHead>

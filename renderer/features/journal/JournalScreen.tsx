@@ -22,6 +22,7 @@ import { useCall } from '../../hooks/useCall.ts';
 import { monoSx } from '../../theme.ts';
 import type { Output } from '../../../main/api/contract.ts';
 import { visibleText } from '../../../main/api/visible-text.ts';
+import { JournalExport } from './JournalExport.tsx';
 
 export const JOURNAL_ROWS_SHOWN = 500;
 
@@ -80,6 +81,7 @@ export function JournalScreen() {
         {verify.data && <ChainState result={verify.data} />}
         <ErrorAlert error={verify.error ?? error} />
       </Box>
+      <Section title="Export the journal"><JournalExport /></Section>
       <Section title="Entries">
         <Table size="small" aria-label="Journal entries">
           <TableHead><TableRow><TableCell>#</TableCell><TableCell>Time</TableCell><TableCell>Kind</TableCell><TableCell>Operator</TableCell><TableCell>Summary</TableCell><TableCell>Hash</TableCell></TableRow></TableHead>

@@ -27,9 +27,20 @@ export function SignRequest({ requestId }: { requestId: string }) {
   const [caId, setCaId] = useState('');
   const [profileId, setProfileId] = useState('');
   const [validityDays, setValidityDays] = useState('');
-  useEffect(() => { if (!caId && cas[0]) setCaId(cas[0].id); }, [cas, caId]);
+  // A subordinate CA is named when it is signed; its CA record takes that name.
+  const [subName, setSubName] = useState('');
+  const isCaProfile = issuingProfiles.find((p) => p.id === profileId)?.kind === 'ca';
+  // The default issuer is a CA whose key is on an open token: one that can sign now.
+  const live = useCall('ca.list', undefined);
+  const onToken = useCallback((id: string): boolean | undefined => live.data?.find((l) => l.id === id)?.keyOnOpenToken, [live.data]);
+  useEffect(() => {
+    if (caId || !cas[0] || (live.data === undefined && live.error === undefined)) return;
+    setCaId((cas.find((c) => onToken(c.id) === true) ?? cas[0]).id);
+  }, [cas, caId, live.data, live.error, onToken]);
 
-  const input = useMemo(() => ({ requestId, caId, profileId, ...(validityDays ? { validityDays: Number(validityDays) } : {}) }), [requestId, caId, profileId, validityDays]);
+  const input = useMemo(() => ({
+    requestId, caId, profileId, ...(validityDays ? { validityDays: Number(validityDays) } : {}), ...(isCaProfile && subName.trim() ? { name: subName.trim() } : {}),
+  }), [requestId, caId, profileId, validityDays, isCaProfile, subName]);
   const preview = useAction(useCallback(async (i: typeof input) => api.call('request.preview', i), []));
   // Signs the certificate the preview showed (its serial, validity and bytes), not a new plan.
   const sign = useAction(useCallback(async (i: typeof input & { tbsSha256: string }) => {
@@ -57,11 +68,12 @@ export function SignRequest({ requestId }: { requestId: string }) {
       {pending && (
         <Stack spacing={2} sx={{ mt: 2, maxWidth: 640 }} component="form" aria-label="Sign the request" onSubmit={(e) => { e.preventDefault(); if (caId && profileId) void preview.run(input); }}>
           <TextField select size="small" label="Issuing CA" value={caId} onChange={(e) => setCaId(e.target.value)} required>
-            {cas.map((c) => <MenuItem key={c.id} value={c.id}>{visibleText(c.name)}{c.token?.virtual ? ' (VIRTUAL)' : ''}</MenuItem>)}
+            {cas.map((c) => <MenuItem key={c.id} value={c.id}>{visibleText(c.name)}{c.token?.virtual ? ' (VIRTUAL)' : ''}{onToken(c.id) === false ? ' (key on no open token)' : ''}</MenuItem>)}
           </TextField>
           <TextField select size="small" label="Profile" value={profileId} onChange={(e) => setProfileId(e.target.value)} required>
             {issuingProfiles.map((p) => <MenuItem key={p.id} value={p.id}>{p.title}</MenuItem>)}
           </TextField>
+          {isCaProfile && <TextField size="small" label="Name of the new CA" value={subName} onChange={(e) => setSubName(e.target.value)} slotProps={{ htmlInput: { maxLength: 64 } }} helperText="How the subordinate CA is called in Custos (empty: its common name)" />}
           <TextField size="small" type="number" label="Validity (days)" value={validityDays} onChange={(e) => setValidityDays(e.target.value)} helperText="Empty: the profile's default" slotProps={{ htmlInput: { min: 1 } }} />
           <Stack direction="row" spacing={2}>
             <Button type="submit" variant="outlined" disabled={!caId || !profileId || preview.running}>Preview</Button>

@@ -19,6 +19,8 @@ import { useAction } from '../../hooks/useAction.ts';
 import { monoSx } from '../../theme.ts';
 import { GenerateKeyForm } from './GenerateKeyForm.tsx';
 import { PinDialog } from './PinDialog.tsx';
+import { KeyRequestForm } from './KeyRequestForm.tsx';
+import { PinChangeDialog, type PinChangeMode } from './PinChangeDialog.tsx';
 import { PinStateChips } from './PinStateChips.tsx';
 import { describeKeySpec } from './keySpecs.ts';
 import { useTokenKeys } from './useTokenKeys.ts';
@@ -45,6 +47,13 @@ function TokenKeys({ token }: { token: TokenSummary }) {
             ))}
           </TableBody>
         </Table>
+      )}
+      {keys.data && keys.data.length > 0 && (
+        <Box sx={{ mt: 2 }}>
+          <Typography variant="h3" component="h3" sx={{ mb: 1 }}>Request a certificate for a key (a subordinate CA)</Typography>
+          {!token.loggedIn && <Typography variant="body2" sx={{ mb: 1 }}>Log in: the token signs the request.</Typography>}
+          <KeyRequestForm tokenId={token.id} keys={keys.data} disabled={!token.loggedIn} />
+        </Box>
       )}
       <Box sx={{ mt: 2 }}>
         <Typography variant="h3" component="h3" sx={{ mb: 1 }}>Generate a key pair</Typography>
@@ -93,11 +102,17 @@ function Unattested({ token, onChanged }: { token: TokenSummary; onChanged: () =
 
 function TokenCard({ token, onChanged }: { token: TokenSummary; onChanged: () => void }) {
   const [pinOpen, setPinOpen] = useState(false);
+  const [pinChange, setPinChange] = useState<PinChangeMode>();
   const login = useAction(useCallback(async (pin: string, confirmFinalTry: boolean) => {
-    const t = await api.call('token.login', { tokenId: token.id, pin, ...(confirmFinalTry ? { confirmFinalTry: true } : {}) });
-    setPinOpen(false);
-    onChanged();
-    return t;
+    try {
+      const t = await api.call('token.login', { tokenId: token.id, pin, ...(confirmFinalTry ? { confirmFinalTry: true } : {}) });
+      setPinOpen(false);
+      return t;
+    } finally {
+      // After every attempt, good or wrong: the chips and the dialog show the tries left now,
+      // so the final-try confirmation appears without a manual refresh.
+      onChanged();
+    }
   }, [token.id, onChanged]));
   const logout = useAction(useCallback(async () => {
     const t = await api.call('token.logout', { tokenId: token.id });
@@ -119,7 +134,10 @@ function TokenCard({ token, onChanged }: { token: TokenSummary; onChanged: () =>
         {token.loggedIn
           ? <Button variant="outlined" onClick={() => void logout.run()} disabled={logout.running}>Log out</Button>
           : <Button variant="contained" onClick={() => { login.reset(); setPinOpen(true); }} disabled={token.pinState.locked || !usable}>Log in…</Button>}
+        {token.backend !== 'pkcs11' && usable && <Button variant="outlined" onClick={() => setPinChange('change')} disabled={token.pinState.locked}>Change PIN…</Button>}
+        {token.backend !== 'pkcs11' && usable && <Button variant="outlined" color={token.pinState.locked ? 'error' : 'primary'} onClick={() => setPinChange('unblock')}>Unblock PIN…</Button>}
       </Stack>
+      <PinChangeDialog token={token} mode={pinChange ?? 'change'} open={pinChange !== undefined} onClose={() => setPinChange(undefined)} onAttempted={onChanged} />
       {token.pinState.locked && <Alert severity="error" sx={{ mt: 1 }}>The user PIN is blocked: unblock it with the SO PIN before logging in.</Alert>}
       <ErrorAlert error={logout.error} />
       <PinDialog token={token} open={pinOpen} busy={login.running} error={login.error} onCancel={() => setPinOpen(false)} onSubmit={(pin, c) => void login.run(pin, c)} />

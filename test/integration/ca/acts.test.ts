@@ -163,7 +163,7 @@ describe('CA acts on SoftHSM2', () => {
     const [imported] = importRequests(custos.ctx, 'api.csr.der', await applicantRequest('api.custos.test'));
     const handlers = createHandlers(custos);
     const terms = { requestId: imported!.record.id, caId: rootId, profileId: 'tls-server', validityDays: 30 };
-    assert.equal(await codeOf(handlers['request.sign']({ ...terms, tbsSha256: 'ab'.repeat(32) })), 'PREVIEW_STALE');
+    assert.equal(await codeOf(handlers['request.sign']({ ...terms, tbsSha256: 'ab'.repeat(32) })), 'PREVIEW_EXPIRED');
     const shown = await handlers['request.preview'](terms);
     const signed = await handlers['request.sign']({ ...terms, tbsSha256: shown.tbsSha256 });
     assert.equal(signed.serialHex, (shown.preview as { serialHex: string }).serialHex);

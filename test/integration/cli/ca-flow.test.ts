@@ -68,7 +68,7 @@ describe('CLI CA flow on SoftHSM2', () => {
 
   it('makes a root on a token key', () => {
     custos(['key', 'generate', '--token', 'CA HSM', '--type', 'ec:P-384', '--label', 'root-key', ...common()]);
-    const r = custos(['ca', 'init', '--token', 'CA HSM', '--key', 'root-key', '--subject', 'C=XX, O=Custos Test, CN=Custos Test Root', '--name', 'root', ...common(), '--json']);
+    const r = custos(['ca', 'init', '--token', 'CA HSM', '--key', 'root-key', '--subject', 'C=XX, O=Custos Test, CN=Custos Test Root', '--name', 'root', '--yes', ...common(), '--json']);
     assert.match(r.json.subject, /CN=Custos Test Root/);
   });
 
@@ -112,8 +112,8 @@ describe('CLI CA flow on SoftHSM2', () => {
     custos(['revoke', '--ca', 'sub', '--serial', readFileSync(join(work, 'leaf-serial'), 'utf8'), '--reason', 'keyCompromise']);
     const again = custos(['revoke', '--ca', 'sub', '--serial', readFileSync(join(work, 'leaf-serial'), 'utf8'), '--reason', 'keyCompromise', '--json'], 2);
     assert.equal(again.json.error.code, 'ALREADY_REVOKED');
-    custos(['crl', '--ca', 'sub', '--token', 'CA HSM', ...common(), '--out', out(), '--format', 'der', '--format', 'pem']);
-    const rootCrl = custos(['crl', '--ca', 'root', '--token', 'CA HSM', ...common(), '--out', out(), '--format', 'pem']);
+    custos(['crl', '--yes', '--ca', 'sub', '--token', 'CA HSM', ...common(), '--out', out(), '--format', 'der', '--format', 'pem']);
+    const rootCrl = custos(['crl', '--yes', '--ca', 'root', '--token', 'CA HSM', ...common(), '--out', out(), '--format', 'pem']);
     // The act's last line is the journal head to write down; the CRL and its exports lie under the checkpoint after them.
     const last = rootCrl.stdout.trim().split('\n').at(-1)!;
     assert.match(last, /^journal head \d+:[0-9a-f]{64} \(0 entries not yet under a signed checkpoint\)$/);

@@ -68,7 +68,7 @@ describe('a foreign card through pcscd beside a SoftHSM2 token, through the CLI'
     assert.match(custos(['tokens']).stdout, /device not attested by a known root: accept it/);
 
     custos(['key', 'generate', '--token', 'SoftHSM CA', '--type', 'ec:P-384', '--label', 'soft-root']);
-    const root = custos(['ca', 'init', '--token', 'SoftHSM CA', '--key', 'soft-root', '--subject', 'C=XX, O=Custos, CN=SoftHSM Root', '--name', 'soft-root', '--json']).json;
+    const root = custos(['ca', 'init', '--token', 'SoftHSM CA', '--key', 'soft-root', '--subject', 'C=XX, O=Custos, CN=SoftHSM Root', '--name', 'soft-root', '--yes', '--json']).json;
     assert.ok(root.id, 'the SoftHSM2 key signed the root certificate');
   });
 
@@ -84,13 +84,13 @@ describe('a foreign card through pcscd beside a SoftHSM2 token, through the CLI'
     custos(['key', 'generate', '--token-serial', 'ESPICOHSMTR', '--type', 'ec:P-384', '--label', 'pico-root']);
     // A new journal key joins a journal only when one it already trusts vouches for it; with the
     // SoftHSM2 token logged out, a root with no tie to the first is refused here ...
-    const unvouched = custos(['ca', 'init', '--token-serial', 'ESPICOHSMTR', '--key', 'pico-root', '--subject', 'C=XX, O=Custos, CN=Pico Root', '--name', 'pico-root', '--json'], 5).json;
+    const unvouched = custos(['ca', 'init', '--token-serial', 'ESPICOHSMTR', '--key', 'pico-root', '--subject', 'C=XX, O=Custos, CN=Pico Root', '--name', 'pico-root', '--yes', '--json'], 5).json;
     assert.equal(unvouched.error.code, 'JOURNAL_KEY_UNVOUCHED');
     assert.match(unvouched.error.message, /data directory of its own \(--home\)/);
     // ... and made in a data directory of its own, where the card is accepted again.
     const own = ['--home', join(work, 'pico-home')];
     custos(['tokens', 'accept', '--token-serial', 'ESPICOHSMTR', ...own]);
-    const root = custos(['ca', 'init', '--token-serial', 'ESPICOHSMTR', '--key', 'pico-root', '--subject', 'C=XX, O=Custos, CN=Pico Root', '--name', 'pico-root', '--json', ...own]).json;
+    const root = custos(['ca', 'init', '--token-serial', 'ESPICOHSMTR', '--key', 'pico-root', '--subject', 'C=XX, O=Custos, CN=Pico Root', '--name', 'pico-root', '--yes', '--json', ...own]).json;
     assert.ok(root.id, 'the card signed the root certificate');
     assert.match(custos(['tokens', ...own]).stdout, /device not attested by a known root \(accepted\)/);
   });

@@ -30,11 +30,13 @@ async function coreWithHistory(): Promise<FakeCore> {
   const tokenId = 'virtual:VS0001:Rehearsal';
   await api.call('token.login', { tokenId, pin: '123456' });
   const key = await api.call('token.generateKey', { tokenId, spec: { kind: 'ec', curve: 'P-256' }, label: 'root' });
-  const ca = await api.call('ca.createRoot', { tokenId, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'CN=Test Root', name: 'Test Root' });
+  const rootTerms = { tokenId, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'CN=Test Root' };
+  const ca = await api.call('ca.createRoot', { ...rootTerms, name: 'Test Root', tbsSha256: (await api.call('ca.previewRoot', rootTerms)).tbsSha256 });
   const [req] = await api.call('request.import', { fileName: 'a.csr', contentBase64: Buffer.from('-----BEGIN CERTIFICATE REQUEST-----\nCN=a.example\n').toString('base64') });
-  const cert = await api.call('request.sign', { requestId: req!.id, caId: ca.id, profileId: 'tls-server' });
+  const signTerms = { requestId: req!.id, caId: ca.id, profileId: 'tls-server' };
+  const cert = await api.call('request.sign', { ...signTerms, tbsSha256: (await api.call('request.preview', signTerms)).tbsSha256 });
   await api.call('certificate.revoke', { caId: ca.id, serialHex: cert.serialHex, reason: 'keyCompromise' });
-  await api.call('crl.issue', { caId: ca.id });
+  await api.call('crl.issue', { caId: ca.id, tbsSha256: (await api.call('crl.preview', { caId: ca.id })).tbsSha256 });
   return fake;
 }
 
