@@ -27,6 +27,7 @@ import { readPin } from './pin.ts';
 import { shown, type Output } from './output.ts';
 import type { CliValues } from './values.ts';
 import { rehearse } from './rehearse.ts';
+import { CVC_USAGE, runCvcCommand } from './cvc.ts';
 import { join } from 'node:path';
 
 export type { CliValues };
@@ -48,6 +49,7 @@ export const USAGE = `custos — offline CA for smart-card HSMs
   custos journal checkpoint --token LABEL [--yes]    sign a checkpoint over entries that lie under none, after checking them
   custos journal show [--last N]
   custos rehearse [--out DIR]                        full rehearsal on a rehearsal token, no hardware needed
+CV certificates (EAC: CVCA, DV, terminals):${CVC_USAGE}
 
 Options for every command:
   --home DIR          data directory (default: $CUSTOS_HOME or the per-user data folder)
@@ -192,6 +194,7 @@ function previewText(p: { serialHex: string; subject: { text: string }; issuer: 
 
 export async function runCommand(positionals: readonly string[], values: CliValues, out: Output): Promise<void> {
   const [command, sub] = positionals;
+  if (command === 'cvc') return runCvcCommand(sub, positionals.slice(2), values, out, { withCore, loggedInToken, confirm, parseKeyType, findTokenId });
   switch (`${command} ${sub ?? ''}`.trim()) {
     case 'tokens':
       return withCore(values, out, async (core) => {
