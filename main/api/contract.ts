@@ -7,6 +7,7 @@
  * ca.createRoot and is never echoed back in any output.
  */
 import { z } from 'zod';
+import { cvcApi } from './cvc-contract.ts';
 
 const Hex = z.string().regex(/^[0-9a-f]*$/, 'lower-case hexadecimal');
 const IsoDate = z.string().datetime({ offset: true });
@@ -246,6 +247,8 @@ export const api = {
   'journal.verify': { input: Void, output: JournalVerifyResult },
   'media.list': { input: Void, output: z.array(Medium) },
   'media.files': { input: z.object({ path: z.string().max(4096) }), output: z.array(MediumFile) },
+  // CV certificates: the CVC authority's channels (cvc-contract.ts).
+  ...cvcApi,
 } as const;
 
 export type Api = typeof api;

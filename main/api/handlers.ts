@@ -31,6 +31,7 @@ import type { CertificatePlan } from '../pki/x509/issue.ts';
 import { createHash } from 'node:crypto';
 import type { Handlers, CaSummary, CertificateSummary, TokenSummary, RequestSummary, CrlSummary, Preview, KeySummary, MediumFile } from './contract.ts';
 import { remember } from '../bounded-cache.ts';
+import { cvcHandlers } from './cvc-handlers.ts';
 
 type Out<T extends z.ZodType> = z.output<T>;
 const VERSION = '0.1.0';
@@ -167,6 +168,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
   // By the SHA-256 of the TBS the preview showed.
   const previews = new Map<string, CertificatePlan>();
   return {
+    ...cvcHandlers(custos, exportFolder),
     'app.info': async () => ({ version: VERSION, dataDir: ctx.dataDir, operator: ctx.journal.operator, rehearsal: custos.rehearsalOnly }),
     'token.list': async () => (await ctx.tokens.list()).map((t) => tokenSummary(t.info)),
     'token.login': async ({ tokenId: id, pin, confirmFinalTry }) => {
