@@ -70,6 +70,19 @@ const OPTIONS = {
   'dkek-shares': { type: 'string' },
   'so-pin-env': { type: 'string' },
   'confirm-unattested': { type: 'boolean' },
+  // custos cvc
+  request: { type: 'string' },
+  certificate: { type: 'string' },
+  issuer: { type: 'string' },
+  holder: { type: 'string' },
+  chr: { type: 'string' },
+  car: { type: 'string' },
+  auth: { type: 'string' },
+  algorithm: { type: 'string' },
+  'device-chain': { type: 'string' },
+  generate: { type: 'string' },
+  import: { type: 'boolean' },
+  concat: { type: 'boolean' },
 } as const;
 
 async function main(argv: string[]): Promise<number> {

@@ -15,6 +15,7 @@ import { CatalogProvider } from './db/CatalogProvider.tsx';
 import { CaScreen } from './features/ca/CaScreen.tsx';
 import { CertificatesScreen } from './features/certificates/CertificatesScreen.tsx';
 import { CrlScreen } from './features/crl/CrlScreen.tsx';
+import { CvcScreen } from './features/cvc/CvcScreen.tsx';
 import { JournalScreen } from './features/journal/JournalScreen.tsx';
 import { RequestsScreen } from './features/requests/RequestsScreen.tsx';
 import { TokensScreen } from './features/tokens/TokensScreen.tsx';
@@ -47,6 +48,7 @@ function Screen({ route }: { route: RouteId }) {
     case 'requests': return <RequestsScreen />;
     case 'certificates': return <CertificatesScreen />;
     case 'crl': return <CrlScreen />;
+    case 'cvc': return <CvcScreen />;
     case 'journal': return <JournalScreen />;
     case 'quorum': return <QuorumScreen />;
   }

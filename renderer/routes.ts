@@ -7,6 +7,7 @@ export const ROUTES = [
   { id: 'requests', title: 'Requests' },
   { id: 'certificates', title: 'Certificates' },
   { id: 'crl', title: 'Revocation and CRLs' },
+  { id: 'cvc', title: 'CV certificates' },
   { id: 'journal', title: 'Journal' },
   { id: 'quorum', title: 'Custodian quorum' },
 ] as const;

@@ -7,6 +7,7 @@
  * ca.createRoot and is never echoed back in any output.
  */
 import { z } from 'zod';
+import { cvcApi } from './cvc-contract.ts';
 
 const Hex = z.string().regex(/^[0-9a-f]*$/, 'lower-case hexadecimal');
 const IsoDate = z.string().datetime({ offset: true });
@@ -318,6 +319,8 @@ export const api = {
     output: z.object({ candidate: CustodianCandidateView, attested: z.boolean(), needsConfirmation: z.boolean() }),
   },
   'quorum.register': { input: z.object({ tokenId: z.string(), contentBase64: RegistrationFile, confirmUnattested: z.boolean().optional() }), output: QuorumView },
+  // CV certificates: the CVC authority's channels (cvc-contract.ts).
+  ...cvcApi,
 } as const;
 
 export type Api = typeof api;

@@ -33,6 +33,7 @@ import { createHash } from 'node:crypto';
 import type { Handlers, CaSummary, CertificateSummary, TokenSummary, RequestSummary, CrlSummary, Preview, KeySummary, MediumFile } from './contract.ts';
 import { remember } from '../bounded-cache.ts';
 import { quorumHandlers } from './quorum-handlers.ts';
+import { cvcHandlers } from './cvc-handlers.ts';
 
 type Out<T extends z.ZodType> = z.output<T>;
 const VERSION = '0.1.0';
@@ -177,6 +178,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
   return {
     ...custodianHandlers(custos, folders, shell.pickFolder ? { pickFolder: shell.pickFolder } : {}, tokenSummary,
       (id) => requestSummary(loadRequest(ctx, id).record, custos)),
+    ...cvcHandlers(custos, exportFolder),
     'app.info': async () => ({ version: VERSION, dataDir: ctx.dataDir, operator: ctx.journal.operator, rehearsal: custos.rehearsalOnly }),
     'token.list': async () => (await ctx.tokens.list()).map((t) => tokenSummary(t.info)),
     'token.login': async ({ tokenId: id, pin, confirmFinalTry }) => {

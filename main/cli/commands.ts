@@ -31,6 +31,7 @@ import { shown, type Output } from './output.ts';
 import type { CliValues } from './values.ts';
 import { rehearse } from './rehearse.ts';
 import { QUORUM_USAGE, runQuorumCommand } from './quorum.ts';
+import { CVC_USAGE, runCvcCommand } from './cvc.ts';
 import { join } from 'node:path';
 
 export type { CliValues };
@@ -56,6 +57,8 @@ export const USAGE = `custos — offline CA for smart-card HSMs
   custos journal show [--last N]
   custos rehearse [--out DIR]                        full rehearsal on a rehearsal token, no hardware needed
 ${QUORUM_USAGE}
+CV certificates (EAC: CVCA, DV, terminals):${CVC_USAGE}
+
 Options for every command:
   --home DIR          data directory (default: $CUSTOS_HOME or the per-user data folder)
   --module PATH       a PKCS#11 module to load (repeatable); also "pkcs11Modules" in <home>/config.json
@@ -214,6 +217,7 @@ function boundHashes(values: CliValues): string[] {
 
 export async function runCommand(positionals: readonly string[], values: CliValues, out: Output): Promise<void> {
   const [command, sub] = positionals;
+  if (command === 'cvc') return runCvcCommand(sub, positionals.slice(2), values, out, { withCore, loggedInToken, confirm, parseKeyType, findTokenId });
   switch (`${command} ${sub ?? ''}`.trim()) {
     case 'tokens':
       return withCore(values, out, async (core) => {

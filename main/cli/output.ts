@@ -47,7 +47,7 @@ export function createOutput(json: boolean): Output {
 export function exitCodeFor(code: string): number {
   if (code === 'INTERNAL') return 1;
   if (/^(PIN_|TOKEN_|KEY_|MODULE_|SESSION_|NOT_LOGGED_IN|AUTH_|DEVICE_|SIGN_FAILED|MECHANISM_)/.test(code)) return 3;
-  if (/^(LINT_|VALIDITY_|PROFILE_|EXTENSION_|CSR_KEY_|SIGNATURE_VERIFY)/.test(code)) return 4;
+  if (/^(LINT_|VALIDITY_|PROFILE_|EXTENSION_|CSR_KEY_|SIGNATURE_VERIFY|CVC_CHAT_EXCEEDS_ISSUER)/.test(code)) return 4;
   if (code.startsWith('JOURNAL_')) return 5;
   return 2;
 }

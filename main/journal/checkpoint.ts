@@ -42,7 +42,9 @@ export const CHECKPOINT_KIND = 'journal.checkpoint';
 export const JOURNAL_KEY_LABEL = 'custos-journal';
 
 /** Entries that record a CA signature: each must come to lie under a checkpoint once a journal key exists. */
-const SIGNING_ACTS: ReadonlySet<string> = new Set(['ca.root.done', 'certificate.issue.done', 'crl.issue.done']);
+const SIGNING_ACTS: ReadonlySet<string> = new Set(['ca.root.done', 'certificate.issue.done', 'crl.issue.done',
+  // CV certificates (main/cvc/acts.ts): a CVCA's self-signature, and what an authority signs.
+  'cvc.authority.init.done', 'cvc.certificate.sign.done']);
 
 /**
  * How far back (in entries) a checkpoint's head may lie. Custos signs the

@@ -117,7 +117,12 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
     return c;
   }
 
+  // The CVC screens are tested on the real core (test/e2e/cvc.test.ts): this fake holds no CV certificate or request.
+  const noCvc = async (): Promise<never> => { throw new CustosError('CVC_AUTHORITY_NOT_FOUND', 'The fake core holds no CVC authority.', {}); };
   const handlers: Handlers = {
+    'cvc.profiles': async () => [], 'cvc.certificates': async () => [], 'cvc.requests': async () => [],
+    'cvc.certificate': noCvc, 'cvc.request': noCvc, 'cvc.importRequest': noCvc, 'cvc.importCertificates': noCvc,
+    'cvc.previewInit': noCvc, 'cvc.init': noCvc, 'cvc.preview': noCvc, 'cvc.sign': noCvc, 'cvc.export': noCvc,
     'app.info': async () => ({ version: '0.1.0', dataDir: '/tmp/custos-fake', operator: 'tester', rehearsal: options.rehearsal ?? false }),
     'token.list': async () => structuredClone(tokens),
     'token.login': async ({ tokenId, pin, confirmFinalTry }) => {

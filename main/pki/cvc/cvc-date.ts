@@ -14,9 +14,9 @@ export function encodeCvcDate(date: Date): Uint8Array {
   return Uint8Array.from(digits, (c) => c.charCodeAt(0) - 0x30);
 }
 
-/** Decodes six digit bytes; a wrong length, a byte above 9 or an impossible day is CVC_MALFORMED. */
+/** Decodes six digit bytes; a wrong length, a byte above 9 or an impossible day is CVC_DATE_INVALID. */
 export function decodeCvcDate(bytes: Uint8Array, field: 'effectiveDate' | 'expirationDate'): Date {
-  const bad = (): never => { throw new CustosError('CVC_MALFORMED', `The CV certificate's ${field} is not a YYMMDD date of six digit bytes.`, { field }); };
+  const bad = (): never => { throw new CustosError('CVC_DATE_INVALID', `The CV certificate's ${field} is not a YYMMDD date of six digit bytes (TR-03110 part 3 §D.2.1.3).`, { field }); };
   if (bytes.length !== 6 || bytes.some((b) => b > 9)) bad();
   const d = (i: number): number => bytes[i]! * 10 + bytes[i + 1]!;
   const year = 2000 + d(0);

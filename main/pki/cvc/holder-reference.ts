@@ -16,11 +16,11 @@ export function isValidHolderReference(reference: string): boolean {
     && /^[\x20-\x7e]+$/.test(reference);
 }
 
-/** Decodes CHR/CAR bytes; anything but 8–16 printable ASCII characters is CVC_MALFORMED. */
+/** Decodes CHR/CAR bytes; anything but 8–16 printable ASCII characters is CVC_HOLDER_REFERENCE_INVALID. */
 export function decodeHolderReference(bytes: Uint8Array, field: 'CHR' | 'CAR'): string {
   const text = bytes.length <= HOLDER_REFERENCE_MAX_CHARS ? String.fromCharCode(...bytes) : '';
   if (!isValidHolderReference(text)) {
-    throw new CustosError('CVC_MALFORMED', `The CV certificate's ${field} must be 8 to 16 printable characters.`, { field, length: bytes.length });
+    throw new CustosError('CVC_HOLDER_REFERENCE_INVALID', `The CV certificate's ${field} must be 8 to 16 printable characters.`, { field, length: bytes.length });
   }
   return text;
 }

@@ -31,7 +31,9 @@ export function decodeCvcPublicKey(tlv: Tlv): CvcPublicKey {
   if (first === undefined || first.tag !== 0x06) malformed('it does not start with an algorithm OID');
   const oid = oidFromContent(first.value);
   const algorithm = cvcAlgorithm(oid);
-  if (algorithm === undefined) malformed(`unknown algorithm ${oid}`, { oid });
+  if (algorithm === undefined) {
+    throw new CustosError('CVC_OID_UNKNOWN', `The CV certificate's public key names ${oid}, which is not a TR-03110 signature algorithm.`, { oid });
+  }
   const byTag = new Map<number, Uint8Array>();
   for (const t of rest) {
     if (byTag.has(t.tag)) malformed(`tag ${t.tag.toString(16)} appears twice`);

@@ -18,7 +18,7 @@ export interface Tlv {
 /** Lengths above this are refused: nothing a card or CVC carries comes close, and it bounds memory. */
 const MAX_LENGTH_BYTES = 0xffffff;
 
-function fail(code: 'TLV_MALFORMED' | 'TLV_TRUNCATED' | 'TLV_TRAILING_BYTES', what: string, offset: number): never {
+function fail(code: 'TLV_MALFORMED' | 'TLV_TRUNCATED' | 'TLV_TRAILING_BYTES' | 'TLV_LENGTH_MISMATCH', what: string, offset: number): never {
   throw new CustosError(code, `Malformed TLV data: ${what} at byte ${offset}.`, { offset });
 }
 
@@ -76,10 +76,21 @@ export function decodeTlvList(bytes: Uint8Array): Tlv[] {
   return out;
 }
 
-/** The children of a constructed TLV. */
+/**
+ * The children of a constructed TLV. A child that runs past its parent's end
+ * is TLV_LENGTH_MISMATCH, not TLV_TRUNCATED: the parent's bytes are all there,
+ * and one of the two lengths lies (the input was made wrong, not cut short).
+ */
 export function children(tlv: Tlv): Tlv[] {
   if (!tlv.constructed) fail('TLV_MALFORMED', `tag ${tlv.tag.toString(16)} is not constructed`, 0);
-  return decodeTlvList(tlv.value);
+  try {
+    return decodeTlvList(tlv.value);
+  } catch (e) {
+    if (e instanceof CustosError && e.code === 'TLV_TRUNCATED') {
+      throw new CustosError('TLV_LENGTH_MISMATCH', `Malformed TLV data: a field inside tag ${tlv.tag.toString(16).toUpperCase()} claims more bytes than the tag holds.`, { tag: tlv.tag.toString(16) }, { cause: e });
+    }
+    throw e;
+  }
 }
 
 export function findTag(list: readonly Tlv[], tag: number): Tlv | undefined {

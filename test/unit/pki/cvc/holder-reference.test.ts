@@ -12,8 +12,8 @@ describe('holder references', () => {
     assert.equal(isValidHolderReference('DENK\u00e90404144'), false);
     assert.equal(isValidHolderReference('DENK\n0404144'), false);
   });
-  it('decodes a CHR of 17 bytes as CVC_MALFORMED', () => {
-    assert.equal(codeOf(() => decodeHolderReference(new Uint8Array(17).fill(0x41), 'CHR')), 'CVC_MALFORMED');
+  it('decodes a CHR of 17 bytes as CVC_HOLDER_REFERENCE_INVALID', () => {
+    assert.equal(codeOf(() => decodeHolderReference(new Uint8Array(17).fill(0x41), 'CHR')), 'CVC_HOLDER_REFERENCE_INVALID');
   });
   it('gives the OpenSC token serial: the device CHR without its 5-character sequence', () => {
     assert.equal(serialFromDeviceChr('DENK010570200000'), 'DENK0105702');
