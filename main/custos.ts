@@ -23,6 +23,7 @@ import { CUSTODIAN_KEY, ensureRehearsalTokens } from './rehearsal/tokens.ts';
 import { readConfig } from './settings/config.ts';
 import { AnchorCheck } from './journal/checkpoint.ts';
 import { checkpointIfHeld, vouchForRestoredKey } from './ca/journal-anchor.ts';
+import { refuseKeyOnIncompleteDomain } from './ca/key-domain.ts';
 
 /** The journal entry that records the operator accepting a device no known root attests. */
 export const UNATTESTED_ACCEPTED = 'token.unattested-accepted';
@@ -153,6 +154,7 @@ export class Custos {
   async generateKey(tokenId: string, spec: KeySpec, label: string): Promise<KeyRef> {
     return this.exclusive('key generation', async () => {
       const token = await this.tokens.open(tokenId);
+      await refuseKeyOnIncompleteDomain(token);
       const intent = this.journal.begin('key.generate', { tokenId, spec: { ...spec }, label }, tokenRecord(token.info));
       const key = await this.journal.settle(intent, () => token.generateKeyPair(spec, label));
       this.journal.complete(intent, { keyId: key.id, spkiSha256: key.spkiSha256, label: key.label });

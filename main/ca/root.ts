@@ -11,6 +11,7 @@ import { anchoredAct } from './journal-anchor.ts';
 import { newSerial } from '../pki/x509/serial.ts';
 import { describeCertificate } from '../pki/x509/preview.ts';
 import { parseSubject } from './subject.ts';
+import { refuseKeyOnIncompleteDomain } from './key-domain.ts';
 import { b64, profileFor, type CaContext } from './context.ts';
 import type { CaRecord } from './state.ts';
 
@@ -46,6 +47,8 @@ export async function createRoot(ctx: CaContext, req: RootRequest): Promise<CaRe
     throw new CustosError('CA_EXISTS', `A CA named "${req.name}" exists already: choose another name.`, { name: req.name });
   }
   const planned = await planRoot(ctx, req);
+  // A root's key must be one the custodians can back up: never one made before its card's domain was complete.
+  await refuseKeyOnIncompleteDomain(planned.token);
   // The root's token gets its journal key (recorded before the root) and signs the checkpoint after it.
   return anchoredAct(ctx, planned.token, [], (journalKey) => signRoot(ctx, req, planned, journalKey));
 }
