@@ -14,6 +14,7 @@
  *   custos export --ca NAME (--serial HEX | --chain) --format der|pem|p7b --out DIR
  *   custos journal verify [--head SEQ:HASH] | journal show [--last N]
  *   custos rehearse [--out DIR]
+ *   custos dkek create|import|status, custos key backup|restore (main/cli/keydomain.ts)
  *
  * PINs come from --pin-env VAR, --pin-file FILE or a prompt; never from argv.
  */
@@ -54,6 +55,20 @@ const OPTIONS = {
   last: { type: 'string' },
   head: { type: 'string' },
   yes: { type: 'boolean' },
+  // key domains (main/cli/keydomain.ts)
+  custodian: { type: 'string' },
+  file: { type: 'string' },
+  fingerprint: { type: 'string' },
+  'expect-kcv': { type: 'string' },
+  'password-env': { type: 'string' },
+  'password-file': { type: 'string' },
+  'password-shares-file': { type: 'string' },
+  'pwd-shares-threshold': { type: 'string' },
+  'pwd-shares-total': { type: 'string' },
+  'source-token': { type: 'string' },
+  'source-token-id': { type: 'string' },
+  'source-pin-env': { type: 'string' },
+  'source-pin-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -41,6 +41,18 @@ export interface ShareWorkOptions {
   readonly onProgress?: Progress;
 }
 
+/**
+ * Tests only: a KDF count other than sc-hsm-tool's 10,000,000, for test runs
+ * of the CLI and the window that cannot wait minutes per share file. Files
+ * made so open in no other tool; whoever reads it says so.
+ */
+export const SHARE_FILE_ITERATIONS_ENV = 'CUSTOS_TEST_SHARE_FILE_ITERATIONS';
+
+export function shareFileIterationsForTests(): number | undefined {
+  const text = process.env[SHARE_FILE_ITERATIONS_ENV];
+  return text !== undefined && /^[1-9]\d{0,7}$/.test(text) ? Number(text) : undefined;
+}
+
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 /** The share's KCV, as the paper record and the journal name it. */

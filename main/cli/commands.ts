@@ -27,6 +27,7 @@ import { readPin } from './pin.ts';
 import { shown, type Output } from './output.ts';
 import type { CliValues } from './values.ts';
 import { rehearse } from './rehearse.ts';
+import { isKeyDomainCommand, KEY_DOMAIN_USAGE, runKeyDomainCommand } from './keydomain.ts';
 import { join } from 'node:path';
 
 export type { CliValues };
@@ -57,7 +58,7 @@ Options for every command:
   --token LABEL | --token-serial SERIAL | --token-id ID    which token (ids, shown by custos tokens, tell apart cards of one serial)
   --json              machine-readable output
 Revocation reasons: ${CRL_REASONS.join(', ')}
-`;
+${KEY_DOMAIN_USAGE}`;
 
 const str = (v: CliValues[string]): string | undefined => (typeof v === 'string' ? v : undefined);
 const list = (v: CliValues[string]): string[] => (Array.isArray(v) ? [...v] : typeof v === 'string' ? [v] : []);
@@ -192,6 +193,7 @@ function previewText(p: { serialHex: string; subject: { text: string }; issuer: 
 
 export async function runCommand(positionals: readonly string[], values: CliValues, out: Output): Promise<void> {
   const [command, sub] = positionals;
+  if (isKeyDomainCommand(`${command} ${sub ?? ''}`.trim())) return runKeyDomainCommand(`${command} ${sub}`, values, out, { withCore, loggedInToken, findTokenId });
   switch (`${command} ${sub ?? ''}`.trim()) {
     case 'tokens':
       return withCore(values, out, async (core) => {
