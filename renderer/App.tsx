@@ -16,6 +16,7 @@ import { CaScreen } from './features/ca/CaScreen.tsx';
 import { CertificatesScreen } from './features/certificates/CertificatesScreen.tsx';
 import { CrlScreen } from './features/crl/CrlScreen.tsx';
 import { JournalScreen } from './features/journal/JournalScreen.tsx';
+import { KeyDomainScreen } from './features/keydomain/KeyDomainScreen.tsx';
 import { RequestsScreen } from './features/requests/RequestsScreen.tsx';
 import { TokensScreen } from './features/tokens/TokensScreen.tsx';
 import { ROUTES, useRoute, type RouteId } from './routes.ts';
@@ -47,6 +48,7 @@ function Screen({ route }: { route: RouteId }) {
     case 'certificates': return <CertificatesScreen />;
     case 'crl': return <CrlScreen />;
     case 'journal': return <JournalScreen />;
+    case 'keydomain': return <KeyDomainScreen />;
   }
 }
 

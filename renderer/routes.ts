@@ -7,6 +7,7 @@ export const ROUTES = [
   { id: 'requests', title: 'Requests' },
   { id: 'certificates', title: 'Certificates' },
   { id: 'crl', title: 'Revocation and CRLs' },
+  { id: 'keydomain', title: 'Key domain' },
   { id: 'journal', title: 'Journal' },
 ] as const;
 

@@ -31,6 +31,7 @@ import type { CertificatePlan } from '../pki/x509/issue.ts';
 import { createHash } from 'node:crypto';
 import type { Handlers, CaSummary, CertificateSummary, TokenSummary, RequestSummary, CrlSummary, Preview, KeySummary, MediumFile } from './contract.ts';
 import { remember } from '../bounded-cache.ts';
+import { createKeyDomainHandlers } from './keydomain-handlers.ts';
 
 type Out<T extends z.ZodType> = z.output<T>;
 const VERSION = '0.1.0';
@@ -133,6 +134,12 @@ function summaryOfEntry(kind: string, data: Record<string, unknown>): string {
     case 'export.done': return `Exported to ${s('path')}`;
     case 'journal.key': return `Journal key ${s('keySpkiSha256').slice(0, 16)}… recorded`;
     case 'journal.checkpoint': return `Checkpoint signed over entry #${s('headSeq')}`;
+    case 'dkek.share.create.done': return `DKEK share of ${s('custodian')} made, KCV ${s('shareKcv')}`;
+    case 'dkek.share.import.intent': return `Import DKEK share ${s('shareKcv')}`;
+    case 'dkek.share.import.done': return `DKEK share ${s('shareKcv')} imported: ${s('outstanding')} of ${s('total')} outstanding${data.kcv ? `, domain KCV ${s('kcv')}` : ''}`;
+    case 'key.backup.done': return `Key backed up to ${s('wkyFile')} (domain ${s('domainKcv')})`;
+    case 'key.restore.intent': return `Restore key "${s('label')}" (${s('spkiSha256').slice(0, 16)}…)`;
+    case 'key.restore.done': return `Key "${s('label')}" restored`;
     default: return kind.endsWith('.failed') ? `Failed: ${s('code')} ${s('message')}` : kind;
   }
 }
@@ -288,6 +295,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
         .map((name) => fileEntry(join(folder, name)))
         .filter((f) => f !== undefined);
     },
+    ...createKeyDomainHandlers(custos, grants),
   };
 }
 

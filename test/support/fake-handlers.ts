@@ -251,6 +251,13 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
     },
     'media.list': async () => [{ path: '/media/custodian/TRANSFER', label: 'TRANSFER' }],
     'media.files': async ({ path }) => [{ path: `${path}/web.csr`, name: 'web.csr', bytes: 512 }],
+    // The fake's tokens have no key domain: the key-domain screen is tested on the real core (test/e2e/key-domain.test.ts).
+    'keydomain.status': async ({ tokenId }) => ({ tokenId, configured: false, totalShares: 0, importedShares: 0, outstandingShares: 0, complete: false, shares: [] }),
+    'keydomain.files': async () => [],
+    'keydomain.createShare': async () => { throw new CustosError('KEY_DOMAIN_UNSUPPORTED', 'The fake core makes no DKEK shares.', {}); },
+    'keydomain.importShare': async () => { throw new CustosError('KEY_DOMAIN_UNSUPPORTED', 'The fake core has no key domain.', {}); },
+    'keydomain.backupKey': async () => { throw new CustosError('KEY_DOMAIN_UNSUPPORTED', 'The fake core has no key domain.', {}); },
+    'keydomain.restoreKey': async () => { throw new CustosError('KEY_DOMAIN_UNSUPPORTED', 'The fake core has no key domain.', {}); },
   };
 
   // Wrap every handler to record the channel (never the input) and to check the
