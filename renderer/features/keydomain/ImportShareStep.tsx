@@ -70,7 +70,7 @@ export function ImportShareStep({ tokenId, cardName, status, files, made, onImpo
               <TableRow key={`${s.shareKcv}-${s.time}`}>
                 <TableCell>{i + 1}</TableCell>
                 <TableCell>{custodianOf(s.fileName)}</TableCell>
-                <TableCell sx={monoSx}>{s.shareKcv}</TableCell>
+                <TableCell sx={{ ...monoSx, whiteSpace: 'nowrap' }}>{s.shareKcv}</TableCell>
                 <TableCell>{s.time}</TableCell>
                 <TableCell>
                   <Button size="small" onClick={() => onPrint({ custodian: custodianOf(s.fileName), shareKcv: s.shareKcv, fileName: s.fileName.split('/').pop() ?? s.fileName, date: s.time })}>

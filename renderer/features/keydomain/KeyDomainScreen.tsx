@@ -90,7 +90,7 @@ export function KeyDomainScreen() {
       <Stepper nonLinear activeStep={step} sx={{ mb: 2 }} aria-label="Steps of the key domain ceremony">
         {STEPS.map((label, i) => (
           <Step key={label} completed={(i === 1 && s?.complete) || (i === 0 && made.length >= totalShares)}>
-            <StepButton onClick={() => setStep(i)} aria-current={step === i ? 'step' : undefined}>{label}</StepButton>
+            <StepButton onClick={() => setStep(i)}>{label}</StepButton>
           </Step>
         ))}
       </Stepper>

@@ -80,7 +80,7 @@ export function MakeShareStep({ totalShares, made, onMade, onPrint }: {
             {made.map((s) => (
               <TableRow key={s.path}>
                 <TableCell>{s.custodian}</TableCell>
-                <TableCell sx={monoSx}>{s.shareKcv}</TableCell>
+                <TableCell sx={{ ...monoSx, whiteSpace: 'nowrap' }}>{s.shareKcv}</TableCell>
                 <TableCell sx={monoSx}>{s.fileName}</TableCell>
                 <TableCell><Button size="small" onClick={() => onPrint(s)}>Paper record of {s.custodian}</Button></TableCell>
               </TableRow>

@@ -54,7 +54,7 @@ export function PaperRecordDialog({ record, onClose }: { record: PaperRecordData
           <Table size="small" aria-label="Paper record">
             <TableBody>
               {rows.filter(([, v]) => v !== undefined).map(([k, v]) => (
-                <TableRow key={k}><TableCell component="th" scope="row">{k}</TableCell><TableCell sx={/KCV/.test(k) ? monoSx : undefined}>{v}</TableCell></TableRow>
+                <TableRow key={k}><TableCell component="th" scope="row">{k}</TableCell><TableCell sx={/^[0-9a-f]{16}$/.test(v ?? '') ? monoSx : undefined}>{v}</TableCell></TableRow>
               ))}
             </TableBody>
           </Table>
