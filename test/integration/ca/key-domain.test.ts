@@ -183,7 +183,11 @@ describe('a key domain from custodians\' shares to a CA that signs on its backup
       const [t] = await c2.tokens.list();
       await c2.login(t!.id, pw(PIN));
       const share = await createDkekShare(c2.ctx, { custodian: 'Zoe', password: pw('zoe-password-1'), passwordRepeat: pw('zoe-password-1') }, FAST);
-      await importDkekShareFile(c2.ctx, { tokenId: t!.id, file: await readShareFile(share.path), fileName: share.path, password: pw('zoe-password-1') }, FAST);
+      // The custodians expected another domain: the card says so once the last share is in, and the journal records the mismatch.
+      const mismatch = await importDkekShareFile(c2.ctx, { tokenId: t!.id, file: await readShareFile(share.path), fileName: share.path, password: pw('zoe-password-1'), expectedKcv: 'ffffffffffffffff' }, FAST)
+        .catch((e: unknown) => e);
+      assert.ok(mismatch instanceof CustosError && mismatch.code === 'KCV_MISMATCH', String(mismatch));
+      assert.ok(c2.journal.read().some((e) => e.kind === 'dkek.share.import.done' && e.data.kcvMatches === false));
       assert.equal(await codeOf(restoreKeyFromFile(c2.ctx, { tokenId: t!.id, wkyPath })), 'KCV_MISMATCH');
       assert.equal((await (await c2.tokens.open(t!.id)).listKeys()).length, 0);
     } finally {
@@ -240,6 +244,16 @@ describe('a key domain from custodians\' shares to a CA that signs on its backup
     const ok = spawnSync('openssl', ['verify', '-crl_check', '-CAfile', rootPem, '-CRLfile', crlPem, leafPem], { encoding: 'utf8' });
     assert.equal(ok.status, 0, `${ok.stdout}${ok.stderr}`);
     assert.ok(custos.journal.verify().ok);
+  });
+
+  it('backs up and restores an RSA-4096 key too, from the secondary into the primary put back', async () => {
+    const key = await custos.generateKey(ids.secondary, { kind: 'rsa', bits: 4096 }, 'rsa root');
+    const backup = await backupKeyToFile(custos.ctx, { tokenId: ids.secondary, label: 'rsa root', spkiSha256: key.spkiSha256 });
+    assert.deepEqual(backup.metadata.keySpec, { kind: 'rsa', bits: 4096 });
+    await custos.login(ids.primary, pw(PIN));
+    const restored = await restoreKeyFromFile(custos.ctx, { tokenId: ids.primary, wkyPath: backup.wkyPath });
+    assert.equal(restored.key.spkiSha256, key.spkiSha256);
+    assert.deepEqual([restored.key.label, restored.key.spec], ['rsa root', { kind: 'rsa', bits: 4096 }]);
   });
 
   it('splits a share\'s password among three people, any two of whom open it', async () => {
