@@ -33,6 +33,7 @@ export function coreEvents(custos: Custos): EventSource {
   return {
     subscribe: (sink) => {
       const stop = custos.journal.onAppend((entry) => sink('journal.appended', { seq: entry.seq }));
+      const stopProgress = custos.onProgress((report) => sink('progress', { ...report }));
       let watcher: ReaderWatcher | undefined;
       if (!custos.rehearsalOnly) {
         try {
@@ -44,7 +45,7 @@ export function coreEvents(custos: Custos): EventSource {
           watcher = undefined;
         }
       }
-      return () => { stop(); watcher?.stop(); };
+      return () => { stop(); stopProgress(); watcher?.stop(); };
     },
   };
 }

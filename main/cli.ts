@@ -14,6 +14,7 @@
  *   custos export --ca NAME (--serial HEX | --chain) --format der|pem|p7b --out DIR
  *   custos journal verify [--head SEQ:HASH] | journal show [--last N]
  *   custos rehearse [--out DIR]
+ *   custos dkek create|import|status, custos key backup|restore (main/cli/keydomain.ts)
  *
  * PINs come from --pin-env VAR, --pin-file FILE or a prompt; never from argv.
  */
@@ -59,6 +60,18 @@ const OPTIONS = {
   'so-pin-file': { type: 'string' },
   'new-pin-env': { type: 'string' },
   'new-pin-file': { type: 'string' },
+  // key domains (main/cli/keydomain.ts)
+  fingerprint: { type: 'string' },
+  'expect-kcv': { type: 'string' },
+  'password-env': { type: 'string' },
+  'password-file': { type: 'string' },
+  'password-shares-file': { type: 'string' },
+  'pwd-shares-threshold': { type: 'string' },
+  'pwd-shares-total': { type: 'string' },
+  'source-token': { type: 'string' },
+  'source-token-id': { type: 'string' },
+  'source-pin-env': { type: 'string' },
+  'source-pin-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   // custos quorum
   rehearsal: { type: 'boolean' },
@@ -68,7 +81,6 @@ const OPTIONS = {
   total: { type: 'string' },
   required: { type: 'string' },
   'dkek-shares': { type: 'string' },
-  'so-pin-env': { type: 'string' },
   'confirm-unattested': { type: 'boolean' },
   // custos cvc
   request: { type: 'string' },

@@ -23,6 +23,15 @@ import { authenticateCustodian, quorumStatus } from './quorum/quorum.ts';
 import { readConfig } from './settings/config.ts';
 import { AnchorCheck } from './journal/checkpoint.ts';
 import { checkpointIfHeld, vouchForRestoredKey } from './ca/journal-anchor.ts';
+import { refuseKeyOnIncompleteDomain } from './ca/key-domain.ts';
+
+/** How far a long piece of work is: done of total (total 0 when it cannot tell), and what it is doing. */
+export interface ProgressReport {
+  readonly operation: string;
+  readonly label: string;
+  readonly done: number;
+  readonly total: number;
+}
 
 /** The journal entry that records the operator accepting a device no known root attests. */
 export const UNATTESTED_ACCEPTED = 'token.unattested-accepted';
@@ -50,6 +59,7 @@ export class Custos {
   readonly abandoned: readonly JournalEntry[];
   readonly rehearsalOnly: boolean;
   #busy: string | undefined;
+  readonly #progressListeners = new Set<(report: ProgressReport) => void>();
 
   private constructor(ctx: CaContext, rehearsalOnly: boolean) {
     this.ctx = ctx;
@@ -95,6 +105,16 @@ export class Custos {
     };
     const rehearsalOnly = options.rehearsal ?? (modules.length > 0 && modules.every((m) => rehearsal.has(m)) && (options.providers?.length ?? 0) === 0);
     return new Custos(ctx, rehearsalOnly);
+  }
+
+  /** Long work (a share file's key derivation) reports how far it is; the window shows it. */
+  onProgress(listener: (report: ProgressReport) => void): () => void {
+    this.#progressListeners.add(listener);
+    return () => this.#progressListeners.delete(listener);
+  }
+
+  reportProgress(report: ProgressReport): void {
+    for (const listener of this.#progressListeners) listener(report);
   }
 
   get journal(): Journal { return this.ctx.journal; }
@@ -153,6 +173,7 @@ export class Custos {
   async generateKey(tokenId: string, spec: KeySpec, label: string): Promise<KeyRef> {
     return this.exclusive('key generation', async () => {
       const token = await this.tokens.open(tokenId);
+      await refuseKeyOnIncompleteDomain(token);
       const intent = this.journal.begin('key.generate', { tokenId, spec: { ...spec }, label }, tokenRecord(token.info));
       const key = await this.journal.settle(intent, () => token.generateKeyPair(spec, label));
       this.journal.complete(intent, { keyId: key.id, spkiSha256: key.spkiSha256, label: key.label });

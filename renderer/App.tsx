@@ -17,6 +17,7 @@ import { CertificatesScreen } from './features/certificates/CertificatesScreen.t
 import { CrlScreen } from './features/crl/CrlScreen.tsx';
 import { CvcScreen } from './features/cvc/CvcScreen.tsx';
 import { JournalScreen } from './features/journal/JournalScreen.tsx';
+import { KeyDomainScreen } from './features/keydomain/KeyDomainScreen.tsx';
 import { RequestsScreen } from './features/requests/RequestsScreen.tsx';
 import { TokensScreen } from './features/tokens/TokensScreen.tsx';
 import { QuorumScreen } from './features/quorum/QuorumScreen.tsx';
@@ -51,6 +52,7 @@ function Screen({ route }: { route: RouteId }) {
     case 'cvc': return <CvcScreen />;
     case 'journal': return <JournalScreen />;
     case 'quorum': return <QuorumScreen />;
+    case 'keydomain': return <KeyDomainScreen />;
   }
 }
 

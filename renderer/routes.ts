@@ -8,6 +8,7 @@ export const ROUTES = [
   { id: 'certificates', title: 'Certificates' },
   { id: 'crl', title: 'Revocation and CRLs' },
   { id: 'cvc', title: 'CV certificates' },
+  { id: 'keydomain', title: 'Key domain' },
   { id: 'journal', title: 'Journal' },
   { id: 'quorum', title: 'Custodian quorum' },
 ] as const;

@@ -248,6 +248,54 @@ export const CustodianCandidateView = z.object({
   notAttestedBecause: z.enum(['device-request', 'unknown-root']).optional(), deviceChr: z.string(), deviceKeySha256: Hex, selfReferencing: z.boolean(),
 });
 const RegistrationFile = z.string().max(64 * 1024);
+// Key domains: DKEK shares, key backup and restore (main/api/keydomain-handlers.ts).
+const Kcv = z.string().regex(/^[0-9a-f]{16}$/, '16 lower-case hex digits');
+const SharePassword = z.string().min(1).max(256);
+
+export const KeyDomainStatus = z.object({
+  tokenId: z.string(),
+  /** False when the card was initialized without DKEK shares. */
+  configured: z.boolean(),
+  totalShares: z.number().int(),
+  importedShares: z.number().int(),
+  outstandingShares: z.number().int(),
+  complete: z.boolean(),
+  /** The domain's KCV, once every share is in. */
+  kcv: Kcv.optional(),
+  /** The shares the journal saw go into this card, in order, by their KCV. */
+  shares: z.array(z.object({ shareKcv: Kcv, fileName: z.string(), time: IsoDate, operator: z.string() })),
+});
+
+export const ShareImported = KeyDomainStatus.extend({ shareKcv: Kcv, expectedKcv: Kcv.optional() });
+
+export const ShareCreated = z.object({
+  custodian: z.string(),
+  path: z.string(),
+  fileName: z.string(),
+  shareKcv: Kcv,
+  createdAt: IsoDate,
+});
+
+export const KeyDomainFile = z.object({ path: z.string(), fileName: z.string(), kind: z.enum(['share', 'backup']), bytes: z.number().int() });
+
+export const KeyBackupRecord = z.object({
+  label: z.string(),
+  keySpec: KeySpec,
+  spkiSha256: Hex,
+  domainKcv: Kcv,
+  wkyPath: z.string(),
+  metadataPath: z.string(),
+  createdAt: IsoDate,
+  cas: z.array(z.object({ id: Hex, name: z.string() })),
+});
+
+export const KeyRestored = z.object({
+  tokenId: z.string(),
+  key: KeySummary,
+  domainKcv: Kcv,
+  /** The card's journal key is vouched for: it may sign for the CA with the source card gone. */
+  journalKeyVouched: z.boolean(),
+});
 
 const Void = z.void();
 
@@ -321,6 +369,22 @@ export const api = {
   'quorum.register': { input: z.object({ tokenId: z.string(), contentBase64: RegistrationFile, confirmUnattested: z.boolean().optional() }), output: QuorumView },
   // CV certificates: the CVC authority's channels (cvc-contract.ts).
   ...cvcApi,
+  // Key domains (main/api/keydomain-handlers.ts). Passwords cross only as password/passwordRepeat and are never echoed.
+  'keydomain.status': { input: z.object({ tokenId: z.string() }), output: KeyDomainStatus },
+  'keydomain.files': { input: Void, output: z.array(KeyDomainFile) },
+  'keydomain.createShare': {
+    input: z.object({ custodian: z.string().min(1).max(64), password: SharePassword, passwordRepeat: SharePassword, directory: z.string().max(4096).optional() }),
+    output: ShareCreated,
+  },
+  'keydomain.importShare': {
+    input: z.object({ tokenId: z.string(), path: z.string().max(4096), password: SharePassword, expectedKcv: Kcv.optional() }),
+    output: ShareImported,
+  },
+  'keydomain.backupKey': {
+    input: z.object({ tokenId: z.string(), label: z.string().min(1).max(64), keySpkiSha256: Hex, directory: z.string().max(4096).optional() }),
+    output: KeyBackupRecord,
+  },
+  'keydomain.restoreKey': { input: z.object({ tokenId: z.string(), path: z.string().max(4096) }), output: KeyRestored },
 } as const;
 
 export type Api = typeof api;
@@ -344,4 +408,4 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: str
 export type Handlers = { [C in Channel]: (input: z.output<Api[C]['input']>) => Promise<Output<C>> };
 
 /** Fields that carry secrets: never logged, journaled or echoed. */
-export const SECRET_FIELDS = ['pin', 'password', 'soPin', 'share', 'newPin'] as const;
+export const SECRET_FIELDS = ['pin', 'password', 'passwordRepeat', 'soPin', 'share', 'newPin'] as const;

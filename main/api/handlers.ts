@@ -34,6 +34,7 @@ import type { Handlers, CaSummary, CertificateSummary, TokenSummary, RequestSumm
 import { remember } from '../bounded-cache.ts';
 import { quorumHandlers } from './quorum-handlers.ts';
 import { cvcHandlers } from './cvc-handlers.ts';
+import { createKeyDomainHandlers } from './keydomain-handlers.ts';
 
 type Out<T extends z.ZodType> = z.output<T>;
 const VERSION = '0.1.0';
@@ -144,6 +145,12 @@ function summaryOfEntry(kind: string, data: Record<string, unknown>): string {
     case 'journal.checkpoint': return `Checkpoint signed over entry #${s('headSeq')}`;
     case 'quorum.authenticate': return `Custodian ${s('chr')} authenticated (${s('authenticated')} of ${s('required')})`;
     case 'quorum.register.done': return `Custodian ${s('chr')} registered${data['unattestedConfirmed'] === true ? ' (not attested, confirmed)' : ''}`;
+    case 'dkek.share.create.done': return `DKEK share of ${s('custodian')} made, KCV ${s('shareKcv')}`;
+    case 'dkek.share.import.intent': return `Import DKEK share ${s('shareKcv')}`;
+    case 'dkek.share.import.done': return `DKEK share ${s('shareKcv')} imported: ${s('outstanding')} of ${s('total')} outstanding${data.kcv ? `, domain KCV ${s('kcv')}` : ''}`;
+    case 'key.backup.done': return `Key backed up to ${s('wkyFile')} (domain ${s('domainKcv')})`;
+    case 'key.restore.intent': return `Restore key "${s('label')}" (${s('spkiSha256').slice(0, 16)}…)`;
+    case 'key.restore.done': return `Key "${s('label')}" restored`;
     default: return kind.endsWith('.failed') ? `Failed: ${s('code')} ${s('message')}` : kind;
   }
 }
@@ -293,6 +300,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
         .filter((f) => f !== undefined);
     },
     ...quorumHandlers(custos),
+    ...createKeyDomainHandlers(custos, grants),
   };
 }
 

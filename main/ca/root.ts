@@ -12,6 +12,7 @@ import { newSerial } from '../pki/x509/serial.ts';
 import { describeCertificate } from '../pki/x509/preview.ts';
 import { parseSubject } from './subject.ts';
 import { dropPreview, keepPreview, keptPreview, requireSameTbs } from './previews.ts';
+import { refuseKeyOnIncompleteDomain } from './key-domain.ts';
 import { b64, profileFor, type CaContext } from './context.ts';
 import type { CaRecord } from './state.ts';
 
@@ -80,6 +81,8 @@ export async function createRoot(ctx: CaContext, req: RootRequest): Promise<CaRe
   }
   const planned = await planRoot(ctx, req, { serial: kept.number, now: new Date(kept.madeAt) });
   requireSameTbs('root', tbsSha256, planned.plan.tbsDer, 'the token, key, profile, subject or validity differ from the preview\'s, or the profile was edited since.');
+  // A root's key must be one the custodians can back up: never one made before its card's domain was complete.
+  await refuseKeyOnIncompleteDomain(planned.token);
   // The root's token gets its journal key (recorded before the root) and signs the checkpoint after it.
   const ca = await anchoredAct(ctx, planned.token, [], (journalKey) => signRoot(ctx, req, planned, journalKey));
   dropPreview(ctx, tbsSha256);

@@ -32,6 +32,7 @@ import type { CliValues } from './values.ts';
 import { rehearse } from './rehearse.ts';
 import { QUORUM_USAGE, runQuorumCommand } from './quorum.ts';
 import { CVC_USAGE, runCvcCommand } from './cvc.ts';
+import { isKeyDomainCommand, KEY_DOMAIN_USAGE, runKeyDomainCommand } from './keydomain.ts';
 import { join } from 'node:path';
 
 export type { CliValues };
@@ -68,7 +69,7 @@ Options for every command:
   --json              machine-readable output
   --tbs-sha256 HEX    sign only the previewed TBS with this SHA-256, as a preview printed it (a script binds to what was reviewed)
 Revocation reasons: ${CRL_REASONS.join(', ')}
-`;
+${KEY_DOMAIN_USAGE}`;
 
 const str = (v: CliValues[string]): string | undefined => (typeof v === 'string' ? v : undefined);
 const list = (v: CliValues[string]): string[] => (Array.isArray(v) ? [...v] : typeof v === 'string' ? [v] : []);
@@ -218,6 +219,7 @@ function boundHashes(values: CliValues): string[] {
 export async function runCommand(positionals: readonly string[], values: CliValues, out: Output): Promise<void> {
   const [command, sub] = positionals;
   if (command === 'cvc') return runCvcCommand(sub, positionals.slice(2), values, out, { withCore, loggedInToken, confirm, parseKeyType, findTokenId });
+  if (isKeyDomainCommand(`${command} ${sub ?? ''}`.trim())) return runKeyDomainCommand(`${command} ${sub}`, values, out, { withCore, loggedInToken, findTokenId });
   switch (`${command} ${sub ?? ''}`.trim()) {
     case 'tokens':
       return withCore(values, out, async (core) => {

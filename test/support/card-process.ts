@@ -33,8 +33,9 @@ export async function createInitializedCard(stateFile: string, pin: string, labe
   await vc.close();
 }
 
-export async function startCardProcess(stateFile: string): Promise<CardProcess> {
-  const child: ChildProcess = fork(fileURLToPath(new URL('../integration/hsm/sc-hsm/pcscd-card-process.ts', import.meta.url)), [stateFile],
+/** secondStateFile: a second card in a second reader; 'stop-bridge' pulls the first. */
+export async function startCardProcess(stateFile: string, secondStateFile?: string): Promise<CardProcess> {
+  const child: ChildProcess = fork(fileURLToPath(new URL('../integration/hsm/sc-hsm/pcscd-card-process.ts', import.meta.url)), [stateFile, ...(secondStateFile ? [secondStateFile] : [])],
     { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
   const ready = await new Promise<CardProcessReady>((resolve, reject) => {
     child.once('message', (m) => resolve(m as CardProcessReady));

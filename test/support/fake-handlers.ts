@@ -276,6 +276,13 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
     'token.pinStatus': async ({ tokenId }) => ({ token: structuredClone(token(tokenId)) }),
     'token.changePin': async ({ tokenId }) => structuredClone(token(tokenId)),
     'token.unblockPin': async ({ tokenId }) => structuredClone(token(tokenId)),
+    // The fake's tokens have no key domain: the key-domain screen is tested on the real core (test/e2e/key-domain.test.ts).
+    'keydomain.status': async ({ tokenId }) => ({ tokenId, configured: false, totalShares: 0, importedShares: 0, outstandingShares: 0, complete: false, shares: [] }),
+    'keydomain.files': async () => [],
+    'keydomain.createShare': async () => { throw new CustosError('KEY_DOMAIN_UNSUPPORTED', 'The fake core makes no DKEK shares.', {}); },
+    'keydomain.importShare': async () => { throw new CustosError('KEY_DOMAIN_UNSUPPORTED', 'The fake core has no key domain.', {}); },
+    'keydomain.backupKey': async () => { throw new CustosError('KEY_DOMAIN_UNSUPPORTED', 'The fake core has no key domain.', {}); },
+    'keydomain.restoreKey': async () => { throw new CustosError('KEY_DOMAIN_UNSUPPORTED', 'The fake core has no key domain.', {}); },
   };
 
   // Wrap every handler to record the channel (never the input) and to check the

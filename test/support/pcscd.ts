@@ -59,6 +59,8 @@ export interface Pcscd {
   readonly env: NodeJS.ProcessEnv;
   /** Stopping it pulls the card out of the reader. */
   readonly bridge: VpcdBridge;
+  /** With a second card: its reader (vpcd's second slot), its bridge (stopping it pulls that card). */
+  readonly second?: { readonly readerName: string; readonly bridge: VpcdBridge };
   /** Stops pcscd, the relay and the bridge, and removes the temp dir. */
   stop(): Promise<void>;
 }
@@ -68,6 +70,8 @@ export interface PcscdOptions {
   readonly card?: VpcdCard;
   /** … or open the card in this state file. */
   readonly stateFile?: string;
+  /** A second card, in vpcd's second slot (port + 1): two HSMs in two readers, as a backup ceremony has them. */
+  readonly secondCard?: VpcdCard;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -154,12 +158,17 @@ export async function startPcscd(options: PcscdOptions): Promise<Pcscd> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   collect(relay);
+  const secondRelayPath = join(dir, 'vpcd-2.sock');
+  const secondRelay = options.secondCard === undefined ? undefined
+    : spawn('nsenter', [`--net=/proc/${pcscd.pid}/ns/net`, process.execPath, '-e', RELAY_SCRIPT, secondRelayPath, String(port + 1)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (secondRelay) collect(secondRelay);
   let bridge: VpcdBridge | undefined;
+  let secondBridge: VpcdBridge | undefined;
 
   let stopped = false;
   // A test process that ends without stop() (crash, runner timeout) must not leave pcscd or the temp dir behind.
   const cleanUpAtExit = (): void => {
-    for (const child of [relay, pcscd]) if (!hasEnded(child)) child.kill('SIGKILL');
+    for (const child of [relay, ...(secondRelay ? [secondRelay] : []), pcscd]) if (!hasEnded(child)) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', cleanUpAtExit);
@@ -168,23 +177,39 @@ export async function startPcscd(options: PcscdOptions): Promise<Pcscd> {
     stopped = true;
     process.off('exit', cleanUpAtExit);
     await bridge?.stop();
+    await secondBridge?.stop();
     await end(relay);
+    if (secondRelay) await end(secondRelay);
     await end(pcscd);
     rmSync(dir, { recursive: true, force: true });
   };
 
   try {
-    bridge = await startVpcdBridge({ ...options, mode: 'connect', path: relayPath });
+    bridge = await startVpcdBridge({ ...(options.card ? { card: options.card } : {}), ...(options.stateFile ? { stateFile: options.stateFile } : {}), mode: 'connect', path: relayPath });
     const readerName = `${FRIENDLY_NAME} 00 00`;
+    const secondReaderName = `${FRIENDLY_NAME} 00 01`;
+    if (options.secondCard) {
+      // The relay's socket appears once its process runs inside the namespace; the bridge dials until it does.
+      for (let tries = 0; ; tries++) {
+        try {
+          secondBridge = await startVpcdBridge({ card: options.secondCard, mode: 'connect', path: secondRelayPath });
+          break;
+        } catch (e) {
+          if (tries > 50) throw e;
+          await sleep(POLL_MS);
+        }
+      }
+    }
+    const wanted = options.secondCard ? [readerName, secondReaderName] : [readerName];
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
       if (hasEnded(pcscd) || hasEnded(relay)) throw new Error('pcscd or its vpcd relay ended before the reader appeared');
-      const readers = await listReaders(env);
-      if (readers.split('\n').some((line) => line.includes(readerName) && /\bYes\b/.test(line))) break;
+      const lines = (await listReaders(env)).split('\n');
+      if (wanted.every((name) => lines.some((line) => line.includes(name) && /\bYes\b/.test(line)))) break;
       if (Date.now() > deadline) throw new Error(`pcscd did not show ${readerName} with a card within ${READY_TIMEOUT_MS} ms`);
       await sleep(POLL_MS);
     }
-    return { readerName, port, socketPath, env, bridge, stop };
+    return { readerName, port, socketPath, env, bridge, ...(secondBridge ? { second: { readerName: secondReaderName, bridge: secondBridge } } : {}), stop };
   } catch (e) {
     await stop();
     throw new Error(`${(e as Error).message}: ${log.join('').slice(-2000)}`, { cause: e });

@@ -5,6 +5,7 @@
  * (SCardDisconnect waits for pcscd, pcscd for the card's vpcd socket): a
  * deadlock no real reader has. Spoken to over the fork IPC channel:
  * parent → { op: 'reset' | 'stop-bridge' | 'stop' }, child → { ready, … } and { done: op }.
+ * A second state file puts a second card in vpcd's second slot; 'stop-bridge' pulls the first.
  */
 import { startPcscd } from '../../../support/pcscd.ts';
 import { VirtualCard } from '../../../../main/hsm/virtual/card.ts';
@@ -16,14 +17,18 @@ export interface CardProcessReady {
   readonly env: Record<string, string>;
   readonly serial: string;
   readonly atrHex: string;
+  /** The second card's reader and serial, when a second state file was given. */
+  readonly second?: { readonly readerName: string; readonly serial: string };
 }
 
 const stateFile = process.argv[2];
 if (stateFile === undefined || process.send === undefined) throw new Error('usage: fork(pcscd-card-process.ts, [stateFile])');
 const card = await VirtualCard.open(stateFile);
-const pcscd = await startPcscd({ card });
+const secondCard = process.argv[3] === undefined ? undefined : await VirtualCard.open(process.argv[3]);
+const pcscd = await startPcscd({ card, ...(secondCard ? { secondCard } : {}) });
 const env = Object.fromEntries(Object.entries(pcscd.env).filter((e): e is [string, string] => typeof e[1] === 'string'));
-const ready: CardProcessReady = { ready: true, readerName: pcscd.readerName, socketPath: pcscd.socketPath, env, serial: card.serial, atrHex: Buffer.from(card.atr).toString('hex') };
+const ready: CardProcessReady = { ready: true, readerName: pcscd.readerName, socketPath: pcscd.socketPath, env, serial: card.serial, atrHex: Buffer.from(card.atr).toString('hex'),
+  ...(secondCard && pcscd.second ? { second: { readerName: pcscd.second.readerName, serial: secondCard.serial } } : {}) };
 process.send(ready);
 process.on('message', (message: { op: string }) => {
   void (async () => {

@@ -1,0 +1,201 @@
+/**
+ * The key-domain ceremony on the Key domain screen, in Chromium at 1024×700
+ * against the dev host serving the REAL core with two virtual SmartCard-HSMs
+ * (2 DKEK shares each): two custodians make their shares (by keyboard), each
+ * imports theirs into both cards ("k of n", share and domain KCVs), a paper
+ * record is shown, the CA key is backed up on the first card and restored
+ * into the second. Refusals on the way: a wrong password, a share imported
+ * twice. Screenshots of each step go to test-results/screenshots/.
+ *
+ * Share files use 1,000 KDF rounds (CUSTOS_TEST_SHARE_FILE_ITERATIONS): at
+ * sc-hsm-tool's 10,000,000 each file takes minutes on a shared test machine.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { appCoreOf, type AppCore } from '../../electron/core.ts';
+import { startDevHost, type DevHost } from '../../devhost/server.ts';
+import { Custos } from '../../main/custos.ts';
+import { VirtualScHsmProvider } from '../../main/hsm/sc-hsm/provider.ts';
+import { SHARE_FILE_ITERATIONS_ENV } from '../../main/ca/key-domain.ts';
+import { createInitializedCard } from '../support/card-process.ts';
+import { ensureRendererBuilt } from './support/build.ts';
+import { launchChromium, type Chromium } from './support/chromium.ts';
+import { SCREENSHOT_DIR, setTheme } from './support/screens.ts';
+import { AxeBuilder } from '@axe-core/playwright';
+
+const PIN = '648219';
+
+describe('the Key domain screen: shares, import into two HSMs, backup and restore', () => {
+  let work: string;
+  let custos: Custos;
+  let core: AppCore;
+  let host: DevHost;
+  let browser: Chromium;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const ids = { primary: '', secondary: '' };
+  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOT_DIR, `key-domain-${name}.png`), fullPage: true });
+
+  before(async () => {
+    process.env[SHARE_FILE_ITERATIONS_ENV] = '1000';
+    const staticDir = ensureRendererBuilt();
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    work = mkdtempSync(join(tmpdir(), 'custos-e2e-domain-'));
+    const states = ['primary', 'secondary'].map((n) => join(work, `${n}.vsc`));
+    for (const s of states) await createInitializedCard(s, PIN, undefined, { dkekShares: 2 });
+    custos = Custos.open({ dataDir: join(work, 'home'), operator: 'e2e', providers: [new VirtualScHsmProvider(states)], pcsc: false });
+    const listed = await custos.tokens.list();
+    ids.primary = listed.find((t) => t.info.reader.includes('primary.vsc'))!.id;
+    ids.secondary = listed.find((t) => t.info.reader.includes('secondary.vsc'))!.id;
+    core = appCoreOf(custos);
+    host = await startDevHost({ handlers: core.handlers, events: core.events, staticDir });
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1024, height: 700 });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(host.url);
+    await page.goto(`${new URL(host.url).origin}/#/keydomain`);
+    await page.getByRole('heading', { name: 'Key domain', level: 1 }).waitFor();
+  });
+
+  after(async () => {
+    delete process.env[SHARE_FILE_ITERATIONS_ENV];
+    await browser?.close();
+    await host?.close();
+    await core?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  async function chooseCard(id: string): Promise<void> {
+    const serial = (await custos.tokens.open(id)).info.serial;
+    await page.getByLabel('SmartCard-HSM', { exact: true }).click();
+    await page.getByRole('option', { name: new RegExp(`serial ${serial}`) }).click();
+    await page.getByRole('status').filter({ hasText: /Logged in|Not logged in/ }).first().waitFor();
+  }
+
+  async function logIn(): Promise<void> {
+    await page.getByRole('button', { name: 'Log in…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('User PIN').fill(PIN);
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByText('Logged in', { exact: true }).waitFor();
+  }
+
+  async function importShare(custodian: string, password: string): Promise<void> {
+    await page.getByLabel('Share file').click();
+    await page.getByRole('option', { name: new RegExp(`^${custodian} — `) }).click();
+    await page.getByLabel(/^Share password\W*$/).fill(password);
+    await page.getByRole('button', { name: 'Import share' }).click();
+  }
+
+  it('makes two shares one custodian at a time, by keyboard, and shows a paper record', async () => {
+    await page.getByText('0 of 2 shares imported').waitFor();
+    await shot('card');
+    await page.getByText('Custodian 1 of 2').waitFor();
+    // By keyboard only: the name, the password twice, Enter.
+    await page.getByLabel('Custodian').focus();
+    await page.keyboard.type('Anna');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('anna-password-1');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('anna-password-2');
+    await page.getByText('The two passwords differ.').waitFor();
+    await page.getByLabel('Share password again').fill('anna-password-1');
+    await page.keyboard.press('Enter');
+    await page.getByText('Custodian 2 of 2').waitFor();
+    await page.getByLabel('Custodian').fill('Ben');
+    await page.getByLabel(/^Share password\W*$/).fill('ben-password-22');
+    await page.getByLabel('Share password again').fill('ben-password-22');
+    await page.getByRole('button', { name: 'Make share' }).click();
+    await page.getByText('All 2 shares of this domain are made.').waitFor();
+    const table = page.getByRole('table', { name: 'Shares made' });
+    assert.equal(await table.getByRole('row').count(), 3);
+    await shot('shares-made');
+    await page.getByRole('button', { name: 'Paper record of Anna' }).click();
+    const record = page.getByRole('dialog', { name: 'Paper record of a DKEK share' });
+    await record.getByText('Anna', { exact: true }).waitFor();
+    assert.match(await record.innerText(), /Share KCV\s+[0-9a-f]{16}/);
+    await shot('paper-record');
+    await page.keyboard.press('Escape');
+    await record.waitFor({ state: 'hidden' });
+    assert.ok(!(await page.content()).includes('anna-password-1'), 'the password is not left on the page');
+  });
+
+  it('imports the shares into the first card one custodian at a time, refusing a wrong password and a share twice', async () => {
+    await page.getByRole('tab', { name: /Import shares$/ }).click();
+    await page.getByText('Custodian 1 of 2: choose your share file').waitFor();
+    await importShare('Anna', 'not-annas-password');
+    await page.getByRole('alert').filter({ hasText: 'DKEK_SHARE_PASSWORD_WRONG' }).waitFor();
+    await shot('import-wrong-password');
+    await importShare('Anna', 'anna-password-1');
+    await page.getByText('1 of 2 shares imported into').waitFor();
+    await importShare('Anna', 'anna-password-1');
+    await page.getByRole('alert').filter({ hasText: 'DKEK_SHARE_ALREADY_IMPORTED' }).waitFor();
+    await shot('import-twice');
+    await importShare('Ben', 'ben-password-22');
+    await page.getByText(/2 of 2 shares imported into .* key domain complete, KCV [0-9a-f]{16}/).waitFor();
+    await shot('import-complete');
+    await page.getByRole('button', { name: 'Paper record of share 2' }).click();
+    const record = page.getByRole('dialog', { name: 'Paper record of a DKEK share' });
+    assert.match(await record.innerText(), /Key domain KCV\s+[0-9a-f]{16}/);
+    await page.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('backs the CA key up by label and fingerprint once logged in', async () => {
+    await logIn();
+    await core.handlers['token.generateKey']({ tokenId: ids.primary, spec: { kind: 'ec', curve: 'P-384' }, label: 'root key' });
+    await page.getByRole('tab', { name: /Back up a key$/ }).click();
+    await page.getByLabel('Key to back up').click();
+    await page.getByRole('option', { name: /^root key — EC P-384 — SHA-256 [0-9a-f]{16}…$/ }).click();
+    await page.getByRole('button', { name: 'Back up this key' }).click();
+    const written = page.getByRole('region', { name: 'Backup written' });
+    await written.getByText('Key domain KCV').waitFor();
+    assert.match(await written.innerText(), /\.wky/);
+    await shot('backup');
+  });
+
+  it('imports the same shares into the second card, then restores the key into it', async () => {
+    await chooseCard(ids.secondary);
+    await page.getByRole('tab', { name: /Import shares$/ }).click();
+    await page.getByText('0 of 2 shares imported into').waitFor();
+    await importShare('Ben', 'ben-password-22');
+    await page.getByText('1 of 2 shares imported into').waitFor();
+    await importShare('Anna', 'anna-password-1');
+    await page.getByText(/The domain's KCV [0-9a-f]{16} is the expected [0-9a-f]{16}\./).waitFor();
+    await logIn();
+    await chooseCard(ids.primary);
+    await page.getByRole('tab', { name: /Restore into a secondary HSM$/ }).click();
+    await page.getByLabel('Secondary HSM', { exact: true }).click();
+    await page.getByRole('option').first().click();
+    await page.getByLabel('Backup (.wky)').click();
+    await page.getByRole('option', { name: /\.wky$/ }).click();
+    await page.getByRole('button', { name: 'Restore into this HSM' }).click();
+    await page.getByText(/Restored “root key” into .*is the backed-up key.*This HSM may now sign for the CA alone|Restored “root key” into .*is the backed-up key/).waitFor();
+    await shot('restored');
+    await page.getByRole('button', { name: 'Restore into this HSM' }).click();
+    await page.getByRole('alert').filter({ hasText: 'KEY_ALREADY_PRESENT' }).waitFor();
+    const restoredOn = await (await custos.tokens.open(ids.secondary)).listKeys();
+    assert.ok(restoredOn.some((k) => k.label === 'root key'));
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('has no serious or critical accessibility violation on any step, in either theme', async () => {
+    const violations: string[] = [];
+    for (const theme of ['light', 'dark'] as const) {
+      await setTheme(page, theme);
+      for (const step of ['Make shares', 'Import shares', 'Back up a key', 'Restore into a secondary HSM']) {
+        await page.getByRole('tab', { name: new RegExp(`${step}$`) }).click();
+        await page.getByRole('heading', { name: step, level: 2 }).waitFor();
+        const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+        for (const v of result.violations) if (v.impact === 'serious' || v.impact === 'critical') violations.push(`${theme} ${step}: ${v.id} ${v.help} ${v.nodes.map((n) => String(n.target)).join(' ')}`);
+      }
+      await shot(`restore-${theme}`);
+    }
+    assert.deepEqual(violations, []);
+  });
+});
