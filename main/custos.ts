@@ -17,6 +17,7 @@ import type { CaContext } from './ca/context.ts';
 import { dataDir as defaultDataDir } from './settings/data-dir.ts';
 import { ScHsmToken } from './hsm/sc-hsm/token.ts';
 import { ScHsmProvider, VirtualScHsmProvider } from './hsm/sc-hsm/provider.ts';
+import { encodeWrappedKey } from './hsm/sc-hsm/key-backup.ts';
 import type { PkaStatus } from './hsm/sc-hsm/card.ts';
 import { ensureRehearsalTokens } from './rehearsal/tokens.ts';
 import { authenticateCustodian, quorumStatus } from './quorum/quorum.ts';
@@ -205,7 +206,7 @@ export class Custos {
    * wrapped under the DKEK on the first, unwrapped on the second, and checked
    * to be the same public key. Either HSM can then sign for the CA alone.
    */
-  async backupKey(fromTokenId: string, spkiSha256: string, toTokenId: string): Promise<{ kcv: string; blob: Uint8Array; restored: KeyRef }> {
+  async backupKey(fromTokenId: string, spkiSha256: string, toTokenId: string): Promise<{ kcv: string; blob: Uint8Array; wky: Uint8Array; restored: KeyRef }> {
     const from = await this.tokens.open(fromTokenId);
     const to = await this.tokens.open(toTokenId);
     if (!(from instanceof ScHsmToken) || !(to instanceof ScHsmToken)) {
@@ -230,7 +231,8 @@ export class Custos {
     this.journal.complete(restore, { keyId: restored.id });
     // The target's journal key is vouched for now, while both tokens are logged in: it may later sign for the CA alone.
     await vouchForRestoredKey(this.ctx, from, to, spkiSha256);
-    return { kcv: wrapped.kcv, blob: wrapped.blob, restored };
+    // wky: the .wky file sc-hsm-tool --unwrap-key reads, with the key's label and certificate.
+    return { kcv: wrapped.kcv, blob: wrapped.blob, wky: encodeWrappedKey(wrapped), restored };
   }
 
   async close(): Promise<void> {

@@ -28,7 +28,6 @@ import { requestForKey } from '../ca/key-request.ts';
 import { parseSubject } from '../ca/subject.ts';
 import { signAlgorithmFor } from '../pki/x509/algorithms.ts';
 import { OID } from '../pki/oids.ts';
-import { encodeWky } from '../keydomain/wky.ts';
 import { REHEARSAL_PIN } from '../rehearsal/tokens.ts';
 import type { ListedToken } from '../hsm/registry.ts';
 import { checkpointIfHeld } from '../ca/journal-anchor.ts';
@@ -85,7 +84,7 @@ export async function rehearse(values: CliValues, out: Output): Promise<void> {
     out.note('3/8 Backing the root key up into the backup HSM (same DKEK key domain)…');
     await core.login(backupHsm.id, pin());
     const backup = await core.backupKey(caHsm.id, rootKey.spkiSha256, backupHsm.id);
-    writeNewFileSync(join(artifacts, 'rehearsal-root-key.wky'), encodeWky({ blob: backup.blob }));
+    writeNewFileSync(join(artifacts, 'rehearsal-root-key.wky'), backup.wky);
     checks.push({ what: 'root key restored into the backup HSM', ok: backup.restored.spkiSha256 === rootKey.spkiSha256, detail: `key domain KCV ${backup.kcv}` });
 
     out.note('4/8 Generating the issuing CA key on the CA HSM and signing its request…');

@@ -239,10 +239,13 @@ export function evpBytesToKeyInWorker(password: Uint8Array, salt: Uint8Array, it
     password.fill(0);
     parentPort.postMessage({ key });`;
   return new Promise((resolve, reject) => {
+    const passwordCopy = Uint8Array.from(password);
     const worker = new Worker(source, {
       eval: true,
-      workerData: { password: Uint8Array.from(password), salt: Uint8Array.from(salt), iterations, length, step: PROGRESS_STEP, specialised: isSpecialisedUsable() },
+      workerData: { password: passwordCopy, salt: Uint8Array.from(salt), iterations, length, step: PROGRESS_STEP, specialised: isSpecialisedUsable() },
     });
+    // workerData is cloned into the worker when it is made: this thread's copy can go now.
+    passwordCopy.fill(0);
     let settled = false;
     const finish = (action: () => void): void => {
       if (settled) return;

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeWrappedKey } from '../../../main/hsm/sc-hsm/key-backup.ts';
 
 const CLI = join(import.meta.dirname, '../../../bin/custos.mjs');
 
@@ -49,6 +50,10 @@ describe('custos rehearse', () => {
     const verify = spawnSync(process.execPath, [CLI, 'journal', 'verify', '--home', join(outDir, 'data'), '--head', report.journalHead], { encoding: 'utf8', env });
     assert.equal(verify.status, 0, verify.stderr);
     assert.match(verify.stdout, /signed checkpoints by 2 journal keys; 0 entries not yet under a signed checkpoint/);
+    // The backup file is the one sc-hsm-tool --unwrap-key reads: blob, PrKD with the key's label, and its request.
+    const backup = decodeWrappedKey(new Uint8Array(readFileSync(join(outDir, 'artifacts', 'rehearsal-root-key.wky'))));
+    assert.equal(backup.label, 'rehearsal-root');
+    assert.ok(backup.prkd && backup.publicObject.length > 0);
     const pem = readFileSync(report.files.leaf, 'utf8');
     const x = spawnSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName'], { input: pem, encoding: 'utf8' });
     assert.match(x.stdout, /DNS:rehearsal\.example/);
