@@ -1,8 +1,9 @@
 /**
  * What a person sees on a machine with no hardware: the window offers the
  * rehearsal tokens (virtual SmartCard-HSMs: CA HSM, backup HSM, three
- * custodians), each marked VIRTUAL, under a REHEARSAL banner, and the CA HSM
- * takes its published rehearsal PIN.
+ * custodians), each marked VIRTUAL, under a REHEARSAL banner, and the backup
+ * HSM takes its published rehearsal PIN (the CA HSM needs its custodians too:
+ * test/e2e/quorum.test.ts).
  */
 import { after, before, describe, it } from 'node:test';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -39,7 +40,7 @@ describe('the window with no hardware attached', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('lists the five virtual SmartCard-HSMs as VIRTUAL under a REHEARSAL banner, and logs in to the CA HSM', async () => {
+  it('lists the five virtual SmartCard-HSMs as VIRTUAL under a REHEARSAL banner, and logs in to the backup HSM', async () => {
     const page = await chromium.context.newPage();
     await page.goto(host.url);
     await page.getByTestId('rehearsal-banner').waitFor();
@@ -47,7 +48,7 @@ describe('the window with no hardware attached', () => {
       await page.getByRole('region', { name: label, exact: true }).getByText('VIRTUAL', { exact: true }).waitFor();
     }
     await page.screenshot({ path: join(SHOTS, 'rehearsal-tokens.png'), fullPage: true });
-    const ca = page.getByRole('region', { name: 'CA HSM', exact: true });
+    const ca = page.getByRole('region', { name: 'Backup HSM', exact: true });
     await ca.getByRole('button', { name: 'Log in…' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('User PIN').fill(REHEARSAL_PIN);

@@ -103,8 +103,9 @@ function AuthenticateSection({ hsm, custodians, onDone }: { hsm: QuorumView; cus
   return (
     <Section title="Authenticate custodians">
       <Typography variant="body2" sx={{ mb: 1 }}>
-        {q ? `Step ${Math.min(q.authenticated + 1, q.required)} of ${q.required}: ` : ''}the next custodian presents their token and types their own PIN.
-        Taking a token away afterwards does not lower the count.
+        {q && q.authenticated >= q.required
+          ? `The quorum is complete (${q.authenticated} of ${q.required}). ${q.mode === 'pin-and-quorum' ? `${hsm.label} also needs its own PIN before it signs. ` : ''}Taking a token away now does not lower the count.`
+          : `${q ? `Step ${q.authenticated + 1} of ${q.required}: ` : ''}the next custodian presents their token and types their own PIN. Taking a token away afterwards does not lower the count.`}
       </Typography>
       <Box component="form" onSubmit={submit} aria-label="Authenticate a custodian">
         <Stack direction="row" spacing={2} sx={{ alignItems: 'center', flexWrap: 'wrap', rowGap: 1 }}>
