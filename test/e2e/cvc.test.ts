@@ -69,6 +69,7 @@ describe('CV certificate screens in Chromium on the real core', () => {
     const dvRequest = importCvcRequest(ctx.journal, 'UTDVCUSTOS00001.cvreq', await makeCvcRequest(ctx, { tokenId: softhsm, keySpkiSha256: dvKey.spkiSha256, chr: 'UTDVCUSTOS00001' })).record;
     await signCvcCertificate(ctx, { issuer: cvca.id, profileId: 'dv-domestic', requestId: dvRequest.id, authorizations: ['read-dg1', 'read-dg2', 'age-verification'] });
     await generateAttestedCvcRequest(ctx, cardToken, { kind: 'ec', curve: 'P-256' }, 'terminal key');
+    await custos.generateKey(softhsm, { kind: 'ec', curve: 'P-384' }, 'cvca-2');
     core = appCoreOf(custos);
     host = await startDevHost({ handlers: core.handlers, events: core.events, staticDir });
     origin = `http://127.0.0.1:${host.port}`;
@@ -104,6 +105,26 @@ describe('CV certificate screens in Chromium on the real core', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('table', { name: 'CV requests' }).waitFor();
     assert.equal(await page.getByRole('tab', { name: /^Requests/ }).getAttribute('aria-selected'), 'true');
+  });
+
+  it('makes a second CVCA on a token key from the window: preview with the body\'s SHA-256, then the signature', async () => {
+    await openScreen(page, origin, 'cvc');
+    await page.getByRole('tab', { name: /^Authorities/ }).click();
+    const form = page.getByRole('form', { name: 'Make a CVCA' });
+    await form.getByLabel('Token').click();
+    await page.getByRole('option', { name: 'CVC HSM (VIRTUAL)' }).click();
+    await form.getByLabel('Key').click();
+    await page.getByRole('option', { name: 'cvca-2' }).click();
+    await form.getByLabel('Holder reference (CHR)').fill('UTCVCA00002');
+    await form.getByRole('button', { name: 'Preview' }).click();
+    const preview = page.getByRole('region', { name: 'Preview of the CV certificate' });
+    await preview.getByText('EC P-384, with domain parameters').waitFor();
+    assert.match(await preview.innerText(), /id-TA-ECDSA-SHA-384/);
+    assert.match(await page.getByTestId('cvc-body-sha256').innerText(), /^[0-9a-f]{64}$/);
+    await page.getByRole('button', { name: 'Sign CVCA certificate' }).click();
+    await page.getByText('CVCA UTCVCA00002 made.').waitFor();
+    await page.getByRole('table', { name: 'CVC authorities' }).getByRole('cell', { name: /^UTCVCA00002/ }).first().waitFor();
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'cvc-cvca-made-light.png'), fullPage: true });
   });
 
   it('shows the virtual card\'s attested request with its device chain to the rehearsal root', async () => {

@@ -9,7 +9,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 
 export const SCREENSHOT_DIR = join(import.meta.dirname, '../../../test-results/screenshots');
-export const SCREENS = ['tokens', 'ca', 'requests', 'certificates', 'crl', 'journal'] as const;
+export const SCREENS = ['tokens', 'ca', 'requests', 'certificates', 'crl', 'cvc', 'journal'] as const;
 
 export interface Violation { screen: string; theme: string; id: string; impact: string; help: string; targets: string[] }
 
