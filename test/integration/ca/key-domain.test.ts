@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { Custos } from '../../../main/custos.ts';
 import { VirtualScHsmProvider } from '../../../main/hsm/sc-hsm/provider.ts';
 import { ScHsmToken } from '../../../main/hsm/sc-hsm/token.ts';
+import { tokenRecord } from '../../../main/hsm/token.ts';
 import { CustosError, isCustosError, type ErrorCode } from '../../../main/errors/index.ts';
 import { Secret } from '../../../main/secret.ts';
 import { createDkekShare, domainStatus, importDkekShareFile, passwordFromShares, readShareFile } from '../../../main/ca/key-domain.ts';
@@ -275,5 +276,50 @@ describe('a key domain from custodians\' shares to a CA that signs on its backup
       await c3.close();
     }
     assert.ok(!existsSync(join(work, 'home', 'journal.jsonl')) || !readFileSync(join(work, 'home', 'journal.jsonl'), 'utf8').includes(made.passwordShares.shares[0]!.value));
+  });
+});
+
+describe('a restore whose process ended between its intent and its result', () => {
+  it('leaves a key without its public part on the card, which the next run\'s restore removes before restoring whole', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'custos-key-domain-killed-'));
+    try {
+      const states = ['a', 'b'].map((n) => join(work, `${n}.vsc`));
+      for (const s of states) await createInitializedCard(s, PIN, undefined, { dkekShares: 1 });
+      const open = (): Custos => Custos.open({ dataDir: join(work, 'home'), operator: 'tester', providers: [new VirtualScHsmProvider(states)], pcsc: false });
+      let custos = open();
+      const listed = await custos.tokens.list();
+      const [a, b] = ['a.vsc', 'b.vsc'].map((f) => listed.find((t) => t.info.reader.includes(f))!.id) as [string, string];
+      const share = await createDkekShare(custos.ctx, { custodian: 'Solo', password: pw('solo-password'), passwordRepeat: pw('solo-password') }, FAST);
+      for (const id of [a, b]) {
+        await custos.login(id, pw(PIN));
+        await importDkekShareFile(custos.ctx, { tokenId: id, file: await readShareFile(share.path), fileName: share.path, password: pw('solo-password') }, FAST);
+      }
+      const key = await custos.generateKey(a, { kind: 'ec', curve: 'P-256' }, 'killed key');
+      const { wkyPath, metadata } = await backupKeyToFile(custos.ctx, { tokenId: a, label: 'killed key', spkiSha256: key.spkiSha256 });
+      // What a restore does up to its first card command, then the process is gone: the intent is durable, the card holds the bare key.
+      const target = await custos.tokens.open(b) as ScHsmToken;
+      const before = await listKeyIds(target.card);
+      custos.journal.begin('key.restore', { tokenId: b, label: metadata.label, spkiSha256: metadata.spkiSha256, domainKcv: metadata.domainKcv, wkyFile: wkyPath, wkySha256: metadata.wkySha256, keyIdsBefore: before },
+        tokenRecord(target.info));
+      await target.card.unwrapKey(9, (await readBackup(wkyPath)).wrapped.blob);
+      await custos.close();
+
+      custos = open();
+      try {
+        assert.ok(custos.abandoned.some((e) => e.kind === 'key.restore.intent'), 'the next run reports the restore as abandoned');
+        await custos.login(b, pw(PIN));
+        const card = await custos.tokens.open(b) as ScHsmToken;
+        assert.ok((await listKeyIds(card.card)).includes(9), 'the bare key is on the card');
+        const restored = await restoreKeyFromFile(custos.ctx, { tokenId: b, wkyPath });
+        assert.equal(restored.key.spkiSha256, key.spkiSha256);
+        const cleaned = custos.journal.read().find((e) => e.kind === 'key.restore.cleaned');
+        assert.deepEqual(cleaned?.data.removedKeyIds, [9]);
+        assert.equal((await card.listKeys()).filter((k) => k.spkiSha256 === key.spkiSha256).length, 1);
+      } finally {
+        await custos.close();
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
