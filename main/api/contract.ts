@@ -101,11 +101,48 @@ export const Finding = z.object({ code: z.string(), severity: z.enum(['error', '
 /** A plain description of a TBSCertificate or certificate: every field and extension, decoded. */
 export const Description = z.record(z.string(), z.unknown());
 
+/** A description a custodian reads aloud (main/pki/x509/readable.ts, main/ca/request-review.ts): additive, so older outputs stay valid. */
+export const ReadableNamePart = z.object({ label: z.string(), type: z.string(), value: z.string() });
+export const ReadableGeneralName = z.object({ kind: z.string(), type: z.string(), value: z.string() });
+export const ReadableExtension = z.object({ name: z.string(), oid: z.string(), critical: z.boolean(), known: z.boolean(), text: z.string() });
+export const ReadableTbs = z.object({
+  /** In the order typed: most significant first (C, O, … CN), as the DER holds them. */
+  subject: z.array(ReadableNamePart),
+  issuer: z.array(ReadableNamePart),
+  serialHex: Hex,
+  signatureAlgorithm: z.string(),
+  key: z.object({ description: z.string(), spkiSha256: Hex }),
+  validity: z.object({ notBefore: IsoDate, notAfter: IsoDate, days: z.number().int(), duration: z.string() }),
+  keyUsage: z.object({ critical: z.boolean(), usages: z.array(z.string()) }).optional(),
+  extendedKeyUsage: z.object({ critical: z.boolean(), purposes: z.array(z.string()) }).optional(),
+  subjectAltNames: z.array(ReadableGeneralName),
+  basicConstraints: z.object({ critical: z.boolean(), ca: z.boolean(), pathLen: z.number().int().optional(), text: z.string() }).optional(),
+  otherExtensions: z.array(ReadableExtension),
+});
+export const RequestReview = z.object({
+  rows: z.array(z.object({
+    item: z.string(), asked: z.string().optional(), issued: z.string().optional(),
+    outcome: z.enum(['taken', 'changed', 'dropped', 'added']), reason: z.string().optional(),
+  })),
+  warnings: z.array(z.object({ code: z.string(), message: z.string() })),
+});
+export const ReadableRequest = z.object({
+  subject: z.array(ReadableNamePart),
+  key: z.object({ description: z.string(), spkiSha256: Hex }),
+  subjectAltNames: z.array(ReadableGeneralName),
+  requestedExtensions: z.array(ReadableExtension),
+  signature: z.object({ checked: z.literal(true), algorithm: z.string() }),
+  sha256: Hex,
+});
+
 export const Preview = z.object({
   preview: Description,
   findings: z.array(Finding),
   droppedRequestExtensions: z.array(z.string()),
   tbsSha256: Hex,
+  readable: ReadableTbs.optional(),
+  /** request.preview only: what the request asked for beside what will be issued, and warnings. */
+  review: RequestReview.optional(),
 });
 
 export const RequestSummary = z.object({
@@ -138,7 +175,7 @@ export const CertificateSummary = z.object({
   virtual: z.boolean(),
 });
 
-export const CertificateDetail = z.object({ summary: CertificateSummary, description: Description, pem: z.string() });
+export const CertificateDetail = z.object({ summary: CertificateSummary, description: Description, pem: z.string(), readable: ReadableTbs.optional() });
 
 export const CrlSummary = z.object({
   caId: Hex,
@@ -228,7 +265,7 @@ export const api = {
   /** Only a path request.pickFiles returned or one on a removable medium; any other is PATH_NOT_PERMITTED, whether or not it exists. */
   'request.importFromPath': { input: z.object({ path: z.string().max(4096) }), output: z.array(RequestSummary) },
   'request.list': { input: Void, output: z.array(RequestSummary) },
-  'request.get': { input: z.object({ requestId: Hex }), output: z.object({ summary: RequestSummary, description: Description }) },
+  'request.get': { input: z.object({ requestId: Hex }), output: z.object({ summary: RequestSummary, description: Description, readable: ReadableRequest.optional() }) },
   'request.preview': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional() }), output: Preview },
   /** tbsSha256: the preview the operator reviewed (request.preview's tbsSha256); exactly that certificate is signed. */
   'request.sign': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), tbsSha256: Hex.optional() }), output: CertificateSummary },

@@ -31,6 +31,8 @@ import type { CertificatePlan } from '../pki/x509/issue.ts';
 import { createHash } from 'node:crypto';
 import type { Handlers, CaSummary, CertificateSummary, TokenSummary, RequestSummary, CrlSummary, Preview, KeySummary, MediumFile } from './contract.ts';
 import { remember } from '../bounded-cache.ts';
+import { readableOut, readableRequestOut, requestReviewOut } from './readable-output.ts';
+import { profileFor } from '../ca/context.ts';
 
 type Out<T extends z.ZodType> = z.output<T>;
 const VERSION = '0.1.0';
@@ -96,6 +98,7 @@ function previewOut(plan: CertificatePlan): Out<typeof Preview> {
     findings: plan.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
     droppedRequestExtensions: plan.droppedRequestExtensions.map((d) => `${d.name}: ${d.reason}`),
     tbsSha256: createHash('sha256').update(plan.tbsDer).digest('hex'),
+    readable: readableOut(plan.preview),
   };
 }
 
@@ -104,6 +107,7 @@ function certificateDetail(custos: Custos, r: IssuedRecord) {
     summary: certificateSummary(custos, r),
     description: JSON.parse(JSON.stringify(describeCertificate(r.certDer))) as Record<string, unknown>,
     pem: toPem(r.certDer, PEM_LABEL.certificate),
+    readable: readableOut(describeCertificate(r.certDer)),
   };
 }
 
@@ -220,11 +224,12 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
           subject: csr.subject.text, key: csr.keySpec, spkiSha256: csr.spkiSha256, subjectAltNames: csr.subjectAltNames,
           requestedExtensions: csr.requestedExtensions, signatureAlgorithm: csr.signatureAlgorithm, sha256: csr.sha256,
         })) as Record<string, unknown>,
+        readable: readableRequestOut(csr),
       };
     },
     'request.preview': async (input) => {
       const plan = previewIssue(ctx, input);
-      const out = previewOut(plan);
+      const out = { ...previewOut(plan), review: requestReviewOut(loadRequest(ctx, input.requestId).csr, plan, profileFor(ctx, input.profileId)) };
       remember(previews, out.tbsSha256, plan, KEPT_PREVIEWS);
       return out;
     },
