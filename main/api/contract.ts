@@ -241,6 +241,8 @@ const Void = z.void();
 
 export const api = {
   'app.info': { input: Void, output: AppInfo },
+  /** Swaps the core for one on the virtual SmartCard-HSMs, with a journal of its own (even with a card in a reader); the app's restart ends it. */
+  'app.startRehearsal': { input: Void, output: AppInfo },
   'token.list': { input: Void, output: z.array(TokenSummary) },
   'token.login': { input: z.object({ tokenId: z.string(), pin: Pin, confirmFinalTry: z.boolean().optional() }), output: TokenSummary },
   'token.logout': { input: z.object({ tokenId: z.string() }), output: TokenSummary },

@@ -172,6 +172,11 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
   const previews = new Map<string, CertificatePlan>();
   return {
     'app.info': async () => ({ version: VERSION, dataDir: ctx.dataDir, operator: ctx.journal.operator, rehearsal: custos.rehearsalOnly }),
+    // The shell (electron/rehearsal-switch.ts) swaps cores; a core alone can only say whether it is one.
+    'app.startRehearsal': async () => {
+      if (!custos.rehearsalOnly) throw new CustosError('REHEARSAL_UNAVAILABLE', 'This window cannot start a rehearsal: start one with `custos rehearse`, or restart Custos with no HSM attached.', {});
+      return { version: VERSION, dataDir: ctx.dataDir, operator: ctx.journal.operator, rehearsal: true };
+    },
     'token.list': async () => (await ctx.tokens.list()).map((t) => tokenSummary(t.info)),
     'token.login': async ({ tokenId: id, pin, confirmFinalTry }) => {
       const token = await custos.login(id, Secret.fromString(pin), confirmFinalTry ?? false);

@@ -119,6 +119,7 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
 
   const handlers: Handlers = {
     'app.info': async () => ({ version: '0.1.0', dataDir: '/tmp/custos-fake', operator: 'tester', rehearsal: options.rehearsal ?? false }),
+    'app.startRehearsal': async () => { calls.push('app.startRehearsal'); return { version: '0.1.0', dataDir: '/tmp/custos-fake/rehearsal', operator: 'tester', rehearsal: true }; },
     'token.list': async () => structuredClone(tokens),
     'token.login': async ({ tokenId, pin, confirmFinalTry }) => {
       const t = token(tokenId);
