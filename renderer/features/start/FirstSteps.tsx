@@ -45,10 +45,14 @@ export function FirstSteps({ onDismiss, rehearsalAction }: FirstStepsProps) {
         <Card variant="outlined" component="article" aria-labelledby="first-steps-hsm">
           <CardContent>
             <Typography id="first-steps-hsm" variant="h3" component="h3" sx={{ mb: 1 }}>Connect an HSM</Typography>
-            <Typography variant="body2">
-              Put the SmartCard-HSM in its reader, or name the PKCS#11 module of another HSM in {info ? <code>{info.dataDir}/config.json</code> : 'the data directory’s config.json'}.
-              Then log in to it under Tokens and generate the root key.
-            </Typography>
+            {rehearsal && info?.rehearsal ? (
+              <Typography variant="body2">A rehearsal keeps to its virtual tokens: restart Custos to leave it and use the HSMs in the readers.</Typography>
+            ) : (
+              <Typography variant="body2">
+                Put the SmartCard-HSM in its reader, or name the PKCS#11 module of another HSM in {info ? <code>{info.dataDir}/config.json</code> : 'the data directory’s config.json'}.
+                Then log in to it under Tokens and generate the root key.
+              </Typography>
+            )}
             <Typography variant="body2" sx={{ mt: 1 }} role="status">
               {hardware.length === 0 ? 'No HSM found yet.' : `${hardware.length} HSM${hardware.length === 1 ? '' : 's'} found: ${hardware.map((t) => t.label).join(', ')}.`}
             </Typography>
