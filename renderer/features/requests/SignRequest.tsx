@@ -42,7 +42,9 @@ export function SignRequest({ requestId }: { requestId: string }) {
   }, [sync, request.reload]));
   const { reset } = preview;
   const [warningsRead, setWarningsRead] = useState(false);
-  useEffect(() => { reset(); setWarningsRead(false); }, [input, reset]);
+  const resetSign = sign.reset;
+  // Another CA, profile or validity is another context: the last preview's errors and warnings no longer apply.
+  useEffect(() => { reset(); resetSign(); setWarningsRead(false); }, [input, reset, resetSign]);
   const warnings = preview.result?.review?.warnings ?? [];
 
   const pending = request.data?.summary.status === 'pending';
