@@ -32,6 +32,7 @@ import { createHash } from 'node:crypto';
 import type { Handlers, CaSummary, CertificateSummary, TokenSummary, RequestSummary, CrlSummary, Preview, KeySummary, MediumFile } from './contract.ts';
 import { remember } from '../bounded-cache.ts';
 import { readableOut, readableRequestOut, requestReviewOut } from './readable-output.ts';
+import { changedCertificates } from './certificate-changes.ts';
 import { profileFor } from '../ca/context.ts';
 
 type Out<T extends z.ZodType> = z.output<T>;
@@ -251,6 +252,11 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
       .filter(([id]) => caId === undefined || id === caId)
       .flatMap(([, m]) => [...m.values()])
       .map((r) => certificateSummary(custos, r)),
+    'certificate.changes': async ({ afterSeq }) => {
+      const { keys, throughSeq } = changedCertificates(ctx.journal, afterSeq);
+      const records = keys.map((k) => ctx.state.issued.get(k.caId)?.get(k.serialHex)).filter((r) => r !== undefined);
+      return { certificates: records.map((r) => certificateSummary(custos, r)), throughSeq };
+    },
     'certificate.get': async ({ caId, serialHex }) => certificateDetail(custos, requireIssuedRecord(custos, caId, serialHex)),
     'certificate.export': async ({ directory, ...input }) => {
       const out = await exportCertificate(ctx, { ...input, ...(await exportFolder(directory)) });
