@@ -10,6 +10,7 @@ import { Custos, type CustosOptions } from '../main/custos.ts';
 import { readConfig } from '../main/settings/config.ts';
 import { listPcscReaders, watchReaders, type ReaderWatcher } from '../main/hsm/sc-hsm/pcsc-transport.ts';
 import type { EventSource } from './dispatch.ts';
+import { switchableCore } from './rehearsal-switch.ts';
 
 export interface AppCore {
   handlers: Handlers;
@@ -50,11 +51,19 @@ export function coreEvents(custos: Custos): EventSource {
   };
 }
 
-export function appCoreOf(custos: Custos, shell: Pick<ShellFiles, 'pickFiles'> = {}): AppCore {
+export function appCoreOf(custos: Custos, shell: Pick<ShellFiles, 'pickFiles'> = {}, options?: Omit<CustosOptions, 'providers'> & { dataDir: string }): AppCore {
   const readGrants = new ReadGrants();
+  if (options === undefined) {
+    return {
+      handlers: createHandlers(custos, { ...shell, readGrants }), events: coreEvents(custos),
+      close: () => custos.close(), releaseNow: () => custos.journal.close(), readGrants,
+    };
+  }
+  // With the options it was opened with, the window may switch this core to a rehearsal (app.startRehearsal).
+  const core = switchableCore(custos, { ...shell, readGrants }, coreEvents, options);
   return {
-    handlers: createHandlers(custos, { ...shell, readGrants }), events: coreEvents(custos),
-    close: () => custos.close(), releaseNow: () => custos.journal.close(), readGrants,
+    handlers: core.handlers, events: core.events,
+    close: () => core.current().close(), releaseNow: () => core.current().journal.close(), readGrants,
   };
 }
 
@@ -68,5 +77,6 @@ export async function openAppCore(options: CustosOptions & { dataDir: string } &
   const modules = [...(options.pkcs11Modules ?? []), ...(options.rehearsalModules ?? []), ...config.pkcs11Modules, ...config.rehearsalModules];
   const cards = await listPcscReaders().then((readers) => readers.some((r) => r.cardPresent), () => false);
   const custos = modules.length > 0 || options.providers || cards ? Custos.open(options) : await Custos.openRehearsal(options);
-  return appCoreOf(custos, options.pickFiles ? { pickFiles: options.pickFiles } : {});
+  const { providers: _providers, pickFiles, ...reopen } = options;
+  return appCoreOf(custos, pickFiles ? { pickFiles } : {}, reopen);
 }

@@ -8,10 +8,15 @@ import ListItemText from '@mui/material/ListItemText';
 import { ThemeProvider } from '@mui/material/styles';
 import Toolbar from '@mui/material/Toolbar';
 import Typography from '@mui/material/Typography';
-import { useEffect, useMemo, useState } from 'react';
+import useMediaQuery from '@mui/material/useMediaQuery';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { api } from './api.ts';
 import { AppStateProvider, useAppState } from './AppState.tsx';
 import { ErrorAlert } from './components/ErrorAlert.tsx';
-import { CatalogProvider } from './db/CatalogProvider.tsx';
+import { CatalogProvider, useCatalog } from './db/CatalogProvider.tsx';
+import { useCas } from './db/hooks.ts';
+import { FirstSteps } from './features/start/FirstSteps.tsx';
+import { useAction } from './hooks/useAction.ts';
 import { CaScreen } from './features/ca/CaScreen.tsx';
 import { CertificatesScreen } from './features/certificates/CertificatesScreen.tsx';
 import { CrlScreen } from './features/crl/CrlScreen.tsx';
@@ -25,6 +30,10 @@ import { ROUTES, useRoute, type RouteId } from './routes.ts';
 import { createAppTheme, rehearsalBannerSx, type ThemeMode } from './theme.ts';
 
 const THEME_KEY = 'custos.theme';
+const NAV_KEY = 'custos.nav';
+const FIRST_STEPS_KEY = 'custos.firstSteps';
+/** Below this width the sections start collapsed, so a 1024 px screen gives its width to the work. */
+const WIDE_ENOUGH_FOR_NAV_PX = 1200;
 
 function initialMode(): ThemeMode {
   const saved = localStorage.getItem(THEME_KEY);
@@ -56,9 +65,42 @@ function Screen({ route }: { route: RouteId }) {
   }
 }
 
+/** A rehearsal started from the window: the core switches, and the catalog follows it to the rehearsal's journal. */
+function StartRehearsalButton() {
+  const { info, rehearsal, reloadInfo, reloadTokens } = useAppState();
+  const start = useAction(useCallback(async () => {
+    const started = await api.call('app.startRehearsal');
+    reloadInfo();
+    reloadTokens();
+    return started;
+  }, [reloadInfo, reloadTokens]));
+  if (rehearsal && info?.rehearsal) return <Button variant="outlined" href="#/tokens">Go to the rehearsal tokens</Button>;
+  return (
+    <Box>
+      <Button variant="contained" onClick={() => void start.run()} disabled={start.running}>{start.running ? 'Starting…' : 'Start a rehearsal'}</Button>
+      <ErrorAlert error={start.error} />
+    </Box>
+  );
+}
+
+function FirstLaunch() {
+  const cas = useCas();
+  const { syncing } = useCatalog();
+  const [hidden, setHidden] = useState(() => localStorage.getItem(FIRST_STEPS_KEY) === 'hidden');
+  if (hidden || syncing || cas.length > 0) return null;
+  return <FirstSteps onDismiss={() => { localStorage.setItem(FIRST_STEPS_KEY, 'hidden'); setHidden(true); }} rehearsalAction={<StartRehearsalButton />} />;
+}
+
 function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => void }) {
   const route = useRoute();
   const { info, tokensError } = useAppState();
+  const wide = useMediaQuery(`(min-width:${WIDE_ENOUGH_FOR_NAV_PX}px)`, { noSsr: true });
+  const [navChoice, setNavChoice] = useState<'open' | 'closed' | undefined>(() => {
+    const saved = localStorage.getItem(NAV_KEY);
+    return saved === 'open' || saved === 'closed' ? saved : undefined;
+  });
+  const navOpen = navChoice === undefined ? wide : navChoice === 'open';
+  const toggleNav = () => { const next = navOpen ? 'closed' : 'open'; localStorage.setItem(NAV_KEY, next); setNavChoice(next); };
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', minHeight: '100vh' }}>
       <AppBar position="static" component="header" color="primary">
@@ -67,6 +109,9 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
             Custos{info ? ` ${info.version}` : ''}
             {info && <Typography component="span" variant="body2" sx={{ ml: 2 }}>operator: {info.operator}</Typography>}
           </Typography>
+          <Button color="inherit" variant="outlined" onClick={toggleNav} aria-expanded={navOpen} aria-controls="sections-nav">
+            {navOpen ? 'Hide sections' : 'Sections'}
+          </Button>
           <Button color="inherit" variant="outlined" onClick={onToggleMode} aria-pressed={mode === 'dark'}>
             {mode === 'dark' ? 'Light theme' : 'Dark theme'}
           </Button>
@@ -74,7 +119,8 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
       </AppBar>
       <RehearsalBanner />
       <Box sx={{ display: 'flex', flexGrow: 1 }}>
-        <Box component="nav" aria-label="Sections" sx={{ width: 240, flexShrink: 0, borderRight: 1, borderColor: 'divider', bgcolor: 'background.paper' }}>
+        <Box component="nav" id="sections-nav" aria-label="Sections" hidden={!navOpen}
+          sx={{ width: { xs: 200, lg: 240 }, flexShrink: 0, borderRight: 1, borderColor: 'divider', bgcolor: 'background.paper', display: navOpen ? 'block' : 'none' }}>
           <List component="div">
             {ROUTES.map((r) => (
               <ListItemButton key={r.id} component="a" href={`#/${r.id}`} selected={route === r.id} aria-current={route === r.id ? 'page' : undefined}>
@@ -83,8 +129,9 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
             ))}
           </List>
         </Box>
-        <Box component="main" sx={{ flexGrow: 1, p: 3, minWidth: 0 }}>
+        <Box component="main" sx={{ flexGrow: 1, p: { xs: 2, lg: 3 }, minWidth: 0 }}>
           <ErrorAlert error={tokensError} />
+          {route === 'tokens' && <FirstLaunch />}
           <Screen route={route} />
         </Box>
       </Box>

@@ -12,6 +12,7 @@ export interface AppState {
   tokens: Output<'token.list'>;
   tokensError: ApiError | undefined;
   reloadTokens: () => void;
+  reloadInfo: () => void;
   rehearsal: boolean;
 }
 
@@ -29,9 +30,10 @@ export function AppStateProvider({ children }: { children: ReactNode }) {
       tokens: list,
       tokensError: tokens.error ?? info.error,
       reloadTokens,
+      reloadInfo: info.reload,
       rehearsal: (info.data?.rehearsal ?? false) || list.some((t) => t.virtual),
     };
-  }, [info.data, info.error, tokens.data, tokens.error, reloadTokens]);
+  }, [info.data, info.error, info.reload, tokens.data, tokens.error, reloadTokens]);
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
 

@@ -17,6 +17,7 @@ export function createAppTheme(mode: ThemeMode): Theme {
       success: { main: dark ? '#81c995' : '#1e6b34' },
       error: { main: dark ? '#f28b82' : '#b3261e' },
       warning: { main: dark ? '#fdd663' : '#8a5300' },
+      info: { main: dark ? '#8fd0ff' : '#0a5a8c' },
       background: dark ? { default: '#121418', paper: '#1b1f24' } : { default: '#f5f6f8', paper: '#ffffff' },
     },
     typography: {

@@ -104,6 +104,40 @@ export const Finding = z.object({ code: z.string(), severity: z.enum(['error', '
 /** A plain description of a TBSCertificate or certificate: every field and extension, decoded. */
 export const Description = z.record(z.string(), z.unknown());
 
+/** A description a custodian reads aloud (main/pki/x509/readable.ts, main/ca/request-review.ts): additive, so older outputs stay valid. */
+export const ReadableNamePart = z.object({ label: z.string(), type: z.string(), value: z.string() });
+export const ReadableGeneralName = z.object({ kind: z.string(), type: z.string(), value: z.string() });
+export const ReadableExtension = z.object({ name: z.string(), oid: z.string(), critical: z.boolean(), known: z.boolean(), text: z.string() });
+export const ReadableTbs = z.object({
+  /** In the order typed: most significant first (C, O, … CN), as the DER holds them. */
+  subject: z.array(ReadableNamePart),
+  issuer: z.array(ReadableNamePart),
+  serialHex: Hex,
+  signatureAlgorithm: z.string(),
+  key: z.object({ description: z.string(), spkiSha256: Hex }),
+  validity: z.object({ notBefore: IsoDate, notAfter: IsoDate, days: z.number().int(), duration: z.string() }),
+  keyUsage: z.object({ critical: z.boolean(), usages: z.array(z.string()) }).optional(),
+  extendedKeyUsage: z.object({ critical: z.boolean(), purposes: z.array(z.string()) }).optional(),
+  subjectAltNames: z.array(ReadableGeneralName),
+  basicConstraints: z.object({ critical: z.boolean(), ca: z.boolean(), pathLen: z.number().int().optional(), text: z.string() }).optional(),
+  otherExtensions: z.array(ReadableExtension),
+});
+export const RequestReview = z.object({
+  rows: z.array(z.object({
+    item: z.string(), asked: z.string().optional(), issued: z.string().optional(),
+    outcome: z.enum(['taken', 'changed', 'dropped', 'added']), reason: z.string().optional(),
+  })),
+  warnings: z.array(z.object({ code: z.string(), message: z.string() })),
+});
+export const ReadableRequest = z.object({
+  subject: z.array(ReadableNamePart),
+  key: z.object({ description: z.string(), spkiSha256: Hex }),
+  subjectAltNames: z.array(ReadableGeneralName),
+  requestedExtensions: z.array(ReadableExtension),
+  signature: z.object({ checked: z.literal(true), algorithm: z.string() }),
+  sha256: Hex,
+});
+
 export const Preview = z.object({
   preview: Description,
   findings: z.array(Finding),
@@ -111,6 +145,9 @@ export const Preview = z.object({
   tbsSha256: Hex,
   /** False when the signing key is on no open token: the preview says so before anything is signed. */
   keyOnOpenToken: z.boolean().optional(),
+  readable: ReadableTbs.optional(),
+  /** request.preview only: what the request asked for beside what will be issued, and warnings. */
+  review: RequestReview.optional(),
 });
 
 export const RequestSummary = z.object({
@@ -143,7 +180,7 @@ export const CertificateSummary = z.object({
   virtual: z.boolean(),
 });
 
-export const CertificateDetail = z.object({ summary: CertificateSummary, description: Description, pem: z.string() });
+export const CertificateDetail = z.object({ summary: CertificateSummary, description: Description, pem: z.string(), readable: ReadableTbs.optional() });
 
 export const CrlSummary = z.object({
   caId: Hex,
@@ -301,6 +338,8 @@ const Void = z.void();
 
 export const api = {
   'app.info': { input: Void, output: AppInfo },
+  /** Swaps the core for one on the virtual SmartCard-HSMs, with a journal of its own (even with a card in a reader); the app's restart ends it. */
+  'app.startRehearsal': { input: Void, output: AppInfo },
   'token.list': { input: Void, output: z.array(TokenSummary) },
   'token.login': { input: z.object({ tokenId: z.string(), pin: Pin, confirmFinalTry: z.boolean().optional() }), output: TokenSummary },
   'token.logout': { input: z.object({ tokenId: z.string() }), output: TokenSummary },
@@ -326,11 +365,13 @@ export const api = {
   /** Only a path request.pickFiles returned or one on a removable medium; any other is PATH_NOT_PERMITTED, whether or not it exists. */
   'request.importFromPath': { input: z.object({ path: z.string().max(4096) }), output: z.array(RequestSummary) },
   'request.list': { input: Void, output: z.array(RequestSummary) },
-  'request.get': { input: z.object({ requestId: Hex }), output: z.object({ summary: RequestSummary, description: Description }) },
+  'request.get': { input: z.object({ requestId: Hex }), output: z.object({ summary: RequestSummary, description: Description, readable: ReadableRequest.optional() }) },
   'request.preview': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), name: z.string().min(1).max(64).optional() }), output: Preview },
   /** tbsSha256: the preview the operator reviewed (request.preview's tbsSha256); exactly that certificate is signed. */
   'request.sign': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), tbsSha256: Hex, name: z.string().min(1).max(64).optional() }), output: CertificateSummary },
   'certificate.list': { input: z.object({ caId: Hex.optional() }), output: z.array(CertificateSummary) },
+  /** Certificates issued or revoked after journal entry afterSeq, and the last entry read (throughSeq): the catalog's sync asks for these, not the whole list. */
+  'certificate.changes': { input: z.object({ afterSeq: z.number().int().min(0) }), output: z.object({ certificates: z.array(CertificateSummary), throughSeq: z.number().int() }) },
   'certificate.get': { input: z.object({ caId: Hex, serialHex: Hex }), output: CertificateDetail },
   'certificate.export': { input: z.object({ caId: Hex, serialHex: Hex, format: z.enum(['der', 'pem', 'p7b']), directory: z.string().optional() }), output: ExportResult },
   'certificate.revoke': {

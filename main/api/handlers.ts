@@ -35,6 +35,9 @@ import { remember } from '../bounded-cache.ts';
 import { quorumHandlers } from './quorum-handlers.ts';
 import { cvcHandlers } from './cvc-handlers.ts';
 import { createKeyDomainHandlers } from './keydomain-handlers.ts';
+import { readableOut, readableRequestOut, requestReviewOut } from './readable-output.ts';
+import { changedCertificates } from './certificate-changes.ts';
+import { profileFor } from '../ca/context.ts';
 
 type Out<T extends z.ZodType> = z.output<T>;
 const VERSION = '0.1.0';
@@ -106,6 +109,7 @@ function previewOut(plan: CertificatePlan, keyHolder?: { name: string; onOpenTok
     droppedRequestExtensions: plan.droppedRequestExtensions.map((d) => `${d.name}: ${d.reason}`),
     tbsSha256: createHash('sha256').update(plan.tbsDer).digest('hex'),
     ...(keyHolder !== undefined ? { keyOnOpenToken: keyHolder.onOpenToken } : {}),
+    readable: readableOut(plan.preview),
   };
 }
 
@@ -114,6 +118,7 @@ function certificateDetail(custos: Custos, r: IssuedRecord) {
     summary: certificateSummary(custos, r),
     description: JSON.parse(JSON.stringify(describeCertificate(r.certDer))) as Record<string, unknown>,
     pem: toPem(r.certDer, PEM_LABEL.certificate),
+    readable: readableOut(describeCertificate(r.certDer)),
   };
 }
 
@@ -187,6 +192,11 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
       (id) => requestSummary(loadRequest(ctx, id).record, custos)),
     ...cvcHandlers(custos, exportFolder),
     'app.info': async () => ({ version: VERSION, dataDir: ctx.dataDir, operator: ctx.journal.operator, rehearsal: custos.rehearsalOnly }),
+    // The shell (electron/rehearsal-switch.ts) swaps cores; a core alone can only say whether it is one.
+    'app.startRehearsal': async () => {
+      if (!custos.rehearsalOnly) throw new CustosError('REHEARSAL_UNAVAILABLE', 'This window cannot start a rehearsal: start one with `custos rehearse`, or restart Custos with no HSM attached.', {});
+      return { version: VERSION, dataDir: ctx.dataDir, operator: ctx.journal.operator, rehearsal: true };
+    },
     'token.list': async () => (await ctx.tokens.list()).map((t) => tokenSummary(t.info)),
     'token.login': async ({ tokenId: id, pin, confirmFinalTry }) => {
       const token = await custos.login(id, Secret.fromString(pin), confirmFinalTry ?? false);
@@ -239,12 +249,14 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
           subject: csr.subject.text, key: csr.keySpec, spkiSha256: csr.spkiSha256, subjectAltNames: csr.subjectAltNames,
           requestedExtensions: csr.requestedExtensions, signatureAlgorithm: csr.signatureAlgorithm, sha256: csr.sha256,
         })) as Record<string, unknown>,
+        readable: readableRequestOut(csr),
       };
     },
     'request.preview': async (input) => {
       const ca = ctx.state.cas.get(input.caId);
       const plan = previewIssue(ctx, input);
-      return previewOut(plan, ca ? { name: ca.name, onOpenToken: await keyOnOpenToken(ca.keySpkiSha256) } : undefined);
+      const out = previewOut(plan, ca ? { name: ca.name, onOpenToken: await keyOnOpenToken(ca.keySpkiSha256) } : undefined);
+      return { ...out, review: requestReviewOut(loadRequest(ctx, input.requestId).csr, plan, profileFor(ctx, input.profileId)) };
     },
     // The preview kept under tbsSha256 is planned again and signed only if it is those bytes (main/ca/previews.ts).
     'request.sign': async (input) => certificateSummary(custos, await custos.exclusive('signing', () => issueCertificate(ctx, input))),
@@ -252,6 +264,11 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
       .filter(([id]) => caId === undefined || id === caId)
       .flatMap(([, m]) => [...m.values()])
       .map((r) => certificateSummary(custos, r)),
+    'certificate.changes': async ({ afterSeq }) => {
+      const { keys, throughSeq } = changedCertificates(ctx.journal, afterSeq);
+      const records = keys.map((k) => ctx.state.issued.get(k.caId)?.get(k.serialHex)).filter((r) => r !== undefined);
+      return { certificates: records.map((r) => certificateSummary(custos, r)), throughSeq };
+    },
     'certificate.get': async ({ caId, serialHex }) => certificateDetail(custos, requireIssuedRecord(custos, caId, serialHex)),
     'certificate.export': async ({ directory, ...input }) => {
       const out = await exportCertificate(ctx, { ...input, ...(await exportFolder(directory)) });

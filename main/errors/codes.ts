@@ -47,6 +47,8 @@ export const ERROR_CODES = [
   'JOURNAL_TRUNCATED', 'JOURNAL_CHECKPOINT_FAILED', 'JOURNAL_KEY_UNVOUCHED', 'JOURNAL_UNANCHORED',
   // input and general
   'INPUT_INVALID', 'CONFIRMATION_REQUIRED', 'OPERATION_IN_PROGRESS', 'CANCELLED', 'INTERNAL',
+  // first launch
+  'REHEARSAL_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -5,6 +5,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { api, type ApiError } from '../api.ts';
 import { toApiError } from '../hooks/useCall.ts';
+import { useAppState } from '../AppState.tsx';
 import { Catalog } from './catalog.ts';
 import { rebuildCatalog, syncCatalog } from './sync.ts';
 
@@ -18,8 +19,18 @@ export interface CatalogState {
 
 const CatalogContext = createContext<CatalogState | undefined>(undefined);
 
+/**
+ * One catalog per data directory: a rehearsal started from the window has a
+ * journal of its own, and its projection must never mix with the real one's.
+ */
+export function catalogName(dataDir: string | undefined): string {
+  return dataDir === undefined ? 'custos-catalog' : `custos-catalog:${dataDir}`;
+}
+
 export function CatalogProvider({ children, db }: { children: ReactNode; db?: Catalog }) {
-  const catalog = useMemo(() => db ?? new Catalog(), [db]);
+  const { info } = useAppState();
+  const name = catalogName(info?.dataDir);
+  const catalog = useMemo(() => db ?? new Catalog(name), [db, name]);
   const [syncing, setSyncing] = useState(false);
   const [error, setError] = useState<ApiError>();
   // One sync at a time; a request during one runs once more after it.
@@ -50,10 +61,13 @@ export function CatalogProvider({ children, db }: { children: ReactNode; db?: Ca
     await runExclusive(() => rebuildCatalog(catalog, api));
   }, [catalog, runExclusive]);
 
+  // Not before the core has said which data directory it serves: that names the catalog.
+  const ready = db !== undefined || info !== undefined;
   useEffect(() => {
+    if (!ready) return undefined;
     void sync();
     return api.on('journal.appended', () => { void sync(); });
-  }, [sync]);
+  }, [sync, ready]);
 
   const value = useMemo(() => ({ db: catalog, sync, rebuild, syncing, error }), [catalog, sync, rebuild, syncing, error]);
   return <CatalogContext.Provider value={value}>{children}</CatalogContext.Provider>;

@@ -64,6 +64,8 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
   const crls: Crl[] = [];
   const entries: Entry[] = [];
   const details = new Map<string, Record<string, unknown>>();
+  /** The journal entry that last changed each certificate, for certificate.changes. */
+  const changedAt = new Map<Cert, number>();
 
   function append(kind: string, summary: string, data: Record<string, unknown> = {}, token?: Token): void {
     const prevHash = entries.at(-1)?.hash ?? '0'.repeat(64);
@@ -113,6 +115,8 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
       sha256: sha256(`cert/${serialHex}`), profileId, isCa, status: 'valid', issuedAt: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), virtual: caRow.token?.virtual ?? false,
     };
     certs.push(c);
+    // The entry that will record it: the next one (the seeded batch shares one).
+    changedAt.set(c, entries.length + 1);
     caRow.issuedCount += 1;
     return c;
   }
@@ -124,6 +128,7 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
     'cvc.certificate': noCvc, 'cvc.request': noCvc, 'cvc.importRequest': noCvc, 'cvc.importCertificates': noCvc,
     'cvc.previewInit': noCvc, 'cvc.init': noCvc, 'cvc.preview': noCvc, 'cvc.sign': noCvc, 'cvc.export': noCvc,
     'app.info': async () => ({ version: '0.1.0', dataDir: '/tmp/custos-fake', operator: 'tester', rehearsal: options.rehearsal ?? false }),
+    'app.startRehearsal': async () => { calls.push('app.startRehearsal'); return { version: '0.1.0', dataDir: '/tmp/custos-fake/rehearsal', operator: 'tester', rehearsal: true }; },
     'token.list': async () => structuredClone(tokens),
     'token.login': async ({ tokenId, pin, confirmFinalTry }) => {
       const t = token(tokenId);
@@ -221,6 +226,7 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
       return structuredClone(c);
     },
     'certificate.list': async ({ caId }) => structuredClone(certs.filter((c) => !caId || c.caId === caId)),
+    'certificate.changes': async ({ afterSeq }) => ({ certificates: structuredClone(certs.filter((c) => (changedAt.get(c) ?? 0) > afterSeq)), throughSeq: entries.length }),
     'certificate.get': async ({ caId, serialHex }) => { const c = cert(caId, serialHex); return { summary: structuredClone(c), description: describe(c), pem: '-----BEGIN CERTIFICATE-----\nFAKE\n-----END CERTIFICATE-----\n' }; },
     'certificate.export': async ({ caId, serialHex, format }) => { cert(caId, serialHex); return exportOf(`${serialHex}.${format === 'p7b' ? 'p7b' : format === 'der' ? 'cer' : 'pem'}`, `fake ${format}`); },
     'certificate.revoke': async ({ caId, serialHex, reason }) => {
@@ -229,6 +235,7 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
       c.status = 'revoked'; c.reason = reason; c.revokedAt = now();
       ca(caId).revokedCount += 1;
       append('certificate.revoke', `Revoked ${serialHex}`, { serialHex, reason });
+      changedAt.set(c, entries.length);
       return structuredClone(c);
     },
     'crl.issue': async ({ caId, nextUpdateDays }) => {

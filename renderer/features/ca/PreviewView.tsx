@@ -3,7 +3,7 @@ import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Typography from '@mui/material/Typography';
 import type { Output } from '../../../main/api/contract.ts';
-import { DescriptionView } from '../../components/DescriptionView.tsx';
+import { SigningReview } from '../../components/review/SigningReview.tsx';
 import { FindingsList } from '../../components/FindingsList.tsx';
 import { monoSx } from '../../theme.ts';
 
@@ -12,7 +12,7 @@ export function PreviewView({ preview }: { preview: Output<'ca.previewRoot'> }) 
     <Box component="section" aria-label="Preview of what will be signed" sx={{ mt: 2 }}>
       <Typography variant="h3" component="h3" sx={{ mb: 1 }}>What will be signed</Typography>
       <Typography variant="body2" sx={{ mb: 1 }}>TBS SHA-256: <Box component="span" sx={monoSx}>{preview.tbsSha256}</Box></Typography>
-      <DescriptionView value={preview.preview} label="To be signed" />
+      <SigningReview preview={preview} />
       {preview.droppedRequestExtensions.length > 0 && (
         <Alert severity="info" sx={{ mt: 1 }}>Request extensions not copied: {preview.droppedRequestExtensions.join(', ')}</Alert>
       )}

@@ -6,6 +6,7 @@
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
 import Stack from '@mui/material/Stack';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
@@ -16,6 +17,7 @@ import Typography from '@mui/material/Typography';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { Page, Section } from '../../components/Page.tsx';
 import { VirtualChip } from '../../components/VirtualChip.tsx';
+import { localTime } from '../../components/review/words.ts';
 import { useCatalog } from '../../db/CatalogProvider.tsx';
 import { useJournalEvents } from '../../db/hooks.ts';
 import { useCall } from '../../hooks/useCall.ts';
@@ -69,6 +71,9 @@ export function JournalScreen() {
   const verify = useCall('journal.verify', undefined);
   const events = useJournalEvents();
   const { rebuild, syncing, error } = useCatalog();
+  // The entry verification stopped at is marked in the list, so a witness finds it without counting rows.
+  const badSeq = verify.data && !verify.data.ok ? verify.data.firstBadSeq : undefined;
+  const badKind = verify.data?.code === 'JOURNAL_UNANCHORED' ? 'unanchored' : 'tampered';
   return (
     <Page title="Journal" actions={
       <Stack direction="row" spacing={1}>
@@ -83,19 +88,36 @@ export function JournalScreen() {
       </Box>
       <Section title="Export the journal"><JournalExport /></Section>
       <Section title="Entries">
-        <Table size="small" aria-label="Journal entries">
-          <TableHead><TableRow><TableCell>#</TableCell><TableCell>Time</TableCell><TableCell>Kind</TableCell><TableCell>Operator</TableCell><TableCell>Summary</TableCell><TableCell>Hash</TableCell></TableRow></TableHead>
+        <Typography variant="body2" sx={{ mb: 1 }}>Times are shown in this computer's time zone; the journal records them in UTC.</Typography>
+        {/* Fixed columns: the summary wraps and the hash column stays in view at 1024 px. */}
+        <Table size="small" aria-label="Journal entries" sx={{ tableLayout: 'fixed', width: '100%', '& td, & th': { overflowWrap: 'anywhere', verticalAlign: 'top' } }}>
+          <TableHead>
+            <TableRow>
+              <TableCell sx={{ width: '3.5rem' }}>#</TableCell>
+              <TableCell sx={{ width: '11rem' }}>Time</TableCell>
+              <TableCell>What</TableCell>
+              <TableCell sx={{ width: '7rem' }}>Operator</TableCell>
+              <TableCell sx={{ width: '9.5rem' }}>Hash</TableCell>
+            </TableRow>
+          </TableHead>
           <TableBody>
-            {events.slice(0, JOURNAL_ROWS_SHOWN).map((e) => (
-              <TableRow key={e.seq}>
-                <TableCell>{e.seq}</TableCell>
-                <TableCell>{e.time}</TableCell>
-                <TableCell>{visibleText(e.kind)}</TableCell>
-                <TableCell>{visibleText(e.operator)}</TableCell>
-                <TableCell>{visibleText(e.summary)}{e.token && <VirtualChip show={e.token.virtual} />}</TableCell>
-                <TableCell sx={monoSx}>{e.hash.slice(0, 12)}…</TableCell>
-              </TableRow>
-            ))}
+            {events.slice(0, JOURNAL_ROWS_SHOWN).map((e) => {
+              const bad = badSeq === e.seq;
+              return (
+                <TableRow key={e.seq} data-seq={e.seq} data-bad={bad ? badKind : undefined} selected={bad}
+                  sx={bad ? { outline: 2, outlineStyle: 'solid', outlineColor: badKind === 'unanchored' ? 'warning.main' : 'error.main', outlineOffset: -2 } : undefined}>
+                  <TableCell>{e.seq}</TableCell>
+                  <TableCell><time dateTime={e.time} title={e.time}>{localTime(e.time)}</time></TableCell>
+                  <TableCell>
+                    {bad && <Chip size="small" color={badKind === 'unanchored' ? 'warning' : 'error'} label={badKind === 'unanchored' ? 'Under no checkpoint' : 'Altered or removed'} sx={{ mr: 1, fontWeight: 700 }} />}
+                    <Box component="span" sx={{ fontWeight: 600 }}>{visibleText(e.kind)}</Box>{e.token && <VirtualChip show={e.token.virtual} />}
+                    <div>{visibleText(e.summary)}</div>
+                  </TableCell>
+                  <TableCell>{visibleText(e.operator)}</TableCell>
+                  <TableCell sx={monoSx} title={e.hash}>{e.hash.slice(0, 12)}…</TableCell>
+                </TableRow>
+              );
+            })}
           </TableBody>
         </Table>
         {events.length > JOURNAL_ROWS_SHOWN && <Typography variant="body2" sx={{ mt: 1 }}>Showing the latest {JOURNAL_ROWS_SHOWN} of {events.length} entries.</Typography>}

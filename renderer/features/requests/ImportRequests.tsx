@@ -13,9 +13,32 @@ import { api, ApiError } from '../../api.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { useCatalog } from '../../db/CatalogProvider.tsx';
 import { useAction } from '../../hooks/useAction.ts';
-import { useCall } from '../../hooks/useCall.ts';
+import { toApiError, useCall } from '../../hooks/useCall.ts';
 import { MAX_CSR_FILE_BYTES, readFileBase64 } from './readFileBase64.ts';
 import { visibleText } from '../../../main/api/visible-text.ts';
+
+interface FileOutcome { fileName: string; ids: string[]; error?: ApiError }
+
+/** One line a file: how many requests it brought, or its error with the file named. */
+function ImportOutcomes({ outcomes }: { outcomes: FileOutcome[] }) {
+  const failed = outcomes.filter((o) => o.error).length;
+  return (
+    <Box component="section" aria-label="Imported files" sx={{ mt: 1 }}>
+      <Typography variant="body2" role="status">
+        {outcomes.length} files: {outcomes.length - failed} imported{failed ? `, ${failed} refused` : ''}.
+      </Typography>
+      <List dense disablePadding>
+        {outcomes.map((o, i) => (
+          <ListItem key={i} disableGutters sx={{ display: 'block' }}>
+            {o.error
+              ? <ErrorAlert error={o.error} />
+              : <Typography variant="body2">{visibleText(o.fileName)}: {o.ids.length} request{o.ids.length === 1 ? '' : 's'} imported.</Typography>}
+          </ListItem>
+        ))}
+      </List>
+    </Box>
+  );
+}
 
 export function ImportRequests({ onImported }: { onImported: (ids: string[]) => void }) {
   const { sync } = useCatalog();
@@ -26,16 +49,22 @@ export function ImportRequests({ onImported }: { onImported: (ids: string[]) => 
   const media = useCall('media.list', mediaWanted ? undefined : null);
   const files = useCall('media.files', medium ? { path: medium } : null);
 
-  const importFiles = useAction(useCallback(async (picked: File[]) => {
-    const ids: string[] = [];
+  // Every file is tried and reported on its own: one bad file among several never hides the others' fate.
+  const importFiles = useAction(useCallback(async (picked: File[]): Promise<FileOutcome[]> => {
+    const outcomes: FileOutcome[] = [];
     for (const f of picked) {
-      if (f.size > MAX_CSR_FILE_BYTES) throw new ApiError({ code: 'CSR_TOO_LARGE', message: `${f.name} is ${f.size} bytes; a request is at most ${MAX_CSR_FILE_BYTES} bytes.` });
-      const imported = await api.call('request.import', { fileName: f.name, contentBase64: await readFileBase64(f) });
-      ids.push(...imported.map((r) => r.id));
+      try {
+        if (f.size > MAX_CSR_FILE_BYTES) throw new ApiError({ code: 'CSR_TOO_LARGE', message: `${f.name} is ${f.size} bytes; a request is at most ${MAX_CSR_FILE_BYTES} bytes.`, details: { fileName: f.name } });
+        const imported = await api.call('request.import', { fileName: f.name, contentBase64: await readFileBase64(f) });
+        outcomes.push({ fileName: f.name, ids: imported.map((r) => r.id) });
+      } catch (e) {
+        const error = toApiError(e);
+        outcomes.push({ fileName: f.name, ids: [], error: new ApiError({ code: error.code, message: error.message, details: { ...error.details, fileName: f.name } }) });
+      }
     }
     await sync();
-    onImported(ids);
-    return ids;
+    onImported(outcomes.flatMap((o) => o.ids));
+    return outcomes;
   }, [sync, onImported]));
 
   const importPath = useAction(useCallback(async (path: string) => {
@@ -77,6 +106,8 @@ export function ImportRequests({ onImported }: { onImported: (ids: string[]) => 
         </Button>
       </Box>
       <ErrorAlert error={importFiles.error} />
+      {importFiles.result && importFiles.result.length > 1 && <ImportOutcomes outcomes={importFiles.result} />}
+      {importFiles.result && importFiles.result.length === 1 && <ErrorAlert error={importFiles.result[0]!.error} />}
 
       <Stack direction="row" spacing={2} sx={{ mt: 2, alignItems: 'center' }}>
         <Button variant="outlined" onClick={() => { setMediaWanted(true); media.reload(); }}>Look for removable media</Button>

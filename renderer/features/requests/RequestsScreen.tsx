@@ -1,4 +1,6 @@
+import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
+import { visuallyHidden } from '@mui/utils';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
@@ -25,13 +27,24 @@ export function RequestsScreen() {
       </Section>
       <Section title="Requests">
         {requests.length === 0 ? <Typography variant="body2">No request imported yet.</Typography> : (
-          <Table size="small" aria-label="Requests">
-            <TableHead><TableRow><TableCell>Subject</TableCell><TableCell>File</TableCell><TableCell>Key</TableCell><TableCell>Names</TableCell><TableCell>Status</TableCell><TableCell>Open</TableCell></TableRow></TableHead>
+          // Fixed columns that wrap: a long subject or file name never widens the page (at 1024 px it spilled to 1,125).
+          <Table size="small" aria-label="Requests" sx={{ tableLayout: 'fixed', width: '100%', '& td, & th': { overflowWrap: 'anywhere', verticalAlign: 'top' } }}>
+            <TableHead>
+              <TableRow>
+                <TableCell sx={{ width: '34%' }}>Subject and file</TableCell>
+                <TableCell sx={{ width: '14%' }}>Key</TableCell>
+                <TableCell>Names</TableCell>
+                <TableCell sx={{ width: '11%' }}>Status</TableCell>
+                <TableCell sx={{ width: '5.5rem' }}><Box component="span" sx={visuallyHidden}>Open</Box></TableCell>
+              </TableRow>
+            </TableHead>
             <TableBody>
               {requests.map((r) => (
                 <TableRow key={r.id} selected={r.id === selected}>
-                  <TableCell>{visibleText(r.subject)}</TableCell>
-                  <TableCell>{r.fileName}</TableCell>
+                  <TableCell>
+                    <div>{visibleText(r.subject)}</div>
+                    <Typography variant="caption" component="div" sx={{ color: 'text.secondary' }}>{visibleText(r.fileName)}</Typography>
+                  </TableCell>
                   <TableCell>{describeKeySpec(r.keySpec)}</TableCell>
                   <TableCell>{r.sans.map(visibleText).join(', ')}</TableCell>
                   <TableCell>{r.status}</TableCell>

@@ -1,13 +1,15 @@
 /** The decoded request, then CA, profile and validity, a preview with findings, and the signature. */
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
+import Checkbox from '@mui/material/Checkbox';
+import FormControlLabel from '@mui/material/FormControlLabel';
 import MenuItem from '@mui/material/MenuItem';
 import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api } from '../../api.ts';
-import { DescriptionView } from '../../components/DescriptionView.tsx';
+import { RequestView } from '../../components/review/RequestView.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { hasBlockingFinding } from '../../components/FindingsList.tsx';
 import { WorkProgress } from '../../components/WorkProgress.tsx';
@@ -50,18 +52,23 @@ export function SignRequest({ requestId }: { requestId: string }) {
     return cert;
   }, [sync, request.reload]));
   const { reset } = preview;
-  useEffect(() => { reset(); }, [input, reset]);
+  const [warningsRead, setWarningsRead] = useState(false);
+  const resetSign = sign.reset;
+  // Another CA, profile or validity is another context: the last preview's errors and warnings no longer apply.
+  useEffect(() => { reset(); resetSign(); setWarningsRead(false); }, [input, reset, resetSign]);
+  const warnings = preview.result?.review?.warnings ?? [];
 
   const pending = request.data?.summary.status === 'pending';
-  const canSign = pending && preview.result !== undefined && !hasBlockingFinding(preview.result.findings) && !sign.running;
+  // A warning is a question for the custodian: the signature waits until someone says it was read.
+  const canSign = pending && preview.result !== undefined && !hasBlockingFinding(preview.result.findings) && !sign.running && (warnings.length === 0 || warningsRead);
 
   return (
     <Box>
       <ErrorAlert error={request.error} />
       {request.data && (
         <>
-          <Typography variant="h3" component="h3" sx={{ mb: 1 }}>Decoded request</Typography>
-          <DescriptionView value={request.data.description} label="Decoded request" />
+          <Typography variant="h3" component="h3" sx={{ mb: 1 }}>What the request asks for</Typography>
+          <RequestView request={request.data} />
         </>
       )}
       {request.data && !pending && <Typography role="status" sx={{ mt: 2 }}>This request is signed: serial {request.data.summary.signedSerial}.</Typography>}
@@ -82,6 +89,10 @@ export function SignRequest({ requestId }: { requestId: string }) {
       )}
       <ErrorAlert error={preview.error} />
       {pending && preview.result && <PreviewView preview={preview.result} />}
+      {pending && warnings.length > 0 && (
+        <FormControlLabel sx={{ mt: 2, display: 'flex' }} control={<Checkbox checked={warningsRead} onChange={(e) => setWarningsRead(e.target.checked)} />}
+          label={`I have read the ${warnings.length === 1 ? 'warning' : `${warnings.length} warnings`} above and this certificate is still to be signed`} />
+      )}
       {pending && (
         <Button sx={{ mt: 2 }} variant="contained" disabled={!canSign} onClick={() => { if (preview.result) void sign.run({ ...input, tbsSha256: preview.result.tbsSha256 }); }}>{sign.running ? 'Signing…' : 'Sign certificate'}</Button>
       )}

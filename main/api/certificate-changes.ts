@@ -1,0 +1,36 @@
+/**
+ * Which certificates changed after a journal sequence number: issued (a root
+ * or a certificate) or revoked. The window's catalog asks for these instead
+ * of the whole list after every new entry (a full list at 100,000
+ * certificates took 4.2 s to compare). The journal is the truth, so the
+ * answer is read from its entries after afterSeq, in pages.
+ */
+import type { Journal } from '../journal/index.ts';
+import { normalizeSerial } from '../ca/state.ts';
+
+/** Entries read per page: a catalog far behind catches up without holding the whole journal at once. */
+export const CHANGES_PAGE_ENTRIES = 5000;
+
+export interface CertificateKey { readonly caId: string; readonly serialHex: string }
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** The certificates entries after afterSeq issued or revoked, each once, and the last sequence number read. */
+export function changedCertificates(journal: Pick<Journal, 'read'>, afterSeq: number): { keys: CertificateKey[]; throughSeq: number } {
+  const keys = new Map<string, CertificateKey>();
+  let throughSeq = afterSeq;
+  for (;;) {
+    const page = journal.read(throughSeq, CHANGES_PAGE_ENTRIES);
+    for (const e of page) {
+      throughSeq = e.seq;
+      if (e.kind !== 'ca.root.done' && e.kind !== 'certificate.issue.done' && e.kind !== 'certificate.revoke') continue;
+      const d = e.data as Record<string, unknown>;
+      // A root's done entry names its own id as issuerCaId or caId, as CaState reads it.
+      const caId = text(d.issuerCaId ?? d.caId);
+      const serialHex = normalizeSerial(text(d.serialHex));
+      if (caId && serialHex) keys.set(`${caId}/${serialHex}`, { caId, serialHex });
+    }
+    if (page.length < CHANGES_PAGE_ENTRIES) break;
+  }
+  return { keys: [...keys.values()], throughSeq };
+}

@@ -1,0 +1,131 @@
+// Errors a custodian meets, on the REAL core (SoftHSM2), in Chromium at
+// 1024x700: several dropped files that fail are each reported under their
+// own name; an error that a login resolves offers the way there; an error
+// clears when the context it was about changes. Screenshots, both themes, axe.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Page } from 'playwright-core';
+import { openAppCore, type AppCore } from '../../electron/core.ts';
+import { startDevHost, type DevHost } from '../../devhost/server.ts';
+import { createSoftHsm, type SoftHsm } from '../support/softhsm.ts';
+import { runTool } from '../support/openssl.ts';
+import { ensureRendererBuilt } from './support/build.ts';
+import { launchChromium, type Chromium } from './support/chromium.ts';
+import { SCREENSHOT_DIR, openScreen, setTheme } from './support/screens.ts';
+
+const USER_PIN = '123456';
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => String(n.target)).join(' ')}`);
+}
+
+/** Drops files on the zone as a file manager would: one drop event carrying them all. */
+async function dropFiles(page: Page, files: { name: string; base64: string }[]): Promise<void> {
+  const transfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name));
+    return dt;
+  }, files);
+  await page.getByTestId('csr-drop-zone').dispatchEvent('drop', { dataTransfer: transfer });
+}
+
+describe('errors name what they concern, offer the action, and clear', () => {
+  let hsm: SoftHsm;
+  let dataDir: string;
+  let core: AppCore;
+  let host: DevHost;
+  let browser: Chromium;
+  let page: Page;
+  let origin: string;
+  let tokenId: string;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    const staticDir = ensureRendererBuilt();
+    hsm = await createSoftHsm();
+    await hsm.initToken('Errors CA', '12345678', USER_PIN);
+    dataDir = mkdtempSync(join(tmpdir(), 'custos-e2e-errors-'));
+    core = await openAppCore({ dataDir, rehearsalModules: [hsm.modulePath], operator: 'e2e' });
+    const [token] = await core.handlers['token.list']();
+    tokenId = token!.id;
+    await core.handlers['token.login']({ tokenId, pin: USER_PIN });
+    const key = await core.handlers['token.generateKey']({ tokenId, spec: { kind: 'ec', curve: 'P-384' }, label: 'errors-root' });
+    await core.handlers['ca.createRoot']({ tokenId, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'C=DE, O=Custos Errors, CN=Custos Errors Root', name: 'Errors Root' });
+    host = await startDevHost({ handlers: core.handlers, events: core.events, staticDir });
+    origin = `http://127.0.0.1:${host.port}`;
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1024, height: 700 });
+    page.setDefaultTimeout(20_000);
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(host.url);
+    await page.getByRole('heading', { name: 'Tokens', level: 1 }).waitFor();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await host?.close();
+    await core?.close();
+    await hsm?.cleanup();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('reports each of several dropped files, the failures under their own names', async () => {
+    const good = await runTool('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'k.pem', '-out', 'r.csr',
+      '-subj', '/CN=good.example', '-addext', 'subjectAltName=DNS:good.example'], { outputs: ['r.csr'] });
+    await openScreen(page, origin, 'requests');
+    await dropFiles(page, [
+      { name: 'good.csr', base64: Buffer.from(good.outputs['r.csr']!).toString('base64') },
+      { name: 'holiday-photo.csr', base64: Buffer.from('\x30\x03\x02\x01').toString('base64') },
+      { name: 'empty.csr', base64: '' },
+    ]);
+    const outcomes = page.getByRole('region', { name: 'Imported files' });
+    await outcomes.getByText('3 files: 1 imported, 2 refused.').waitFor();
+    await outcomes.getByText('good.csr: 1 request imported.').waitFor();
+    const alerts = outcomes.getByRole('alert');
+    assert.equal(await alerts.count(), 2);
+    assert.match(await alerts.nth(0).innerText(), /^CSR_\w+: [\s\S]*Concerns file holiday-photo\.csr\./);
+    assert.match(await alerts.nth(1).innerText(), /^CSR_EMPTY: [\s\S]*Concerns file empty\.csr\./);
+    await page.getByRole('table', { name: 'Requests' }).getByText('good.csr').waitFor();
+    for (const theme of ['light', 'dark'] as const) {
+      await setTheme(page, theme);
+      await page.screenshot({ path: join(SCREENSHOT_DIR, `errors-dropped-files-${theme}.png`), fullPage: true });
+      assert.deepEqual(await seriousViolations(page), [], theme);
+    }
+    await setTheme(page, 'light');
+  });
+
+  it('offers a Log in button when the CA key needs a login, and clears the error when the terms change', async () => {
+    await core.handlers['token.logout']({ tokenId });
+    await page.getByRole('button', { name: /^Open request CN=good\.example/ }).click();
+    const form = page.getByRole('form', { name: 'Sign the request' });
+    await form.getByLabel('Profile').click();
+    await page.getByRole('option', { name: 'TLS server' }).click();
+    await form.getByRole('button', { name: 'Preview' }).click();
+    await page.getByTestId('signing-review').waitFor();
+    await page.getByRole('button', { name: 'Sign certificate' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: /NOT_LOGGED_IN|KEY_NOT_FOUND/ });
+    await alert.waitFor();
+    const action = alert.getByRole('link', { name: /^(Log in|Open Tokens)$/ });
+    await action.waitFor();
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'errors-login-needed.png'), fullPage: true });
+    assert.deepEqual(await seriousViolations(page), []);
+
+    await form.getByLabel('Validity (days)').fill('90');
+    await alert.waitFor({ state: 'detached' });
+
+    await form.getByRole('button', { name: 'Preview' }).click();
+    await page.getByTestId('signing-review').waitFor();
+    await page.getByRole('button', { name: 'Sign certificate' }).click();
+    await alert.waitFor();
+    await alert.getByRole('link').click();
+    await page.getByRole('heading', { name: 'Tokens', level: 1 }).waitFor();
+    assert.match(page.url(), /#\/tokens$/);
+    assert.deepEqual(pageErrors, []);
+  });
+});
