@@ -14,6 +14,7 @@
  *   custos export --ca NAME (--serial HEX | --chain) --format der|pem|p7b --out DIR
  *   custos journal verify [--head SEQ:HASH] | journal show [--last N]
  *   custos rehearse [--out DIR]
+ *   custos bundle signer|create|verify … (main/cli/bundle.ts)
  *
  * PINs come from --pin-env VAR, --pin-file FILE or a prompt; never from argv.
  */
@@ -54,6 +55,9 @@ const OPTIONS = {
   last: { type: 'string' },
   head: { type: 'string' },
   yes: { type: 'boolean' },
+  // custos bundle (main/cli/bundle.ts)
+  include: { type: 'string', multiple: true },
+  root: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
