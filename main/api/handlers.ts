@@ -31,6 +31,7 @@ import type { CertificatePlan } from '../pki/x509/issue.ts';
 import { createHash } from 'node:crypto';
 import type { Handlers, CaSummary, CertificateSummary, TokenSummary, RequestSummary, CrlSummary, Preview, KeySummary, MediumFile } from './contract.ts';
 import { remember } from '../bounded-cache.ts';
+import { bundleHandlers } from './bundle-handlers.ts';
 
 type Out<T extends z.ZodType> = z.output<T>;
 const VERSION = '0.1.0';
@@ -288,6 +289,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
         .map((name) => fileEntry(join(folder, name)))
         .filter((f) => f !== undefined);
     },
+    ...bundleHandlers(custos, grants),
   };
 }
 

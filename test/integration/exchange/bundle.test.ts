@@ -27,6 +27,9 @@ import { createBundle, type BundleResult } from '../../../main/exchange/bundle.t
 import { verifyBundle } from '../../../main/exchange/bundle-verify.ts';
 import { readSignedManifest, signManifest } from '../../../main/exchange/bundle-cms.ts';
 import { MANIFEST_FILE } from '../../../main/exchange/bundle-manifest.ts';
+import { ReadGrants } from '../../../main/exchange/read-grants.ts';
+import { createHandlers } from '../../../main/api/handlers.ts';
+import { api } from '../../../main/api/contract.ts';
 
 const PIN = '975310';
 
@@ -205,6 +208,17 @@ describe('signed bundles on SoftHSM2', () => {
     assert.deepEqual((intent.data.files as { name: string }[]).map((f) => f.name), bundle.files.map((f) => f.name));
     assert.equal(done.data.path, bundle.path);
     assert.equal(done.data.manifestP7sSha256, bundle.manifestSha256);
+  });
+
+  it('bundle.create and bundle.verify through the contract: only on a removable medium, answers in the contract\'s shape', async () => {
+    const handlers = createHandlers(custos, { readGrants: new ReadGrants(async () => [medium]) });
+    assert.equal(await codeOf(handlers['bundle.create']({ caId: rootId, directory: work, name: 'off-medium' })), 'PATH_NOT_PERMITTED');
+    assert.equal(await codeOf(handlers['bundle.verify']({ directory: join(work, 'home') })), 'PATH_NOT_PERMITTED');
+    const written = api['bundle.create'].output.parse(await handlers['bundle.create']({ caId: rootId, directory: medium, name: 'through-the-window' }));
+    assert.equal(written.path, join(medium, 'through-the-window'));
+    const report = api['bundle.verify'].output.parse(await handlers['bundle.verify']({ directory: written.path, rootCaId: rootId }));
+    assert.equal(report.ok, true, JSON.stringify(report.problems));
+    assert.equal(report.rootGiven, true);
   });
 
   it('refuses a bundle folder that exists already before anything is signed or journaled', async () => {
