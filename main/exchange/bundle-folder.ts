@@ -62,10 +62,11 @@ async function isReadOnly(dir: string): Promise<boolean> {
 }
 
 /** A write that failed because the medium went away, told apart from one it refused. */
-async function removedOrWriteError(e: unknown, target: string): Promise<CustosError> {
-  const parentGone = await stat(dirname(target)).then(() => false, () => true);
+async function removedOrWriteError(e: unknown, target: string, made: boolean): Promise<CustosError> {
+  const gone = async (path: string): Promise<boolean> => stat(path).then(() => false, (s: unknown) => errnoOf(s) === 'ENOENT' || errnoOf(s) === 'ENODEV' || errnoOf(s) === 'EIO');
   const code = errnoOf(e) ?? (e instanceof CustosError ? String(e.details.errno ?? '') : '');
-  if (parentGone || code === 'ENODEV' || code === 'ENXIO' || code === 'ESHUTDOWN') {
+  // The folder this write made is gone from under it: the medium was pulled (or unmounted) mid-write.
+  if (code === 'ENODEV' || code === 'ENXIO' || code === 'ESHUTDOWN' || await gone(dirname(target)) || (made && await gone(target))) {
     return new CustosError('MEDIA_REMOVED', `The medium was removed while the bundle was written to ${target}. What reached it has no manifest and does not verify as a bundle; insert the medium and write the bundle again.`, { path: target });
   }
   return fileWriteError(e, target);
@@ -81,13 +82,13 @@ export async function writeBundleFolder(target: string, files: readonly BundleFi
   try {
     await mkdir(target);
   } catch (e) {
-    throw await removedOrWriteError(e, target);
+    throw await removedOrWriteError(e, target, false);
   }
   try {
     await writeNewFiles(files.map((f) => ({ path: join(target, f.name), bytes: f.bytes })));
     await writeNewFile(join(target, MANIFEST_FILE), manifestDer);
   } catch (e) {
-    const error = await removedOrWriteError(e, target);
+    const error = await removedOrWriteError(e, target, true);
     // Not whole, so not left looking like a bundle: no manifest was named, and the rest goes where it can.
     await rm(target, { recursive: true, force: true }).catch(() => undefined);
     throw error;

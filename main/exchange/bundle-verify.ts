@@ -22,6 +22,7 @@ import { decodeManifest, MANIFEST_FILE, type Manifest } from './bundle-manifest.
 
 /** The SignedData adds certificates and a signature to the manifest's bytes. */
 const MAX_SIGNED_MANIFEST_BYTES = MAX_MANIFEST_BYTES + 256 * 1024;
+const MANIFEST_TEMPORARY = `.${MANIFEST_FILE}.custos-tmp-`;
 /** Deeper than any CA hierarchy Custos makes; a loop in a hostile chain ends here. */
 const MAX_CHAIN_LENGTH = 8;
 
@@ -236,7 +237,9 @@ export async function verifyBundle(dir: string, options: VerifyOptions = {}): Pr
       problems.push({ code: 'BUNDLE_FILE_TAMPERED', file: f.name, message: `${f.name} is not the file that was signed: ${found.bytes === f.bytes ? 'its SHA-256 differs' : `it has ${found.bytes} bytes, the manifest says ${f.bytes}`}. Do not use the bundle.` });
     }
   }
-  const extra = names.filter((n) => n !== MANIFEST_FILE && !listed.has(n)).sort();
+  // The manifest's own temporary stays beside it when a write is cut off between naming the manifest and
+  // removing the temporary (main/fs/atomic-file.ts): the bundle is whole, and that name is no part of it.
+  const extra = names.filter((n) => n !== MANIFEST_FILE && !listed.has(n) && !n.startsWith(MANIFEST_TEMPORARY)).sort();
   for (const name of extra) {
     problems.push({ code: 'BUNDLE_FILE_EXTRA', file: name, message: `${name} is in the bundle's folder but not in its manifest: it was added after signing.` });
   }
