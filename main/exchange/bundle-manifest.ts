@@ -88,7 +88,7 @@ export function decodeManifest(content: Uint8Array): Manifest {
   const checked = Manifest.safeParse(data);
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
-    const field = issue.path.join('.') || '(manifest)';
+    const field = [...issue.path.map(String), ...(issue.code === 'unrecognized_keys' ? [issue.keys[0] ?? ''] : [])].filter(Boolean).join('.') || '(manifest)';
     throw new CustosError('BUNDLE_MANIFEST_MALFORMED', `The signed manifest's field "${field}" ${issue.code === 'unrecognized_keys' ? 'is not a manifest field' : issue.message}: it was not written by this version of Custos.`, { field });
   }
   return checked.data;
