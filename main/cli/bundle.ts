@@ -10,7 +10,7 @@
 import { resolve } from 'node:path';
 import { CustosError } from '../errors/index.ts';
 import type { Custos } from '../custos.ts';
-import type { Token } from '../hsm/token.ts';
+import type { KeySpec, Token } from '../hsm/token.ts';
 import { requireCa } from '../ca/context.ts';
 import { readBoundedFile } from '../exchange/files.ts';
 import { fromPem, looksLikePem, PEM_LABEL } from '../pki/formats/index.ts';
@@ -33,17 +33,13 @@ export interface CoreHelpers {
   withCore<T>(values: CliValues, out: Output, act: (core: Custos, out: Output) => Promise<T>): Promise<T>;
   loggedInToken(core: Custos, values: CliValues): Promise<Token>;
   findTokenId(core: Custos, values: CliValues): Promise<string>;
-  parseKeyType(text: string): import('../hsm/token.ts').KeySpec;
+  parseKeyType(text: string): KeySpec;
+  /** The option's value, or INPUT_INVALID naming it and what it is for. */
+  need(values: CliValues, name: string, hint: string): string;
 }
 
 const str = (v: CliValues[string]): string | undefined => (typeof v === 'string' ? v : undefined);
 const list = (v: CliValues[string]): string[] => (Array.isArray(v) ? [...v] : typeof v === 'string' ? [v] : []);
-
-function need(values: CliValues, name: string, hint: string): string {
-  const v = str(values[name]);
-  if (!v) throw new CustosError('INPUT_INVALID', `--${name} is required: ${hint}.`, { option: name });
-  return v;
-}
 
 /** A root certificate as a person hands it over: PEM or DER. */
 async function readRoot(path: string): Promise<Uint8Array> {
@@ -70,7 +66,7 @@ export async function bundleCommand(sub: string | undefined, positionals: readon
   switch (sub) {
     case 'signer':
       return core.withCore(values, out, async (custos, out) => {
-        const ca = requireCa(custos.ctx, need(values, 'ca', 'the CA whose bundles it signs'));
+        const ca = requireCa(custos.ctx, core.need(values, 'ca', 'the CA whose bundles it signs'));
         const token = await core.loggedInToken(custos, values);
         const keyLabel = str(values.key);
         const key = keyLabel === undefined ? undefined : (await token.listKeys()).find((k) => k.label === keyLabel);
@@ -90,8 +86,8 @@ export async function bundleCommand(sub: string | undefined, positionals: readon
       });
     case 'create':
       return core.withCore(values, out, async (custos, out) => {
-        const ca = requireCa(custos.ctx, need(values, 'ca', 'the CA whose bundle to write'));
-        const directory = resolve(need(values, 'out', 'the folder on the medium to write the bundle into'));
+        const ca = requireCa(custos.ctx, core.need(values, 'ca', 'the CA whose bundle to write'));
+        const directory = resolve(core.need(values, 'out', 'the folder on the medium to write the bundle into'));
         // The signer's token: its key signs the manifest.
         await core.loggedInToken(custos, values);
         const result = await custos.exclusive('bundle', () => createBundle(custos.ctx, {

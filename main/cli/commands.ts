@@ -396,7 +396,7 @@ export async function runCommand(positionals: readonly string[], values: CliValu
     case 'bundle signer':
     case 'bundle create':
     case 'bundle verify':
-      return bundleCommand(sub, positionals, values, out, { withCore, loggedInToken, findTokenId, parseKeyType });
+      return bundleCommand(sub, positionals, values, out, { withCore, loggedInToken, findTokenId, parseKeyType, need });
     default:
       throw new CustosError('INPUT_INVALID', `Unknown command "${positionals.join(' ')}". Run "custos --help".`, {});
   }
