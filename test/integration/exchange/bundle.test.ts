@@ -6,7 +6,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync, sign as nodeSign, X509Certificate } from 'node:crypto';
@@ -158,6 +158,18 @@ describe('signed bundles on SoftHSM2', () => {
     assert.deepEqual((await verifyBundle(extra)).problems.map((p) => [p.code, p.file]), [['BUNDLE_FILE_EXTRA', 'also-trust-me.pem']]);
   });
 
+  it('a listed file replaced by a symbolic link to the same bytes is missing; a folder slipped in is extra', async () => {
+    const linked = copyOf(bundle.path, work);
+    const name = bundle.files[0]!.name;
+    writeFileSync(join(work, 'elsewhere.pem'), readFileSync(join(linked, name)));
+    unlinkSync(join(linked, name));
+    symlinkSync(join(work, 'elsewhere.pem'), join(linked, name));
+    assert.deepEqual((await verifyBundle(linked)).problems.map((p) => [p.code, p.file]), [['BUNDLE_FILE_MISSING', name]]);
+    const nested = copyOf(bundle.path, work);
+    mkdirSync(join(nested, 'more'));
+    assert.deepEqual((await verifyBundle(nested)).problems.map((p) => [p.code, p.file]), [['BUNDLE_FILE_EXTRA', 'more']]);
+  });
+
   it('a truncated manifest is malformed; a folder without one is incomplete', async () => {
     const cut = copyOf(bundle.path, work);
     const size = readFileSync(join(cut, MANIFEST_FILE)).length;
@@ -189,6 +201,19 @@ describe('signed bundles on SoftHSM2', () => {
     const forged = await signManifest(signed.content, strangerSigner.token.signer(strangerSigner.key), strangerSigner.certificate.certDer, [rootDer], new Date());
     const report = await verifyBundle(copyWithManifest(forged), { rootDer });
     assert.deepEqual(report.problems.map((p) => p.code), ['BUNDLE_SIGNER_UNKNOWN']);
+  });
+
+  it('a manifest signed by a key the CA certified for another purpose (code signing) is refused for its purpose', async () => {
+    const key = await custos.generateKey(tokenId, { kind: 'ec', curve: 'P-256' }, 'code signer');
+    const token = await custos.tokens.open(tokenId);
+    const csr = await requestForKey(token.signer(key), parseSubject('CN=Release Signing'), { scheme: 'ecdsa', hash: 'SHA-256' });
+    const [req] = importRequests(custos.ctx, 'code.csr', csr);
+    const codeSigner = await issueCertificate(custos.ctx, { caId: rootId, requestId: req!.record.id, csr: req!.csr, profileId: 'code-signing' });
+    const signed = await readSignedManifest(readFileSync(join(bundle.path, MANIFEST_FILE)));
+    const byCodeSigner = await signManifest(signed.content, token.signer(key), codeSigner.certDer, [rootDer], new Date());
+    const report = await verifyBundle(copyWithManifest(byCodeSigner), { rootDer });
+    assert.deepEqual(report.problems.map((p) => p.code), ['BUNDLE_SIGNER_PURPOSE']);
+    assert.match(report.problems[0]!.message, /id-kp-documentSigning/);
   });
 
   it('a bundle checked against another root than its own fails with the root named', async () => {
