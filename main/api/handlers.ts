@@ -134,6 +134,8 @@ function summaryOfEntry(kind: string, data: Record<string, unknown>): string {
     case 'export.done': return `Exported to ${s('path')}`;
     case 'journal.key': return `Journal key ${s('keySpkiSha256').slice(0, 16)}… recorded`;
     case 'journal.checkpoint': return `Checkpoint signed over entry #${s('headSeq')}`;
+    case 'bundle.write.intent': return `Write ${s('rehearsal') === 'true' ? 'REHEARSAL ' : ''}bundle ${s('path')}`;
+    case 'bundle.write.done': return `Bundle written to ${s('path')}`;
     default: return kind.endsWith('.failed') ? `Failed: ${s('code')} ${s('message')}` : kind;
   }
 }

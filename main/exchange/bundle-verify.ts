@@ -187,6 +187,15 @@ export async function verifyBundle(dir: string, options: VerifyOptions = {}): Pr
   };
   if (sha256(caDer) !== manifest.ca.sha256) problems.push({ code: 'BUNDLE_MANIFEST_MALFORMED', message: 'The manifest\'s CA certificate is not the one its SHA-256 names.' });
 
+  // Every certificate the bundle carries is read before any is trusted: one that does not parse ends the check.
+  let carried: X509Certificate[];
+  try {
+    carried = signed.certificates.map((c) => new X509Certificate(c));
+    if (signed.signerCertificate) new PeculiarCertificate(new Uint8Array(signed.signerCertificate));
+  } catch {
+    return { ...described, problems: [...problems, { code: 'BUNDLE_MANIFEST_MALFORMED', message: 'A certificate the manifest carries cannot be read: the manifest was altered.' }] };
+  }
+
   // Who signed, and whether that signer may sign bundles for this CA.
   let signer: BundleReport['signer'];
   const signerDer = signed.signerCertificate ? new Uint8Array(signed.signerCertificate) : undefined;
@@ -215,7 +224,7 @@ export async function verifyBundle(dir: string, options: VerifyOptions = {}): Pr
       throw new CustosError('INPUT_INVALID', 'The root given with --root is not a certificate (PEM or DER).', {});
     }
   }
-  const chain = chainOf(ca, signed.certificates.map((c) => new X509Certificate(c)), root);
+  const chain = chainOf(ca, carried, root);
   if ('problem' in chain) problems.push(chain.problem);
   else rootSha256 = sha256(chain.path[chain.path.length - 1]!.raw);
 
