@@ -91,6 +91,9 @@ export async function createBundle(ctx: CaContext, req: BundleRequest): Promise<
   if (!isBundleFileName(name)) throw new CustosError('INPUT_INVALID', `"${name.slice(0, 100)}" is not a plain folder name for the bundle.`, { name: name.slice(0, 100) });
   const target = join(req.directory, name);
   const signer = await findBundleSigner(ctx, ca.id, req.signerSerial);
+  if (!signer.token.info.loggedIn) {
+    throw new CustosError('NOT_LOGGED_IN', `Log in to ${signer.token.info.label}, which holds the bundle signer's key, before writing the bundle.`, { tokenLabel: signer.token.info.label });
+  }
   const { files, virtual } = publishingFiles(ctx, ca, req.serials ?? []);
   const rehearsal = virtual || signer.token.info.virtual || signer.certificate.virtual;
   const manifest: Manifest = {

@@ -251,4 +251,14 @@ describe('signed bundles on SoftHSM2', () => {
     assert.equal(await codeOf(createBundle(custos.ctx, { caId: rootId, directory: medium, name: 'publish-1' })), 'FILE_EXISTS');
     assert.equal(custos.journal.lastSeq, before);
   });
+
+  it('asks for a login to the signer\'s token before anything is journaled or signed', async () => {
+    await custos.logout(tokenId);
+    const before = custos.journal.lastSeq;
+    // A logged-out PKCS#11 token shows no private key: the signer's key is found on no open token, and the message says to log in.
+    await assert.rejects(createBundle(custos.ctx, { caId: rootId, directory: medium, name: 'logged-out' }),
+      (e: unknown) => isCustosError(e) && e.code === 'BUNDLE_SIGNER_NOT_FOUND' && /log in/.test(e.message));
+    assert.equal(custos.journal.lastSeq, before);
+    assert.deepEqual(readdirSync(medium).filter((n) => n === 'logged-out'), []);
+  });
 });
