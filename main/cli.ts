@@ -15,6 +15,7 @@
  *   custos journal verify [--head SEQ:HASH] | journal show [--last N]
  *   custos rehearse [--out DIR]
  *   custos dkek create|import|status, custos key backup|restore (main/cli/keydomain.ts)
+ *   custos bundle signer|create|verify … (main/cli/bundle.ts)
  *
  * PINs come from --pin-env VAR, --pin-file FILE or a prompt; never from argv.
  */
@@ -72,6 +73,9 @@ const OPTIONS = {
   'source-token-id': { type: 'string' },
   'source-pin-env': { type: 'string' },
   'source-pin-file': { type: 'string' },
+  // custos bundle (main/cli/bundle.ts)
+  include: { type: 'string', multiple: true },
+  root: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   // custos quorum
   rehearsal: { type: 'boolean' },

@@ -332,6 +332,30 @@ export const KeyRestored = z.object({
   domainKcv: Kcv,
   /** The card's journal key is vouched for: it may sign for the CA with the source card gone. */
   journalKeyVouched: z.boolean(),
+// Signed bundles on removable media (main/exchange/bundle*.ts, main/api/bundle-handlers.ts).
+export const BundleFileEntry = z.object({ name: z.string(), bytes: z.number().int(), sha256: Hex });
+export const BundleWritten = z.object({
+  path: z.string(), files: z.array(BundleFileEntry), rehearsal: z.boolean(), signerSerial: Hex,
+  /** SHA-256 of the signed manifest file, to read aloud or keep with the ceremony's record. */
+  manifestSha256: Hex,
+  journalHead: z.string(),
+});
+export const BundleVerification = z.object({
+  ok: z.boolean(),
+  directory: z.string(),
+  rehearsal: z.boolean(),
+  createdAt: z.string().optional(),
+  operator: z.string().optional(),
+  journalHead: z.string().optional(),
+  ca: z.object({ name: z.string(), subject: z.string(), sha256: Hex }).optional(),
+  signer: z.object({ subject: z.string(), serialHex: z.string(), sha256: Hex }).optional(),
+  /** The root the CA's chain ends at; rootGiven says whether it was checked against one the operator named. */
+  rootSha256: Hex.optional(),
+  rootGiven: z.boolean(),
+  files: z.array(BundleFileEntry.extend({ status: z.enum(['ok', 'tampered', 'missing']) })),
+  extra: z.array(z.string()),
+  /** Each finding with its own code (BUNDLE_FILE_TAMPERED, BUNDLE_SIGNER_UNKNOWN …); empty when ok. */
+  problems: z.array(z.object({ code: z.string(), message: z.string(), file: z.string().optional() })),
 });
 
 const Void = z.void();
@@ -426,6 +450,13 @@ export const api = {
     output: KeyBackupRecord,
   },
   'keydomain.restoreKey': { input: z.object({ tokenId: z.string(), path: z.string().max(4096) }), output: KeyRestored },
+  /** Writes a signed publishing bundle into a new folder in directory, which must be on a removable medium. */
+  'bundle.create': {
+    input: z.object({ caId: Hex, directory: z.string().max(4096), name: z.string().min(1).max(255).optional(), serials: z.array(Hex).max(1000).optional() }),
+    output: BundleWritten,
+  },
+  /** Checks the bundle in directory (on a removable medium); rootCaId: the root CA of this journal its chain must reach. */
+  'bundle.verify': { input: z.object({ directory: z.string().max(4096), rootCaId: Hex.optional() }), output: BundleVerification },
 } as const;
 
 export type Api = typeof api;

@@ -38,6 +38,7 @@ import { createKeyDomainHandlers } from './keydomain-handlers.ts';
 import { readableOut, readableRequestOut, requestReviewOut } from './readable-output.ts';
 import { changedCertificates } from './certificate-changes.ts';
 import { profileFor } from '../ca/context.ts';
+import { bundleHandlers } from './bundle-handlers.ts';
 
 type Out<T extends z.ZodType> = z.output<T>;
 const VERSION = '0.1.0';
@@ -156,6 +157,8 @@ function summaryOfEntry(kind: string, data: Record<string, unknown>): string {
     case 'key.backup.done': return `Key backed up to ${s('wkyFile')} (domain ${s('domainKcv')})`;
     case 'key.restore.intent': return `Restore key "${s('label')}" (${s('spkiSha256').slice(0, 16)}…)`;
     case 'key.restore.done': return `Key "${s('label')}" restored`;
+    case 'bundle.write.intent': return `Write ${s('rehearsal') === 'true' ? 'REHEARSAL ' : ''}bundle ${s('path')}`;
+    case 'bundle.write.done': return `Bundle written to ${s('path')}`;
     default: return kind.endsWith('.failed') ? `Failed: ${s('code')} ${s('message')}` : kind;
   }
 }
@@ -318,6 +321,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
     },
     ...quorumHandlers(custos),
     ...createKeyDomainHandlers(custos, grants),
+    ...bundleHandlers(custos, grants),
   };
 }
 

@@ -33,6 +33,7 @@ import { rehearse } from './rehearse.ts';
 import { QUORUM_USAGE, runQuorumCommand } from './quorum.ts';
 import { CVC_USAGE, runCvcCommand } from './cvc.ts';
 import { isKeyDomainCommand, KEY_DOMAIN_USAGE, runKeyDomainCommand } from './keydomain.ts';
+import { BUNDLE_USAGE, bundleCommand } from './bundle.ts';
 import { join } from 'node:path';
 
 export type { CliValues };
@@ -60,6 +61,7 @@ export const USAGE = `custos — offline CA for smart-card HSMs
 ${QUORUM_USAGE}
 CV certificates (EAC: CVCA, DV, terminals):${CVC_USAGE}
 
+${BUNDLE_USAGE}
 Options for every command:
   --home DIR          data directory (default: $CUSTOS_HOME or the per-user data folder)
   --module PATH       a PKCS#11 module to load (repeatable); also "pkcs11Modules" in <home>/config.json
@@ -471,6 +473,10 @@ export async function runCommand(positionals: readonly string[], values: CliValu
     case 'pin unblock':
     case 'journal export':
       return withCore(values, out, (core, out) => runCustodianCommand(`${command} ${sub}`, core, values, out, { findTokenId, loggedInToken, need }));
+    case 'bundle signer':
+    case 'bundle create':
+    case 'bundle verify':
+      return bundleCommand(sub, positionals, values, out, { withCore, loggedInToken, findTokenId, parseKeyType, need });
     default:
       throw new CustosError('INPUT_INVALID', `Unknown command "${positionals.join(' ')}". Run "custos --help".`, {});
   }

@@ -42,10 +42,15 @@ export const OID = {
   kpClientAuth: '1.3.6.1.5.5.7.3.2',
   kpCodeSigning: '1.3.6.1.5.5.7.3.3',
   kpOcspSigning: '1.3.6.1.5.5.7.3.9',
+  // RFC 9336: signing documents (a bundle's manifest), a purpose no TLS, code or mail verifier accepts.
+  kpDocumentSigning: '1.3.6.1.5.5.7.3.36',
   anyPolicy: '2.5.29.32.0',
   // PKCS#9 / PKCS#10
   extensionRequest: '1.2.840.113549.1.9.14',
   // CMS
   signedData: '1.2.840.113549.1.7.2',
   data: '1.2.840.113549.1.7.1',
+  contentType: '1.2.840.113549.1.9.3',
+  messageDigest: '1.2.840.113549.1.9.4',
+  signingTime: '1.2.840.113549.1.9.5',
 } as const;

@@ -290,6 +290,11 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
     'keydomain.importShare': async () => { throw new CustosError('KEY_DOMAIN_UNSUPPORTED', 'The fake core has no key domain.', {}); },
     'keydomain.backupKey': async () => { throw new CustosError('KEY_DOMAIN_UNSUPPORTED', 'The fake core has no key domain.', {}); },
     'keydomain.restoreKey': async () => { throw new CustosError('KEY_DOMAIN_UNSUPPORTED', 'The fake core has no key domain.', {}); },
+    'bundle.create': async ({ directory, name }) => ({
+      path: `${directory}/${name ?? 'bundle'}`, files: [{ name: 'root-chain.pem', bytes: 1024, sha256: 'a'.repeat(64) }], rehearsal: true,
+      signerSerial: '01', manifestSha256: 'b'.repeat(64), journalHead: `1:${'c'.repeat(64)}`,
+    }),
+    'bundle.verify': async ({ directory }) => ({ ok: true, directory, rehearsal: true, rootGiven: false, files: [], extra: [], problems: [] }),
   };
 
   // Wrap every handler to record the channel (never the input) and to check the

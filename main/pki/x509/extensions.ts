@@ -38,6 +38,7 @@ export const EXTENSION_NAMES: Readonly<Record<string, string>> = {
 export const KEY_PURPOSE_NAMES: Readonly<Record<string, string>> = {
   [OID.kpServerAuth]: 'serverAuth', [OID.kpClientAuth]: 'clientAuth', [OID.kpCodeSigning]: 'codeSigning',
   '1.3.6.1.5.5.7.3.4': 'emailProtection', '1.3.6.1.5.5.7.3.8': 'timeStamping', [OID.kpOcspSigning]: 'OCSPSigning',
+  [OID.kpDocumentSigning]: 'documentSigning',
   '2.5.29.37.0': 'anyExtendedKeyUsage',
 };
 

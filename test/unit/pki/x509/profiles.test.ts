@@ -22,7 +22,7 @@ describe('profiles', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('ships the eight profiles, each valid', () => {
-    assert.deepEqual(loadProfiles().map((p) => p.id), ['code-signing', 'crl-signer', 'cross-certificate', 'ocsp-signer', 'root-ca', 'subordinate-ca', 'tls-client', 'tls-server']);
+    assert.deepEqual(loadProfiles().map((p) => p.id), ['bundle-signer', 'code-signing', 'crl-signer', 'cross-certificate', 'ocsp-signer', 'root-ca', 'subordinate-ca', 'tls-client', 'tls-server']);
   });
 
   it('limits roots to 25 years and subordinates to 8 by default', () => {
