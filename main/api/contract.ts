@@ -332,6 +332,8 @@ export const KeyRestored = z.object({
   domainKcv: Kcv,
   /** The card's journal key is vouched for: it may sign for the CA with the source card gone. */
   journalKeyVouched: z.boolean(),
+});
+
 // Signed bundles on removable media (main/exchange/bundle*.ts, main/api/bundle-handlers.ts).
 export const BundleFileEntry = z.object({ name: z.string(), bytes: z.number().int(), sha256: Hex });
 export const BundleWritten = z.object({

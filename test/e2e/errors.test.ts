@@ -55,7 +55,8 @@ describe('errors name what they concern, offer the action, and clear', () => {
     tokenId = token!.id;
     await core.handlers['token.login']({ tokenId, pin: USER_PIN });
     const key = await core.handlers['token.generateKey']({ tokenId, spec: { kind: 'ec', curve: 'P-384' }, label: 'errors-root' });
-    await core.handlers['ca.createRoot']({ tokenId, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'C=DE, O=Custos Errors, CN=Custos Errors Root', name: 'Errors Root' });
+    const rootTerms = { tokenId, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'C=DE, O=Custos Errors, CN=Custos Errors Root' };
+    await core.handlers['ca.createRoot']({ ...rootTerms, name: 'Errors Root', tbsSha256: (await core.handlers['ca.previewRoot'](rootTerms)).tbsSha256 });
     host = await startDevHost({ handlers: core.handlers, events: core.events, staticDir });
     origin = `http://127.0.0.1:${host.port}`;
     browser = await launchChromium();

@@ -52,12 +52,14 @@ describe('the window at 1024x700', () => {
     const [token] = await core.handlers['token.list']();
     await core.handlers['token.login']({ tokenId: token!.id, pin: USER_PIN });
     const key = await core.handlers['token.generateKey']({ tokenId: token!.id, spec: { kind: 'ec', curve: 'P-384' }, label: 'layout-root' });
-    const ca = await core.handlers['ca.createRoot']({ tokenId: token!.id, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'C=DE, O=Custos Layout, CN=Custos Layout Root', name: 'Layout Root' });
+    const rootTerms = { tokenId: token!.id, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'C=DE, O=Custos Layout, CN=Custos Layout Root' };
+    const ca = await core.handlers['ca.createRoot']({ ...rootTerms, name: 'Layout Root', tbsSha256: (await core.handlers['ca.previewRoot'](rootTerms)).tbsSha256 });
     const csr = await runTool('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'k.pem', '-out', 'r.csr',
       '-subj', `/C=DE/O=Example Payments and Settlement Services GmbH/OU=Platform Engineering/CN=${CN}`, '-addext', `subjectAltName=DNS:${LONG_CN},DNS:gateway.example.org`], { outputs: ['r.csr'] });
     assert.equal(csr.code, 0, csr.stderr);
     const [request] = await core.handlers['request.import']({ fileName: LONG_FILE, contentBase64: Buffer.from(csr.outputs['r.csr']!).toString('base64') });
-    await core.handlers['request.sign']({ requestId: request!.id, caId: ca.id, profileId: 'tls-server' });
+    const signTerms = { requestId: request!.id, caId: ca.id, profileId: 'tls-server' };
+    await core.handlers['request.sign']({ ...signTerms, tbsSha256: (await core.handlers['request.preview'](signTerms)).tbsSha256 });
     host = await startDevHost({ handlers: core.handlers, events: core.events, staticDir });
     origin = `http://127.0.0.1:${host.port}`;
     browser = await launchChromium();

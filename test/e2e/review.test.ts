@@ -61,7 +61,7 @@ describe('a review a custodian can read aloud, on the real core', () => {
     await core.handlers['token.login']({ tokenId: token!.id, pin: USER_PIN });
     const key = await core.handlers['token.generateKey']({ tokenId: token!.id, spec: { kind: 'ec', curve: 'P-384' }, label: 'review-root' });
     const root = { tokenId: token!.id, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'C=DE, O=Custos Review, CN=Custos Review Root', validityDays: 3650 };
-    caId = (await core.handlers['ca.createRoot']({ ...root, name: 'Review Root' })).id;
+    caId = (await core.handlers['ca.createRoot']({ ...root, name: 'Review Root', tbsSha256: (await core.handlers['ca.previewRoot'](root)).tbsSha256 })).id;
     host = await startDevHost({ handlers: core.handlers, events: core.events, staticDir });
     origin = `http://127.0.0.1:${host.port}`;
     browser = await launchChromium();

@@ -39,15 +39,20 @@ describe('certificate.changes', () => {
     const [token] = await h['token.list']();
     await h['token.login']({ tokenId: token!.id, pin: '123456' });
     const key = await h['token.generateKey']({ tokenId: token!.id, spec: { kind: 'ec', curve: 'P-384' }, label: 'changes-root' });
-    const ca = await h['ca.createRoot']({ tokenId: token!.id, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'CN=Changes Root', name: 'Changes Root' });
+    const rootTerms = { tokenId: token!.id, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'CN=Changes Root' };
+    const ca = await h['ca.createRoot']({ ...rootTerms, name: 'Changes Root', tbsSha256: (await h['ca.previewRoot'](rootTerms)).tbsSha256 });
+    const sign = async (requestId: string) => {
+      const terms = { requestId, caId: ca.id, profileId: 'tls-server' };
+      return h['request.sign']({ ...terms, tbsSha256: (await h['request.preview'](terms)).tbsSha256 });
+    };
     const all = await h['certificate.changes']({ afterSeq: 0 });
     assert.deepEqual(all.certificates.map((c) => c.subject), ['CN=Changes Root'], 'from the start: the root');
 
     const mark = all.throughSeq;
     const [first] = await h['request.import']({ fileName: 'a.csr', contentBase64: await csrBase64('a.example') });
-    const a = await h['request.sign']({ requestId: first!.id, caId: ca.id, profileId: 'tls-server' });
+    const a = await sign(first!.id);
     const [second] = await h['request.import']({ fileName: 'b.csr', contentBase64: await csrBase64('b.example') });
-    const b = await h['request.sign']({ requestId: second!.id, caId: ca.id, profileId: 'tls-server' });
+    const b = await sign(second!.id);
     const since = await h['certificate.changes']({ afterSeq: mark });
     assert.deepEqual(since.certificates.map((c) => c.serialHex).sort(), [a.serialHex, b.serialHex].sort());
     assert.ok(since.throughSeq > mark);

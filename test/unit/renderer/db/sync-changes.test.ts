@@ -29,9 +29,11 @@ describe('catalog sync of certificates', () => {
     const tokenId = 'virtual:VS0001:Rehearsal';
     await api.call('token.login', { tokenId, pin: '123456' });
     const key = await api.call('token.generateKey', { tokenId, spec: { kind: 'ec', curve: 'P-256' }, label: 'root' });
-    const ca = await api.call('ca.createRoot', { tokenId, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'CN=Second Root', name: 'Second Root' });
+    const rootTerms = { tokenId, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'CN=Second Root' };
+    const ca = await api.call('ca.createRoot', { ...rootTerms, name: 'Second Root', tbsSha256: (await api.call('ca.previewRoot', rootTerms)).tbsSha256 });
     const [req] = await api.call('request.import', { fileName: 'a.csr', contentBase64: Buffer.from('-----BEGIN CERTIFICATE REQUEST-----\nCN=a.example\n').toString('base64') });
-    const cert = await api.call('request.sign', { requestId: req!.id, caId: ca.id, profileId: 'tls-server' });
+    const signTerms = { requestId: req!.id, caId: ca.id, profileId: 'tls-server' };
+    const cert = await api.call('request.sign', { ...signTerms, tbsSha256: (await api.call('request.preview', signTerms)).tbsSha256 });
     calls.length = 0;
     await syncCatalog(db, api);
     assert.deepEqual(calls.filter((c) => c.startsWith('certificate.')), ['certificate.changes'], 'no full list once the catalog holds one');
