@@ -89,4 +89,21 @@ describe('DKEK key backup between virtual SmartCard-HSMs', () => {
     assert.deepEqual((await b.listKeys()).map((k) => k.label), ['Other']);
     await Promise.all([a.close(), b.close()]);
   });
+
+  it('stops a share file import when cancelled, with CANCELLED, having imported nothing, and reports progress until then', async () => {
+    const token = await bench.token(await bench.card('cancelled', { dkekShares: 1 }));
+    await token.login(pin());
+    // The file's own count does not matter: the import derives at the real 10,000,000,
+    // so the derivation is still running when the custodian cancels.
+    const file = encryptShareFile(new Uint8Array(randomBytes(32)), Secret.fromString('share password'), { iterations: 1 });
+    const controller = new AbortController();
+    const seen: number[] = [];
+    await assert.rejects(token.importDkekShareFile(file, Secret.fromString('share password'), {
+      signal: controller.signal,
+      onProgress: (done, total) => { seen.push(done / total); if (seen.length === 2) controller.abort(); },
+    }), code('CANCELLED'));
+    assert.ok(seen.length >= 2 && seen.every((f) => f > 0 && f < 1), `progress ${seen.join(', ')}`);
+    assert.deepEqual(await token.dkekStatus().then((s) => [s.totalShares, s.outstandingShares]), [1, 1]);
+    await token.close();
+  });
 });
