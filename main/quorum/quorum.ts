@@ -50,6 +50,8 @@ export interface QuorumStatus {
   /** "k of m authenticated (n registered)", or why there is no quorum. */
   readonly summary: string;
   readonly registered: readonly RegisteredCustodian[];
+  /** The registered keys as the card itself lists them, where it can (pico family, virtual card): CHR and whether it authenticated now. */
+  readonly onCard?: readonly { readonly chr: string; readonly authenticated: boolean }[];
 }
 
 async function hsmToken(core: QuorumCore, tokenId: string): Promise<ScHsmToken> {
@@ -88,9 +90,11 @@ export async function quorumStatus(core: QuorumCore, tokenId: string): Promise<Q
   const hsm = await hsmToken(core, tokenId);
   await hsm.quorumMode();
   const quorum = hsm.info.quorum;
+  const onCard = quorum === undefined ? undefined : await hsm.registeredCustodians();
   return {
     tokenId, label: hsm.info.label, serial: hsm.info.serial, ...(quorum !== undefined ? { quorum } : {}),
     summary: quorumSummary(quorum), registered: registeredCustodians(core, hsm.info.deviceKeySha256),
+    ...(onCard !== undefined ? { onCard } : {}),
   };
 }
 

@@ -74,6 +74,9 @@ describe('the Quorum screen', () => {
     const summary = page.getByTestId('quorum-summary');
     await summary.getByText('0 of 2 authenticated (3 registered)').waitFor();
     await page.getByText('Quorum-protected: PIN and custodians').waitFor();
+    const registered = page.getByRole('table', { name: 'Registered custodians' });
+    await registered.waitFor();
+    assert.equal(await registered.getByRole('row').count(), 4, 'a header and the three keys the card lists');
     await page.screenshot({ path: join(SHOTS, 'quorum-status.png'), fullPage: true });
   });
 
@@ -93,6 +96,7 @@ describe('the Quorum screen', () => {
     await authenticate(page, 'Custodian 3', REHEARSAL_PIN);
     await summary.getByText('2 of 2 authenticated (3 registered)').waitFor();
     await page.getByText(/^Authenticated now: /).waitFor();
+    assert.equal(await page.getByRole('table', { name: 'Registered custodians' }).getByRole('cell', { name: 'authenticated', exact: true }).count(), 2);
     await page.getByText(/^The quorum is complete \(2 of 2\)\. CA HSM also needs its own PIN/).waitFor();
     await page.screenshot({ path: join(SHOTS, 'quorum-two-of-two.png'), fullPage: true });
   });

@@ -33,6 +33,10 @@ describe('custos quorum', () => {
     const q = r.json['quorum'] as { mode: string; protecting: boolean; authenticated: number; required: number; registered: number };
     assert.deepEqual([q.mode, q.protecting, q.authenticated, q.required, q.registered], ['pin-and-quorum', true, 0, 2, 3]);
     assert.equal(r.json['summary'], '0 of 2 authenticated (3 registered)');
+    // The card lists its three registered keys (the rehearsal registered them before any journal existed).
+    const onCard = r.json['onCard'] as { chr: string; authenticated: boolean }[];
+    assert.equal(onCard.length, 3);
+    assert.ok(onCard.every((c) => /^UTCUS\d+\d{5}$/.test(c.chr) && !c.authenticated));
   });
 
   it('authenticates custodians one at a time, each with their own token and PIN, and journals each', () => {
