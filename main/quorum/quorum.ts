@@ -190,6 +190,13 @@ export async function previewRegistration(core: QuorumCore, tokenId: string, fil
       `This registration file was enrolled for the HSM ${String(enrolment?.data['forSerial'] ?? '?')}, not for ${hsm.info.label} (${hsm.info.serial}): use the file made for this HSM.`,
       { chr: candidate.chr, forSerial: String(enrolment?.data['forSerial'] ?? '') });
   }
+  // The card's own list catches a key registered outside this journal (by sc-hsm-tool, the rehearsal, another home).
+  const onCard = await hsm.registeredCustodians();
+  if (onCard?.some((c) => c.chr === candidate.chr) === true) {
+    throw new CustosError('CUSTODIAN_ALREADY_REGISTERED',
+      `${hsm.info.label} lists a custodian key with the holder reference ${candidate.chr} already: the same key is not registered twice, and another key with that CHR could not be told apart from it.`,
+      { chr: candidate.chr });
+  }
   const { request: _request, ...shown } = candidate;
   return { candidate: shown, attested: candidate.attestation !== 'none', needsConfirmation: candidate.attestation === 'none' };
 }

@@ -107,9 +107,19 @@ describe('the Quorum screen', () => {
     assert.equal(await page.getByTestId('quorum-summary').textContent(), '2 of 2 authenticated (3 registered)');
   });
 
+  it('refuses to enrol again a custodian whose key the CA HSM already lists, with its own code', async () => {
+    await chooseWithKeyboard(page, 'Custodian token to enrol', 'Custodian 2');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(REHEARSAL_PIN);
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').getByText(/CUSTODIAN_ALREADY_REGISTERED/).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Register on CA HSM' }).count(), 0, 'nothing is offered for registration');
+    await page.screenshot({ path: join(SHOTS, 'quorum-enrol-already-registered.png'), fullPage: true });
+  });
+
   it('guides an enrolment: the key is made on the custodian\'s token, checked here, and offered for registration', async () => {
     const form = page.getByRole('form', { name: 'Enrol a custodian' });
-    await chooseWithKeyboard(page, 'Custodian token to enrol', 'Custodian 2');
+    await chooseWithKeyboard(page, 'Custodian token to enrol', 'Backup HSM');
     await page.keyboard.press('Tab');
     await page.keyboard.type(REHEARSAL_PIN);
     await page.keyboard.press('Enter');
@@ -120,6 +130,7 @@ describe('the Quorum screen', () => {
     // All three keys of the CA HSM are registered: a fourth is refused, and nothing changes.
     await page.getByRole('button', { name: 'Register on CA HSM' }).click();
     await page.getByRole('alert').getByText(/INPUT_INVALID/).waitFor();
+    assert.equal(await page.getByTestId('quorum-summary').textContent(), '2 of 2 authenticated (3 registered)');
     await page.screenshot({ path: join(SHOTS, 'quorum-register-refused.png'), fullPage: true });
   });
 });

@@ -85,6 +85,32 @@ describe('custos quorum', () => {
     assert.equal((status.json['quorum'] as { registered: number }).registered, 3);
   });
 
+  it('refuses to register a custodian the card already lists, though this journal never recorded it, and the count stays 3', () => {
+    const file = join(work, 'custodian-1-for-ca.pka');
+    const enrol = custos(['enrol', '--token', 'Custodian 1', '--for', 'CA HSM', '--out', file]);
+    assert.equal(enrol.status, 0, enrol.stderr);
+    const r = custos(['register', '--token', 'CA HSM', '--file', file]);
+    assert.equal(errorCode(r), 'CUSTODIAN_ALREADY_REGISTERED');
+    assert.match(String((r.json['error'] as { message?: string }).message), new RegExp(String(enrol.json['chr'])));
+    const status = custos(['status', '--token', 'CA HSM']);
+    assert.equal((status.json['quorum'] as { registered: number }).registered, 3);
+    const journal = readFileSync(join(home, 'journal.jsonl'), 'utf8');
+    assert.ok(!journal.includes('"quorum.register"'), 'no registration journaled');
+  });
+
+  it('never spends a custodian PIN\'s final try without --confirm-final-try, and counts the custodian once it is confirmed', () => {
+    assert.equal(errorCode(custos(['auth', '--token', 'CA HSM', '--custodian', 'Custodian 3'], '999999')), 'PIN_INCORRECT');
+    const second = custos(['auth', '--token', 'CA HSM', '--custodian', 'Custodian 3'], '999999');
+    assert.match(String((second.json['error'] as { message?: string }).message), /1 try left/);
+    // The right PIN, but on the final try: refused before it reaches the card, so the try is not spent.
+    const unconfirmed = custos(['auth', '--token', 'CA HSM', '--custodian', 'Custodian 3']);
+    assert.equal(errorCode(unconfirmed), 'PIN_FINAL_TRY');
+    assert.match(String((unconfirmed.json['error'] as { message?: string }).message), /One PIN try is left/);
+    const confirmed = custos(['auth', '--token', 'CA HSM', '--custodian', 'Custodian 3', '--confirm-final-try']);
+    assert.equal(confirmed.status, 0, confirmed.stderr);
+    assert.equal((confirmed.json['quorum'] as { authenticated: number }).authenticated, 1);
+  });
+
   it('refuses a file that is not a registration file, with its own code', () => {
     const r = custos(['register', '--token', 'CA HSM', '--file', CLI]);
     assert.ok(['FORMAT_UNKNOWN', 'CVC_MALFORMED'].includes(String(errorCode(r))), String(errorCode(r)));
