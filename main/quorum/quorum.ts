@@ -75,8 +75,9 @@ export function registeredCustodians(core: QuorumCore, deviceKeySha256: string |
   const out: RegisteredCustodian[] = [];
   for (const e of core.journal.read()) {
     if (e.token?.deviceKeySha256 !== deviceKeySha256) continue;
-    if (e.kind === QUORUM_INIT) out.length = 0;
-    if (e.kind !== QUORUM_REGISTER) continue;
+    // Acts are journaled as <kind>.intent then <kind>.done: only a completed one counts.
+    if (e.kind === `${QUORUM_INIT}.done`) out.length = 0;
+    if (e.kind !== `${QUORUM_REGISTER}.done`) continue;
     const d = e.data;
     out.push({
       chr: String(d['chr']), keySha256: String(d['keySha256']), deviceChr: String(d['deviceChr']), attestation: String(d['attestation']),
