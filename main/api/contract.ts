@@ -279,6 +279,8 @@ export const QuorumView = z.object({
   /** "k of m authenticated (n registered)", or why there is no quorum. */
   summary: z.string(),
   registered: z.array(z.object({ chr: z.string(), keySha256: Hex, deviceChr: z.string(), attestation: z.string(), unattestedConfirmed: z.boolean(), seq: z.number().int() })),
+  /** The registered keys as the card lists them, where it can. */
+  onCard: z.array(z.object({ chr: z.string(), authenticated: z.boolean() })).optional(),
 });
 export const CustodianCandidateView = z.object({
   chr: z.string(), keySha256: Hex, curve: z.string(), attestation: z.enum(['cardcontact', 'virtual', 'none']),

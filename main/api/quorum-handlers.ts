@@ -16,6 +16,7 @@ function view(s: QuorumStatus): Awaited<ReturnType<QuorumChannels['quorum.status
     tokenId: s.tokenId, label: s.label, serial: s.serial, summary: s.summary,
     ...(s.quorum !== undefined ? { quorum: { ...s.quorum, custodians: s.quorum.custodians.map((c) => ({ ...c })) } } : {}),
     registered: s.registered.map((r) => ({ ...r })),
+    ...(s.onCard !== undefined ? { onCard: s.onCard.map((c) => ({ ...c })) } : {}),
   };
 }
 

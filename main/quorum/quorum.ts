@@ -50,6 +50,8 @@ export interface QuorumStatus {
   /** "k of m authenticated (n registered)", or why there is no quorum. */
   readonly summary: string;
   readonly registered: readonly RegisteredCustodian[];
+  /** The registered keys as the card itself lists them, where it can (pico family, virtual card): CHR and whether it authenticated now. */
+  readonly onCard?: readonly { readonly chr: string; readonly authenticated: boolean }[];
 }
 
 async function hsmToken(core: QuorumCore, tokenId: string): Promise<ScHsmToken> {
@@ -73,8 +75,9 @@ export function registeredCustodians(core: QuorumCore, deviceKeySha256: string |
   const out: RegisteredCustodian[] = [];
   for (const e of core.journal.read()) {
     if (e.token?.deviceKeySha256 !== deviceKeySha256) continue;
-    if (e.kind === QUORUM_INIT) out.length = 0;
-    if (e.kind !== QUORUM_REGISTER) continue;
+    // Acts are journaled as <kind>.intent then <kind>.done: only a completed one counts.
+    if (e.kind === `${QUORUM_INIT}.done`) out.length = 0;
+    if (e.kind !== `${QUORUM_REGISTER}.done`) continue;
     const d = e.data;
     out.push({
       chr: String(d['chr']), keySha256: String(d['keySha256']), deviceChr: String(d['deviceChr']), attestation: String(d['attestation']),
@@ -88,9 +91,11 @@ export async function quorumStatus(core: QuorumCore, tokenId: string): Promise<Q
   const hsm = await hsmToken(core, tokenId);
   await hsm.quorumMode();
   const quorum = hsm.info.quorum;
+  const onCard = quorum === undefined ? undefined : await hsm.registeredCustodians();
   return {
     tokenId, label: hsm.info.label, serial: hsm.info.serial, ...(quorum !== undefined ? { quorum } : {}),
     summary: quorumSummary(quorum), registered: registeredCustodians(core, hsm.info.deviceKeySha256),
+    ...(onCard !== undefined ? { onCard } : {}),
   };
 }
 
@@ -185,6 +190,13 @@ export async function previewRegistration(core: QuorumCore, tokenId: string, fil
     throw new CustosError('CUSTODIAN_FILE_FOR_OTHER_HSM',
       `This registration file was enrolled for the HSM ${String(enrolment?.data['forSerial'] ?? '?')}, not for ${hsm.info.label} (${hsm.info.serial}): use the file made for this HSM.`,
       { chr: candidate.chr, forSerial: String(enrolment?.data['forSerial'] ?? '') });
+  }
+  // The card's own list catches a key registered outside this journal (by sc-hsm-tool, the rehearsal, another home).
+  const onCard = await hsm.registeredCustodians();
+  if (onCard?.some((c) => c.chr === candidate.chr) === true) {
+    throw new CustosError('CUSTODIAN_ALREADY_REGISTERED',
+      `${hsm.info.label} lists a custodian key with the holder reference ${candidate.chr} already: the same key is not registered twice, and another key with that CHR could not be told apart from it.`,
+      { chr: candidate.chr });
   }
   const { request: _request, ...shown } = candidate;
   return { candidate: shown, attested: candidate.attestation !== 'none', needsConfirmation: candidate.attestation === 'none' };

@@ -74,6 +74,9 @@ describe('the Quorum screen', () => {
     const summary = page.getByTestId('quorum-summary');
     await summary.getByText('0 of 2 authenticated (3 registered)').waitFor();
     await page.getByText('Quorum-protected: PIN and custodians').waitFor();
+    const registered = page.getByRole('table', { name: 'Registered custodians' });
+    await registered.waitFor();
+    assert.equal(await registered.getByRole('row').count(), 4, 'a header and the three keys the card lists');
     await page.screenshot({ path: join(SHOTS, 'quorum-status.png'), fullPage: true });
   });
 
@@ -93,6 +96,7 @@ describe('the Quorum screen', () => {
     await authenticate(page, 'Custodian 3', REHEARSAL_PIN);
     await summary.getByText('2 of 2 authenticated (3 registered)').waitFor();
     await page.getByText(/^Authenticated now: /).waitFor();
+    assert.equal(await page.getByRole('table', { name: 'Registered custodians' }).getByRole('cell', { name: 'authenticated', exact: true }).count(), 2);
     await page.getByText(/^The quorum is complete \(2 of 2\)\. CA HSM also needs its own PIN/).waitFor();
     await page.screenshot({ path: join(SHOTS, 'quorum-two-of-two.png'), fullPage: true });
   });
@@ -103,9 +107,19 @@ describe('the Quorum screen', () => {
     assert.equal(await page.getByTestId('quorum-summary').textContent(), '2 of 2 authenticated (3 registered)');
   });
 
+  it('refuses to enrol again a custodian whose key the CA HSM already lists, with its own code', async () => {
+    await chooseWithKeyboard(page, 'Custodian token to enrol', 'Custodian 2');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(REHEARSAL_PIN);
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').getByText(/CUSTODIAN_ALREADY_REGISTERED/).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Register on CA HSM' }).count(), 0, 'nothing is offered for registration');
+    await page.screenshot({ path: join(SHOTS, 'quorum-enrol-already-registered.png'), fullPage: true });
+  });
+
   it('guides an enrolment: the key is made on the custodian\'s token, checked here, and offered for registration', async () => {
     const form = page.getByRole('form', { name: 'Enrol a custodian' });
-    await chooseWithKeyboard(page, 'Custodian token to enrol', 'Custodian 2');
+    await chooseWithKeyboard(page, 'Custodian token to enrol', 'Backup HSM');
     await page.keyboard.press('Tab');
     await page.keyboard.type(REHEARSAL_PIN);
     await page.keyboard.press('Enter');
@@ -116,6 +130,7 @@ describe('the Quorum screen', () => {
     // All three keys of the CA HSM are registered: a fourth is refused, and nothing changes.
     await page.getByRole('button', { name: 'Register on CA HSM' }).click();
     await page.getByRole('alert').getByText(/INPUT_INVALID/).waitFor();
+    assert.equal(await page.getByTestId('quorum-summary').textContent(), '2 of 2 authenticated (3 registered)');
     await page.screenshot({ path: join(SHOTS, 'quorum-register-refused.png'), fullPage: true });
   });
 });

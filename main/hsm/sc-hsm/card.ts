@@ -389,6 +389,22 @@ export class ScHsmCard {
     return pkaStatusFrom(await this.run(cmd.managePka(requestContent), 'pka-register'));
   }
 
+  /**
+   * The CHRs of the registered custodian keys and whether each authenticated
+   * in this session, by MANAGE PKA 02 <index> (pico-hsm and the virtual card);
+   * undefined when the card has no such query (CardContact documents none).
+   */
+  async registeredPkaKeys(total: number): Promise<{ chr: string; authenticated: boolean }[] | undefined> {
+    const out: { chr: string; authenticated: boolean }[] = [];
+    for (let index = 0; index < total; index++) {
+      const response = await this.#exchange(cmd.managePkaEntry(index));
+      if (response.sw === SW_REFERENCED_DATA_NOT_FOUND) break;
+      if (response.sw !== SW_OK && response.sw !== 0x9001) return undefined;
+      out.push({ chr: new TextDecoder('latin1').decode(response.data), authenticated: response.sw === 0x9001 });
+    }
+    return out;
+  }
+
   async selectPkaKey(chr: string): Promise<void> {
     await this.run(cmd.manageSecurityEnvironment(0xa4, encodeTlv(0x83, new TextEncoder().encode(chr))), 'pka-select-key', chr);
   }

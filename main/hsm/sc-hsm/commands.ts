@@ -74,6 +74,11 @@ export function managePka(requestContent?: Uint8Array): CommandApdu {
   return { cla: 0x80, ins: 0x54, p1: 0x00, p2: 0x00, data: requestContent ?? noData, ne: MAX_SHORT_NE };
 }
 
+/** MANAGE PKA 02 <index>: the CHR of a registered custodian key (pico family, SC-HSM.md §4.14). */
+export function managePkaEntry(index: number): CommandApdu {
+  return { cla: 0x80, ins: 0x54, p1: 0x02, p2: index & 0xff, data: noData, ne: MAX_SHORT_NE };
+}
+
 export function enumerateObjects(): CommandApdu {
   return { cla: 0x80, ins: 0x58, p1: 0x00, p2: 0x00, ne: MAX_EXTENDED_NE };
 }

@@ -286,6 +286,15 @@ export class ScHsmToken implements Token {
     });
   }
 
+  /** The registered custodian keys as the card lists them (CHR, authenticated now), or undefined when it cannot. */
+  async registeredCustodians(): Promise<{ chr: string; authenticated: boolean }[] | undefined> {
+    return await this.#serial(async () => {
+      const status = await this.#readQuorum();
+      if (status === undefined) return undefined;
+      return await this.card.registeredPkaKeys(status.totalKeys);
+    });
+  }
+
   /** The card's mode and quorum, read from the card now. */
   async quorumMode(): Promise<QuorumMode> {
     return await this.#serial(async () => {
@@ -353,6 +362,8 @@ export class ScHsmToken implements Token {
   async #requireQuorum(): Promise<void> {
     const status = await this.#readQuorum();
     if (status === undefined || status.authenticatedKeys >= status.requiredKeys) return;
+    // A card whose PIN alone unlocks it, with too few custodians registered to form a quorum, is a PIN card for now.
+    if (!this.#quorum.protecting && status.totalKeys - status.keysToRegister < status.requiredKeys) return;
     this.#info = this.#makeInfo(await this.card.pinStatus('user'));
     throw new CustosError('QUORUM_NOT_MET',
       `${status.authenticatedKeys} of ${status.requiredKeys} custodians are authenticated on ${this.#label} (${status.totalKeys - status.keysToRegister} registered): the CA key signs only once ${status.requiredKeys} custodians have authenticated. Collect the quorum (custos quorum auth, or Quorum › Authenticate) and try again.`,

@@ -78,7 +78,15 @@ function pkaStatus(ctx: CardContext, pka: PkaState): Uint8Array {
   return Uint8Array.of(pka.totalKeys, pka.totalKeys - pka.registrations.length, pka.requiredKeys, ctx.session.pkaAuthenticated.size);
 }
 
+/** pico-hsm's MANAGE PKA 02 <index>: the CHR of the registered key there, 9001 when it authenticated in this session (SC-HSM.md §4.14). */
+function registeredKeyAt(ctx: CardContext, pka: PkaState, index: number): Reply {
+  const registration = pka.registrations[index];
+  if (registration === undefined) fail(SW.REFERENCE_NOT_FOUND);
+  return { data: new Uint8Array(Buffer.from(registration.chr, 'latin1')), sw: ctx.session.pkaAuthenticated.has(registration.chr) ? 0x9001 : 0x9000 };
+}
+
 export function managePublicKeyAuthentication(ctx: CardContext, apdu: CommandApdu): Reply {
+  if (apdu.p1 === 0x02) return registeredKeyAt(ctx, requirePka(ctx), apdu.p2);
   requireP1P2(apdu, 0x00, 0x00);
   const pka = requirePka(ctx);
   if (apdu.data.length === 0) return pkaStatus(ctx, pka);

@@ -39,8 +39,26 @@ function ModeChip({ q }: { q: NonNullable<QuorumView['quorum']> }) {
     : <Chip color="warning" label="NOT protecting: the PIN alone unlocks this HSM" />;
 }
 
+/** The registered keys: as the card lists them where it can, with what the journal recorded of each. */
+function registeredRows(view: QuorumView): { chr: string; device: string; attestation: string; authenticated: boolean }[] {
+  const journal = new Map(view.registered.map((r) => [r.chr, r]));
+  const authenticatedNow = new Set(view.quorum?.custodians.map((c) => c.chr) ?? []);
+  const chrs = view.onCard?.map((c) => c.chr) ?? view.registered.map((r) => r.chr);
+  return chrs.map((chr) => {
+    const j = journal.get(chr);
+    return {
+      chr,
+      // A CHR is the device serial and a 5-character sequence (SC-HSM.md §1.4): the serial names the device the journal did not record.
+      device: j?.deviceChr ?? `serial ${chr.slice(0, -5)}`,
+      attestation: j === undefined ? 'not recorded here' : j.attestation === 'none' ? 'not attested (confirmed)' : j.attestation,
+      authenticated: view.onCard?.find((c) => c.chr === chr)?.authenticated ?? authenticatedNow.has(chr),
+    };
+  });
+}
+
 function StatusSection({ view }: { view: QuorumView }) {
   const q = view.quorum;
+  const rows = registeredRows(view);
   return (
     <Section title="Status">
       <Stack direction="row" spacing={2} sx={{ alignItems: 'center', mb: 1, flexWrap: 'wrap' }}>
@@ -53,18 +71,18 @@ function StatusSection({ view }: { view: QuorumView }) {
         </Typography>
       )}
       <Typography variant="h3" component="h3" sx={{ mt: 2, mb: 1 }}>Registered custodians</Typography>
-      {view.registered.length === 0
-        ? <Typography variant="body2">None recorded in this journal{q ? ` (the card reports ${q.registered} registered)` : ''}.</Typography>
+      {rows.length === 0
+        ? <Typography variant="body2">None recorded{q ? ` (the card reports ${q.registered} registered)` : ''}.</Typography>
         : (
           <Table size="small" aria-label="Registered custodians">
-            <TableHead><TableRow><TableCell>Key (CHR)</TableCell><TableCell>Device</TableCell><TableCell>Attestation</TableCell><TableCell>Key SHA-256</TableCell></TableRow></TableHead>
+            <TableHead><TableRow><TableCell>Key (CHR)</TableCell><TableCell>Device</TableCell><TableCell>Attestation</TableCell><TableCell>Now</TableCell></TableRow></TableHead>
             <TableBody>
-              {view.registered.map((r) => (
-                <TableRow key={r.seq}>
+              {rows.map((r) => (
+                <TableRow key={r.chr}>
                   <TableCell sx={monoSx}>{r.chr}</TableCell>
-                  <TableCell sx={monoSx}>{r.deviceChr}</TableCell>
-                  <TableCell>{r.attestation === 'none' ? 'not attested (confirmed)' : r.attestation}</TableCell>
-                  <TableCell sx={monoSx}>{r.keySha256.slice(0, 16)}…</TableCell>
+                  <TableCell sx={monoSx}>{r.device}</TableCell>
+                  <TableCell>{r.attestation}</TableCell>
+                  <TableCell>{r.authenticated ? 'authenticated' : ''}</TableCell>
                 </TableRow>
               ))}
             </TableBody>

@@ -33,6 +33,10 @@ describe('custos quorum', () => {
     const q = r.json['quorum'] as { mode: string; protecting: boolean; authenticated: number; required: number; registered: number };
     assert.deepEqual([q.mode, q.protecting, q.authenticated, q.required, q.registered], ['pin-and-quorum', true, 0, 2, 3]);
     assert.equal(r.json['summary'], '0 of 2 authenticated (3 registered)');
+    // The card lists its three registered keys (the rehearsal registered them before any journal existed).
+    const onCard = r.json['onCard'] as { chr: string; authenticated: boolean }[];
+    assert.equal(onCard.length, 3);
+    assert.ok(onCard.every((c) => /^UTCUS\d+\d{5}$/.test(c.chr) && !c.authenticated));
   });
 
   it('authenticates custodians one at a time, each with their own token and PIN, and journals each', () => {
@@ -79,6 +83,32 @@ describe('custos quorum', () => {
     assert.equal(errorCode(r), 'CUSTODIAN_FILE_FOR_OTHER_HSM');
     const status = custos(['status', '--token', 'CA HSM']);
     assert.equal((status.json['quorum'] as { registered: number }).registered, 3);
+  });
+
+  it('refuses to register a custodian the card already lists, though this journal never recorded it, and the count stays 3', () => {
+    const file = join(work, 'custodian-1-for-ca.pka');
+    const enrol = custos(['enrol', '--token', 'Custodian 1', '--for', 'CA HSM', '--out', file]);
+    assert.equal(enrol.status, 0, enrol.stderr);
+    const r = custos(['register', '--token', 'CA HSM', '--file', file]);
+    assert.equal(errorCode(r), 'CUSTODIAN_ALREADY_REGISTERED');
+    assert.match(String((r.json['error'] as { message?: string }).message), new RegExp(String(enrol.json['chr'])));
+    const status = custos(['status', '--token', 'CA HSM']);
+    assert.equal((status.json['quorum'] as { registered: number }).registered, 3);
+    const journal = readFileSync(join(home, 'journal.jsonl'), 'utf8');
+    assert.ok(!journal.includes('"quorum.register.'), 'no registration journaled');
+  });
+
+  it('never spends a custodian PIN\'s final try without --confirm-final-try, and counts the custodian once it is confirmed', () => {
+    assert.equal(errorCode(custos(['auth', '--token', 'CA HSM', '--custodian', 'Custodian 3'], '999999')), 'PIN_INCORRECT');
+    const second = custos(['auth', '--token', 'CA HSM', '--custodian', 'Custodian 3'], '999999');
+    assert.match(String((second.json['error'] as { message?: string }).message), /1 try left/);
+    // The right PIN, but on the final try: refused before it reaches the card, so the try is not spent.
+    const unconfirmed = custos(['auth', '--token', 'CA HSM', '--custodian', 'Custodian 3']);
+    assert.equal(errorCode(unconfirmed), 'PIN_FINAL_TRY');
+    assert.match(String((unconfirmed.json['error'] as { message?: string }).message), /One PIN try is left/);
+    const confirmed = custos(['auth', '--token', 'CA HSM', '--custodian', 'Custodian 3', '--confirm-final-try']);
+    assert.equal(confirmed.status, 0, confirmed.stderr);
+    assert.equal((confirmed.json['quorum'] as { authenticated: number }).authenticated, 1);
   });
 
   it('refuses a file that is not a registration file, with its own code', () => {

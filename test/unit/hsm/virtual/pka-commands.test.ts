@@ -168,6 +168,16 @@ describe('the protecting mode (device options 0011: PIN and quorum)', () => {
     assert.equal((await writeProtected(hsm.card)).sw, 0x6982);
   });
 
+  it('lists the registered keys by CHR, 9001 for those authenticated in this session, 6A88 past the last (MANAGE PKA 02)', async () => {
+    await selectApplet(hsm.card);
+    assert.equal(await authenticate(hsm.card, custodians[1]!), 0x9000);
+    const first = await send(hsm.card, 0x80, 0x54, 0x02, 0x00, undefined, 256);
+    assert.deepEqual([first.data.toString('latin1'), first.sw], [custodians[0]!.chr, 0x9000]);
+    const second = await send(hsm.card, 0x80, 0x54, 0x02, 0x01, undefined, 256);
+    assert.deepEqual([second.data.toString('latin1'), second.sw], [custodians[1]!.chr, 0x9001]);
+    assert.equal((await send(hsm.card, 0x80, 0x54, 0x02, 0x02, undefined, 256)).sw, 0x6a88);
+  });
+
   it('lets the PIN and the quorum together in, in either order', async () => {
     await selectApplet(hsm.card);
     assert.equal(await authenticate(hsm.card, custodians[1]!), 0x9000);

@@ -1,0 +1,90 @@
+/**
+ * Changes to who guards the key are themselves guarded (issue 16, item 6):
+ * on a CA HSM in the protecting mode whose registered custodians can already
+ * form the quorum, another custodian is registered only after the current
+ * quorum has authenticated, and the journal names the custodians who approved
+ * it. Real virtual SmartCard-HSMs through the core, as the CLI and the screen
+ * reach them.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { Custos } from '../../../main/custos.ts';
+import { isCustosError } from '../../../main/errors/index.ts';
+import { PROTECTING_OPTIONS } from '../../../main/hsm/sc-hsm/pka.ts';
+import { VirtualScHsmProvider } from '../../../main/hsm/sc-hsm/provider.ts';
+import { authenticateCustodian, enrolCustodian, QUORUM_REGISTER, quorumStatus, registerCustodian } from '../../../main/quorum/quorum.ts';
+import { Secret } from '../../../main/secret.ts';
+import { createInitializedCard } from '../../support/card-process.ts';
+
+const PIN = '648219';
+const pin = (): Secret => Secret.fromString(PIN);
+const code = (c: string) => (e: unknown) => isCustosError(e) && e.code === c;
+
+describe('registering a custodian on a CA HSM whose quorum is already formed', () => {
+  let work: string;
+  let custos: Custos;
+  const ids: Record<string, string> = {};
+  const files: Record<string, Uint8Array> = {};
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'custos-quorum-register-'));
+    const cards = { 'CA HSM': join(work, 'ca.vsc'), Anna: join(work, 'anna.vsc'), Ben: join(work, 'ben.vsc'), Cleo: join(work, 'cleo.vsc') };
+    await createInitializedCard(cards['CA HSM'], PIN, 'CA HSM', { pka: { total: 3, required: 2 }, options: PROTECTING_OPTIONS });
+    for (const name of ['Anna', 'Ben', 'Cleo'] as const) await createInitializedCard(cards[name], PIN, name);
+    custos = Custos.open({ dataDir: join(work, 'home'), providers: [new VirtualScHsmProvider(Object.values(cards))], pcsc: false, rehearsal: true });
+    // Told apart by their reader, which names each card's state file.
+    const listed = await custos.tokens.list();
+    for (const [name, file] of Object.entries(cards)) ids[name] = listed.find((t) => t.info.reader?.endsWith(`(${basename(file)})`) === true)!.id;
+    for (const name of ['Anna', 'Ben', 'Cleo']) {
+      files[name] = (await enrolCustodian(custos, ids[name]!, pin(), { forTokenId: ids['CA HSM']! })).file;
+    }
+  });
+
+  after(async () => {
+    await custos?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('registers the first two custodians with the PIN alone, while they cannot yet form a quorum', async () => {
+    await custos.login(ids['CA HSM']!, pin());
+    await registerCustodian(custos, ids['CA HSM']!, files['Anna']!);
+    const status = await registerCustodian(custos, ids['CA HSM']!, files['Ben']!);
+    assert.equal(status.summary, '0 of 2 authenticated (2 registered)');
+  });
+
+  it('refuses a third custodian until the current quorum has authenticated, and registers nothing', async () => {
+    await assert.rejects(registerCustodian(custos, ids['CA HSM']!, files['Cleo']!), code('QUORUM_NOT_MET'));
+    await authenticateCustodian(custos, ids['CA HSM']!, ids['Anna']!, pin());
+    await assert.rejects(registerCustodian(custos, ids['CA HSM']!, files['Cleo']!), code('QUORUM_NOT_MET'));
+    const status = await quorumStatus(custos, ids['CA HSM']!);
+    assert.equal(status.quorum?.registered, 2);
+    assert.deepEqual(custos.journal.read().filter((e) => e.kind.startsWith(QUORUM_REGISTER) && e.data['chr'] === status.onCard?.[2]?.chr), []);
+    assert.equal(status.onCard?.length, 2, 'the card lists two keys');
+  });
+
+  it('registers the third once two custodians have authenticated, and the journal names them as approving it', async () => {
+    await authenticateCustodian(custos, ids['CA HSM']!, ids['Ben']!, pin());
+    await custos.login(ids['CA HSM']!, pin());
+    const status = await registerCustodian(custos, ids['CA HSM']!, files['Cleo']!);
+    assert.equal(status.quorum?.registered, 3);
+    assert.equal(status.onCard?.length, 3);
+    const entry = custos.journal.read().filter((e) => e.kind === `${QUORUM_REGISTER}.done`).at(-1);
+    assert.equal(entry?.data['chr'], status.onCard?.[2]?.chr);
+    assert.deepEqual(entry?.token?.quorum?.custodians.map((c) => c.chr), status.onCard?.slice(0, 2).map((c) => c.chr));
+  });
+
+  it('shows who is registered, by CHR and device, from the journal and from the card alike', async () => {
+    const status = await quorumStatus(custos, ids['CA HSM']!);
+    assert.deepEqual(status.registered.map((r) => r.chr), status.onCard?.map((c) => c.chr));
+    assert.ok(status.registered.every((r) => r.deviceChr.length > 0 && r.attestation === 'virtual'));
+  });
+
+  it('refuses the same custodian file a second time, naming the journal entry that registered it', async () => {
+    await assert.rejects(registerCustodian(custos, ids['CA HSM']!, files['Anna']!),
+      (e) => isCustosError(e) && e.code === 'CUSTODIAN_ALREADY_REGISTERED' && /journal entry #\d+/.test(e.message));
+    assert.equal((await quorumStatus(custos, ids['CA HSM']!)).quorum?.registered, 3);
+  });
+});
