@@ -49,7 +49,7 @@ export function coreEvents(custos: Custos): EventSource {
   };
 }
 
-export function appCoreOf(custos: Custos, shell: Pick<ShellFiles, 'pickFiles'> = {}): AppCore {
+export function appCoreOf(custos: Custos, shell: Pick<ShellFiles, 'pickFiles' | 'pickFolder'> = {}): AppCore {
   const readGrants = new ReadGrants();
   return {
     handlers: createHandlers(custos, { ...shell, readGrants }), events: coreEvents(custos),
@@ -62,10 +62,10 @@ export function appCoreOf(custos: Custos, shell: Pick<ShellFiles, 'pickFiles'> =
  * and no card in any PC/SC reader, the window offers the rehearsal tokens:
  * virtual SmartCard-HSMs, all VIRTUAL.
  */
-export async function openAppCore(options: CustosOptions & { dataDir: string } & Pick<ShellFiles, 'pickFiles'>): Promise<AppCore> {
+export async function openAppCore(options: CustosOptions & { dataDir: string } & Pick<ShellFiles, 'pickFiles' | 'pickFolder'>): Promise<AppCore> {
   const config = readConfig(options.dataDir);
   const modules = [...(options.pkcs11Modules ?? []), ...(options.rehearsalModules ?? []), ...config.pkcs11Modules, ...config.rehearsalModules];
   const cards = await listPcscReaders().then((readers) => readers.some((r) => r.cardPresent), () => false);
   const custos = modules.length > 0 || options.providers || cards ? Custos.open(options) : await Custos.openRehearsal(options);
-  return appCoreOf(custos, options.pickFiles ? { pickFiles: options.pickFiles } : {});
+  return appCoreOf(custos, { ...(options.pickFiles ? { pickFiles: options.pickFiles } : {}), ...(options.pickFolder ? { pickFolder: options.pickFolder } : {}) });
 }
