@@ -74,10 +74,17 @@ async function pickFiles(): Promise<string[]> {
   return picked.canceled ? [] : picked.filePaths;
 }
 
+/** The folder dialog is the shell's too: only a folder the person picks here may receive exports the window asks for. */
+async function pickFolder(): Promise<string | undefined> {
+  const options: OpenDialogOptions = { title: 'Choose where exports go', properties: ['openDirectory', 'createDirectory', 'dontAddToRecent'] };
+  const picked = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
+  return picked.canceled ? undefined : picked.filePaths[0];
+}
+
 async function start(): Promise<void> {
   lockSession();
   serveRenderer();
-  const core = await openAppCore({ dataDir: app.getPath('userData'), pickFiles });
+  const core = await openAppCore({ dataDir: app.getPath('userData'), pickFiles, pickFolder });
   // will-quit's close() is not awaited, and a crash skips it: the journal's lock must go either way.
   process.on('exit', () => core.releaseNow());
   const unbind = bindApi(ipcMain, core.handlers, isAppUrl);

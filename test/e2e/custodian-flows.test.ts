@@ -7,9 +7,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { openAppCore, type AppCore } from '../../electron/core.ts';
 import { startDevHost } from '../../devhost/server.ts';
@@ -27,6 +27,7 @@ describe('PINs, requests from token keys and the journal exported, at 1024×700'
   let host: Awaited<ReturnType<typeof startDevHost>>;
   let chromium: Chromium;
   let page: Page;
+  let chosen: string;
   // By CSS, not role: while a modal dialog is open the page behind it is aria-hidden, and the chips are still what the person sees.
   const backupRegion = () => page.locator('section[aria-label="Backup HSM"]');
   const shot = async (name: string): Promise<void> => {
@@ -38,7 +39,10 @@ describe('PINs, requests from token keys and the journal exported, at 1024×700'
     work = mkdtempSync(join(tmpdir(), 'custos-e2e-custodian-'));
     mkdirSync(SHOTS, { recursive: true });
     const staticDir = ensureRendererBuilt();
-    core = await openAppCore({ dataDir: join(work, 'home') });
+    chosen = join(work, 'usb-stick', 'ceremony');
+    mkdirSync(chosen, { recursive: true });
+    // Chromium has no shell dialog: "Choose folder…" answers with the folder a person would have picked.
+    core = await openAppCore({ dataDir: join(work, 'home'), pickFolder: async () => chosen });
     host = await startDevHost({ handlers: core.handlers, events: core.events, staticDir });
     chromium = await launchChromium();
     page = await chromium.context.newPage();
@@ -145,5 +149,20 @@ describe('PINs, requests from token keys and the journal exported, at 1024×700'
     await section.getByText(/\.html\./).waitFor();
     await section.scrollIntoViewIfNeeded();
     await shot('journal-export');
+  });
+
+  it('writes the journal to a folder chosen in the dialog, named in the destination list', async () => {
+    const section = page.getByRole('region', { name: 'Export the journal' });
+    await section.getByRole('button', { name: 'Choose folder…' }).click();
+    await section.getByLabel('Export to').filter({ hasText: `${chosen} (folder you chose)` }).waitFor();
+    await section.getByRole('button', { name: 'Export as JSON lines' }).click();
+    const text = (await section.getByText(new RegExp(`^Written \\d+ bytes to ${chosen.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`)).textContent())!;
+    const path = /to (\/\S+\.jsonl)\./.exec(text)?.[1];
+    assert.ok(path?.startsWith(`${chosen}/`), text);
+    // The export and its sidecar (what it is, for the next workstation), nothing else.
+    assert.deepEqual(readdirSync(chosen).sort(), [basename(path!), `${basename(path!)}.custos.json`]);
+    assert.equal(verifyJournalFile(path!).ok, true);
+    await section.scrollIntoViewIfNeeded();
+    await shot('journal-export-chosen-folder');
   });
 });

@@ -87,7 +87,7 @@ export function PinChangeDialog({ token, mode, open, onClose, onAttempted }: Pin
                 A blocked SO-PIN cannot be reset: the token could then only be initialized again, which erases every key on it.
               </Alert>
             )}
-            {checked?.triesLeft !== undefined && !finalTry && !blocked && <Typography variant="body2" role="status">{which}: {triesText(checked.triesLeft)}</Typography>}
+            {mode === 'change' && checked?.triesLeft !== undefined && !finalTry && !blocked && <Typography variant="body2" role="status">{which}: {triesText(checked.triesLeft)}</Typography>}
             {blocked && <Alert severity="error">{mode === 'change' ? 'The PIN is blocked: unblock it with the SO-PIN instead.' : 'The SO-PIN is blocked and cannot be reset.'}</Alert>}
             {finalTry && !blocked && <Alert severity="error">This is the final {which} try: one more wrong {which} blocks it{mode === 'unblock' ? ' for good' : ''}.</Alert>}
             <TextField type="password" autoFocus autoComplete="off" label={mode === 'change' ? 'Current PIN' : 'SO-PIN'} value={current} onChange={(e) => setCurrent(e.target.value)}
