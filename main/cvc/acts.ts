@@ -37,8 +37,13 @@ export function defaultAlgorithm(spec: KeySpec): string {
 export function algorithmOid(name: string | undefined, spec: KeySpec): string {
   if (name === undefined) return defaultAlgorithm(spec);
   const oid = (CVC_OID as Record<string, string>)[name] ?? name;
-  if (cvcAlgorithm(oid) === undefined) {
+  const algorithm = cvcAlgorithm(oid);
+  if (algorithm === undefined) {
     throw new CustosError('CVC_OID_UNKNOWN', `"${name}" is not a TR-03110 signature algorithm (id-TA-ECDSA-SHA-256, id-TA-RSA-PSS-SHA-256 …).`, { algorithm: name });
+  }
+  // The OID goes into the certificate as the key's algorithm: an RSA key named ECDSA would make a certificate no verifier can use.
+  if (algorithm.kind !== spec.kind) {
+    throw new CustosError('CVC_KEY_OID_MISMATCH', `"${name}" is for ${algorithm.kind === 'ec' ? 'EC' : 'RSA'} keys, and this key is ${spec.kind === 'ec' ? 'EC' : 'RSA'}: choose an ${spec.kind === 'ec' ? 'id-TA-ECDSA-…' : 'id-TA-RSA-…'} algorithm.`, { algorithm: name });
   }
   return oid;
 }

@@ -9,7 +9,9 @@
 import type { JournalEntry } from '../journal/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { KeySpec } from '../hsm/token.ts';
-import type { CvcRole, TerminalType } from './chat.ts';
+import { createHash } from 'node:crypto';
+import { decodeCvCertificate } from '../pki/cvc/cvc.ts';
+import { roleOfChat, terminalTypeOfOid, type CvcRole, type TerminalType } from './chat.ts';
 
 export type CertificateOrigin = 'authority' | 'issued' | 'imported';
 
@@ -34,6 +36,8 @@ export interface CvcCertificateRecord {
   readonly recordedAt: string;
   /** Signed on a rehearsal token. */
   readonly virtual: boolean;
+  /** The token signed it but the run ended before it was recorded; the journal kept it and recorded it at the next open. */
+  readonly recovered?: boolean;
 }
 
 /** What an authenticated request's outer signature was checked against. */
@@ -66,9 +70,13 @@ export interface CvcRequestRecord {
 const fromBase64 = (s: unknown): Uint8Array => new Uint8Array(Buffer.from(String(s), 'base64'));
 const str = (v: unknown): string => String(v);
 
+const day = (d: Date | undefined): string => d?.toISOString().slice(0, 10) ?? '';
+
 export class CvcState {
   readonly certificates = new Map<string, CvcCertificateRecord>();
   readonly requests = new Map<string, CvcRequestRecord>();
+  /** The CVC signing intents by seq: what a recovered result was signed for. */
+  readonly #intents = new Map<number, Record<string, unknown>>();
 
   /** CVCA and DV certificates: what can sign, once its key is found on a token. */
   authorities(): CvcCertificateRecord[] {
@@ -116,9 +124,53 @@ export class CvcState {
         if (request) this.requests.set(request.id, { ...request, signedCertificateId: record.id });
         break;
       }
+      case 'cvc.authority.init.intent':
+      case 'cvc.certificate.sign.intent':
+        this.#intents.set(e.seq, d);
+        break;
+      case 'cvc.authority.init.recovered':
+      case 'cvc.certificate.sign.recovered':
+        this.#recover(e, d);
+        break;
       default:
         break;
     }
+  }
+
+  /**
+   * A certificate the token signed whose record a kill or a full disk cut
+   * off: the journal kept the certificate's bytes and records them at the
+   * next open. It is the authority's like any other (its signer is known
+   * from the intent), so a DV's key is not certified twice by mistake.
+   */
+  #recover(e: JournalEntry, d: Record<string, unknown>): void {
+    const intent = e.intent !== undefined ? this.#intents.get(e.intent) : undefined;
+    if (!intent) return;
+    let cert;
+    try {
+      cert = decodeCvCertificate(fromBase64(d.result));
+    } catch {
+      return; // not a CV certificate: the journal's own note says what was kept
+    }
+    const chat = cert.body.chat;
+    if (!chat || cert.body.car === undefined) return;
+    const requestId = intent.requestId !== undefined ? str(intent.requestId) : undefined;
+    const request = requestId ? this.requests.get(requestId) : undefined;
+    const keySpkiSha256 = intent.keySpkiSha256 !== undefined ? str(intent.keySpkiSha256) : request?.keySpkiSha256;
+    const terminalType = terminalTypeOfOid(chat.roleOid);
+    const record: CvcCertificateRecord = {
+      id: createHash('sha256').update(cert.raw).digest('hex'), chr: cert.body.chr, car: cert.body.car, role: roleOfChat(chat),
+      ...(terminalType ? { terminalType } : {}),
+      origin: e.kind === 'cvc.authority.init.recovered' ? 'authority' : 'issued',
+      ...(intent.issuerId !== undefined ? { issuerId: str(intent.issuerId) } : {}),
+      ...(intent.profileId !== undefined ? { profileId: str(intent.profileId) } : {}),
+      ...(requestId ? { requestId } : {}),
+      ...(keySpkiSha256 ? { keySpkiSha256 } : {}),
+      effectiveDate: day(cert.body.effectiveDate), expirationDate: day(cert.body.expirationDate),
+      raw: cert.raw, recordedAt: e.time, virtual: e.token?.virtual ?? false, recovered: true,
+    };
+    this.certificates.set(record.id, record);
+    if (request) this.requests.set(request.id, { ...request, signedCertificateId: record.id });
   }
 }
 
