@@ -341,6 +341,23 @@ export async function readShareFile(path: string): Promise<Uint8Array> {
   return bytes;
 }
 
+/**
+ * A share file this Custos made, changed since: the journal holds the SHA-256
+ * of every file it wrote. Checked before the password, because a changed
+ * ciphertext block can still decrypt with valid padding, to a share nobody
+ * holds, which would give the card a domain no other card can match.
+ */
+function refuseAlteredShareFile(ctx: CaContext, req: ImportShareRequest): void {
+  const name = basename(req.fileName);
+  const made = ctx.journal.read().filter((e) => e.kind === `${SHARE_CREATE_KIND}.done` && typeof e.data.file === 'string' && basename(e.data.file) === name);
+  if (made.length === 0) return;
+  const sha256 = createHash('sha256').update(req.file).digest('hex');
+  if (made.some((e) => e.data.fileSha256 === sha256)) return;
+  const creation = made[made.length - 1]!;
+  throw new CustosError('DKEK_SHARE_ALTERED', `${name} is not the file made ${creation.time} for ${String(creation.data.custodian)} (share KCV ${String(creation.data.shareKcv)}): its bytes changed since. Import the custodian's other copy, or make a new share for the domain.`,
+    { fileName: name, madeAt: creation.time, shareKcv: String(creation.data.shareKcv) });
+}
+
 export interface ShareImported extends DomainStatus {
   readonly shareKcv: string;
   readonly expectedKcv?: string;
@@ -373,6 +390,7 @@ export async function importDkekShareFile(ctx: CaContext, req: ImportShareReques
     if (req.file.length !== SHARE_FILE_BYTES) {
       throw new CustosError('DKEK_SHARE_MALFORMED', `${req.fileName} has ${req.file.length} bytes; a DKEK share file has ${SHARE_FILE_BYTES} (is it cut short, or another file?).`, { bytes: req.file.length });
     }
+    refuseAlteredShareFile(ctx, req);
     options.onProgress?.(0, 0, DERIVING);
     share = await decryptShareFileAsync(req.file, req.password, fileOptions(options));
   } finally {

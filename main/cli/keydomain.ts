@@ -84,7 +84,7 @@ function statusLine(s: DomainStatus): string {
  * "prime 0A:1B:…", then "ID 0A:1B:…" per share at hand (as sc-hsm-tool shows
  * them). A file rather than argv, so the values stay out of the process list.
  */
-function passwordFromSharesFile(path: string): Secret {
+export function passwordFromSharesFile(path: string): Secret {
   let text: string;
   try { text = readFileSync(path, 'utf8'); } catch {
     throw new CustosError('FILE_NOT_FOUND', `Cannot read the password shares file ${path}.`, { path });

@@ -38,7 +38,8 @@ describe('the Key domain screen: shares, import into two HSMs, backup and restor
   let page: Page;
   const pageErrors: string[] = [];
   const ids = { primary: '', secondary: '' };
-  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOT_DIR, `key-domain-${name}.png`), fullPage: true });
+  // A dialog is shot at the window's size: a full-page shot would show its backdrop stopping at the window's edge.
+  const shot = (name: string, fullPage = true) => page.screenshot({ path: join(SCREENSHOT_DIR, `key-domain-${name}.png`), fullPage });
 
   before(async () => {
     process.env[SHARE_FILE_ITERATIONS_ENV] = '1000';
@@ -120,7 +121,9 @@ describe('the Key domain screen: shares, import into two HSMs, backup and restor
     const record = page.getByRole('dialog', { name: 'Paper record of a DKEK share' });
     await record.getByText('Anna', { exact: true }).waitFor();
     assert.match(await record.innerText(), /Share KCV\s+[0-9a-f]{16}/);
-    await shot('paper-record');
+    // The dialog fades in: shot once its transitions have finished, not through a half-transparent paper.
+    await record.evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished)));
+    await shot('paper-record', false);
     await page.keyboard.press('Escape');
     await record.waitFor({ state: 'hidden' });
     assert.ok(!(await page.content()).includes('anna-password-1'), 'the password is not left on the page');
@@ -197,5 +200,25 @@ describe('the Key domain screen: shares, import into two HSMs, backup and restor
       await shot(`restore-${theme}`);
     }
     assert.deepEqual(violations, []);
+  });
+
+  it('shows that the share file key is being derived while it runs, then the share', async () => {
+    // Enough rounds that the derivation lasts while the page is looked at; the file is not imported afterwards.
+    process.env[SHARE_FILE_ITERATIONS_ENV] = '1500000';
+    try {
+      await setTheme(page, 'light');
+      await page.getByRole('tab', { name: /Make shares$/ }).click();
+      await page.getByLabel('Custodian').fill('Cleo');
+      await page.getByLabel(/^Share password\W*$/).fill('cleo-password-3');
+      await page.getByLabel('Share password again').fill('cleo-password-3');
+      await page.getByRole('button', { name: 'Make share' }).click();
+      await page.getByRole('progressbar', { name: 'Deriving the share file key' }).waitFor();
+      await page.getByRole('button', { name: 'Making the share…' }).waitFor();
+      await shot('deriving');
+      await page.getByText(/Share of Cleo written to/).waitFor({ timeout: 120_000 });
+      assert.equal(await page.getByRole('progressbar').count(), 0, 'the progress is gone once the share is written');
+    } finally {
+      process.env[SHARE_FILE_ITERATIONS_ENV] = '1000';
+    }
   });
 });

@@ -44,10 +44,12 @@ export function KeyDomainScreen() {
   const [made, setMade] = useState<MadeShare[]>([]);
   const [record, setRecord] = useState<PaperRecordData>();
   const [pinOpen, setPinOpen] = useState(false);
+  const [restored, setRestored] = useState(false);
   const cardName = card ? `${card.label} (serial ${card.serial})` : '';
   const reloadStatus = status.reload;
   const reloadFiles = files.reload;
   const afterChange = useCallback(() => { reloadStatus(); reloadFiles(); reloadTokens(); }, [reloadStatus, reloadFiles, reloadTokens]);
+  const onRestored = useCallback(() => { setRestored(true); afterChange(); }, [afterChange]);
   const onMade = useCallback((s: MadeShare) => { setMade((m) => [...m, s]); reloadFiles(); }, [reloadFiles]);
   const login = useAction(useCallback(async (pin: string, confirmFinalTry: boolean) => {
     if (!card) return undefined;
@@ -66,6 +68,9 @@ export function KeyDomainScreen() {
   }
   const s = status.data;
   const totalShares = s?.configured ? s.totalShares : 2;
+  const backups = (files.data ?? []).filter((f) => f.kind === 'backup');
+  // A step is ticked once its outcome exists: every share made, the domain complete, a backup on disk, a key restored.
+  const done = [made.length >= totalShares, s?.complete === true, backups.length > 0, restored];
   return (
     <Page title="Key domain">
       <Section title="Card">
@@ -89,7 +94,7 @@ export function KeyDomainScreen() {
       </Section>
       <Stepper nonLinear activeStep={step} sx={{ mb: 2 }} aria-label="Steps of the key domain ceremony">
         {STEPS.map((label, i) => (
-          <Step key={label} completed={(i === 1 && s?.complete) || (i === 0 && made.length >= totalShares)}>
+          <Step key={label} completed={done[i]}>
             <StepButton onClick={() => setStep(i)}>{label}</StepButton>
           </Step>
         ))}
@@ -100,7 +105,7 @@ export function KeyDomainScreen() {
         {step === 1 && s && <ImportShareStep tokenId={card.id} cardName={cardName} status={s} files={(files.data ?? []).filter((f) => f.kind === 'share')} made={made}
           onImported={afterChange} onPrint={(x) => setRecord({ ...x, card: cardName, ...(s.complete && s.kcv ? { domainKcv: s.kcv } : {}) })} />}
         {step === 2 && s && <BackupStep tokenId={card.id} cardName={cardName} loggedIn={card.loggedIn} status={s} onBackedUp={afterChange} />}
-        {step === 3 && <RestoreStep secondaries={cards.filter((t) => t.id !== card.id)} backups={(files.data ?? []).filter((f) => f.kind === 'backup')} onRestored={afterChange} />}
+        {step === 3 && <RestoreStep secondaries={cards.filter((t) => t.id !== card.id)} backups={backups} onRestored={onRestored} />}
       </Section>
       <PaperRecordDialog record={record} onClose={() => setRecord(undefined)} />
     </Page>

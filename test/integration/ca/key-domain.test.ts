@@ -17,14 +17,15 @@ import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Custos } from '../../../main/custos.ts';
 import { VirtualScHsmProvider } from '../../../main/hsm/sc-hsm/provider.ts';
 import { ScHsmToken } from '../../../main/hsm/sc-hsm/token.ts';
 import { tokenRecord } from '../../../main/hsm/token.ts';
 import { CustosError, isCustosError, type ErrorCode } from '../../../main/errors/index.ts';
 import { Secret } from '../../../main/secret.ts';
-import { createDkekShare, domainStatus, importDkekShareFile, passwordFromShares, readShareFile } from '../../../main/ca/key-domain.ts';
+import { createDkekShare, domainStatus, importDkekShareFile, passwordFromShares, readShareFile, shareKcv } from '../../../main/ca/key-domain.ts';
+import { decryptShareFileAsync } from '../../../main/keydomain/index.ts';
 import { backupKeyToFile, restoreKeyFromFile, readBackup } from '../../../main/ca/key-backup-act.ts';
 import { createRoot } from '../../../main/ca/root.ts';
 import { importRequests } from '../../../main/ca/requests.ts';
@@ -124,6 +125,24 @@ describe('a key domain from custodians\' shares to a CA that signs on its backup
     assert.equal(await codeOf(importDkekShareFile(custos.ctx, { tokenId: ids.foreign, file: readFileSync(cut), fileName: cut, password: pw('ben-password-22') }, FAST)), 'DKEK_SHARE_MALFORMED');
     assert.equal((await domainStatus(custos.ctx, ids.foreign)).importedShares, 1, 'none of the refused imports reached the card');
     assert.equal(await codeOf(importDkekShareFile(custos.ctx, { tokenId: ids.primary, file: await readShareFile(files.anna), fileName: files.anna, password: pw('anna-password-1') }, FAST)), 'DKEK_ALREADY_COMPLETE');
+  });
+
+  it('refuses a share file changed since it was made, even one that still opens with its password, before the card', async () => {
+    const original = readFileSync(files.ben);
+    // A bit flipped in the first ciphertext block: CBC garbles that block and the padding stays valid, so the file opens to a share nobody holds.
+    const flipped = Buffer.from(original.map((b, i) => (i === 20 ? b ^ 0x80 : b)));
+    const moved = join(work, 'medium', basename(files.ben));
+    spawnSync('mkdir', ['-p', join(moved, '..')]);
+    writeFileSync(moved, flipped);
+    const opened = await decryptShareFileAsync(flipped, pw('ben-password-22'), FAST);
+    assert.notEqual(shareKcv(opened), custos.journal.read().find((e) => e.kind === 'dkek.share.create.done' && e.data.custodian === 'Ben')?.data.shareKcv, 'the changed file opens to another share');
+    const before = (await domainStatus(custos.ctx, ids.foreign)).importedShares;
+    const importsBefore = custos.journal.read().filter((x) => x.kind === 'dkek.share.import.intent').length;
+    const e = await importDkekShareFile(custos.ctx, { tokenId: ids.foreign, file: await readShareFile(moved), fileName: moved, password: pw('ben-password-22') }, FAST).catch((x: unknown) => x);
+    assert.ok(isCustosError(e) && e.code === 'DKEK_SHARE_ALTERED', String(e));
+    assert.match(e.message, /made .* for Ben/);
+    assert.equal((await domainStatus(custos.ctx, ids.foreign)).importedShares, before, 'nothing reached the card');
+    assert.equal(custos.journal.read().filter((x) => x.kind === 'dkek.share.import.intent').length, importsBefore, 'no import begun');
   });
 
   it('counts a share the card took as its reply was lost, and refuses it the second time', async () => {
