@@ -33,6 +33,8 @@ import type { Handlers, CaSummary, CertificateSummary, TokenSummary, RequestSumm
 import { remember } from '../bounded-cache.ts';
 import { readableOut, readableRequestOut, requestReviewOut } from './readable-output.ts';
 import { changedCertificates } from './certificate-changes.ts';
+import { batchSignHandlers } from './batch-sign.ts';
+import { workProgressOf } from './work-progress.ts';
 import { profileFor } from '../ca/context.ts';
 
 type Out<T extends z.ZodType> = z.output<T>;
@@ -171,7 +173,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
     (directory === undefined ? {} : { directory: await grants.permitFolder(directory) });
   // By the SHA-256 of the TBS the preview showed.
   const previews = new Map<string, CertificatePlan>();
-  return {
+  const handlers: Omit<Handlers, 'request.signBatch' | 'work.cancel'> = {
     'app.info': async () => ({ version: VERSION, dataDir: ctx.dataDir, operator: ctx.journal.operator, rehearsal: custos.rehearsalOnly }),
     // The shell (electron/rehearsal-switch.ts) swaps cores; a core alone can only say whether it is one.
     'app.startRehearsal': async () => {
@@ -305,6 +307,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
         .filter((f) => f !== undefined);
     },
   };
+  return { ...handlers, ...batchSignHandlers(workProgressOf(custos), handlers['request.sign']) };
 }
 
 export { certificateBytes, crlBytes };

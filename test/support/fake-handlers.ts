@@ -121,6 +121,7 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
     return c;
   }
 
+  let cancelBatch = false;
   const handlers: Handlers = {
     'app.info': async () => ({ version: '0.1.0', dataDir: '/tmp/custos-fake', operator: 'tester', rehearsal: options.rehearsal ?? false }),
     'app.startRehearsal': async () => { calls.push('app.startRehearsal'); return { version: '0.1.0', dataDir: '/tmp/custos-fake/rehearsal', operator: 'tester', rehearsal: true }; },
@@ -220,6 +221,17 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
       append('request.sign', `Signed ${r.subject}`, { serialHex: c.serialHex });
       return structuredClone(c);
     },
+    'request.signBatch': async ({ caId, profileId, items }) => {
+      cancelBatch = false;
+      const issued: Output<'request.signBatch'>['issued'] = [];
+      for (const [i, item] of items.entries()) {
+        if (cancelBatch) return { issued, cancelled: true, notSigned: items.slice(i).map((x) => x.requestId) };
+        issued.push(await handlers['request.sign']({ caId, profileId, requestId: item.requestId }));
+        emit('progress', { operation: 'request.signBatch', label: `Signed ${i + 1} of ${items.length} certificates`, done: i + 1, total: items.length });
+      }
+      return { issued, cancelled: false, notSigned: [] };
+    },
+    'work.cancel': async () => { cancelBatch = true; return { cancelling: true }; },
     'certificate.list': async ({ caId }) => structuredClone(certs.filter((c) => !caId || c.caId === caId)),
     'certificate.changes': async ({ afterSeq }) => ({ certificates: structuredClone(certs.filter((c) => (changedAt.get(c) ?? 0) > afterSeq)), throughSeq: entries.length }),
     'certificate.get': async ({ caId, serialHex }) => { const c = cert(caId, serialHex); return { summary: structuredClone(c), description: describe(c), pem: '-----BEGIN CERTIFICATE-----\nFAKE\n-----END CERTIFICATE-----\n' }; },
