@@ -6,6 +6,7 @@
 import type { Handlers } from '../main/api/contract.ts';
 import { createHandlers, type ShellFiles } from '../main/api/handlers.ts';
 import { ReadGrants } from '../main/exchange/read-grants.ts';
+import { workProgressOf } from '../main/api/work-progress.ts';
 import { Custos, type CustosOptions } from '../main/custos.ts';
 import { readConfig } from '../main/settings/config.ts';
 import { listPcscReaders, watchReaders, type ReaderWatcher } from '../main/hsm/sc-hsm/pcsc-transport.ts';
@@ -33,8 +34,9 @@ export interface AppCore {
 export function coreEvents(custos: Custos): EventSource {
   return {
     subscribe: (sink) => {
-      const stop = custos.journal.onAppend((entry) => sink('journal.appended', { seq: entry.seq }));
+      const stopJournal = custos.journal.onAppend((entry) => sink('journal.appended', { seq: entry.seq }));
       const stopProgress = custos.onProgress((report) => sink('progress', { ...report }));
+      const stopWork = workProgressOf(custos).on((p) => sink('progress', p));
       let watcher: ReaderWatcher | undefined;
       if (!custos.rehearsalOnly) {
         try {
@@ -46,7 +48,7 @@ export function coreEvents(custos: Custos): EventSource {
           watcher = undefined;
         }
       }
-      return () => { stop(); stopProgress(); watcher?.stop(); };
+      return () => { stopJournal(); stopProgress(); stopWork(); watcher?.stop(); };
     },
   };
 }

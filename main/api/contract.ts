@@ -397,6 +397,13 @@ export const api = {
   'request.preview': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), name: z.string().min(1).max(64).optional() }), output: Preview },
   /** tbsSha256: the preview the operator reviewed (request.preview's tbsSha256); exactly that certificate is signed. */
   'request.sign': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), tbsSha256: Hex, name: z.string().min(1).max(64).optional() }), output: CertificateSummary },
+  /** Reviewed previews signed one after another; progress after each, and work.cancel stops it between certificates. */
+  'request.signBatch': {
+    input: z.object({ caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), items: z.array(z.object({ requestId: Hex, tbsSha256: Hex })).min(1).max(1000) }),
+    output: z.object({ issued: z.array(CertificateSummary), cancelled: z.boolean(), notSigned: z.array(Hex) }),
+  },
+  /** Asks long work (by its operation, e.g. request.signBatch) to stop where stopping is safe. */
+  'work.cancel': { input: z.object({ operation: z.enum(['request.signBatch']) }), output: z.object({ cancelling: z.boolean() }) },
   'certificate.list': { input: z.object({ caId: Hex.optional() }), output: z.array(CertificateSummary) },
   /** Certificates issued or revoked after journal entry afterSeq, and the last entry read (throughSeq): the catalog's sync asks for these, not the whole list. */
   'certificate.changes': { input: z.object({ afterSeq: z.number().int().min(0) }), output: z.object({ certificates: z.array(CertificateSummary), throughSeq: z.number().int() }) },

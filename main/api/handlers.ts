@@ -31,12 +31,13 @@ import { MAX_CSR_FILE_BYTES } from '../pki/x509/csr.ts';
 import type { CertificatePlan } from '../pki/x509/issue.ts';
 import { createHash } from 'node:crypto';
 import type { Handlers, CaSummary, CertificateSummary, TokenSummary, RequestSummary, CrlSummary, Preview, KeySummary, MediumFile } from './contract.ts';
-import { remember } from '../bounded-cache.ts';
 import { quorumHandlers } from './quorum-handlers.ts';
 import { cvcHandlers } from './cvc-handlers.ts';
 import { createKeyDomainHandlers } from './keydomain-handlers.ts';
 import { readableOut, readableRequestOut, requestReviewOut } from './readable-output.ts';
 import { changedCertificates } from './certificate-changes.ts';
+import { batchSignHandlers } from './batch-sign.ts';
+import { workProgressOf } from './work-progress.ts';
 import { profileFor } from '../ca/context.ts';
 import { bundleHandlers } from './bundle-handlers.ts';
 
@@ -190,7 +191,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
   const folders = new ExportFolders(grants);
   const exportFolder = (directory: string | undefined): Promise<{ directory?: string }> => folders.permit(directory);
   const keyOnOpenToken = async (spkiSha256: string): Promise<boolean> => (await ctx.tokens.findKey(spkiSha256)) !== undefined;
-  return {
+  const handlers: Omit<Handlers, 'request.signBatch' | 'work.cancel'> = {
     ...custodianHandlers(custos, folders, shell.pickFolder ? { pickFolder: shell.pickFolder } : {}, tokenSummary,
       (id) => requestSummary(loadRequest(ctx, id).record, custos)),
     ...cvcHandlers(custos, exportFolder),
@@ -323,6 +324,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
     ...createKeyDomainHandlers(custos, grants),
     ...bundleHandlers(custos, grants),
   };
+  return { ...handlers, ...batchSignHandlers(workProgressOf(custos), handlers['request.sign']) };
 }
 
 export { certificateBytes, crlBytes };

@@ -123,6 +123,7 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
 
   // The CVC screens are tested on the real core (test/e2e/cvc.test.ts): this fake holds no CV certificate or request.
   const noCvc = async (): Promise<never> => { throw new CustosError('CVC_AUTHORITY_NOT_FOUND', 'The fake core holds no CVC authority.', {}); };
+  let cancelBatch = false;
   const handlers: Handlers = {
     'cvc.profiles': async () => [], 'cvc.certificates': async () => [], 'cvc.requests': async () => [],
     'cvc.certificate': noCvc, 'cvc.request': noCvc, 'cvc.importRequest': noCvc, 'cvc.importCertificates': noCvc,
@@ -225,6 +226,17 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
       append('request.sign', `Signed ${r.subject}`, { serialHex: c.serialHex });
       return structuredClone(c);
     },
+    'request.signBatch': async ({ caId, profileId, items }) => {
+      cancelBatch = false;
+      const issued: Output<'request.signBatch'>['issued'] = [];
+      for (const [i, item] of items.entries()) {
+        if (cancelBatch) return { issued, cancelled: true, notSigned: items.slice(i).map((x) => x.requestId) };
+        issued.push(await handlers['request.sign']({ caId, profileId, requestId: item.requestId, tbsSha256: item.tbsSha256 }));
+        emit('progress', { operation: 'request.signBatch', label: `Signed ${i + 1} of ${items.length} certificates`, done: i + 1, total: items.length });
+      }
+      return { issued, cancelled: false, notSigned: [] };
+    },
+    'work.cancel': async () => { cancelBatch = true; return { cancelling: true }; },
     'certificate.list': async ({ caId }) => structuredClone(certs.filter((c) => !caId || c.caId === caId)),
     'certificate.changes': async ({ afterSeq }) => ({ certificates: structuredClone(certs.filter((c) => (changedAt.get(c) ?? 0) > afterSeq)), throughSeq: entries.length }),
     'certificate.get': async ({ caId, serialHex }) => { const c = cert(caId, serialHex); return { summary: structuredClone(c), description: describe(c), pem: '-----BEGIN CERTIFICATE-----\nFAKE\n-----END CERTIFICATE-----\n' }; },
