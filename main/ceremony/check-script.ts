@@ -2,14 +2,15 @@
  * The check of a script against the data directory that needs no token, run
  * at a desk before the room gathers: step ids are unique, every performer's
  * role is one the script brings and enough witnesses are in the room, every
- * profile resolves and fits its act, every CA a step names is in the journal
+ * profile resolves and fits its act (its kind, the key a new root gets, the
+ * days asked), every CA a step names is in the journal
  * or made by an earlier step (and none is made twice), and the quorum is
  * asked only for a step that signs, since a quorum demanded of an act that
  * signs nothing protects nothing and misleads the custodians.
  */
 import { isCustosError } from '../errors/index.ts';
 import type { CaContext } from '../ca/context.ts';
-import { DEFAULT_PROFILE_DIR, loadProfile, type ProfileKind } from '../pki/x509/profiles.ts';
+import { DEFAULT_PROFILE_DIR, loadProfile, type Profile, type ProfileKind } from '../pki/x509/profiles.ts';
 import type { ScriptFinding } from './load-script.ts';
 import { actSigns, type Script } from './script-schema.ts';
 
@@ -24,6 +25,15 @@ const PROFILE_KINDS: Partial<Record<Script['steps'][number]['action']['act'], re
   'root.create': ['root'],
   'request.sign': ['ca', 'leaf'],
 };
+
+function allowedKeys(profile: Profile): string[] {
+  return [...profile.allowedKeySpecs.ecCurves.map((c) => `ec:${c}`), ...profile.allowedKeySpecs.rsaBits.map((b) => `rsa:${b}`)];
+}
+
+/** A key type as a script writes it (ec:P-384, rsa:3072), which the profile must take: the root's key is made before its certificate is. */
+function keyAllowed(key: string, profile: Profile): boolean {
+  return allowedKeys(profile).includes(key);
+}
 
 export function checkScript(script: Script, around: ScriptSurroundings): ScriptFinding[] {
   const findings: ScriptFinding[] = [];
@@ -53,6 +63,11 @@ export function checkScript(script: Script, around: ScriptSurroundings): ScriptF
       try {
         const profile = loadProfile(id, profileDir);
         if (!kinds.includes(profile.kind)) at('action.params.profile', 'CEREMONY_PROFILE_KIND', `the profile ${id} makes ${profile.kind} certificates, and ${action.act} takes a ${kinds.join(' or ')} profile.`);
+        const days = action.params.days;
+        if (days !== undefined && days > profile.validity.maxDays) at('action.params.days', 'CEREMONY_VALIDITY_TOO_LONG', `${days} days is longer than the profile ${id} allows (${profile.validity.maxDays}).`);
+        if (action.act === 'root.create' && !keyAllowed(action.params.key, profile)) {
+          at('action.params.key', 'CEREMONY_KEY_NOT_ALLOWED', `the profile ${id} does not certify ${action.params.key} keys; it takes ${allowedKeys(profile).join(', ')}.`);
+        }
       } catch (e) {
         if (!isCustosError(e)) throw e;
         at('action.params.profile', 'CEREMONY_PROFILE_UNKNOWN', `the profile ${id} does not resolve: ${e.message}`);

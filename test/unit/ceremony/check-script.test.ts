@@ -60,6 +60,19 @@ describe('checking a script against the data directory', () => {
     assert.deepEqual(found(script([root])), ['CEREMONY_PROFILE_KIND root/action.params.profile']);
   });
 
+  it('finds a new root\'s key its profile does not certify CEREMONY_KEY_NOT_ALLOWED, before any key is made', () => {
+    const root = (key: string): Step => step({ id: 'root', action: { act: 'root.create', params: { ca: 'new-root', profile: 'root-ca', subject: 'CN=New Root', key } } });
+    assert.deepEqual(found(script([root('ec:P-256')])), ['CEREMONY_KEY_NOT_ALLOWED root/action.params.key']);
+    assert.deepEqual(found(script([root('rsa:2048')])), ['CEREMONY_KEY_NOT_ALLOWED root/action.params.key']);
+    assert.deepEqual(found(script([root('ec:P-384')])), []);
+  });
+
+  it('finds a validity longer than the profile allows CEREMONY_VALIDITY_TOO_LONG, and takes the longest it allows', () => {
+    const sign = (days: number): Step => step({ id: 'sign', action: { act: 'request.sign', params: { ca: 'root', profile: 'bundle-signer', from: 'removable-media', days } } });
+    assert.deepEqual(found(script([sign(1096)])), ['CEREMONY_VALIDITY_TOO_LONG sign/action.params.days']);
+    assert.deepEqual(found(script([sign(1095)])), []);
+  });
+
   it('finds a profile file that is broken CEREMONY_PROFILE_UNKNOWN, reading profiles from the data directory\'s folder', () => {
     const dir = mkdtempSync(join(tmpdir(), 'custos-profiles-'));
     try {
