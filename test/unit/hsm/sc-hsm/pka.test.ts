@@ -10,7 +10,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isCustosError } from '../../../../main/errors/index.ts';
-import { decodeRegistrationFile, examineCustodianKey } from '../../../../main/hsm/sc-hsm/pka.ts';
+import { decodeRegistrationFile, examineCustodianKey, registerCustodianKey } from '../../../../main/hsm/sc-hsm/pka.ts';
+import { ScHsmCard } from '../../../../main/hsm/sc-hsm/card.ts';
+import { InProcessTransport } from '../../../../main/hsm/sc-hsm/inprocess-transport.ts';
+import type { ApduTransport } from '../../../../main/hsm/sc-hsm/transport.ts';
+import { VirtualCard } from '../../../../main/hsm/virtual/card.ts';
+import { Secret } from '../../../../main/secret.ts';
 import { decodeCvcChain } from '../../../../main/pki/cvc/cvc.ts';
 import { children, decodeTlv, encodeTlv } from '../../../../main/pki/cvc/tlv.ts';
 import { createCustodian, type Custodian } from '../virtual/custodian.ts';
@@ -90,5 +95,55 @@ describe('custodian registration files', () => {
     const body = children(cvc[0]!).map((t) => (t.tag === 0x5f20 ? encodeTlv(0x5f20, new TextEncoder().encode('UTSHORT')) : t.raw));
     const request = encodeTlv(0x67, [encodeTlv(0x7f21, [encodeTlv(0x7f4e, body), cvc[1]!.raw]), ...outer.slice(1).map((t) => t.raw)]);
     assert.equal(codeOf(() => examineCustodianKey({ request, deviceCertificates: alice.deviceCertificates })), 'CVC_MALFORMED');
+  });
+});
+
+/**
+ * MOCK, named as such: a stand-in for SmartCard-HSM firmware that ignores P1
+ * of MANAGE PKA and answers every 80 54 with its 4-byte status. No such card
+ * can run here; the real virtual card answers behind it for everything else.
+ */
+function ignoresP1OfManagePka(inner: ApduTransport): ApduTransport {
+  return {
+    maxApduBytes: inner.maxApduBytes, readerName: inner.readerName, close: () => inner.close(),
+    async transmit(apdu) {
+      if (apdu[1] === 0x54 && apdu[2] === 0x02) return inner.transmit(Uint8Array.of(0x80, 0x54, 0x00, 0x00, 0x04));
+      return inner.transmit(apdu);
+    },
+  };
+}
+
+describe('the registered custodian keys as the card lists them (MANAGE PKA 02)', () => {
+  let dir: string;
+  let hsm: VirtualCard;
+  let alice: Custodian;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'custos-pka-list-'));
+    alice = await createCustodian(dir, 'alice');
+    hsm = await VirtualCard.create(join(dir, 'hsm.state'));
+    const card = await ScHsmCard.open(new InProcessTransport(hsm, { ownsCard: false }));
+    await card.initialize({ soPin: Secret.fromString('3537363231383830'), pin: Secret.fromString('648219'), pka: { total: 2, required: 2 } });
+    await card.verifyPin(Secret.fromString('648219'));
+    await registerCustodianKey(card, decodeRegistrationFile(alice.exportFile));
+    await card.close();
+  });
+
+  after(async () => {
+    await alice.card.close();
+    await hsm.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists the one registered key by its CHR, not yet authenticated', async () => {
+    const card = await ScHsmCard.open(new InProcessTransport(hsm, { ownsCard: false }));
+    assert.deepEqual(await card.registeredPkaKeys(2), [{ chr: alice.chr, authenticated: false }]);
+    await card.close();
+  });
+
+  it('gives no list, rather than a list of garbage, when the card answers its status instead', async () => {
+    const card = await ScHsmCard.open(ignoresP1OfManagePka(new InProcessTransport(hsm, { ownsCard: false })));
+    assert.equal(await card.registeredPkaKeys(2), undefined);
+    await card.close();
   });
 });
