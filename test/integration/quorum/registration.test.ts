@@ -16,7 +16,7 @@ import { Custos } from '../../../main/custos.ts';
 import { isCustosError } from '../../../main/errors/index.ts';
 import { PROTECTING_OPTIONS } from '../../../main/hsm/sc-hsm/pka.ts';
 import { VirtualScHsmProvider } from '../../../main/hsm/sc-hsm/provider.ts';
-import { authenticateCustodian, enrolCustodian, previewRegistration, QUORUM_REGISTER, quorumStatus, registerCustodian } from '../../../main/quorum/quorum.ts';
+import { authenticateCustodian, enrolCustodian, initQuorum, previewRegistration, QUORUM_REGISTER, quorumStatus, registerCustodian } from '../../../main/quorum/quorum.ts';
 import { Secret } from '../../../main/secret.ts';
 import { ScHsmCard } from '../../../main/hsm/sc-hsm/card.ts';
 import { InProcessTransport } from '../../../main/hsm/sc-hsm/inprocess-transport.ts';
@@ -142,5 +142,38 @@ describe('registering a custodian whose token has no device certificate (its 2F0
     assert.equal(done.length, 1);
     assert.deepEqual([done[0]!.data['attestation'], done[0]!.data['unattestedConfirmed']], ['none', true]);
     assert.deepEqual(status.registered.map((r) => [r.attestation, r.unattestedConfirmed]), [['none', true]]);
+  });
+});
+
+describe('setting a CA HSM up for the quorum (custos quorum init)', () => {
+  let work: string;
+  let custos: Custos;
+  let hsmId: string;
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'custos-quorum-init-'));
+    const hsmFile = join(work, 'ca.vsc');
+    await createInitializedCard(hsmFile, PIN, 'CA HSM');
+    custos = Custos.open({ dataDir: join(work, 'home'), providers: [new VirtualScHsmProvider([hsmFile])], pcsc: false, rehearsal: true });
+    hsmId = (await custos.tokens.list())[0]!.id;
+  });
+
+  after(async () => {
+    await custos?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('refuses a quorum one custodian could meet, and leaves the HSM as it was', async () => {
+    await assert.rejects(initQuorum(custos, hsmId, { soPin: Secret.fromString(TEST_SO_PIN), pin: pin(), total: 3, required: 1 }), code('INPUT_INVALID'));
+    assert.equal((await quorumStatus(custos, hsmId)).quorum, undefined);
+    assert.deepEqual(custos.journal.read().filter((e) => e.kind.startsWith('quorum.init')), []);
+  });
+
+  it('initializes the HSM in the protecting mode for 2 of 3, read back from the card, and journals it', async () => {
+    const status = await initQuorum(custos, hsmId, { soPin: Secret.fromString(TEST_SO_PIN), pin: pin(), total: 3, required: 2 });
+    assert.deepEqual([status.quorum?.mode, status.quorum?.protecting, status.summary], ['pin-and-quorum', true, '0 of 2 authenticated (0 registered)']);
+    const done = custos.journal.read().filter((e) => e.kind === 'quorum.init.done');
+    assert.deepEqual(done.map((e) => [e.data['mode'], e.data['protecting']]), [['pin-and-quorum', true]]);
+    assert.ok(!JSON.stringify(custos.journal.read()).includes(PIN), 'no PIN in the journal');
   });
 });
