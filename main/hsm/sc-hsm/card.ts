@@ -8,6 +8,7 @@
 import { CustosError, isCustosError } from '../../errors/index.ts';
 import type { Secret } from '../../secret.ts';
 import { concatBytes, decodeTlvList, encodeTlv, findTag, readTlv } from '../../pki/cvc/tlv.ts';
+import { isValidHolderReference } from '../../pki/cvc/holder-reference.ts';
 import { exchangeApdu, MAX_EXTENDED_NE, MAX_SHORT_APDU_BYTES, MAX_SHORT_NE, type CommandApdu } from './apdu.ts';
 import * as cmd from './commands.ts';
 import { errorForSw, SW_END_OF_FILE, SW_OK, SW_REFERENCED_DATA_NOT_FOUND, SW_AUTH_METHOD_BLOCKED, SW_REFERENCED_DATA_NOT_USABLE, triesLeftOf, type CardOperation } from './status.ts';
@@ -400,7 +401,10 @@ export class ScHsmCard {
       const response = await this.#exchange(cmd.managePkaEntry(index));
       if (response.sw === SW_REFERENCED_DATA_NOT_FOUND) break;
       if (response.sw !== SW_OK && response.sw !== 0x9001) return undefined;
-      out.push({ chr: new TextDecoder('latin1').decode(response.data), authenticated: response.sw === 0x9001 });
+      const chr = new TextDecoder('latin1').decode(response.data);
+      // A card that ignores P1 answers the 4-byte status instead: no list, rather than a list of garbage.
+      if (!isValidHolderReference(chr)) return undefined;
+      out.push({ chr, authenticated: response.sw === 0x9001 });
     }
     return out;
   }

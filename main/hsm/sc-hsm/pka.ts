@@ -145,6 +145,10 @@ export function decodeRegistrationFile(bytes: Uint8Array): CustodianKeyExport {
   if (bytes.length > MAX_REGISTRATION_FILE_BYTES) {
     throw new CustosError('FILE_TOO_LARGE', `A custodian registration file is a few hundred bytes; this one has ${bytes.length}.`, { bytes: bytes.length });
   }
+  // Text (a PEM certificate, a CSR) or any other file says what it is by its first byte: not a damaged registration file.
+  if (bytes[0] !== 0x30) {
+    throw new CustosError('FORMAT_UNKNOWN', 'This is not a custodian registration file: it does not start with a SEQUENCE (30).', { firstByte: bytes[0] ?? -1 });
+  }
   let outer: Tlv;
   let list: Tlv[];
   try {

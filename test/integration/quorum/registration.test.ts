@@ -4,7 +4,8 @@
  * form the quorum, another custodian is registered only after the current
  * quorum has authenticated, and the journal names the custodians who approved
  * it. Real virtual SmartCard-HSMs through the core, as the CLI and the screen
- * reach them.
+ * reach them. And a custodian whose token no root attests is registered only
+ * once the operator confirms it, which the journal records.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,9 +16,12 @@ import { Custos } from '../../../main/custos.ts';
 import { isCustosError } from '../../../main/errors/index.ts';
 import { PROTECTING_OPTIONS } from '../../../main/hsm/sc-hsm/pka.ts';
 import { VirtualScHsmProvider } from '../../../main/hsm/sc-hsm/provider.ts';
-import { authenticateCustodian, enrolCustodian, QUORUM_REGISTER, quorumStatus, registerCustodian } from '../../../main/quorum/quorum.ts';
+import { authenticateCustodian, enrolCustodian, initQuorum, previewRegistration, QUORUM_REGISTER, quorumStatus, registerCustodian } from '../../../main/quorum/quorum.ts';
 import { Secret } from '../../../main/secret.ts';
-import { createInitializedCard } from '../../support/card-process.ts';
+import { ScHsmCard } from '../../../main/hsm/sc-hsm/card.ts';
+import { InProcessTransport } from '../../../main/hsm/sc-hsm/inprocess-transport.ts';
+import { VirtualCard } from '../../../main/hsm/virtual/card.ts';
+import { createInitializedCard, TEST_SO_PIN } from '../../support/card-process.ts';
 
 const PIN = '648219';
 const pin = (): Secret => Secret.fromString(PIN);
@@ -86,5 +90,90 @@ describe('registering a custodian on a CA HSM whose quorum is already formed', (
     await assert.rejects(registerCustodian(custos, ids['CA HSM']!, files['Anna']!),
       (e) => isCustosError(e) && e.code === 'CUSTODIAN_ALREADY_REGISTERED' && /journal entry #\d+/.test(e.message));
     assert.equal((await quorumStatus(custos, ids['CA HSM']!)).quorum?.registered, 3);
+  });
+});
+
+describe('registering a custodian whose token has no device certificate (its 2F02 starts with a 67 request)', () => {
+  let work: string;
+  let custos: Custos;
+  let hsmId: string;
+  let file: Uint8Array;
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'custos-quorum-unattested-'));
+    const hsmFile = join(work, 'ca.vsc');
+    const custodianFile = join(work, 'pico-like.vsc');
+    await createInitializedCard(hsmFile, PIN, 'CA HSM', { pka: { total: 2, required: 2 }, options: PROTECTING_OPTIONS });
+    // A pico-hsm-like card: EF 2F02 holds its device key as a 67 request, then a self-issued certificate.
+    const vc = await VirtualCard.create(custodianFile, { foreign: {} });
+    const card = await ScHsmCard.open(new InProcessTransport(vc, { ownsCard: false }));
+    await card.initialize({ soPin: Secret.fromString(TEST_SO_PIN), pin: pin() });
+    await card.close();
+    await vc.close();
+    custos = Custos.open({ dataDir: join(work, 'home'), providers: [new VirtualScHsmProvider([hsmFile, custodianFile])], pcsc: false, rehearsal: true });
+    const listed = await custos.tokens.list();
+    hsmId = listed.find((t) => t.info.reader?.endsWith('(ca.vsc)') === true)!.id;
+    const custodianId = listed.find((t) => t.info.reader?.endsWith('(pico-like.vsc)') === true)!.id;
+    await custos.acceptUnattested(custodianId);
+    file = (await enrolCustodian(custos, custodianId, pin(), { forTokenId: hsmId })).file;
+    await custos.login(hsmId, pin());
+  });
+
+  after(async () => {
+    await custos?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('shows the key as not attested, because the device element is a request, and asks for confirmation', async () => {
+    const preview = await previewRegistration(custos, hsmId, file);
+    assert.deepEqual([preview.attested, preview.needsConfirmation, preview.candidate.notAttestedBecause], [false, true, 'device-request']);
+  });
+
+  it('registers nothing without the operator\'s confirmation', async () => {
+    await assert.rejects(registerCustodian(custos, hsmId, file), code('CUSTODIAN_NOT_ATTESTED'));
+    assert.equal((await quorumStatus(custos, hsmId)).quorum?.registered, 0);
+    assert.deepEqual(custos.journal.read().filter((e) => e.kind.startsWith(QUORUM_REGISTER)), []);
+  });
+
+  it('registers it once confirmed, and the journal records the confirmation', async () => {
+    const status = await registerCustodian(custos, hsmId, file, { confirmUnattested: true });
+    assert.equal(status.quorum?.registered, 1);
+    const done = custos.journal.read().filter((e) => e.kind === `${QUORUM_REGISTER}.done`);
+    assert.equal(done.length, 1);
+    assert.deepEqual([done[0]!.data['attestation'], done[0]!.data['unattestedConfirmed']], ['none', true]);
+    assert.deepEqual(status.registered.map((r) => [r.attestation, r.unattestedConfirmed]), [['none', true]]);
+  });
+});
+
+describe('setting a CA HSM up for the quorum (custos quorum init)', () => {
+  let work: string;
+  let custos: Custos;
+  let hsmId: string;
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'custos-quorum-init-'));
+    const hsmFile = join(work, 'ca.vsc');
+    await createInitializedCard(hsmFile, PIN, 'CA HSM');
+    custos = Custos.open({ dataDir: join(work, 'home'), providers: [new VirtualScHsmProvider([hsmFile])], pcsc: false, rehearsal: true });
+    hsmId = (await custos.tokens.list())[0]!.id;
+  });
+
+  after(async () => {
+    await custos?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('refuses a quorum one custodian could meet, and leaves the HSM as it was', async () => {
+    await assert.rejects(initQuorum(custos, hsmId, { soPin: Secret.fromString(TEST_SO_PIN), pin: pin(), total: 3, required: 1 }), code('INPUT_INVALID'));
+    assert.equal((await quorumStatus(custos, hsmId)).quorum, undefined);
+    assert.deepEqual(custos.journal.read().filter((e) => e.kind.startsWith('quorum.init')), []);
+  });
+
+  it('initializes the HSM in the protecting mode for 2 of 3, read back from the card, and journals it', async () => {
+    const status = await initQuorum(custos, hsmId, { soPin: Secret.fromString(TEST_SO_PIN), pin: pin(), total: 3, required: 2 });
+    assert.deepEqual([status.quorum?.mode, status.quorum?.protecting, status.summary], ['pin-and-quorum', true, '0 of 2 authenticated (0 registered)']);
+    const done = custos.journal.read().filter((e) => e.kind === 'quorum.init.done');
+    assert.deepEqual(done.map((e) => [e.data['mode'], e.data['protecting']]), [['pin-and-quorum', true]]);
+    assert.ok(!JSON.stringify(custos.journal.read()).includes(PIN), 'no PIN in the journal');
   });
 });
