@@ -9,7 +9,7 @@
  *   custos ca list
  *   custos csr show FILE
  *   custos sign --ca NAME --csr FILE --profile ID --token LABEL [--days N] [--name SUBCA] [--subject DN] [--out DIR] [--yes]
- *   custos revoke --ca NAME --serial HEX --reason REASON [--invalidity-date ISO]
+ *   custos revoke --ca NAME --serial HEX --reason REASON [--invalidity-date ISO] [--yes]
  *   custos crl --ca NAME --token LABEL [--days N] [--idp URI] [--out DIR]
  *   custos export --ca NAME (--serial HEX | --chain) --format der|pem|p7b --out DIR
  *   custos journal verify [--head SEQ:HASH] | journal show [--last N]

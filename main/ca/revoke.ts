@@ -14,7 +14,16 @@ export interface RevokeRequest {
   readonly invalidityDate?: Date;
 }
 
-export function revokeSerial(ctx: CaContext, req: RevokeRequest): { issued: IssuedRecord; revocation: RevocationRecord } {
+/** What a revocation will record, checked before anyone is asked to confirm it; nothing is recorded here. */
+export interface RevocationPlan {
+  readonly issued: IssuedRecord;
+  /** The certificate is a subordinate CA's: every certificate it issued loses its trust with it. */
+  readonly isCa: boolean;
+  readonly caId: string;
+  readonly caName: string;
+}
+
+export function planRevocation(ctx: CaContext, req: RevokeRequest): RevocationPlan {
   const ca = requireCa(ctx, req.caId);
   const issued = requireIssued(ctx, ca.id, req.serialHex);
   if (issued.sha256 === ca.id) {
@@ -24,13 +33,18 @@ export function revokeSerial(ctx: CaContext, req: RevokeRequest): { issued: Issu
   if (existing) {
     throw new CustosError('ALREADY_REVOKED', `Serial ${issued.serialHex} was revoked already on ${existing.revokedAt} (${existing.reason}).`, { serialHex: issued.serialHex });
   }
-  const now = ctx.now();
-  if (req.invalidityDate && req.invalidityDate.getTime() > now.getTime()) {
+  if (req.invalidityDate && req.invalidityDate.getTime() > ctx.now().getTime()) {
     throw new CustosError('INPUT_INVALID', 'The invalidity date is in the future: give the date the key was last known to be safe.', { field: 'invalidityDate' });
   }
+  return { issued, isCa: issued.isCa, caId: ca.id, caName: ca.name };
+}
+
+export function revokeSerial(ctx: CaContext, req: RevokeRequest): { issued: IssuedRecord; revocation: RevocationRecord } {
+  const { issued, caId } = planRevocation(ctx, req);
+  const now = ctx.now();
   ctx.journal.append('certificate.revoke', {
-    caId: ca.id, serialHex: issued.serialHex, reason: req.reason, revokedAt: now.toISOString(),
+    caId, serialHex: issued.serialHex, reason: req.reason, revokedAt: now.toISOString(),
     ...(req.invalidityDate ? { invalidityDate: req.invalidityDate.toISOString() } : {}),
   }, { durable: true });
-  return { issued, revocation: ctx.state.revoked.get(ca.id)!.get(issued.serialHex)! };
+  return { issued, revocation: ctx.state.revoked.get(caId)!.get(issued.serialHex)! };
 }

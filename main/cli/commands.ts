@@ -14,7 +14,7 @@ import { MAX_CSR_FILE_BYTES, parseCsrFile } from '../pki/x509/csr.ts';
 import { createRoot, previewRoot } from '../ca/root.ts';
 import { importRequests } from '../ca/requests.ts';
 import { issueCertificates, previewIssue, type IssueRequest } from '../ca/issue.ts';
-import { revokeSerial } from '../ca/revoke.ts';
+import { planRevocation, revokeSerial } from '../ca/revoke.ts';
 import { issueCrl, previewCrl } from '../ca/crl.ts';
 import { sha256Hex } from '../ca/previews.ts';
 import { reasonInWords } from '../api/reason-words.ts';
@@ -48,7 +48,7 @@ export const USAGE = `custos — offline CA for smart-card HSMs
   custos ca list
   custos csr show FILE
   custos sign --ca NAME --csr FILE --profile ID --token LABEL [--days N] [--name SUBCA] [--subject DN] [--path-len N] [--out DIR] [--format pem] [--yes [--tbs-sha256 HEX …]]
-  custos revoke --ca NAME --serial HEX --reason REASON [--invalidity-date ISO-8601]
+  custos revoke --ca NAME --serial HEX --reason REASON [--invalidity-date ISO-8601] [--yes]
   custos crl --ca NAME --token LABEL [--days N] [--idp URI] [--out DIR] [--format der|pem] [--yes [--tbs-sha256 HEX]]
   custos key csr --token LABEL --key KEYLABEL --subject DN --out DIR     a request for a token key (a subordinate CA's), signed by the token
   custos pin status|change|unblock --token LABEL [--new-pin-env VAR | --new-pin-file FILE] [--so-pin-env VAR | --so-pin-file FILE] [--confirm-final-try]
@@ -183,13 +183,13 @@ async function loggedInToken(core: Custos, values: CliValues): Promise<Token> {
   return core.login(id, pin, values['confirm-final-try'] === true);
 }
 
-async function confirm(values: CliValues, question: string): Promise<void> {
+async function confirm(values: CliValues, question: string, act = 'sign', done = 'signed'): Promise<void> {
   if (values.yes === true) return;
-  if (!process.stdin.isTTY) throw new CustosError('CONFIRMATION_REQUIRED', 'Review the preview above, then run again with --yes to sign.', {});
+  if (!process.stdin.isTTY) throw new CustosError('CONFIRMATION_REQUIRED', `Review the preview above, then run again with --yes to ${act}.`, {});
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   const answer = await rl.question(`${question} [y/N] `);
   rl.close();
-  if (!/^y(es)?$/i.test(answer.trim())) throw new CustosError('CANCELLED', 'Nothing was signed.', {});
+  if (!/^y(es)?$/i.test(answer.trim())) throw new CustosError('CANCELLED', `Nothing was ${done}.`, {});
 }
 
 function previewText(p: { serialHex: string; subject: { text: string }; issuer: { text: string }; validity: { notBefore: string; notAfter: string; days: number }; signatureAlgorithm: { name: string }; subjectPublicKey: { description: string; spkiSha256: string }; extensions: readonly { name: string; critical: boolean; value: unknown }[] }): string {
@@ -370,7 +370,19 @@ export async function runCommand(positionals: readonly string[], values: CliValu
         const inv = str(values['invalidity-date']);
         const invalidityDate = inv ? new Date(inv) : undefined;
         if (invalidityDate && Number.isNaN(invalidityDate.getTime())) throw new CustosError('INPUT_INVALID', `--invalidity-date ${inv} is not an ISO 8601 date.`, { option: 'invalidity-date' });
-        const { issued, revocation } = revokeSerial(core.ctx, { caId: need(values, 'ca', 'the issuing CA'), serialHex: need(values, 'serial', 'the serial in hex'), reason, ...(invalidityDate ? { invalidityDate } : {}) });
+        const req = { caId: need(values, 'ca', 'the issuing CA'), serialHex: need(values, 'serial', 'the serial in hex'), reason, ...(invalidityDate ? { invalidityDate } : {}) };
+        // A revocation cannot be taken back: it is shown, and confirmed like a signature, before it is recorded.
+        const plan = planRevocation(core.ctx, req);
+        out.note([
+          `About to revoke, under "${shown(plan.caName)}":`,
+          `  subject:   ${shown(plan.issued.subject)}${plan.isCa ? '  (a CA certificate: whatever it issued is no longer trusted either)' : ''}`,
+          `  serial:    ${plan.issued.serialHex}`,
+          `  reason:    ${reasonInWords(reason)}`,
+          ...(invalidityDate ? [`  key last trusted: ${invalidityDate.toISOString()}`] : []),
+          '  It is listed from the next CRL on and cannot be taken back.',
+        ].join('\n'));
+        await confirm(values, 'Revoke this certificate?', 'revoke it', 'revoked');
+        const { issued, revocation } = revokeSerial(core.ctx, req);
         out.result(revocation, () => `Revoked ${shown(issued.subject)}, serial ${issued.serialHex} (${reasonInWords(revocation.reason)}). Issue a CRL to publish it: custos crl --ca …`);
       });
     case 'crl':

@@ -21,6 +21,7 @@ import { monoSx } from '../../theme.ts';
 import { RevokeForm } from './RevokeForm.tsx';
 import { directoryOf, useExportDestination } from '../../components/ExportDestination.tsx';
 import { CrlIssueForm } from './CrlIssueForm.tsx';
+import { defaultSigningCa } from '../ca/default-ca.ts';
 
 export function CrlScreen() {
   const cas = useCas();
@@ -29,10 +30,9 @@ export function CrlScreen() {
   const live = useCall('ca.list', undefined);
   const [caId, setCaId] = useState('');
   useEffect(() => {
-    if (caId || !cas[0]) return;
-    const signable = cas.find((c) => live.data?.find((l) => l.id === c.id)?.keyOnOpenToken === true);
-    if (signable) setCaId(signable.id);
-    else if (live.data !== undefined || live.error !== undefined) setCaId(cas[0].id);
+    if (caId) return;
+    const chosen = defaultSigningCa(cas, live.data, live.error !== undefined);
+    if (chosen) setCaId(chosen);
   }, [cas, caId, live.data, live.error]);
   const { destination, control: destinationControl } = useExportDestination();
   const directory = directoryOf(destination);

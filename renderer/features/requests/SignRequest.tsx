@@ -17,6 +17,7 @@ import { useCatalog } from '../../db/CatalogProvider.tsx';
 import { useCas } from '../../db/hooks.ts';
 import { useAction } from '../../hooks/useAction.ts';
 import { useCall } from '../../hooks/useCall.ts';
+import { defaultSigningCa } from '../ca/default-ca.ts';
 import { PreviewView } from '../ca/PreviewView.tsx';
 import { visibleText } from '../../../main/api/visible-text.ts';
 
@@ -36,9 +37,10 @@ export function SignRequest({ requestId }: { requestId: string }) {
   const live = useCall('ca.list', undefined);
   const onToken = useCallback((id: string): boolean | undefined => live.data?.find((l) => l.id === id)?.keyOnOpenToken, [live.data]);
   useEffect(() => {
-    if (caId || !cas[0] || (live.data === undefined && live.error === undefined)) return;
-    setCaId((cas.find((c) => onToken(c.id) === true) ?? cas[0]).id);
-  }, [cas, caId, live.data, live.error, onToken]);
+    if (caId) return;
+    const chosen = defaultSigningCa(cas, live.data, live.error !== undefined);
+    if (chosen) setCaId(chosen);
+  }, [cas, caId, live.data, live.error]);
 
   const input = useMemo(() => ({
     requestId, caId, profileId, ...(validityDays ? { validityDays: Number(validityDays) } : {}), ...(isCaProfile && subName.trim() ? { name: subName.trim() } : {}),

@@ -37,7 +37,8 @@ export function KeyRequestForm({ tokenId, keys, disabled }: { tokenId: string; k
           {keys.map((k) => <MenuItem key={k.spkiSha256} value={k.spkiSha256}>{k.label} — {describeKeySpec(k.spec)}</MenuItem>)}
         </TextField>
         <TextField size="small" label="Subject DN of the new CA" placeholder="C=DE, O=Example, CN=Example Issuing CA" value={subject} onChange={(e) => setSubject(e.target.value)} required disabled={disabled}
-          helperText="Most significant first; the parent CA's profile decides the rest" />
+          // A disabled field's helper text is greyed below readable contrast: the hint shows once the field can be used.
+          helperText={disabled ? undefined : "Most significant first; the parent CA's profile decides the rest"} />
         {control}
         <Button type="submit" variant="outlined" disabled={disabled || !keySpkiSha256 || !subject.trim() || make.running} sx={{ alignSelf: 'flex-start' }}>
           {make.running ? 'Signing the request…' : 'Make request'}

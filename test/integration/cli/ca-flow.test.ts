@@ -109,7 +109,7 @@ describe('CLI CA flow on SoftHSM2', () => {
     const rootSerial = custos(['ca', 'list', '--json']).json.find((c: { name: string }) => c.name === 'root');
     assert.ok(rootSerial);
     custos(['export', '--ca', 'root', '--chain', '--format', 'pem', '--out', out()]);
-    custos(['revoke', '--ca', 'sub', '--serial', readFileSync(join(work, 'leaf-serial'), 'utf8'), '--reason', 'keyCompromise']);
+    custos(['revoke', '--yes', '--ca', 'sub', '--serial', readFileSync(join(work, 'leaf-serial'), 'utf8'), '--reason', 'keyCompromise']);
     const again = custos(['revoke', '--ca', 'sub', '--serial', readFileSync(join(work, 'leaf-serial'), 'utf8'), '--reason', 'keyCompromise', '--json'], 2);
     assert.equal(again.json.error.code, 'ALREADY_REVOKED');
     custos(['crl', '--yes', '--ca', 'sub', '--token', 'CA HSM', ...common(), '--out', out(), '--format', 'der', '--format', 'pem']);

@@ -94,7 +94,12 @@ describe('CLI previews that bind, on SoftHSM2', () => {
     const sub = (custos(['ca', 'list', '--json']).json as { name: string; id: string }[]).find((c) => c.name === 'issuing')!;
     const journal = readFileSync(join(work, 'home', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const serial = journal.find((e: { kind: string; data: { sha256?: string } }) => e.kind === 'certificate.issue.done' && e.data.sha256 === sub.id).data.serialHex;
-    custos(['revoke', '--ca', 'root', '--serial', serial, '--reason', 'cACompromise']);
+    const asked = custos(['revoke', '--ca', 'root', '--serial', serial, '--reason', 'cACompromise'], 2);
+    assert.match(asked.stderr, /error CONFIRMATION_REQUIRED/);
+    assert.match(asked.stderr, /subject: .*CN=Bound Issuing CA.*\(a CA certificate/);
+    assert.match(asked.stderr, /reason: +The CA key was compromised/);
+    assert.ok(!readFileSync(join(work, 'home', 'journal.jsonl'), 'utf8').includes('"certificate.revoke"'), 'nothing revoked unconfirmed');
+    custos(['revoke', '--yes', '--ca', 'root', '--serial', serial, '--reason', 'cACompromise']);
     const r = custos(['crl', '--ca', 'root', ...common()], 2);
     assert.match(r.stderr, /About to issue CRL #1/);
     assert.match(r.stderr, new RegExp(`${serial}\\s+The CA key was compromised`));
