@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { createSoftHsm, type SoftHsm } from '../../support/softhsm.ts';
 import { Custos } from '../../../main/custos.ts';
@@ -93,6 +93,9 @@ describe('CVC authority on SoftHSM2, checked by OpenPACE', () => {
       assert.match(printed.out, new RegExp(`CHR: ${chr}`));
       assert.equal(verdict(printed.out), 'certificate verified', `${chr}: ${printed.out}`);
       if (chr !== 'UTCVCA00001') copyFileSync(file, join(trusted, chr));
+      const metadata = JSON.parse(readFileSync(`${file}.custos.json`, 'utf8'));
+      assert.equal(metadata.sha256, createHash('sha256').update(readFileSync(file)).digest('hex'), `${chr}: its .custos.json names its bytes`);
+      assert.deepEqual(metadata.chain, ['UTCVCA00001', 'UTDVCUSTOS00001', 'UTTERM000001']);
     }
   });
 
@@ -141,6 +144,20 @@ describe('CVC authority on SoftHSM2, checked by OpenPACE', () => {
     const bytes = readFileSync(exported.path);
     assert.deepEqual(bytes, Buffer.concat([cvca.raw, dv.raw, terminal.raw]));
     assert.match(exported.path, /UTTERM000001-chain\.cvcert$/);
+    const metadata = JSON.parse(readFileSync(`${exported.path}.custos.json`, 'utf8'));
+    assert.equal(metadata.artifact, 'cv-chain');
+    assert.deepEqual(metadata.chrs, ['UTCVCA00001', 'UTDVCUSTOS00001', 'UTTERM000001']);
+    assert.equal(metadata.sha256, createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('a request whose CHR reads like a path is exported inside the chosen folder, under a name with the path characters replaced', async () => {
+    const hostile = importCvcRequest(custos.journal, 'evil.cvreq', terminalRequest('../../x00001')).record;
+    assert.equal(hostile.chr, '../../x00001');
+    const dir = join(work, 'hostile', 'inner');
+    const exported = await exportCvcRequest(custos.ctx, { request: hostile.id, directory: dir });
+    assert.equal(exported.path, join(dir, '______x00001.cvreq'));
+    assert.deepEqual(readdirSync(join(work, 'hostile')), ['inner']);
+    assert.deepEqual(readFileSync(exported.path), Buffer.from(hostile.raw));
   });
 
   it('a rollover: the new CVCA\'s link certificate, signed by the old key, verifies under the old CVCA in cvc-print', async () => {
