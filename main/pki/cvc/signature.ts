@@ -49,7 +49,10 @@ export function verifyCvcSignature(data: Uint8Array, signature: Uint8Array, publ
     return verify(algorithm.hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature);
   }
   if (algorithm.scheme === 'rsa-pss') {
-    return verify(algorithm.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: HASH_BYTES[algorithm.hash] }, signature);
+    // Custos signs with a hash-length salt, but OpenPACE's cvc-create signs
+    // with OpenSSL's default, the longest salt that fits; PSS carries its salt
+    // length in the encoding, so any is accepted here as cvc-print does.
+    return verify(algorithm.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, signature);
   }
   return verify(algorithm.hash, data, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
 }
