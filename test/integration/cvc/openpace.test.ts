@@ -200,6 +200,25 @@ describe('CVC authority on SoftHSM2, checked by OpenPACE', () => {
     assert.ok(imported[1]!.keySpkiSha256, 'the DV key resolves its curve from the CVCA');
   });
 
+  it('CVCAs cvc-create made on every curve Custos reads, each with its own hash, import and verify', () => {
+    const dir = join(work, 'openpace-curves');
+    mkdirSync(dir);
+    const cases = [
+      ['brainpoolP256r1', 'ECDSA_SHA_256'], ['prime256v1', 'ECDSA_SHA_224'], ['secp384r1', 'ECDSA_SHA_384'], ['brainpoolP384r1', 'ECDSA_SHA_384'],
+      ['secp521r1', 'ECDSA_SHA_512'], ['brainpoolP512r1', 'ECDSA_SHA_512'],
+    ] as const;
+    for (const [n, [curve, scheme]] of cases.entries()) {
+      const key = join(dir, `${curve}.pkcs8`);
+      writeFileSync(key, generateKeyPairSync('ec', { namedCurve: curve }).privateKey.export({ type: 'pkcs8', format: 'der' }));
+      const chr = `UTOPCURVE0000${n + 1}`;
+      const r = spawnSync('cvc-create', ['--role=cvca', '--type=at', `--chr=${chr}`, '--expires=301231', `--sign-with=${key}`, `--scheme=${scheme}`, '--read-dg1'], { cwd: dir, encoding: 'utf8' });
+      assert.equal(r.status, 0, `${curve}: ${r.stdout}${r.stderr}`);
+      const [imported] = importCvcCertificates(custos.journal, `${chr}.cvcert`, readFileSync(join(dir, `${chr}.cvcert`)));
+      assert.equal(imported?.chr, chr, curve);
+      assert.equal(imported?.role, 'cvca', curve);
+    }
+  });
+
   it('refuses to sign a body other than the one previewed (PREVIEW_STALE), and records no intent for it', async () => {
     const ctx = custos.ctx;
     const request = importCvcRequest(ctx.journal, 'UTTERM00002.cvreq', terminalRequest('UTTERM000002')).record;
