@@ -59,6 +59,22 @@ describe('CVC signatures', () => {
     assert.match(out, /Verified OK/);
   });
 
+  it('verifies a P-521 r||s whose halves are one byte short, as cvc-create writes them, and refuses it damaged or of odd length', () => {
+    const k = ecKey('P-521');
+    const key = cvcPublicKeyFromKeyObject(k.publicKey, CVC_OID['id-TA-ECDSA-SHA-512'], true);
+    let full: Uint8Array;
+    do {
+      full = signCvc(data, k.privateKey, CVC_OID['id-TA-ECDSA-SHA-512']);
+    } while (full[0] !== 0 || full[66] !== 0);
+    const short = Uint8Array.of(...full.subarray(1, 66), ...full.subarray(67));
+    assert.equal(short.length, 130);
+    assert.equal(verifyCvcSignature(data, short, key), true);
+    assert.equal(verifyCvcSignature(data, short.subarray(1), key), false, 'odd length');
+    const damaged = Uint8Array.from(short);
+    damaged[100]! ^= 0x01;
+    assert.equal(verifyCvcSignature(data, damaged, key), false);
+  });
+
   it('verifies RSA PSS signed with the longest salt, as OpenSSL and cvc-create sign by default, and refuses it with one byte changed', () => {
     const k = rsaKey();
     writeFileSync(join(dir, 'data'), data);
