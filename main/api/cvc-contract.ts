@@ -33,6 +33,8 @@ export const CvcCertificateSummary = z.object({
   id: Hex, chr: z.string(), car: z.string(), role: CvcRole, terminalType: z.enum(['is', 'at', 'st']).optional(),
   origin: z.enum(['authority', 'issued', 'imported']), issuerId: Hex.optional(), profileId: z.string().optional(),
   effectiveDate: z.string(), expirationDate: z.string(), virtual: z.boolean(), recordedAt: z.string(),
+  /** The token signed it before a run ended; the journal kept it and recorded it at the next open. */
+  recovered: z.boolean().optional(),
   /** A CVCA or DV whose key Custos holds: it can sign. */
   isAuthority: z.boolean(),
 });

@@ -29,6 +29,7 @@ function certificateSummary(custos: Custos, c: CvcCertificateRecord): Out<typeof
     id: c.id, chr: c.chr, car: c.car, role: c.role, ...(c.terminalType ? { terminalType: c.terminalType } : {}), origin: c.origin,
     ...(c.issuerId ? { issuerId: c.issuerId } : {}), ...(c.profileId ? { profileId: c.profileId } : {}),
     effectiveDate: c.effectiveDate, expirationDate: c.expirationDate, virtual: c.virtual, recordedAt: c.recordedAt, isAuthority,
+    ...(c.recovered ? { recovered: true } : {}),
   };
 }
 

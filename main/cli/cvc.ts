@@ -144,10 +144,10 @@ export async function runCvcCommand(sub: string | undefined, rest: readonly stri
     case 'list':
       return h.withCore(values, out, async (core) => {
         const state = cvcStateOf(core.journal);
-        const certificates = [...state.certificates.values()].map((c) => ({ id: c.id, chr: c.chr, car: c.car, role: c.role, origin: c.origin, effectiveDate: c.effectiveDate, expirationDate: c.expirationDate, virtual: c.virtual }));
+        const certificates = [...state.certificates.values()].map((c) => ({ id: c.id, chr: c.chr, car: c.car, role: c.role, origin: c.origin, ...(c.recovered ? { recovered: true } : {}), effectiveDate: c.effectiveDate, expirationDate: c.expirationDate, virtual: c.virtual }));
         const requests = [...state.requests.values()].map((r) => ({ id: r.id, chr: r.chr, attestation: r.attestation, signed: r.signedCertificateId !== undefined }));
         out.result({ certificates, requests }, () => [
-          'CV certificates:', ...certificates.map((c) => `  ${c.virtual ? '[VIRTUAL] ' : ''}${shown(c.chr)} ← ${shown(c.car)}  ${c.role}  ${c.effectiveDate} → ${c.expirationDate}  (${c.origin})`),
+          'CV certificates:', ...certificates.map((c) => `  ${c.virtual ? '[VIRTUAL] ' : ''}${shown(c.chr)} ← ${shown(c.car)}  ${c.role}  ${c.effectiveDate} → ${c.expirationDate}  (${c.origin}${c.recovered ? ', recovered after an interrupted run' : ''})`),
           'CV requests:', ...requests.map((r) => `  ${shown(r.chr)}  ${r.attestation}${r.signed ? '  signed' : ''}  ${r.id.slice(0, 16)}…`),
         ].join('\n'));
       });

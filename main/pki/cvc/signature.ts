@@ -36,6 +36,22 @@ export function signCvc(data: Uint8Array, privateKey: KeyObject, oid: string): U
 }
 
 /**
+ * r||s at the field length. OpenPACE (cvc-create) writes both halves only as
+ * long as the longer of r and s, so on P-521, where both often start with a
+ * zero byte, about one signature in four is 130 bytes, not 132; cvc-print
+ * reads it by halves, and so does this. Anything else odd is no signature.
+ */
+function fullLengthPlain(signature: Uint8Array, fieldBytes: number): Uint8Array | undefined {
+  if (signature.length === 2 * fieldBytes) return signature;
+  const half = signature.length / 2;
+  if (!Number.isInteger(half) || half < 1 || half > fieldBytes) return undefined;
+  const plain = new Uint8Array(2 * fieldBytes);
+  plain.set(signature.subarray(0, half), fieldBytes - half);
+  plain.set(signature.subarray(half), 2 * fieldBytes - half);
+  return plain;
+}
+
+/**
  * True when signature is a valid signature of data under the key, with the scheme
  * and hash of the key's OID. An EC key must know its curve (see withInheritedCurve).
  */
@@ -45,11 +61,15 @@ export function verifyCvcSignature(data: Uint8Array, signature: Uint8Array, publ
   const key = keyObjectFromCvcPublicKey(publicKey);
   if (algorithm.scheme === 'ecdsa') {
     const fieldBytes = DOMAIN_PARAMETERS[publicKey.kind === 'ec' && publicKey.curve ? publicKey.curve : 'P-256'].fieldBytes;
-    if (signature.length !== 2 * fieldBytes) return false;
-    return verify(algorithm.hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+    const plain = fullLengthPlain(signature, fieldBytes);
+    if (plain === undefined) return false;
+    return verify(algorithm.hash, data, { key, dsaEncoding: 'ieee-p1363' }, plain);
   }
   if (algorithm.scheme === 'rsa-pss') {
-    return verify(algorithm.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: HASH_BYTES[algorithm.hash] }, signature);
+    // Custos signs with a hash-length salt, but OpenPACE's cvc-create signs
+    // with OpenSSL's default, the longest salt that fits; PSS carries its salt
+    // length in the encoding, so any is accepted here as cvc-print does.
+    return verify(algorithm.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, signature);
   }
   return verify(algorithm.hash, data, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
 }

@@ -25,7 +25,7 @@ export function CertificateTable({ rows, label, selected, onOpen }: { rows: read
             <TableCell>{visibleText(c.car)}{c.car === c.chr ? ' (self-signed)' : ''}</TableCell>
             <TableCell>{ROLE[c.role]}{c.terminalType ? ` · ${c.terminalType.toUpperCase()}` : ''}</TableCell>
             <TableCell sx={{ whiteSpace: 'nowrap' }}>{c.effectiveDate} →<br />{c.expirationDate}</TableCell>
-            <TableCell>{c.origin === 'imported' ? 'imported' : c.origin === 'authority' ? 'made here' : 'signed here'}</TableCell>
+            <TableCell>{c.origin === 'imported' ? 'imported' : c.origin === 'authority' ? 'made here' : 'signed here'}{c.recovered ? ' (recovered after an interrupted run)' : ''}</TableCell>
             <TableCell><Button size="small" onClick={() => onOpen(c.id)} aria-label={`Open CV certificate ${visibleText(c.chr)} from ${visibleText(c.car)}`}>Open</Button></TableCell>
           </TableRow>
         ))}

@@ -20,6 +20,7 @@ import { CVC_OID, cvcPublicKeyFromKeyObject, encodeCvCertificate, encodeCvcBody,
 import { initCvca, makeCvcRequest, signCvcCertificate } from '../../../main/cvc/acts.ts';
 import { importCvcRequest } from '../../../main/cvc/import.ts';
 import { cvcStateOf, type CvcCertificateRecord } from '../../../main/cvc/state.ts';
+import { cvcHandlers } from '../../../main/api/cvc-handlers.ts';
 
 const PIN = '975310';
 
@@ -78,6 +79,8 @@ describe('a CVC signature cut off from its record by kill -9', () => {
       assert.equal(dv.issuerId, cvca.id);
       assert.equal(state.requests.get(dvRequestId)?.signedCertificateId, dv.id, 'the request shows as signed');
       assert.ok(state.authorities().some((a) => a.id === dv.id), 'the recovered DV is an authority that can sign');
+      const listed = await cvcHandlers(custos, async () => ({}))['cvc.certificates']();
+      assert.equal(listed.find((c) => c.id === dv.id)?.recovered, true, 'the window is told it was recovered');
 
       const dir = join(work, 'trusted');
       mkdirSync(dir);
@@ -96,5 +99,9 @@ describe('a CVC signature cut off from its record by kill -9', () => {
     } finally {
       await custos.close();
     }
+    const cli = spawnSync(process.execPath, [join(process.cwd(), 'bin/custos.mjs'), 'cvc', 'list'],
+      { env: { ...process.env, SOFTHSM2_CONF: hsm.conf, CUSTOS_HOME: home, CUSTOS_OPERATOR: 'tester' }, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.match(cli.stdout, /UTDVKILL00001 ← UTCVCA00001 {2}dv-domestic .*\(issued, recovered after an interrupted run\)/, cli.stdout);
   });
 });

@@ -11,13 +11,13 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { createSoftHsm, type SoftHsm } from '../../support/softhsm.ts';
 import { Custos } from '../../../main/custos.ts';
 import { Secret } from '../../../main/secret.ts';
 import { isCustosError } from '../../../main/errors/index.ts';
-import { CVC_OID, cvcPublicKeyFromKeyObject, encodeCvCertificate, encodeCvcBody, signCvc } from '../../../main/pki/cvc/cvc.ts';
+import { CVC_OID, cvcPublicKeyFromKeyObject, decodeCvCertificate, encodeCvCertificate, encodeCvcBody, signCvc } from '../../../main/pki/cvc/cvc.ts';
 import { initCvca, makeCvcRequest, previewCvcCertificate, signCvcCertificate } from '../../../main/cvc/acts.ts';
 import { importCvcCertificates, importCvcRequest } from '../../../main/cvc/import.ts';
 import { exportCvcChain, exportCvcCertificate, exportCvcRequest } from '../../../main/cvc/export.ts';
@@ -93,6 +93,9 @@ describe('CVC authority on SoftHSM2, checked by OpenPACE', () => {
       assert.match(printed.out, new RegExp(`CHR: ${chr}`));
       assert.equal(verdict(printed.out), 'certificate verified', `${chr}: ${printed.out}`);
       if (chr !== 'UTCVCA00001') copyFileSync(file, join(trusted, chr));
+      const metadata = JSON.parse(readFileSync(`${file}.custos.json`, 'utf8'));
+      assert.equal(metadata.sha256, createHash('sha256').update(readFileSync(file)).digest('hex'), `${chr}: its .custos.json names its bytes`);
+      assert.deepEqual(metadata.chain, ['UTCVCA00001', 'UTDVCUSTOS00001', 'UTTERM000001']);
     }
   });
 
@@ -141,6 +144,20 @@ describe('CVC authority on SoftHSM2, checked by OpenPACE', () => {
     const bytes = readFileSync(exported.path);
     assert.deepEqual(bytes, Buffer.concat([cvca.raw, dv.raw, terminal.raw]));
     assert.match(exported.path, /UTTERM000001-chain\.cvcert$/);
+    const metadata = JSON.parse(readFileSync(`${exported.path}.custos.json`, 'utf8'));
+    assert.equal(metadata.artifact, 'cv-chain');
+    assert.deepEqual(metadata.chrs, ['UTCVCA00001', 'UTDVCUSTOS00001', 'UTTERM000001']);
+    assert.equal(metadata.sha256, createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('a request whose CHR reads like a path is exported inside the chosen folder, under a name with the path characters replaced', async () => {
+    const hostile = importCvcRequest(custos.journal, 'evil.cvreq', terminalRequest('../../x00001')).record;
+    assert.equal(hostile.chr, '../../x00001');
+    const dir = join(work, 'hostile', 'inner');
+    const exported = await exportCvcRequest(custos.ctx, { request: hostile.id, directory: dir });
+    assert.equal(exported.path, join(dir, '______x00001.cvreq'));
+    assert.deepEqual(readdirSync(join(work, 'hostile')), ['inner']);
+    assert.deepEqual(readFileSync(exported.path), Buffer.from(hostile.raw));
   });
 
   it('a rollover: the new CVCA\'s link certificate, signed by the old key, verifies under the old CVCA in cvc-print', async () => {
@@ -181,6 +198,46 @@ describe('CVC authority on SoftHSM2, checked by OpenPACE', () => {
     assert.equal(imported[1]!.role, 'dv-domestic');
     assert.equal(imported[1]!.issuerId, imported[0]!.id);
     assert.ok(imported[1]!.keySpkiSha256, 'the DV key resolves its curve from the CVCA');
+  });
+
+  it('CVCAs on P-384 and P-521 token keys sign with SHA-384 and SHA-512, and cvc-print verifies each', async () => {
+    const dir = join(work, 'curves');
+    mkdirSync(dir);
+    for (const [n, curve] of (['P-384', 'P-521'] as const).entries()) {
+      const key = await custos.generateKey(tokenId, { kind: 'ec', curve }, `cvca ${curve}`);
+      const chr = `UTCURVE0000${n + 1}`;
+      const cert = await initCvca(custos.ctx, { tokenId, keySpkiSha256: key.spkiSha256, chr, validityDays: 1000 });
+      writeFileSync(join(dir, chr), cert.raw);
+      const printed = cvcPrint(['--cvc', join(dir, chr), '--cvc-dir', dir]);
+      assert.equal(decodeCvCertificate(cert.raw).body.publicKey.oid, CVC_OID[curve === 'P-384' ? 'id-TA-ECDSA-SHA-384' : 'id-TA-ECDSA-SHA-512']);
+      assert.equal(verdict(printed.out), 'certificate verified', `${curve}: ${printed.out}`);
+    }
+  });
+
+  it('CVCAs cvc-create made on every curve Custos reads, each with its own hash, import and verify', () => {
+    const dir = join(work, 'openpace-curves');
+    mkdirSync(dir);
+    const cases = [
+      ['brainpoolP256r1', 'ECDSA_SHA_256'], ['prime256v1', 'ECDSA_SHA_224'], ['secp384r1', 'ECDSA_SHA_384'], ['brainpoolP384r1', 'ECDSA_SHA_384'],
+      ['secp521r1', 'ECDSA_SHA_512'], ['brainpoolP512r1', 'ECDSA_SHA_512'],
+    ] as const;
+    for (const [n, [curve, scheme]] of cases.entries()) {
+      const key = join(dir, `${curve}.pkcs8`);
+      writeFileSync(key, generateKeyPairSync('ec', { namedCurve: curve }).privateKey.export({ type: 'pkcs8', format: 'der' }));
+      const chr = `UTOPCURVE0000${n + 1}`;
+      const r = spawnSync('cvc-create', ['--role=cvca', '--type=at', `--chr=${chr}`, '--expires=301231', `--sign-with=${key}`, `--scheme=${scheme}`, '--read-dg1'], { cwd: dir, encoding: 'utf8' });
+      assert.equal(r.status, 0, `${curve}: ${r.stdout}${r.stderr}`);
+      const [imported] = importCvcCertificates(custos.journal, `${chr}.cvcert`, readFileSync(join(dir, `${chr}.cvcert`)));
+      assert.equal(imported?.chr, chr, curve);
+      assert.equal(imported?.role, 'cvca', curve);
+    }
+    // On P-521 cvc-create writes r||s short (130 bytes) when both halves start with a zero byte, about one time in four.
+    for (let n = 1; n <= 16; n++) {
+      const chr = `UTOPP521${String(n).padStart(5, '0')}`;
+      const r = spawnSync('cvc-create', ['--role=cvca', '--type=at', `--chr=${chr}`, '--expires=301231', `--sign-with=${join(dir, 'secp521r1.pkcs8')}`, '--scheme=ECDSA_SHA_512', '--read-dg1'], { cwd: dir, encoding: 'utf8' });
+      assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+      assert.equal(importCvcCertificates(custos.journal, `${chr}.cvcert`, readFileSync(join(dir, `${chr}.cvcert`)))[0]?.chr, chr);
+    }
   });
 
   it('refuses to sign a body other than the one previewed (PREVIEW_STALE), and records no intent for it', async () => {

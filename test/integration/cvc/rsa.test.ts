@@ -7,7 +7,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
@@ -18,7 +18,7 @@ import { Secret } from '../../../main/secret.ts';
 import { isCustosError } from '../../../main/errors/index.ts';
 import { CVC_OID, cvcPublicKeyFromKeyObject, decodeCvCertificate, encodeCvCertificate, encodeCvcBody, signCvc } from '../../../main/pki/cvc/cvc.ts';
 import { initCvca, makeCvcRequest, signCvcCertificate } from '../../../main/cvc/acts.ts';
-import { importCvcRequest } from '../../../main/cvc/import.ts';
+import { importCvcCertificates, importCvcRequest } from '../../../main/cvc/import.ts';
 import type { CvcCertificateRecord } from '../../../main/cvc/state.ts';
 
 const PIN = '246810';
@@ -101,6 +101,28 @@ describe('RSA CV certificates on SoftHSM2, checked by OpenPACE', () => {
     bytes[bytes.length - 7]! ^= 0x40;
     writeFileSync(join(dir, 'terminal.cvcert'), bytes);
     assert.equal(verdict(['--cvc', join(dir, 'terminal.cvcert'), '--cvc-dir', dir]), 'certificate not verified');
+  });
+
+  it('RSA certificates cvc-create made (PSS CVCA, v1.5 DV) import into Custos and verify; a changed signature byte is refused', () => {
+    const dir = join(work, 'openpace');
+    mkdirSync(dir);
+    const key = join(dir, 'cvca.pkcs8');
+    writeFileSync(key, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'der' }));
+    const made = (args: string[]): void => {
+      const r = spawnSync('cvc-create', args, { cwd: dir, encoding: 'utf8' });
+      assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    };
+    made(['--role=cvca', '--type=at', '--chr=UTOPRSA00001', '--expires=301231', `--sign-with=${key}`, '--scheme=RSA_PSS_SHA_256', '--read-dg1']);
+    made(['--role=dv_domestic', '--chr=UTOPRSADV0001', '--expires=291231', `--sign-with=${key}`, '--sign-as=UTOPRSA00001.cvcert', '--scheme=RSA_v1_5_SHA_256', '--read-dg1']);
+    const root = readFileSync(join(dir, 'UTOPRSA00001.cvcert'));
+    const dvCert = readFileSync(join(dir, 'UTOPRSADV0001.cvcert'));
+    const damaged = Uint8Array.from(dvCert);
+    damaged[damaged.length - 3]! ^= 0x40;
+    assert.throws(() => importCvcCertificates(custos.journal, 'dv.cvcert', Buffer.concat([root, damaged])), (e) => isCustosError(e) && e.code === 'CVC_SIGNATURE_INVALID');
+    const imported = importCvcCertificates(custos.journal, 'chain.cvcert', Buffer.concat([root, dvCert]));
+    assert.deepEqual(imported.map((c) => c.chr), ['UTOPRSA00001', 'UTOPRSADV0001']);
+    assert.equal(decodeCvCertificate(imported[0]!.raw).body.publicKey.oid, CVC_OID['id-TA-RSA-PSS-SHA-256']);
+    assert.equal(imported[1]!.issuerId, imported[0]!.id);
   });
 
   it('refuses an RSA key named with an ECDSA OID (CVC_KEY_OID_MISMATCH), before the token is asked', async () => {

@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
@@ -57,6 +57,35 @@ describe('CVC signatures', () => {
     const out = execFileSync('openssl', ['dgst', '-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32',
       '-verify', join(dir, 'pub.pem'), '-signature', join(dir, 'sig.bin'), join(dir, 'data')]).toString();
     assert.match(out, /Verified OK/);
+  });
+
+  it('verifies a P-521 r||s whose halves are one byte short, as cvc-create writes them, and refuses it damaged or of odd length', () => {
+    const k = ecKey('P-521');
+    const key = cvcPublicKeyFromKeyObject(k.publicKey, CVC_OID['id-TA-ECDSA-SHA-512'], true);
+    let full: Uint8Array;
+    do {
+      full = signCvc(data, k.privateKey, CVC_OID['id-TA-ECDSA-SHA-512']);
+    } while (full[0] !== 0 || full[66] !== 0);
+    const short = Uint8Array.of(...full.subarray(1, 66), ...full.subarray(67));
+    assert.equal(short.length, 130);
+    assert.equal(verifyCvcSignature(data, short, key), true);
+    assert.equal(verifyCvcSignature(data, short.subarray(1), key), false, 'odd length');
+    const damaged = Uint8Array.from(short);
+    damaged[100]! ^= 0x01;
+    assert.equal(verifyCvcSignature(data, damaged, key), false);
+  });
+
+  it('verifies RSA PSS signed with the longest salt, as OpenSSL and cvc-create sign by default, and refuses it with one byte changed', () => {
+    const k = rsaKey();
+    writeFileSync(join(dir, 'data'), data);
+    writeFileSync(join(dir, 'key.pem'), k.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    execFileSync('openssl', ['dgst', '-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:max',
+      '-sign', join(dir, 'key.pem'), '-out', join(dir, 'sig-max.bin'), join(dir, 'data')]);
+    const sig = new Uint8Array(readFileSync(join(dir, 'sig-max.bin')));
+    const key = cvcPublicKeyFromKeyObject(k.publicKey, CVC_OID['id-TA-RSA-PSS-SHA-256'], true);
+    assert.equal(verifyCvcSignature(data, sig, key), true);
+    sig[sig.length - 9]! ^= 0x02;
+    assert.equal(verifyCvcSignature(data, sig, key), false);
   });
 
   it('picks RSA v1.5 or PSS and the hash from the OID', () => {
