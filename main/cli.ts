@@ -60,6 +60,7 @@ const OPTIONS = {
   file: { type: 'string' },
   fingerprint: { type: 'string' },
   'expect-kcv': { type: 'string' },
+  'share-kcv': { type: 'string' },
   'password-env': { type: 'string' },
   'password-file': { type: 'string' },
   'password-shares-file': { type: 'string' },
