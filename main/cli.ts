@@ -64,6 +64,7 @@ const OPTIONS = {
   // key domains (main/cli/keydomain.ts)
   fingerprint: { type: 'string' },
   'expect-kcv': { type: 'string' },
+  'share-kcv': { type: 'string' },
   'password-env': { type: 'string' },
   'password-file': { type: 'string' },
   'password-shares-file': { type: 'string' },

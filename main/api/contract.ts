@@ -453,7 +453,7 @@ export const api = {
     output: ShareCreated,
   },
   'keydomain.importShare': {
-    input: z.object({ tokenId: z.string(), path: z.string().max(4096), password: SharePassword, expectedKcv: Kcv.optional() }),
+    input: z.object({ tokenId: z.string(), path: z.string().max(4096), password: SharePassword, expectedKcv: Kcv.optional(), expectedShareKcv: Kcv.optional() }),
     output: ShareImported,
   },
   'keydomain.backupKey': {

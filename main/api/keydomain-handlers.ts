@@ -73,12 +73,12 @@ export function createKeyDomainHandlers(custos: Custos, grants: ReadGrants): Pic
       }, work('keydomain.createShare')));
       return { custodian: made.custodian, path: made.path, fileName: made.fileName, shareKcv: made.shareKcv, createdAt: made.createdAt };
     },
-    'keydomain.importShare': async ({ tokenId, path, password, expectedKcv }) => {
+    'keydomain.importShare': async ({ tokenId, path, password, expectedKcv, expectedShareKcv }) => {
       const secret = Secret.fromString(password);
       try {
         const file = await readShareFile(await readable(path, sharesDir));
         const done = await custos.exclusive('DKEK share import', () => importDkekShareFile(ctx, {
-          tokenId, file, fileName: path, password: secret, ...(expectedKcv ? { expectedKcv } : {}),
+          tokenId, file, fileName: path, password: secret, ...(expectedKcv ? { expectedKcv } : {}), ...(expectedShareKcv ? { expectedShareKcv } : {}),
         }, work('keydomain.importShare')));
         return { ...done, shares: done.shares.map((x) => ({ ...x })) };
       } finally {

@@ -330,6 +330,8 @@ export interface ImportShareRequest {
   readonly password: Secret;
   /** The domain KCV the custodians expect (written on their paper records); checked once the domain is complete. */
   readonly expectedKcv?: string;
+  /** This share's KCV from its custodian's paper record: the file must open to that share, or nothing reaches the card. */
+  readonly expectedShareKcv?: string;
 }
 
 /** Reads a share file off its medium: exactly 64 bytes, or DKEK_SHARE_MALFORMED. */
@@ -374,7 +376,8 @@ export interface ShareImported extends DomainStatus {
 export async function importDkekShareFile(ctx: CaContext, req: ImportShareRequest, options: ShareWorkOptions = {}): Promise<ShareImported> {
   const token = requireScHsm(await ctx.tokens.open(req.tokenId), 'importing a DKEK share');
   const expectedKcv = req.expectedKcv?.toLowerCase();
-  if (expectedKcv !== undefined && !/^[0-9a-f]{16}$/.test(expectedKcv)) {
+  const expectedShareKcv = req.expectedShareKcv?.toLowerCase();
+  if ([expectedKcv, expectedShareKcv].some((k) => k !== undefined && !/^[0-9a-f]{16}$/.test(k))) {
     req.password.wipe();
     throw new CustosError('INPUT_INVALID', 'The expected KCV is 16 hexadecimal digits (8 bytes), as the paper record shows it.', {});
   }
@@ -398,6 +401,11 @@ export async function importDkekShareFile(ctx: CaContext, req: ImportShareReques
   }
   try {
     const kcvHex = shareKcv(share);
+    if (expectedShareKcv !== undefined && kcvHex !== expectedShareKcv) {
+      // The file opened, but to another share than the custodian recorded: altered, or another custodian's file.
+      throw new CustosError('DKEK_SHARE_ALTERED', `${basename(req.fileName)} opens to the share with KCV ${kcvHex}, not the ${expectedShareKcv} of its paper record: it was altered, or it is another custodian's file. Nothing was imported.`,
+        { shareKcv: kcvHex, expectedShareKcv });
+    }
     // The card's status again: the derivation took seconds, and a card may have been swapped meanwhile.
     const before = await readDkekStatus(token);
     if (before === undefined || before.outstandingShares === 0) {

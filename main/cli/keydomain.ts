@@ -22,8 +22,9 @@ export const KEY_DOMAIN_USAGE = `
 Key domains (SmartCard-HSM DKEK shares, key backup and restore):
   custos dkek create --custodian NAME [--out DIR] [--pwd-shares-threshold T --pwd-shares-total N]
                                                      one custodian's DKEK share file (password typed twice, or split T-of-N)
-  custos dkek import --token LABEL --file SHARE [--expect-kcv HEX] [--password-shares-file FILE]
+  custos dkek import --token LABEL --file SHARE [--share-kcv HEX] [--expect-kcv HEX] [--password-shares-file FILE]
                                                      one custodian imports their share: "k of n shares imported"
+                                                     (--share-kcv: the share's KCV from its paper record; --expect-kcv: the domain's)
   custos dkek status --token LABEL                   the card's key domain: shares imported, KCV once complete
   custos key backup --token LABEL --key KEYLABEL --fingerprint SHA256 [--out DIR]
                                                      wrap a key into KEYLABEL-….wky and its .custos.json
@@ -140,7 +141,11 @@ export async function runKeyDomainCommand(command: string, values: CliValues, ou
         const sharesFile = str(values['password-shares-file']);
         const password = sharesFile ? passwordFromSharesFile(sharesFile) : await readSharePassword(passwordSource(values), `Password of ${path}: `);
         const expected = str(values['expect-kcv']);
-        const done = await importDkekShareFile(core.ctx, { tokenId, file, fileName: path, password, ...(expected ? { expectedKcv: expected.replaceAll(':', '') } : {}) }, progressNotes(out));
+        const expectedShare = str(values['share-kcv']);
+        const done = await importDkekShareFile(core.ctx, {
+          tokenId, file, fileName: path, password, ...(expected ? { expectedKcv: expected.replaceAll(':', '') } : {}),
+          ...(expectedShare ? { expectedShareKcv: expectedShare.replaceAll(':', '') } : {}),
+        }, progressNotes(out));
         out.result(done, () => [`Share KCV ${done.shareKcv} imported into ${shown(token.info.label)}.`, statusLine(done),
           ...(done.complete && done.expectedKcv ? [`The domain's KCV matches the expected ${done.expectedKcv}.`] : [])].join('\n'));
       });

@@ -87,10 +87,11 @@ describe('the Key domain screen: shares, import into two HSMs, backup and restor
     await page.getByText('Logged in', { exact: true }).waitFor();
   }
 
-  async function importShare(custodian: string, password: string): Promise<void> {
+  async function importShare(custodian: string, password: string, shareKcv?: string): Promise<void> {
     await page.getByLabel('Share file').click();
     await page.getByRole('option', { name: new RegExp(`^${custodian} — `) }).click();
     await page.getByLabel(/^Share password\W*$/).fill(password);
+    if (shareKcv !== undefined) await page.getByLabel('Share KCV from your paper record (optional)').fill(shareKcv);
     await page.getByRole('button', { name: 'Import share' }).click();
   }
 
@@ -135,6 +136,12 @@ describe('the Key domain screen: shares, import into two HSMs, backup and restor
     await importShare('Anna', 'not-annas-password');
     await page.getByRole('alert').filter({ hasText: 'DKEK_SHARE_PASSWORD_WRONG' }).waitFor();
     await shot('import-wrong-password');
+    // Anna's file against a paper record of another share: not the share recorded, so nothing is imported.
+    await importShare('Anna', 'anna-password-1', 'ffffffffffffffff');
+    await page.getByRole('alert').filter({ hasText: 'DKEK_SHARE_ALTERED' }).waitFor();
+    await shot('import-other-share-kcv');
+    await page.getByText('0 of 2 shares imported', { exact: true }).waitFor();
+    await page.getByLabel('Share KCV from your paper record (optional)').fill('');
     await importShare('Anna', 'anna-password-1');
     await page.getByText('1 of 2 shares imported into').waitFor();
     await importShare('Anna', 'anna-password-1');

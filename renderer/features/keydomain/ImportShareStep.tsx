@@ -38,20 +38,22 @@ export function ImportShareStep({ tokenId, cardName, status, files, made, onImpo
   const [path, setPath] = useState('');
   const [password, setPassword] = useState('');
   const [expected, setExpected] = useState('');
-  const importShare = useAction(useCallback(async (p: string, pw: string, kcv: string) => {
-    const done = await api.call('keydomain.importShare', { tokenId, path: p, password: pw, ...(kcv ? { expectedKcv: kcv } : {}) });
+  const [shareKcv, setShareKcv] = useState('');
+  const importShare = useAction(useCallback(async (p: string, pw: string, kcv: string, ownKcv: string) => {
+    const done = await api.call('keydomain.importShare', { tokenId, path: p, password: pw, ...(kcv ? { expectedKcv: kcv } : {}), ...(ownKcv ? { expectedShareKcv: ownKcv } : {}) });
     onImported();
     return done;
   }, [tokenId, onImported]));
   const custodianOf = (fileName: string): string => made.find((m) => m.fileName === fileName || m.path === fileName)?.custodian
     ?? /^dkek-share-(.+)-\d{4}-\d{2}-\d{2}-[0-9a-f]{8}\.pbe$/.exec(fileName.split('/').pop() ?? '')?.[1] ?? 'custodian';
   const expectedOk = expected === '' || /^[0-9a-f]{16}$/.test(expected);
+  const shareKcvOk = shareKcv === '' || /^[0-9a-f]{16}$/.test(shareKcv);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (importShare.running || path === '' || password === '' || !expectedOk) return;
+    if (importShare.running || path === '' || password === '' || !expectedOk || !shareKcvOk) return;
     const pw = password;
     setPassword('');
-    void importShare.run(path, pw, expected).then((r) => { if (r) setPath(''); });
+    void importShare.run(path, pw, expected, shareKcv).then((r) => { if (r) { setPath(''); setShareKcv(''); } });
   };
   if (!status.configured) {
     return <Alert severity="warning">{cardName} was initialized without a key domain: it can take no DKEK shares. Initialize it with the number of shares first (this erases its keys).</Alert>;
@@ -94,12 +96,15 @@ export function ImportShareStep({ tokenId, cardName, status, files, made, onImpo
           </TextField>
           <TextField label="Share password" type="password" autoComplete="off" value={password} onChange={(e) => setPassword(e.target.value)} required
             helperText="Sent to the core once, to open the file; never shown or kept." />
+          <TextField label="Share KCV from your paper record (optional)" value={shareKcv} onChange={(e) => setShareKcv(e.target.value.replaceAll(':', '').trim().toLowerCase())}
+            error={!shareKcvOk} helperText={shareKcvOk ? 'The file must open to this share, or nothing is imported.' : '16 hex digits.'}
+            slotProps={{ htmlInput: { maxLength: 23, spellCheck: false } }} />
           {status.importedShares + 1 === status.totalShares && (
             <TextField label="Expected domain KCV (optional)" value={expected} onChange={(e) => setExpected(e.target.value.trim().toLowerCase())}
               error={!expectedOk} helperText={expectedOk ? 'From the paper records of another card of this domain: checked once the last share is in.' : '16 hex digits.'}
               slotProps={{ htmlInput: { maxLength: 16, spellCheck: false } }} />
           )}
-          <Box><Button type="submit" variant="contained" disabled={importShare.running || path === '' || password === '' || !expectedOk}>
+          <Box><Button type="submit" variant="contained" disabled={importShare.running || path === '' || password === '' || !expectedOk || !shareKcvOk}>
             {importShare.running ? 'Importing…' : 'Import share'}
           </Button></Box>
         </Box>

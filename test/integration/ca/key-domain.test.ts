@@ -108,7 +108,7 @@ describe('a key domain from custodians\' shares to a CA that signs on its backup
     assert.match(done.kcv!, /^[0-9a-f]{16}$/);
     assert.deepEqual(done.shares.map((s) => s.shareKcv), [first.shareKcv, done.shareKcv]);
     await importDkekShareFile(custos.ctx, { tokenId: ids.secondary, file: await readShareFile(files.ben), fileName: files.ben, password: pw('ben-password-22') }, FAST);
-    const second = await importDkekShareFile(custos.ctx, { tokenId: ids.secondary, file: await readShareFile(files.anna), fileName: files.anna, password: pw('anna-password-1') }, FAST);
+    const second = await importDkekShareFile(custos.ctx, { tokenId: ids.secondary, file: await readShareFile(files.anna), fileName: files.anna, password: pw('anna-password-1'), expectedShareKcv: first.shareKcv }, FAST);
     assert.equal(second.kcv, done.kcv);
     assert.equal(second.expectedKcv, done.kcv, 'the second card is compared with the domain the journal saw these shares make');
   });
@@ -127,7 +127,7 @@ describe('a key domain from custodians\' shares to a CA that signs on its backup
     assert.equal(await codeOf(importDkekShareFile(custos.ctx, { tokenId: ids.primary, file: await readShareFile(files.anna), fileName: files.anna, password: pw('anna-password-1') }, FAST)), 'DKEK_ALREADY_COMPLETE');
   });
 
-  it('refuses a share file changed since it was made, even one that still opens with its password, before the card', async () => {
+  it('refuses a share file changed since it was made, even one that still opens with its password, by the journal or by its paper record\'s KCV, before the card', async () => {
     const original = readFileSync(files.ben);
     // A bit flipped in the first ciphertext block: CBC garbles that block and the padding stays valid, so the file opens to a share nobody holds.
     const flipped = Buffer.from(original.map((b, i) => (i === 20 ? b ^ 0x80 : b)));
@@ -143,6 +143,14 @@ describe('a key domain from custodians\' shares to a CA that signs on its backup
     assert.match(e.message, /made .* for Ben/);
     assert.equal((await domainStatus(custos.ctx, ids.foreign)).importedShares, before, 'nothing reached the card');
     assert.equal(custos.journal.read().filter((x) => x.kind === 'dkek.share.import.intent').length, importsBefore, 'no import begun');
+    // Renamed, the journal does not know the file; Ben's paper record does.
+    const renamed = join(work, 'medium', 'ben-copy.pbe');
+    writeFileSync(renamed, flipped);
+    const bensKcv = String(custos.journal.read().find((x) => x.kind === 'dkek.share.create.done' && x.data.custodian === 'Ben')?.data.shareKcv);
+    const byRecord = await importDkekShareFile(custos.ctx, { tokenId: ids.foreign, file: await readShareFile(renamed), fileName: renamed, password: pw('ben-password-22'), expectedShareKcv: bensKcv }, FAST).catch((x: unknown) => x);
+    assert.ok(isCustosError(byRecord) && byRecord.code === 'DKEK_SHARE_ALTERED', String(byRecord));
+    assert.match(byRecord.message, new RegExp(`not the ${bensKcv} of its paper record`));
+    assert.equal((await domainStatus(custos.ctx, ids.foreign)).importedShares, before, 'nothing reached the card');
   });
 
   it('counts a share the card took as its reply was lost, and refuses it the second time', async () => {

@@ -79,6 +79,8 @@ describe('key domain ceremony through the CLI, two HSMs in two PC/SC readers', {
     const two = importInto(ids.primary, ben, 'BEN_PW');
     assert.equal(two.complete, true);
     importInto(ids.secondary, ben, 'BEN_PW');
+    // Anna's file against Ben's paper record: not the share recorded, so nothing goes in.
+    assert.equal(errorCode(['dkek', 'import', '--token-id', ids.secondary, '--file', anna.path, '--password-env', 'ANNA_PW', '--share-kcv', ben.shareKcv, '--pin-env', 'CUSTOS_PIN']), 'DKEK_SHARE_ALTERED');
     const other = importInto(ids.secondary, anna, 'ANNA_PW');
     assert.equal(other.kcv, two.kcv);
     assert.equal(other.expectedKcv, two.kcv);
