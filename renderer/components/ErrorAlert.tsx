@@ -31,7 +31,8 @@ export function concerns(details: Record<string, unknown>): string[] {
 export function ErrorAlert({ error, onAction }: { error: ApiError | undefined; onAction?: (code: string) => void }) {
   if (!error) return null;
   const about = concerns(error.details);
-  const action = TOKEN_ACTIONS[error.code];
+  // A stopped batch offers what the request that stopped it needs (a Log in when the key's token was logged out).
+  const action = TOKEN_ACTIONS[error.code] ?? (typeof error.details.stoppedBy === 'string' ? TOKEN_ACTIONS[error.details.stoppedBy] : undefined);
   return (
     <Alert severity="error" role="alert" sx={{ my: 1 }} data-code={error.code}
       action={action ? <Button color="inherit" size="small" variant="outlined" href="#/tokens" onClick={() => onAction?.(error.code)}>{action}</Button> : undefined}>

@@ -7,12 +7,13 @@ import TableCell from '@mui/material/TableCell';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Page, Section } from '../../components/Page.tsx';
 import { useRequests } from '../../db/hooks.ts';
 import { describeKeySpec } from '../tokens/keySpecs.ts';
 import { ImportRequests } from './ImportRequests.tsx';
 import { SignRequest } from './SignRequest.tsx';
+import { SignPending } from './SignPending.tsx';
 import { visibleText } from '../../../main/api/visible-text.ts';
 
 export function RequestsScreen() {
@@ -20,6 +21,10 @@ export function RequestsScreen() {
   const [selected, setSelected] = useState<string>();
   const onImported = useCallback((ids: string[]) => { if (ids[0]) setSelected(ids[0]); }, []);
   const chosen = requests.find((r) => r.id === selected);
+  const pending = useMemo(() => requests.filter((r) => r.status === 'pending'), [requests]);
+  // Once shown, the batch stays: its outcome is read after it has signed the pending requests away.
+  const [batchShown, setBatchShown] = useState(false);
+  useEffect(() => { if (pending.length > 1) setBatchShown(true); }, [pending.length]);
   return (
     <Page title="Requests">
       <Section title="Import certificate signing requests">
@@ -55,6 +60,11 @@ export function RequestsScreen() {
           </Table>
         )}
       </Section>
+      {batchShown && (
+        <Section title="Sign several pending requests">
+          <SignPending pending={pending} />
+        </Section>
+      )}
       {chosen && (
         <Section title={`Request ${visibleText(chosen.subject)}`}>
           <SignRequest key={chosen.id} requestId={chosen.id} />

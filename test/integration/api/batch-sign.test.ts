@@ -120,6 +120,25 @@ describe('request.signBatch', () => {
     assert.equal(await statusOf(items[2]!.requestId), 'pending');
   });
 
+  it('a logged-out CA token stops the batch at its first request, carrying the code the window offers a login for', async () => {
+    const items = await reviewed('logged-out', 2);
+    const [token] = await core.handlers['token.list']();
+    await core.handlers['token.logout']({ tokenId: token!.id });
+    try {
+      await assert.rejects(core.handlers['request.signBatch']({ caId, profileId: 'tls-server', items }), (e: unknown) => {
+        assert.ok(e instanceof CustosError);
+        assert.equal(e.code, 'BATCH_STOPPED');
+        assert.match(String(e.details.stoppedBy), /^(NOT_LOGGED_IN|KEY_NOT_FOUND)$/);
+        assert.equal(e.details.signed, 0);
+        assert.doesNotMatch(JSON.stringify({ message: e.message, details: e.details }), /123456/, 'no PIN in the error');
+        return true;
+      });
+      for (const item of items) assert.equal(await statusOf(item.requestId), 'pending');
+    } finally {
+      await core.handlers['token.login']({ tokenId: token!.id, pin: '123456' });
+    }
+  });
+
   it('refuses a second batch while one runs', async () => {
     const items = await reviewed('twice', 2);
     const more = await reviewed('twice-b', 1);
