@@ -15,6 +15,7 @@
  *   custos journal verify [--head SEQ:HASH] | journal show [--last N]
  *   custos rehearse [--out DIR]
  *   custos bundle signer|create|verify … (main/cli/bundle.ts)
+ *   custos ceremony check FILE (main/cli/ceremony.ts)
  *
  * PINs come from --pin-env VAR, --pin-file FILE or a prompt; never from argv.
  */

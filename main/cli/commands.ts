@@ -28,6 +28,7 @@ import { shown, type Output } from './output.ts';
 import type { CliValues } from './values.ts';
 import { rehearse } from './rehearse.ts';
 import { BUNDLE_USAGE, bundleCommand } from './bundle.ts';
+import { CEREMONY_USAGE, ceremonyCommand } from './ceremony.ts';
 import { join } from 'node:path';
 
 export type { CliValues };
@@ -49,7 +50,7 @@ export const USAGE = `custos — offline CA for smart-card HSMs
   custos journal checkpoint --token LABEL [--yes]    sign a checkpoint over entries that lie under none, after checking them
   custos journal show [--last N]
   custos rehearse [--out DIR]                        full rehearsal on a rehearsal token, no hardware needed
-${BUNDLE_USAGE}
+${BUNDLE_USAGE}${CEREMONY_USAGE}
 Options for every command:
   --home DIR          data directory (default: $CUSTOS_HOME or the per-user data folder)
   --module PATH       a PKCS#11 module to load (repeatable); also "pkcs11Modules" in <home>/config.json
@@ -397,6 +398,8 @@ export async function runCommand(positionals: readonly string[], values: CliValu
     case 'bundle create':
     case 'bundle verify':
       return bundleCommand(sub, positionals, values, out, { withCore, loggedInToken, findTokenId, parseKeyType, need });
+    case 'ceremony check':
+      return ceremonyCommand(sub, positionals, values, out, withCore);
     default:
       throw new CustosError('INPUT_INVALID', `Unknown command "${positionals.join(' ')}". Run "custos --help".`, {});
   }
