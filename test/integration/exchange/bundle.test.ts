@@ -171,6 +171,19 @@ describe('signed bundles on SoftHSM2', () => {
     assert.deepEqual((await verifyBundle(nested)).problems.map((p) => [p.code, p.file]), [['BUNDLE_FILE_EXTRA', 'more']]);
   });
 
+  it('a file slipped in under the name of the manifest\'s temporary is extra; the temporary a cut-off write leaves, the manifest\'s own bytes, is not', async () => {
+    const temporary = `.${MANIFEST_FILE}.custos-tmp-4242-0123abcd`;
+    const leftover = copyOf(bundle.path, work);
+    writeFileSync(join(leftover, temporary), readFileSync(join(leftover, MANIFEST_FILE)));
+    assert.deepEqual((await verifyBundle(leftover)).problems, []);
+    const disguised = copyOf(bundle.path, work);
+    writeFileSync(join(disguised, temporary), 'not signed');
+    assert.deepEqual((await verifyBundle(disguised)).problems.map((p) => [p.code, p.file]), [['BUNDLE_FILE_EXTRA', temporary]]);
+    const grown = copyOf(bundle.path, work);
+    writeFileSync(join(grown, temporary), Buffer.concat([readFileSync(join(grown, MANIFEST_FILE)), Buffer.from('more')]));
+    assert.deepEqual((await verifyBundle(grown)).problems.map((p) => [p.code, p.file]), [['BUNDLE_FILE_EXTRA', temporary]]);
+  });
+
   it('a truncated manifest is malformed; a folder without one is incomplete', async () => {
     const cut = copyOf(bundle.path, work);
     const size = readFileSync(join(cut, MANIFEST_FILE)).length;
