@@ -16,6 +16,7 @@
  *   custos rehearse [--out DIR]
  *   custos dkek create|import|status, custos key backup|restore (main/cli/keydomain.ts)
  *   custos bundle signer|create|verify … (main/cli/bundle.ts)
+ *   custos ceremony check FILE (main/cli/ceremony.ts)
  *
  * PINs come from --pin-env VAR, --pin-file FILE or a prompt; never from argv.
  */

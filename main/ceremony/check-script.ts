@@ -3,7 +3,7 @@
  * at a desk before the room gathers: step ids are unique, every performer's
  * role is one the script brings and enough witnesses are in the room, every
  * profile resolves and fits its act (its kind, the key a new root gets, the
- * days asked), every CA a step names is in the journal
+ * days asked, within the issuer's own end), every CA a step names is in the journal
  * or made by an earlier step (and none is made twice), and the quorum is
  * asked only for a step that signs, since a quorum demanded of an act that
  * signs nothing protects nothing and misleads the custodians.
@@ -11,6 +11,7 @@
 import { isCustosError } from '../errors/index.ts';
 import type { CaContext } from '../ca/context.ts';
 import { DEFAULT_PROFILE_DIR, loadProfile, type Profile, type ProfileKind } from '../pki/x509/profiles.ts';
+import { validityFor } from '../pki/x509/tbs.ts';
 import type { ScriptFinding } from './load-script.ts';
 import { actSigns, type Script } from './script-schema.ts';
 
@@ -18,6 +19,10 @@ export interface ScriptSurroundings {
   /** The names of the CAs the journal holds. */
   readonly caNames: ReadonlySet<string>;
   readonly profileDir?: string;
+  /** When each CA of the journal ends, by name: a certificate or CRL a step signs must not outlive its issuer. */
+  readonly caNotAfter?: ReadonlyMap<string, Date>;
+  /** When the ceremony is to be held (default: now). */
+  readonly now?: Date;
 }
 
 /** The profile kinds each act that names a profile may use. */
@@ -45,6 +50,8 @@ export function checkScript(script: Script, around: ScriptSurroundings): ScriptF
   }
   const seenSteps = new Set<string>();
   const made = new Set<string>();
+  const ends = new Map(around.caNotAfter ?? []);
+  const now = around.now ?? new Date();
   for (const step of script.steps) {
     const at = (field: string, code: ScriptFinding['code'], message: string): void => { findings.push({ code, step: step.id, field, message: `Step "${step.id}": ${message}` }); };
     if (seenSteps.has(step.id)) at('id', 'CEREMONY_STEP_DUPLICATE', 'another step has this id; each step needs its own, since the journal and the transcript name steps by id.');
@@ -63,8 +70,16 @@ export function checkScript(script: Script, around: ScriptSurroundings): ScriptF
       try {
         const profile = loadProfile(id, profileDir);
         if (!kinds.includes(profile.kind)) at('action.params.profile', 'CEREMONY_PROFILE_KIND', `the profile ${id} makes ${profile.kind} certificates, and ${action.act} takes a ${kinds.join(' or ')} profile.`);
-        const days = action.params.days;
-        if (days !== undefined && days > profile.validity.maxDays) at('action.params.days', 'CEREMONY_VALIDITY_TOO_LONG', `${days} days is longer than the profile ${id} allows (${profile.validity.maxDays}).`);
+        // The same validity rule issuance applies (tbs.ts), against the issuer's end as the journal or an earlier step has it.
+        const issuerEnd = action.act === 'request.sign' ? ends.get(action.params.ca) : undefined;
+        try {
+          const { notAfter } = validityFor(profile, action.params.days, issuerEnd, now);
+          if (action.act === 'root.create') ends.set(action.params.ca, notAfter);
+        } catch (e) {
+          if (!isCustosError(e)) throw e;
+          if (e.code === 'VALIDITY_EXCEEDS_ISSUER') at('action.params.days', 'CEREMONY_VALIDITY_EXCEEDS_ISSUER', `the certificate would outlive the CA ${action.params.ca} that signs it. ${e.message}`);
+          else at('action.params.days', 'CEREMONY_VALIDITY_TOO_LONG', e.message);
+        }
         if (action.act === 'root.create' && !keyAllowed(action.params.key, profile)) {
           at('action.params.key', 'CEREMONY_KEY_NOT_ALLOWED', `the profile ${id} does not certify ${action.params.key} keys; it takes ${allowedKeys(profile).join(', ')}.`);
         }
@@ -72,6 +87,12 @@ export function checkScript(script: Script, around: ScriptSurroundings): ScriptF
         if (!isCustosError(e)) throw e;
         at('action.params.profile', 'CEREMONY_PROFILE_UNKNOWN', `the profile ${id} does not resolve: ${e.message}`);
       }
+    }
+
+    if (action.act === 'crl.issue') {
+      const end = ends.get(action.params.ca);
+      // A CRL's next update is cut back to its issuer's end; an issuer already ended can sign none.
+      if (end && end.getTime() <= now.getTime()) at('action.params.ca', 'CEREMONY_VALIDITY_EXCEEDS_ISSUER', `the CA ${action.params.ca} ended on ${end.toISOString()} and can sign no CRL; renew it first.`);
     }
 
     const ca = 'ca' in action.params ? action.params.ca : undefined;
@@ -89,7 +110,10 @@ export function checkScript(script: Script, around: ScriptSurroundings): ScriptF
 }
 
 /** The same check against the CAs of an opened data directory. */
-export function checkScriptInDataDir(script: Script, ctx: Pick<CaContext, 'state' | 'profileDir'>): ScriptFinding[] {
-  const caNames = new Set([...ctx.state.cas.values()].map((c) => c.name));
-  return checkScript(script, { caNames, ...(ctx.profileDir ? { profileDir: ctx.profileDir } : {}) });
+export function checkScriptInDataDir(script: Script, ctx: Pick<CaContext, 'state' | 'profileDir' | 'now'>): ScriptFinding[] {
+  const cas = [...ctx.state.cas.values()];
+  return checkScript(script, {
+    caNames: new Set(cas.map((c) => c.name)), caNotAfter: new Map(cas.map((c) => [c.name, new Date(c.notAfter)])), now: ctx.now(),
+    ...(ctx.profileDir ? { profileDir: ctx.profileDir } : {}),
+  });
 }

@@ -34,6 +34,7 @@ import { QUORUM_USAGE, runQuorumCommand } from './quorum.ts';
 import { CVC_USAGE, runCvcCommand } from './cvc.ts';
 import { isKeyDomainCommand, KEY_DOMAIN_USAGE, runKeyDomainCommand } from './keydomain.ts';
 import { BUNDLE_USAGE, bundleCommand } from './bundle.ts';
+import { CEREMONY_USAGE, ceremonyCommand } from './ceremony.ts';
 import { join } from 'node:path';
 
 export type { CliValues };
@@ -61,7 +62,7 @@ export const USAGE = `custos — offline CA for smart-card HSMs
 ${QUORUM_USAGE}
 CV certificates (EAC: CVCA, DV, terminals):${CVC_USAGE}
 
-${BUNDLE_USAGE}
+${BUNDLE_USAGE}${CEREMONY_USAGE}
 Options for every command:
   --home DIR          data directory (default: $CUSTOS_HOME or the per-user data folder)
   --module PATH       a PKCS#11 module to load (repeatable); also "pkcs11Modules" in <home>/config.json
@@ -489,6 +490,8 @@ export async function runCommand(positionals: readonly string[], values: CliValu
     case 'bundle create':
     case 'bundle verify':
       return bundleCommand(sub, positionals, values, out, { withCore, loggedInToken, findTokenId, parseKeyType, need });
+    case 'ceremony check':
+      return ceremonyCommand(sub, positionals, values, out, withCore);
     default:
       throw new CustosError('INPUT_INVALID', `Unknown command "${positionals.join(' ')}". Run "custos --help".`, {});
   }

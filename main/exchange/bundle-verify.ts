@@ -70,6 +70,15 @@ function hashFile(path: string): Promise<{ bytes: number; sha256: string }> {
   });
 }
 
+/** Whether the file at path holds exactly these bytes; false for anything that cannot be read as a file. */
+async function sameBytes(path: string, bytes: Uint8Array): Promise<boolean> {
+  try {
+    return Buffer.from(await readBoundedFile(path, bytes.byteLength)).equals(bytes);
+  } catch {
+    return false;
+  }
+}
+
 function isSelfSigned(cert: X509Certificate): boolean {
   return cert.checkIssued(cert) && cert.verify(cert.publicKey);
 }
@@ -156,8 +165,10 @@ export async function verifyBundle(dir: string, options: VerifyOptions = {}): Pr
   }
   let signed;
   let manifest: Manifest;
+  let manifestBytes: Uint8Array;
   try {
-    signed = await readSignedManifest(await readBoundedFile(join(dir, MANIFEST_FILE), MAX_SIGNED_MANIFEST_BYTES));
+    manifestBytes = await readBoundedFile(join(dir, MANIFEST_FILE), MAX_SIGNED_MANIFEST_BYTES);
+    signed = await readSignedManifest(manifestBytes);
     // Nothing the manifest says is read before its signature holds.
     if (!signed.signatureValid) {
       return {
@@ -248,7 +259,13 @@ export async function verifyBundle(dir: string, options: VerifyOptions = {}): Pr
   }
   // The manifest's own temporary stays beside it when a write is cut off between naming the manifest and
   // removing the temporary (main/fs/atomic-file.ts): the bundle is whole, and that name is no part of it.
-  const extra = names.filter((n) => n !== MANIFEST_FILE && !listed.has(n) && !n.startsWith(MANIFEST_TEMPORARY)).sort();
+  // Only a temporary holding the manifest's very bytes is one; any other file under that name was added.
+  const unlisted = names.filter((n) => n !== MANIFEST_FILE && !listed.has(n));
+  const extra: string[] = [];
+  for (const name of unlisted.sort()) {
+    if (name.startsWith(MANIFEST_TEMPORARY) && await sameBytes(join(dir, name), manifestBytes)) continue;
+    extra.push(name);
+  }
   for (const name of extra) {
     problems.push({ code: 'BUNDLE_FILE_EXTRA', file: name, message: `${name} is in the bundle's folder but not in its manifest: it was added after signing.` });
   }

@@ -18,6 +18,7 @@ import { createRoot } from '../../../main/ca/root.ts';
 import { importRequests } from '../../../main/ca/requests.ts';
 import { issueCertificate } from '../../../main/ca/issue.ts';
 import { issueCrl } from '../../../main/ca/crl.ts';
+import { revokeSerial } from '../../../main/ca/revoke.ts';
 import { requestForKey } from '../../../main/ca/key-request.ts';
 import { parseSubject } from '../../../main/ca/subject.ts';
 import { toPem } from '../../../main/pki/formats/index.ts';
@@ -170,6 +171,19 @@ describe('signed bundles on SoftHSM2', () => {
     assert.deepEqual((await verifyBundle(nested)).problems.map((p) => [p.code, p.file]), [['BUNDLE_FILE_EXTRA', 'more']]);
   });
 
+  it('a file slipped in under the name of the manifest\'s temporary is extra; the temporary a cut-off write leaves, the manifest\'s own bytes, is not', async () => {
+    const temporary = `.${MANIFEST_FILE}.custos-tmp-4242-0123abcd`;
+    const leftover = copyOf(bundle.path, work);
+    writeFileSync(join(leftover, temporary), readFileSync(join(leftover, MANIFEST_FILE)));
+    assert.deepEqual((await verifyBundle(leftover)).problems, []);
+    const disguised = copyOf(bundle.path, work);
+    writeFileSync(join(disguised, temporary), 'not signed');
+    assert.deepEqual((await verifyBundle(disguised)).problems.map((p) => [p.code, p.file]), [['BUNDLE_FILE_EXTRA', temporary]]);
+    const grown = copyOf(bundle.path, work);
+    writeFileSync(join(grown, temporary), Buffer.concat([readFileSync(join(grown, MANIFEST_FILE)), Buffer.from('more')]));
+    assert.deepEqual((await verifyBundle(grown)).problems.map((p) => [p.code, p.file]), [['BUNDLE_FILE_EXTRA', temporary]]);
+  });
+
   it('a truncated manifest is malformed; a folder without one is incomplete', async () => {
     const cut = copyOf(bundle.path, work);
     const size = readFileSync(join(cut, MANIFEST_FILE)).length;
@@ -260,5 +274,17 @@ describe('signed bundles on SoftHSM2', () => {
       (e: unknown) => isCustosError(e) && e.code === 'BUNDLE_SIGNER_NOT_FOUND' && /log in/.test(e.message));
     assert.equal(custos.journal.lastSeq, before);
     assert.deepEqual(readdirSync(medium).filter((n) => n === 'logged-out'), []);
+  });
+
+  // Last: it revokes the one signer the other tests use.
+  it('signs no bundle with a signer the CA revoked, though its key is on the token: nothing journaled, nothing written', async () => {
+    await custos.login(tokenId, Secret.fromString(PIN));
+    const signer = await findBundleSigner(custos.ctx, rootId);
+    revokeSerial(custos.ctx, { caId: rootId, serialHex: signer.certificate.serialHex, reason: 'keyCompromise' });
+    const before = custos.journal.lastSeq;
+    await assert.rejects(createBundle(custos.ctx, { caId: rootId, directory: medium, name: 'after-revocation' }),
+      (e: unknown) => isCustosError(e) && e.code === 'BUNDLE_SIGNER_NOT_FOUND' && /no valid bundle signer/.test(e.message));
+    assert.equal(custos.journal.lastSeq, before);
+    assert.deepEqual(readdirSync(medium).filter((n) => n === 'after-revocation'), []);
   });
 });

@@ -73,6 +73,22 @@ describe('checking a script against the data directory', () => {
     assert.deepEqual(found(script([sign(1095)])), []);
   });
 
+  it('finds a certificate or CRL that would outlive the CA signing it CEREMONY_VALIDITY_EXCEEDS_ISSUER, with a root the journal holds or an earlier step makes', () => {
+    const now = new Date('2026-12-07T12:00:00Z');
+    const ending = { caNames: new Set(['root']), caNotAfter: new Map([['root', new Date('2027-12-07T12:00:00Z')]]), now };
+    const sign = (days: number): Step => step({ id: 'sign', action: { act: 'request.sign', params: { ca: 'root', profile: 'subordinate-ca', from: 'removable-media', days } } });
+    assert.deepEqual(found(script([sign(366)]), ending), ['CEREMONY_VALIDITY_EXCEEDS_ISSUER sign/action.params.days']);
+    assert.deepEqual(found(script([sign(365)]), ending), []);
+    // The default validity counts too: subordinate-ca's five years outlive a root with one year left.
+    const byDefault = step({ id: 'sign', action: { act: 'request.sign', params: { ca: 'root', profile: 'subordinate-ca', from: 'removable-media' } } });
+    assert.deepEqual(found(script([byDefault]), ending), ['CEREMONY_VALIDITY_EXCEEDS_ISSUER sign/action.params.days']);
+    const ended = { ...ending, caNotAfter: new Map([['root', new Date('2026-12-01T00:00:00Z')]]) };
+    assert.deepEqual(found(script([step()]), ended), ['CEREMONY_VALIDITY_EXCEEDS_ISSUER issue-crl/action.params.ca']);
+    const root = step({ id: 'root', quorum: false, action: { act: 'root.create', params: { ca: 'new', profile: 'root-ca', subject: 'CN=New', key: 'ec:P-384', days: 1000 } } });
+    const signByNew = step({ id: 'sign', action: { act: 'request.sign', params: { ca: 'new', profile: 'subordinate-ca', from: 'removable-media', days: 1001 } } });
+    assert.deepEqual(found(script([root, signByNew]), { caNames: new Set(), now }), ['CEREMONY_VALIDITY_EXCEEDS_ISSUER sign/action.params.days']);
+  });
+
   it('finds a profile file that is broken CEREMONY_PROFILE_UNKNOWN, reading profiles from the data directory\'s folder', () => {
     const dir = mkdtempSync(join(tmpdir(), 'custos-profiles-'));
     try {
