@@ -60,7 +60,8 @@ describe('batch signing shows the core\'s progress and stops when cancelled', ()
     const [token] = await core.handlers['token.list']();
     await core.handlers['token.login']({ tokenId: token!.id, pin: USER_PIN });
     const key = await core.handlers['token.generateKey']({ tokenId: token!.id, spec: { kind: 'ec', curve: 'P-384' }, label: 'batch-root' });
-    await core.handlers['ca.createRoot']({ tokenId: token!.id, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'C=DE, O=Custos Batch, CN=Custos Batch Root', name: 'Batch Root' });
+    const rootTerms = { tokenId: token!.id, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'C=DE, O=Custos Batch, CN=Custos Batch Root' };
+    await core.handlers['ca.createRoot']({ ...rootTerms, name: 'Batch Root', tbsSha256: (await core.handlers['ca.previewRoot'](rootTerms)).tbsSha256 });
     host = await startDevHost({ handlers: core.handlers, events: core.events, staticDir });
     origin = `http://127.0.0.1:${host.port}`;
     browser = await launchChromium();
