@@ -88,13 +88,13 @@ describe('custodian registration files', () => {
     assert.equal(codeOf(() => examineCustodianKey({ request: alice.request, deviceCertificates: bob.deviceCertificates })), 'CVC_SIGNATURE_INVALID');
   });
 
-  it('refuses a key whose holder reference is shorter than 8 characters, before any signature is checked', () => {
+  it('refuses a key whose holder reference is shorter than 8 characters, with its own code (CVC_HOLDER_REFERENCE_INVALID), before any signature is checked', () => {
     // The request rebuilt around a 7-character CHR: 67 { 7F21 { 7F4E { …, 5F20 }, 5F37 }, 42, 5F37 }.
     const outer = children(decodeTlv(alice.request));
     const cvc = children(outer[0]!);
     const body = children(cvc[0]!).map((t) => (t.tag === 0x5f20 ? encodeTlv(0x5f20, new TextEncoder().encode('UTSHORT')) : t.raw));
     const request = encodeTlv(0x67, [encodeTlv(0x7f21, [encodeTlv(0x7f4e, body), cvc[1]!.raw]), ...outer.slice(1).map((t) => t.raw)]);
-    assert.equal(codeOf(() => examineCustodianKey({ request, deviceCertificates: alice.deviceCertificates })), 'CVC_MALFORMED');
+    assert.equal(codeOf(() => examineCustodianKey({ request, deviceCertificates: alice.deviceCertificates })), 'CVC_HOLDER_REFERENCE_INVALID');
   });
 });
 
