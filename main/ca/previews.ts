@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CustosError } from '../errors/index.ts';
-import { replaceFileSync } from '../fs/atomic-file.ts';
+import { fileWriteError, replaceFileSync } from '../fs/atomic-file.ts';
 import type { CaContext } from './context.ts';
 
 /**
@@ -73,8 +73,14 @@ function prune(ctx: CaContext): void {
 export function keepPreview(ctx: CaContext, kind: PreviewKind, tbsDer: Uint8Array, madeAt: Date, number: string): string {
   const tbsSha256 = sha256Hex(tbsDer);
   const kept: KeptPreview = { kind, tbsSha256, madeAt: madeAt.toISOString(), number };
-  mkdirSync(previewDir(ctx), { recursive: true, mode: 0o700 });
-  replaceFileSync(fileOf(ctx, tbsSha256), new TextEncoder().encode(JSON.stringify(kept)), 0o600);
+  const file = fileOf(ctx, tbsSha256);
+  // A full or failing disk is said as such (MEDIA_FULL …) before anything is signed, not as an internal fault.
+  try {
+    mkdirSync(previewDir(ctx), { recursive: true, mode: 0o700 });
+    replaceFileSync(file, new TextEncoder().encode(JSON.stringify(kept)), 0o600);
+  } catch (e) {
+    throw fileWriteError(e, file);
+  }
   prune(ctx);
   return tbsSha256;
 }

@@ -315,7 +315,7 @@ export async function runCommand(positionals: readonly string[], values: CliValu
         if (bound.length > 0 && bound.length !== imported.length) {
           throw new CustosError('INPUT_INVALID', `${imported.length} requests were read but ${bound.length} --tbs-sha256 given: give one per request, in the file's order.`, { option: 'tbs-sha256' });
         }
-        const planned = imported.map(({ record, csr }, i) => {
+        const planOne = ({ record, csr }: (typeof imported)[number], i: number): IssueRequest => {
           const terms = {
             caId: ca.id, requestId: record.id, csr, profileId, ...(days ? { validityDays: days } : {}),
             ...(str(values.subject) ? { subject: str(values.subject)! } : {}), ...(str(values.name) ? { name: str(values.name)! } : {}),
@@ -328,7 +328,16 @@ export async function runCommand(positionals: readonly string[], values: CliValu
           for (const d of plan.droppedRequestExtensions) out.note(`  not taken from the request: ${d.name} (${d.reason})`);
           for (const f of plan.findings) out.note(`  lint ${f.severity}: ${shown(f.message)}`);
           return { ...terms, plan } as IssueRequest;
-        });
+        };
+        let planned: IssueRequest[];
+        try {
+          planned = imported.map(planOne);
+        } catch (e) {
+          // A preview is kept on the data directory's disk before anything is signed: a full or failing
+          // disk stops the batch there, and the operator is told that none of it was signed.
+          if (isCustosError(e) && e.code.startsWith('MEDIA_')) out.note(`0 of ${imported.length} were signed and recorded before the failure.`);
+          throw e;
+        }
         if (bound.length === 0) {
           out.note(`  (kept for an hour: run again with --yes ${planned.map((p) => `--tbs-sha256 ${p.plan ? sha256Hex(p.plan.tbsDer) : ''}`).join(' ')} to sign exactly these)`);
           await confirm(values, planned.length === 1 ? 'Sign this certificate?' : `Sign these ${planned.length} certificates?`);

@@ -110,7 +110,7 @@ describe('request.signBatch', () => {
       assert.ok(e instanceof CustosError);
       assert.equal(e.code, 'BATCH_STOPPED');
       assert.equal(e.details.requestId, bad.requestId);
-      assert.equal(e.details.stoppedBy, 'PREVIEW_STALE');
+      assert.equal(e.details.stoppedBy, 'PREVIEW_EXPIRED');
       assert.equal(e.details.signed, 1);
       assert.match(e.message, /Request 2 of 3 was not signed/);
       return true;

@@ -49,11 +49,11 @@ describe('custos bundle on SoftHSM2 as a rehearsal token', () => {
 
   it('makes a root, its bundle signer (a key of its own) and a CRL', () => {
     custos(['key', 'generate', '--token', 'Rehearsal HSM', '--type', 'ec:P-384', '--label', 'root-key', ...common()]);
-    custos(['ca', 'init', '--token', 'Rehearsal HSM', '--key', 'root-key', '--subject', 'C=XX, O=Custos Test, CN=Bundle CLI Root', '--name', 'root', ...common()]);
+    custos(['ca', 'init', '--yes', '--token', 'Rehearsal HSM', '--key', 'root-key', '--subject', 'C=XX, O=Custos Test, CN=Bundle CLI Root', '--name', 'root', ...common()]);
     const signer = custos(['bundle', 'signer', '--ca', 'root', '--token', 'Rehearsal HSM', ...common(), '--json']);
     assert.equal(signer.json.virtual, true);
     assert.match(signer.json.subject, /bundle signer/);
-    custos(['crl', '--ca', 'root', '--token', 'Rehearsal HSM', ...common()]);
+    custos(['crl', '--yes', '--ca', 'root', '--token', 'Rehearsal HSM', ...common()]);
     custos(['export', '--ca', 'root', '--chain', '--format', 'pem', '--out', work, ...common()]);
   });
 

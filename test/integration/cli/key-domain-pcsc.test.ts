@@ -88,7 +88,7 @@ describe('key domain ceremony through the CLI, two HSMs in two PC/SC readers', {
     assert.deepEqual(status.shares.map((s: { shareKcv: string }) => s.shareKcv), [ben.shareKcv, anna.shareKcv]);
 
     const key = custos(['key', 'generate', '--token-id', ids.primary, '--type', 'ec:P-384', '--label', 'root', '--pin-env', 'CUSTOS_PIN']).json;
-    custos(['ca', 'init', '--token-id', ids.primary, '--key', 'root', '--subject', 'C=XX, O=Custos, CN=Domain Root', '--name', 'root', '--pin-env', 'CUSTOS_PIN']);
+    custos(['ca', 'init', '--yes', '--token-id', ids.primary, '--key', 'root', '--subject', 'C=XX, O=Custos, CN=Domain Root', '--name', 'root', '--pin-env', 'CUSTOS_PIN']);
     const backup = custos(['key', 'backup', '--token-id', ids.primary, '--key', 'root', '--fingerprint', key.spkiSha256.slice(0, 16), '--out', join(work, 'backup'), '--pin-env', 'CUSTOS_PIN']).json;
     assert.equal(backup.domainKcv, two.kcv);
     assert.equal(JSON.parse(readFileSync(backup.metadataPath, 'utf8')).spkiSha256, key.spkiSha256);
@@ -107,7 +107,7 @@ describe('key domain ceremony through the CLI, two HSMs in two PC/SC readers', {
         '-subj', '/CN=restored.custos.test', '-out', join(work, 'leaf.csr')], { encoding: 'utf8' });
       assert.equal(req.status, 0, req.stderr);
       custos(['sign', '--ca', 'root', '--csr', join(work, 'leaf.csr'), '--profile', 'tls-client', '--token-id', ids.secondary, '--out', out, '--yes', '--pin-env', 'CUSTOS_PIN']);
-      custos(['crl', '--ca', 'root', '--token-id', ids.secondary, '--out', out, '--format', 'pem', '--pin-env', 'CUSTOS_PIN']);
+      custos(['crl', '--yes', '--ca', 'root', '--token-id', ids.secondary, '--out', out, '--format', 'pem', '--pin-env', 'CUSTOS_PIN']);
       custos(['export', '--ca', 'root', '--chain', '--format', 'pem', '--out', join(work, 'chain')]);
       const files = spawnSync('ls', [out, join(work, 'chain')], { encoding: 'utf8' }).stdout;
       const leafPem = join(out, files.split('\n').find((f) => /restored.*\.pem$|\.crt\.pem$|cert.*\.pem$/i.test(f) && !/crl/i.test(f)) ?? '');
