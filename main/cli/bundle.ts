@@ -19,7 +19,7 @@ import { createBundle } from '../exchange/bundle.ts';
 import { bundleError, verifyBundle, type BundleReport } from '../exchange/bundle-verify.ts';
 import { REHEARSAL_NOTICE } from '../exchange/bundle-manifest.ts';
 import { shown, type Output } from './output.ts';
-import type { CliValues } from './values.ts';
+import { type CliValues, str, list } from './values.ts';
 
 export const BUNDLE_USAGE = `  custos bundle signer --ca NAME --token LABEL [--key KEYLABEL | --type ec:P-256] [--label NAME] [--subject DN] [--days N]
                                                      make the CA's bundle signer: a key of its own on the token, certified by the CA
@@ -38,8 +38,6 @@ export interface CoreHelpers {
   need(values: CliValues, name: string, hint: string): string;
 }
 
-const str = (v: CliValues[string]): string | undefined => (typeof v === 'string' ? v : undefined);
-const list = (v: CliValues[string]): string[] => (Array.isArray(v) ? [...v] : typeof v === 'string' ? [v] : []);
 
 /** A root certificate as a person hands it over: PEM or DER. */
 async function readRoot(path: string): Promise<Uint8Array> {

@@ -28,7 +28,7 @@ import { checkpointAfterReview, checkpointIfHeld, journalHeadText } from '../ca/
 import { dataDir } from '../settings/data-dir.ts';
 import { readPin } from './pin.ts';
 import { shown, type Output } from './output.ts';
-import type { CliValues } from './values.ts';
+import { type CliValues, str, list, need } from './values.ts';
 import { rehearse } from './rehearse.ts';
 import { QUORUM_USAGE, runQuorumCommand } from './quorum.ts';
 import { CVC_USAGE, runCvcCommand } from './cvc.ts';
@@ -74,14 +74,7 @@ Options for every command:
 Revocation reasons: ${CRL_REASONS.join(', ')}
 ${KEY_DOMAIN_USAGE}`;
 
-const str = (v: CliValues[string]): string | undefined => (typeof v === 'string' ? v : undefined);
-const list = (v: CliValues[string]): string[] => (Array.isArray(v) ? [...v] : typeof v === 'string' ? [v] : []);
 
-function need(values: CliValues, name: string, hint: string): string {
-  const v = str(values[name]);
-  if (!v) throw new CustosError('INPUT_INVALID', `--${name} is required: ${hint}.`, { option: name });
-  return v;
-}
 
 function intOption(values: CliValues, name: string): number | undefined {
   const v = str(values[name]);

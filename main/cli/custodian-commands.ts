@@ -15,9 +15,8 @@ import { exportJournal } from '../ca/journal-export.ts';
 import { exportFileName, PEM_LABEL, safeBaseName, toPem } from '../pki/formats/index.ts';
 import { readPin } from './pin.ts';
 import { shown, type Output } from './output.ts';
-import type { CliValues } from './values.ts';
+import { type CliValues, str } from './values.ts';
 
-const str = (v: CliValues[string]): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** What commands.ts lends: how a token is named and logged in to, and required options. */
 export interface CommandHelpers {

@@ -22,7 +22,7 @@ import type { CvcPlan } from '../cvc/plan.ts';
 import { decodeTlvList } from '../pki/cvc/tlv.ts';
 import { decodeCvCertificate } from '../pki/cvc/cvc.ts';
 import { shown, type Output } from './output.ts';
-import type { CliValues } from './values.ts';
+import { type CliValues, str, need } from './values.ts';
 
 export const CVC_USAGE = `
   custos cvc show FILE [--device-chain EF2F02] [--import]   show a CV request or certificate(s); --import keeps it
@@ -41,13 +41,7 @@ export interface CliHelpers {
   readonly findTokenId: (core: Custos, values: CliValues) => Promise<string>;
 }
 
-const str = (v: CliValues[string]): string | undefined => (typeof v === 'string' ? v : undefined);
 
-function need(values: CliValues, name: string, hint: string): string {
-  const v = str(values[name]);
-  if (!v) throw new CustosError('INPUT_INVALID', `--${name} is required: ${hint}.`, { option: name });
-  return v;
-}
 
 function days(values: CliValues): number | undefined {
   const v = str(values.days);

@@ -16,7 +16,7 @@ import {
 import { backupKeyToFile, backupSummary, restoreKeyFromFile } from '../ca/key-backup-act.ts';
 import { shown, type Output } from './output.ts';
 import { readNewSharePassword, readSharePassword } from './password.ts';
-import type { CliValues } from './values.ts';
+import { type CliValues, str, need } from './values.ts';
 
 export const KEY_DOMAIN_USAGE = `
 Key domains (SmartCard-HSM DKEK shares, key backup and restore):
@@ -40,13 +40,7 @@ export interface CommandTools {
   findTokenId(core: Custos, values: CliValues): Promise<string>;
 }
 
-const str = (v: CliValues[string]): string | undefined => (typeof v === 'string' ? v : undefined);
 
-function need(values: CliValues, name: string, hint: string): string {
-  const v = str(values[name]);
-  if (!v) throw new CustosError('INPUT_INVALID', `--${name} is required: ${hint}.`, { option: name });
-  return v;
-}
 
 function count(values: CliValues, name: string): number | undefined {
   const v = str(values[name]);

@@ -15,7 +15,7 @@ import {
 } from '../quorum/quorum.ts';
 import { readPin } from './pin.ts';
 import { shown, type Output } from './output.ts';
-import type { CliValues } from './values.ts';
+import { type CliValues, str, list, need } from './values.ts';
 
 /** A registration file is a few hundred bytes; anything much larger is not one. */
 const MAX_FILE_BYTES = 16 * 1024;
@@ -29,14 +29,7 @@ export const QUORUM_USAGE = `  custos quorum status --token HSM                 
   (quorum commands: --rehearsal works on the rehearsal tokens in <home>/rehearsal-tokens)
 `;
 
-const str = (v: CliValues[string]): string | undefined => (typeof v === 'string' ? v : undefined);
-const list = (v: CliValues[string]): string[] => (Array.isArray(v) ? [...v] : typeof v === 'string' ? [v] : []);
 
-function need(values: CliValues, name: string, hint: string): string {
-  const v = str(values[name]);
-  if (!v) throw new CustosError('INPUT_INVALID', `--${name} is required: ${hint}.`, { option: name });
-  return v;
-}
 
 function count(values: CliValues, name: string): number {
   const v = need(values, name, 'a whole number');
