@@ -1,7 +1,7 @@
 /**
  * A CVCA and a DV on a CA HSM that needs a custodian quorum (the rehearsal
  * set: a virtual SmartCard-HSM with 2-of-3 public-key authentication): with
- * one custodian the card stays locked and no CV certificate is signed (the
+ * one custodian and the PIN the card stays locked and no CV certificate is signed (the
  * attempt is journaled as failed); with two, the CVC acts sign on it and the journal holds the quorum's login
  * before their intents, as for the X.509 root.
  */
@@ -54,19 +54,23 @@ describe('CVC acts on a CA HSM that needs a custodian quorum', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('after a logout, one custodian of two leaves the CA HSM locked: QUORUM_NOT_MET, and the CVCA signs no DV: NOT_LOGGED_IN, its intent recorded as failed', async () => {
+  it('after a logout, one custodian of two with the PIN leaves the CA HSM locked: the CVCA signs no DV (QUORUM_NOT_MET), its intent recorded as failed', async () => {
     const { custos, ids } = await rehearsal('one');
     const caId = ids.get('CA HSM')!;
     const pin = (): Secret => Secret.fromString(REHEARSAL_PIN);
     await custos.unlockWithCustodians(caId, [{ tokenId: ids.get('Custodian 1')!, pin: pin() }, { tokenId: ids.get('Custodian 2')!, pin: pin() }]);
+    // The CA HSM is in the protecting mode: its PIN as well as the quorum.
+    await custos.login(caId, pin());
     const key = await custos.generateKey(caId, { kind: 'ec', curve: 'P-256' }, 'cvca');
     const cvca = await initCvca(custos.ctx, { tokenId: caId, keySpkiSha256: key.spkiSha256, chr: 'UTQCVCA00001', validityDays: 1000 });
     await custos.logout(caId);
 
-    assert.equal(await codeOf(custos.unlockWithCustodians(caId, [{ tokenId: ids.get('Custodian 3')!, pin: pin() }])), 'QUORUM_NOT_MET');
+    const partial = await custos.unlockWithCustodians(caId, [{ tokenId: ids.get('Custodian 3')!, pin: pin() }]);
+    assert.ok(partial.authenticatedKeys < partial.requiredKeys, `${partial.authenticatedKeys} of ${partial.requiredKeys} authenticated`);
+    await custos.login(caId, pin());
     const request = importCvcRequest(custos.journal, 'UTQDV0000001.cvreq', dvRequest('UTQDV0000001')).record;
     const code = await codeOf(signCvcCertificate(custos.ctx, { issuer: cvca.id, profileId: 'dv-domestic', requestId: request.id }));
-    assert.equal(code, 'NOT_LOGGED_IN');
+    assert.equal(code, 'QUORUM_NOT_MET');
     assert.deepEqual(custos.journal.read().filter((e) => e.kind.startsWith('cvc.certificate.sign')).map((e) => e.kind), ['cvc.certificate.sign.intent', 'cvc.certificate.sign.failed']);
     assert.equal(cvcStateOf(custos.journal).requests.get(request.id)?.signedCertificateId, undefined);
   });
@@ -79,15 +83,16 @@ describe('CVC acts on a CA HSM that needs a custodian quorum', () => {
       { tokenId: ids.get('Custodian 2')!, pin: Secret.fromString(REHEARSAL_PIN) },
     ]);
     assert.ok(status.authenticatedKeys >= 2);
+    await custos.login(caId, Secret.fromString(REHEARSAL_PIN));
     const key = await custos.generateKey(caId, { kind: 'ec', curve: 'P-256' }, 'cvca');
     const cvca = await initCvca(custos.ctx, { tokenId: caId, keySpkiSha256: key.spkiSha256, chr: 'UTQCVCA00001', validityDays: 1000 });
     const request = importCvcRequest(custos.journal, 'UTQDV0000001.cvreq', dvRequest('UTQDV0000001')).record;
     const dv = await signCvcCertificate(custos.ctx, { issuer: cvca.id, profileId: 'dv-domestic', requestId: request.id });
 
     const entries = custos.journal.read();
-    const login = entries.findLast((e) => e.kind === 'token.quorum-login.done');
+    const login = entries.findLast((e) => e.kind === 'quorum.authenticate');
     const firstCvcIntent = entries.find((e) => e.kind === 'cvc.authority.init.intent');
-    assert.ok(login && firstCvcIntent && login.seq < firstCvcIntent.seq, 'the quorum logged in before the CVCA was intended');
+    assert.ok(login && firstCvcIntent && login.seq < firstCvcIntent.seq, 'the second custodian authenticated before the CVCA was intended');
     assert.equal(firstCvcIntent.token?.virtual, true);
 
     const dir = join(work, 'trusted');
