@@ -38,7 +38,6 @@ export interface CoreHelpers {
   need(values: CliValues, name: string, hint: string): string;
 }
 
-
 /** A root certificate as a person hands it over: PEM or DER. */
 async function readRoot(path: string): Promise<Uint8Array> {
   const bytes = await readBoundedFile(path, 64 * 1024);

@@ -74,8 +74,6 @@ Options for every command:
 Revocation reasons: ${CRL_REASONS.join(', ')}
 ${KEY_DOMAIN_USAGE}`;
 
-
-
 function intOption(values: CliValues, name: string): number | undefined {
   const v = str(values[name]);
   if (v === undefined) return undefined;

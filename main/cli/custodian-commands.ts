@@ -17,7 +17,6 @@ import { readPin } from './pin.ts';
 import { shown, type Output } from './output.ts';
 import { type CliValues, str } from './values.ts';
 
-
 /** What commands.ts lends: how a token is named and logged in to, and required options. */
 export interface CommandHelpers {
   findTokenId(core: Custos, values: CliValues): Promise<string>;

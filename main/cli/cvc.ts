@@ -41,8 +41,6 @@ export interface CliHelpers {
   readonly findTokenId: (core: Custos, values: CliValues) => Promise<string>;
 }
 
-
-
 function days(values: CliValues): number | undefined {
   const v = str(values.days);
   if (v === undefined) return undefined;

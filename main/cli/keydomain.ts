@@ -40,8 +40,6 @@ export interface CommandTools {
   findTokenId(core: Custos, values: CliValues): Promise<string>;
 }
 
-
-
 function count(values: CliValues, name: string): number | undefined {
   const v = str(values[name]);
   if (v === undefined) return undefined;

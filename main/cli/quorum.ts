@@ -29,8 +29,6 @@ export const QUORUM_USAGE = `  custos quorum status --token HSM                 
   (quorum commands: --rehearsal works on the rehearsal tokens in <home>/rehearsal-tokens)
 `;
 
-
-
 function count(values: CliValues, name: string): number {
   const v = need(values, name, 'a whole number');
   if (!/^\d{1,2}$/.test(v)) throw new CustosError('INPUT_INVALID', `--${name} takes a whole number from 1 to 90, not "${v}".`, { option: name });
