@@ -102,13 +102,19 @@ describe('errors name what they concern, offer the action, and clear', () => {
   });
 
   it('offers a Log in button when the CA key needs a login, and clears the error when the terms change', async () => {
-    await core.handlers['token.logout']({ tokenId });
+    // A preview made while the CA token is logged out says so and offers no Sign; the token is
+    // logged out here after the preview, as when a custodian pulls it between review and signing.
+    const previewThenLogOut = async (logIn: boolean): Promise<void> => {
+      if (logIn) await core.handlers['token.login']({ tokenId, pin: USER_PIN });
+      await form.getByRole('button', { name: 'Preview' }).click();
+      await page.getByTestId('signing-review').waitFor();
+      await core.handlers['token.logout']({ tokenId });
+    };
     await page.getByRole('button', { name: /^Open request CN=good\.example/ }).click();
     const form = page.getByRole('form', { name: 'Sign the request' });
     await form.getByLabel('Profile').click();
     await page.getByRole('option', { name: 'TLS server' }).click();
-    await form.getByRole('button', { name: 'Preview' }).click();
-    await page.getByTestId('signing-review').waitFor();
+    await previewThenLogOut(false);
     await page.getByRole('button', { name: 'Sign certificate' }).click();
     const alert = page.getByRole('alert').filter({ hasText: /NOT_LOGGED_IN|KEY_NOT_FOUND/ });
     await alert.waitFor();
@@ -120,8 +126,7 @@ describe('errors name what they concern, offer the action, and clear', () => {
     await form.getByLabel('Validity (days)').fill('90');
     await alert.waitFor({ state: 'detached' });
 
-    await form.getByRole('button', { name: 'Preview' }).click();
-    await page.getByTestId('signing-review').waitFor();
+    await previewThenLogOut(true);
     await page.getByRole('button', { name: 'Sign certificate' }).click();
     await alert.waitFor();
     await alert.getByRole('link').click();
