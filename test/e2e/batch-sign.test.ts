@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
+import { seriousViolations } from './support/axe.ts';
 import type { Page } from 'playwright-core';
 import { openAppCore, type AppCore } from '../../electron/core.ts';
 import { startDevHost, type DevHost } from '../../devhost/server.ts';
@@ -19,11 +19,6 @@ import { launchChromium, type Chromium } from './support/chromium.ts';
 import { SCREENSHOT_DIR, openScreen, setTheme } from './support/screens.ts';
 
 const USER_PIN = '123456';
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => String(n.target)).join(' ')}`);
-}
 
 async function csrBase64(cn: string): Promise<string> {
   const r = await runTool('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'k.pem', '-out', 'r.csr', '-subj', `/CN=${cn}`, '-addext', `subjectAltName=DNS:${cn}`], { outputs: ['r.csr'] });

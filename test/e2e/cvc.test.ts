@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
+import { seriousViolations } from './support/axe.ts';
 import type { Page } from 'playwright-core';
 import { appCoreOf, type AppCore } from '../../electron/core.ts';
 import { startDevHost, type DevHost } from '../../devhost/server.ts';
@@ -186,9 +186,7 @@ describe('CV certificate screens in Chromium on the real core', () => {
       await setTheme(page, theme);
       await page.waitForTimeout(150);
       await page.screenshot({ path: join(SCREENSHOT_DIR, `cvc-certificate-${theme}.png`), fullPage: true });
-      const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-      const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => String(n.target)).join(' ')}`);
-      assert.deepEqual(serious, [], theme);
+      assert.deepEqual(await seriousViolations(page), [], theme);
     }
     await setTheme(page, 'light');
     await page.getByRole('button', { name: 'Export chain (one file)' }).click();

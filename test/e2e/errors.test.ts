@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
+import { seriousViolations } from './support/axe.ts';
 import type { Page } from 'playwright-core';
 import { openAppCore, type AppCore } from '../../electron/core.ts';
 import { startDevHost, type DevHost } from '../../devhost/server.ts';
@@ -18,11 +18,6 @@ import { launchChromium, type Chromium } from './support/chromium.ts';
 import { SCREENSHOT_DIR, openScreen, setTheme } from './support/screens.ts';
 
 const USER_PIN = '123456';
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => String(n.target)).join(' ')}`);
-}
 
 /** Drops files on the zone as a file manager would: one drop event carrying them all. */
 async function dropFiles(page: Page, files: { name: string; base64: string }[]): Promise<void> {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
+import { seriousViolations } from './support/axe.ts';
 import type { Page } from 'playwright-core';
 import { openAppCore, type AppCore } from '../../electron/core.ts';
 import { startDevHost, type DevHost } from '../../devhost/server.ts';
@@ -17,11 +17,6 @@ import { createSoftHsm, type SoftHsm } from '../support/softhsm.ts';
 import { ensureRendererBuilt } from './support/build.ts';
 import { launchChromium, type Chromium } from './support/chromium.ts';
 import { SCREENSHOT_DIR, setTheme } from './support/screens.ts';
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => String(n.target)).join(' ')}`);
-}
 
 describe('the first launch', () => {
   let hsm: SoftHsm;

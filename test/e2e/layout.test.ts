@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
+import { seriousViolations } from './support/axe.ts';
 import type { Page } from 'playwright-core';
 import { openAppCore, type AppCore } from '../../electron/core.ts';
 import { startDevHost, type DevHost } from '../../devhost/server.ts';
@@ -26,11 +26,6 @@ const LONG_FILE = 'request-for-the-internal-payment-gateway-eu-central-productio
 
 async function pageWidths(page: Page): Promise<{ scroll: number; client: number }> {
   return page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
-}
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => String(n.target)).join(' ')}`);
 }
 
 describe('the window at 1024x700', () => {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
+import { seriousViolations as axeSerious } from './support/axe.ts';
 import type { Page } from 'playwright-core';
 import { openAppCore, type AppCore } from '../../electron/core.ts';
 import { startDevHost, type DevHost } from '../../devhost/server.ts';
@@ -27,11 +27,6 @@ async function csr(subject: string, addext: string[]): Promise<Buffer> {
     '-subj', subject, ...addext.flatMap((e) => ['-addext', e])], { outputs: ['r.csr'] });
   assert.equal(r.code, 0, r.stderr);
   return Buffer.from(r.outputs['r.csr']!);
-}
-
-async function axeSerious(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => String(n.target)).join(' ')}`);
 }
 
 async function noSidewaysScroll(page: Page): Promise<void> {
