@@ -6,7 +6,7 @@
  * and read the status. Every step that changes something is journaled; the
  * count shown is always the card's.
  */
-import { CustosError } from '../errors/index.ts';
+import { CustosError, isCustosError } from '../errors/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { TokenRegistry } from '../hsm/registry.ts';
 import { tokenRecord, type CustodianApproval, type QuorumInfo, type Token } from '../hsm/token.ts';
@@ -241,25 +241,53 @@ export async function registerCustodian(core: QuorumCore, tokenId: string, file:
 }
 
 /**
+ * A custodian's token that left its reader (or stopped answering) during the
+ * custodian's turn: named by its label, with the count the HSM still holds,
+ * so the operator knows nobody lost their place.
+ */
+async function custodianTokenGone(e: unknown, custodianTokenId: string, custodian: ScHsmToken, hsm: ScHsmToken): Promise<unknown> {
+  if (!isCustosError(e) || !TOKEN_GONE.has(e.code)) return e;
+  const reader = e.details['reader'];
+  if (reader !== undefined && reader !== custodian.info.reader) return e;
+  await hsm.quorumMode().catch(() => undefined);
+  return new CustosError('TOKEN_REMOVED',
+    `The custodian token ${custodian.info.label} (serial ${custodian.info.serial}) was removed before it signed the challenge of ${hsm.info.label}: it is not counted. Still ${quorumSummary(hsm.info.quorum)}. Insert it again and repeat its step, or let another custodian authenticate.`,
+    { tokenId: custodianTokenId, label: custodian.info.label, serial: custodian.info.serial, ...(custodian.info.reader !== undefined ? { reader: custodian.info.reader } : {}) },
+    { cause: e });
+}
+
+/** What a custodian token that left its reader reports, whichever command noticed. */
+const TOKEN_GONE = new Set(['TOKEN_REMOVED', 'SESSION_FAILED']);
+
+/**
  * One custodian authenticates to the HSM with their own token and PIN: the
  * token signs the HSM's challenge, and is logged out again at once. The
  * count is the HSM's: taking the custodian's token away afterwards does not
- * lower it.
+ * lower it. The custodian's token is let go afterwards (unless it was open
+ * before), so the next custodian can use the same reader, and a token that
+ * was pulled out is opened afresh when it is presented again.
  */
 export async function authenticateCustodian(core: QuorumCore, tokenId: string, custodianTokenId: string, pin: Secret, options: { readonly confirmFinalTry?: boolean } = {}): Promise<QuorumStatus> {
   const hsm = await hsmToken(core, tokenId);
+  const wasOpen = core.tokens.openTokens().has(custodianTokenId);
   const custodian = await hsmToken(core, custodianTokenId);
   if (custodian === hsm) throw new CustosError('INPUT_INVALID', 'The HSM cannot be its own custodian: present a custodian\'s token.', {});
-  await core.login(custodianTokenId, pin, options.confirmFinalTry === true);
   let approval: CustodianApproval | undefined;
+  let gone = false;
   try {
+    await core.login(custodianTokenId, pin, options.confirmFinalTry === true);
     const key = (await custodian.listKeys()).find((k) => k.label === CUSTODIAN_KEY_LABEL) ?? (await custodian.listKeys()).find((k) => k.spec.kind === 'ec');
     if (key === undefined) throw new CustosError('CUSTODIAN_NOT_REGISTERED', `${custodian.info.label} holds no custodian authentication key: enrol it first.`, { tokenId: custodianTokenId });
     const authenticator = await cardCustodian(custodian.card, Number.parseInt(key.id, 16));
     approval = { chr: authenticator.chr, keySha256: authenticator.keySha256 };
     await hsm.authenticateCustodian(authenticator);
+  } catch (e) {
+    const named = await custodianTokenGone(e, custodianTokenId, custodian, hsm);
+    gone = named !== e;
+    throw named;
   } finally {
     await custodian.logout().catch(() => undefined);
+    if (gone || !wasOpen) await releaseToken(core, custodianTokenId).catch(() => undefined);
   }
   const q = hsm.info.quorum!;
   core.journal.append(QUORUM_AUTHENTICATE, {

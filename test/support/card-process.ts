@@ -14,7 +14,7 @@ import type { CardProcessReady } from '../integration/hsm/sc-hsm/pcscd-card-proc
 
 export const TEST_SO_PIN = '3537363231383830';
 
-export type CardProcessOp = 'reset' | 'stop-bridge' | 'stop';
+export type CardProcessOp = 'reset' | 'stop-bridge' | 'pull-at-sign' | 'insert-again' | 'stop';
 
 export interface CardProcess {
   readonly ready: CardProcessReady;

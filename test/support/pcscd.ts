@@ -61,6 +61,8 @@ export interface Pcscd {
   readonly bridge: VpcdBridge;
   /** With a second card: its reader (vpcd's second slot), its bridge (stopping it pulls that card). */
   readonly second?: { readonly readerName: string; readonly bridge: VpcdBridge };
+  /** Puts the first card back into its reader after its bridge was stopped (a card pulled out and inserted again). */
+  insertAgain(): Promise<VpcdBridge>;
   /** Stops pcscd, the relay and the bridge, and removes the temp dir. */
   stop(): Promise<void>;
 }
@@ -209,7 +211,15 @@ export async function startPcscd(options: PcscdOptions): Promise<Pcscd> {
       if (Date.now() > deadline) throw new Error(`pcscd did not show ${readerName} with a card within ${READY_TIMEOUT_MS} ms`);
       await sleep(POLL_MS);
     }
-    return { readerName, port, socketPath, env, bridge, ...(secondBridge ? { second: { readerName: secondReaderName, bridge: secondBridge } } : {}), stop };
+    const firstCard = bridge.card;
+    const insertAgain = async (): Promise<VpcdBridge> => {
+      await bridge?.stop();
+      bridge = await startVpcdBridge({ card: firstCard, mode: 'connect', path: relayPath });
+      return bridge;
+    };
+    return {
+      readerName, port, socketPath, env, bridge, ...(secondBridge ? { second: { readerName: secondReaderName, bridge: secondBridge } } : {}), insertAgain, stop,
+    };
   } catch (e) {
     await stop();
     throw new Error(`${(e as Error).message}: ${log.join('').slice(-2000)}`, { cause: e });
