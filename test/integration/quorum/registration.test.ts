@@ -5,7 +5,9 @@
  * quorum has authenticated, and the journal names the custodians who approved
  * it. Real virtual SmartCard-HSMs through the core, as the CLI and the screen
  * reach them. And a custodian whose token no root attests is registered only
- * once the operator confirms it, which the journal records.
+ * once the operator confirms it, which the journal records. A key with the
+ * holder reference of a registered one but another key is refused before
+ * registration, the count and the list unchanged.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Custos } from '../../../main/custos.ts';
 import { isCustosError } from '../../../main/errors/index.ts';
-import { PROTECTING_OPTIONS } from '../../../main/hsm/sc-hsm/pka.ts';
+import { decodeRegistrationFile, examineCustodianKey, PROTECTING_OPTIONS } from '../../../main/hsm/sc-hsm/pka.ts';
+import type { ScHsmToken } from '../../../main/hsm/sc-hsm/token.ts';
 import { VirtualScHsmProvider } from '../../../main/hsm/sc-hsm/provider.ts';
 import { authenticateCustodian, enrolCustodian, initQuorum, previewRegistration, QUORUM_REGISTER, quorumStatus, registerCustodian } from '../../../main/quorum/quorum.ts';
 import { Secret } from '../../../main/secret.ts';
@@ -175,5 +178,65 @@ describe('setting a CA HSM up for the quorum (custos quorum init)', () => {
     const done = custos.journal.read().filter((e) => e.kind === 'quorum.init.done');
     assert.deepEqual(done.map((e) => [e.data['mode'], e.data['protecting']]), [['pin-and-quorum', true]]);
     assert.ok(!JSON.stringify(custos.journal.read()).includes(PIN), 'no PIN in the journal');
+  });
+});
+
+describe('a custodian key with the holder reference of a registered one but another key (the custodian\'s token was initialized again and enrolled anew)', () => {
+  let work: string;
+  let cards: { hsm: string; anna: string };
+  let custos: Custos;
+  let hsmId: string;
+  let annaId: string;
+  let first: Uint8Array;
+  let second: Uint8Array;
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'custos-quorum-chr-clash-'));
+    cards = { hsm: join(work, 'ca.vsc'), anna: join(work, 'anna.vsc') };
+    await createInitializedCard(cards.hsm, PIN, 'CA HSM', { pka: { total: 3, required: 2 }, options: PROTECTING_OPTIONS });
+    await createInitializedCard(cards.anna, PIN, 'Anna');
+    custos = Custos.open({ dataDir: join(work, 'home'), providers: [new VirtualScHsmProvider(Object.values(cards))], pcsc: false, rehearsal: true });
+    const listed = await custos.tokens.list();
+    hsmId = listed.find((t) => t.info.reader?.endsWith('(ca.vsc)') === true)!.id;
+    annaId = listed.find((t) => t.info.reader?.endsWith('(anna.vsc)') === true)!.id;
+    first = (await enrolCustodian(custos, annaId, pin(), { forTokenId: hsmId })).file;
+    await custos.login(hsmId, pin());
+    await registerCustodian(custos, hsmId, first);
+    // Initializing the token erases its keys; the next enrolment makes key 1 again: the same CHR, another key.
+    const anna = await custos.tokens.open(annaId) as ScHsmToken;
+    await anna.initialize({ soPin: Secret.fromString(TEST_SO_PIN), pin: pin() });
+    second = (await enrolCustodian(custos, annaId, pin(), { forTokenId: hsmId })).file;
+  });
+
+  after(async () => {
+    await custos?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('is the same holder reference with another key', () => {
+    const [a, b] = [examineCustodianKey(decodeRegistrationFile(first)), examineCustodianKey(decodeRegistrationFile(second))];
+    assert.equal(a.chr, b.chr);
+    assert.notEqual(a.keySha256, b.keySha256);
+  });
+
+  it('is refused before registration with CUSTODIAN_KEY_UNSUITABLE, and the count and the registered list stay as they were', async () => {
+    const before = await quorumStatus(custos, hsmId);
+    await assert.rejects(previewRegistration(custos, hsmId, second), (e) => isCustosError(e) && e.code === 'CUSTODIAN_KEY_UNSUITABLE' && /cannot be told apart/.test(e.message));
+    await assert.rejects(registerCustodian(custos, hsmId, second), code('CUSTODIAN_KEY_UNSUITABLE'));
+    const after = await quorumStatus(custos, hsmId);
+    assert.equal(after.summary, '0 of 2 authenticated (1 registered)');
+    assert.deepEqual(after.onCard, before.onCard);
+    assert.deepEqual(after.registered.map((r) => [r.chr, r.keySha256]), before.registered.map((r) => [r.chr, r.keySha256]));
+    assert.equal(custos.journal.read().filter((e) => e.kind === `${QUORUM_REGISTER}.intent`).length, 1, 'only the first registration was begun');
+  });
+
+  it('is refused by another Custos home, whose journal never saw the first key, because the card lists the holder reference', async () => {
+    await custos.close();
+    custos = Custos.open({ dataDir: join(work, 'other-home'), providers: [new VirtualScHsmProvider(Object.values(cards))], pcsc: false, rehearsal: true });
+    await custos.tokens.list();
+    await custos.login(hsmId, pin());
+    await assert.rejects(registerCustodian(custos, hsmId, second), code('CUSTODIAN_ALREADY_REGISTERED'));
+    assert.equal((await quorumStatus(custos, hsmId)).summary, '0 of 2 authenticated (1 registered)');
+    assert.deepEqual(custos.journal.read().filter((e) => e.kind.startsWith(QUORUM_REGISTER)), []);
   });
 });
