@@ -60,7 +60,7 @@ function statusText(s: QuorumStatus): string {
     ...(q !== undefined && q.custodians.length > 0 ? [`  authenticated now: ${q.custodians.map((c) => `${shown(c.chr)} (key ${c.keySha256.slice(0, 16)}…)`).join(', ')}`] : []),
     ...(s.onCard !== undefined ? [`  registered (as the card lists them): ${s.onCard.map((c) => `${shown(c.chr)}${c.authenticated ? ' (authenticated)' : ''}`).join(', ') || 'none'}`] : []),
     s.registered.length === 0 ? '  registered (journal): none recorded' : '  registered (journal):',
-    ...s.registered.map((r) => `    ${shown(r.chr)}  device ${shown(r.deviceChr)}  ${r.attestation === 'none' ? 'NOT ATTESTED (confirmed by the operator)' : `attested (${r.attestation})`}  key ${r.keySha256.slice(0, 16)}…`),
+    ...s.registered.map((r) => `    ${shown(r.chr)}  device ${shown(r.deviceChr)}  ${r.attestation === 'none' ? 'NOT ATTESTED (confirmed by the operator)' : `attested (${r.attestation})`}  key ${r.keySha256.slice(0, 16)}…${r.recovered === true ? '  (registration interrupted; found on the card and recorded later)' : ''}`),
   ].join('\n');
 }
 

@@ -40,6 +40,8 @@ export interface RegisteredCustodian {
   readonly attestation: string;
   readonly unattestedConfirmed: boolean;
   readonly seq: number;
+  /** Its registration was interrupted (the run was killed) and found finished on the card afterwards. */
+  readonly recovered?: boolean;
 }
 
 export interface QuorumStatus {
@@ -77,14 +79,42 @@ export function registeredCustodians(core: QuorumCore, deviceKeySha256: string |
     if (e.token?.deviceKeySha256 !== deviceKeySha256) continue;
     // Acts are journaled as <kind>.intent then <kind>.done: only a completed one counts.
     if (e.kind === `${QUORUM_INIT}.done`) out.length = 0;
-    if (e.kind !== `${QUORUM_REGISTER}.done`) continue;
+    if (e.kind !== `${QUORUM_REGISTER}.done` && e.kind !== `${QUORUM_REGISTER}.recovered`) continue;
     const d = e.data;
     out.push({
       chr: String(d['chr']), keySha256: String(d['keySha256']), deviceChr: String(d['deviceChr']), attestation: String(d['attestation']),
-      unattestedConfirmed: d['unattestedConfirmed'] === true, seq: e.seq,
+      unattestedConfirmed: d['unattestedConfirmed'] === true, seq: e.seq, ...(e.kind === `${QUORUM_REGISTER}.recovered` ? { recovered: true } : {}),
     });
   }
   return out;
+}
+
+/**
+ * A registration whose run ended between its intent and its result (a kill,
+ * a power cut: the journal marked it abandoned at the next open) is looked
+ * up on the card: when the card lists its key, the registration happened,
+ * and it is recorded now as recovered, so the journal and the card agree
+ * again. One the card does not list stays what the journal says: begun, no
+ * result; registering again registers it.
+ */
+function recoverInterruptedRegistrations(core: QuorumCore, hsm: ScHsmToken, onCard: readonly { readonly chr: string }[] | undefined): void {
+  if (onCard === undefined) return;
+  const device = hsm.info.deviceKeySha256;
+  const entries = core.journal.read();
+  const closed = new Set(entries.filter((e) => e.intent !== undefined && /^quorum\.register\.(done|failed|recovered)$/.test(e.kind)).map((e) => e.intent));
+  const running = new Set(core.journal.pendingIntents().map((e) => e.seq));
+  const known = new Set(registeredCustodians(core, device).map((r) => r.chr));
+  for (const e of entries) {
+    if (e.kind !== `${QUORUM_REGISTER}.intent` || e.token?.deviceKeySha256 !== device || closed.has(e.seq) || running.has(e.seq)) continue;
+    const chr = String(e.data['chr']);
+    if (known.has(chr) || !onCard.some((c) => c.chr === chr)) continue;
+    core.journal.append(`${QUORUM_REGISTER}.recovered`, {
+      chr, keySha256: e.data['keySha256'] ?? null, deviceChr: e.data['deviceChr'] ?? null, attestation: e.data['attestation'] ?? null,
+      unattestedConfirmed: e.data['unattestedConfirmed'] === true,
+      reason: `the run that registered it ended before recording the result; ${hsm.info.label} lists the key, so the registration took place`,
+    }, { intent: e.seq, ...(e.token ? { token: e.token } : {}) });
+    known.add(chr);
+  }
 }
 
 export async function quorumStatus(core: QuorumCore, tokenId: string): Promise<QuorumStatus> {
@@ -92,6 +122,7 @@ export async function quorumStatus(core: QuorumCore, tokenId: string): Promise<Q
   await hsm.quorumMode();
   const quorum = hsm.info.quorum;
   const onCard = quorum === undefined ? undefined : await hsm.registeredCustodians();
+  recoverInterruptedRegistrations(core, hsm, onCard);
   return {
     tokenId, label: hsm.info.label, serial: hsm.info.serial, ...(quorum !== undefined ? { quorum } : {}),
     summary: quorumSummary(quorum), registered: registeredCustodians(core, hsm.info.deviceKeySha256),
@@ -175,12 +206,13 @@ export interface RegistrationPreview {
 export async function previewRegistration(core: QuorumCore, tokenId: string, file: Uint8Array): Promise<RegistrationPreview> {
   const hsm = await hsmToken(core, tokenId);
   const candidate = examineCustodianKey(decodeRegistrationFile(file));
+  recoverInterruptedRegistrations(core, hsm, await hsm.registeredCustodians());
   const registered = registeredCustodians(core, hsm.info.deviceKeySha256);
   const same = registered.find((r) => r.chr === candidate.chr);
   if (same !== undefined) {
     throw new CustosError(same.keySha256 === candidate.keySha256 ? 'CUSTODIAN_ALREADY_REGISTERED' : 'CUSTODIAN_KEY_UNSUITABLE',
       same.keySha256 === candidate.keySha256
-        ? `The custodian key ${candidate.chr} is registered on ${hsm.info.label} already (journal entry #${same.seq}).`
+        ? `The custodian key ${candidate.chr} is registered on ${hsm.info.label} already (journal entry #${same.seq}${same.recovered === true ? ', recorded after an interrupted registration' : ''}).`
         : `Another custodian key with the holder reference ${candidate.chr} is registered on ${hsm.info.label}: two keys with one CHR cannot be told apart. Enrol a new key.`,
       { chr: candidate.chr });
   }
