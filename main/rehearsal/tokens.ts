@@ -44,7 +44,7 @@ function filesIn(dir: string): RehearsalTokens {
 }
 
 /** PKCS#15 TokenInfo (PKCS #15 v1.1 §6.9) with the label the token shows. */
-function tokenInfo(label: string, serial: string): Uint8Array {
+export function tokenInfo(label: string, serial: string): Uint8Array {
   const seq = new asn1js.Sequence({
     value: [
       new asn1js.Integer({ value: 0 }),

@@ -160,6 +160,9 @@ function EnrolSection({ hsm, custodians, onDone }: { hsm: QuorumView; custodians
     if (!custodianId || pin.length < 4) return;
     const typed = pin;
     setPin('');
+    // A new enrolment starts a new registration: nothing ticked, nothing registered yet.
+    register.reset();
+    setConfirmUnattested(false);
     const made = await enrol.run({ custodianTokenId: custodianId, pin: typed });
     if (made) await preview.run(made.contentBase64);
   };
@@ -190,7 +193,12 @@ function EnrolSection({ hsm, custodians, onDone }: { hsm: QuorumView; custodians
             Registration file <a href={`data:application/octet-stream;base64,${file.contentBase64}`} download={file.fileName}>{file.fileName}</a>
             {' '}(the format sc-hsm-tool --export-for-pub-key-auth writes): key <Box component="span" sx={monoSx}>{file.candidate.chr}</Box> on {file.candidate.curve}.
           </Typography>
-          {p && (
+          {register.result && (
+            <Alert severity="success" sx={{ mt: 1 }}>
+              {`Custodian key ${file.candidate.chr} is registered on ${hsm.label}.${p?.needsConfirmation === true ? ' It is not attested: your confirmation is in the journal.' : ''}`}
+            </Alert>
+          )}
+          {p && !register.result && (
             <Box component="form" onSubmit={doRegister} aria-label="Register the custodian" sx={{ mt: 1 }}>
               <Alert severity={p.attested ? 'success' : 'warning'} sx={{ mb: 1 }}>
                 {p.attested
