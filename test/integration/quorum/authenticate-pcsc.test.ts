@@ -112,7 +112,7 @@ describe('custodians authenticating one action at a time on a CA HSM reached thr
       assert.deepEqual(status.onCard?.map((c) => c.authenticated), [false, true, false], 'the card counts Custodian 2 (the second key registered)');
     });
 
-    it('names a custodian token pulled out mid-signature, keeps the count at 1, and completes the quorum once the token is back', async () => {
+    it('names a custodian token pulled out mid-signature, keeps the count at 1, completes the quorum once the token is back, and keeps it when the token leaves again', async () => {
       await card.act('pull-at-sign');
       await assert.rejects(authenticateCustodian(core, ids['CA HSM']!, ids['Custodian 1']!, pin()),
         (e) => isCustosError(e) && e.code === 'TOKEN_REMOVED' && e.details['label'] === 'Custodian 1' && /Still 1 of 2 authenticated \(3 registered\)/.test(e.message));
@@ -121,6 +121,9 @@ describe('custodians authenticating one action at a time on a CA HSM reached thr
       await cardBackIn(card.ready.readerName);
       const done = await authenticateCustodian(core, ids['CA HSM']!, ids['Custodian 1']!, pin());
       assert.equal(done.summary, '2 of 2 authenticated (3 registered)');
+      // Taking the token away now lowers nothing: the count is the CA HSM's.
+      await card.act('stop-bridge');
+      assert.equal((await quorumStatus(core, ids['CA HSM']!)).summary, '2 of 2 authenticated (3 registered)');
       const key = await core.generateKey(ids['CA HSM']!, { kind: 'ec', curve: 'P-256' }, 'two custodians and the PIN');
       assert.ok(key.spkiSha256.length === 64);
       const generated = core.journal.read().filter((e) => e.kind === 'key.generate.done').at(-1);
