@@ -12,7 +12,7 @@ import type { TokenRegistry } from '../hsm/registry.ts';
 import { tokenRecord, type CustodianApproval, type QuorumInfo, type Token } from '../hsm/token.ts';
 import { ScHsmToken } from '../hsm/sc-hsm/token.ts';
 import {
-  cardCustodian, decodeRegistrationFile, encodeRegistrationFile, examineCustodianKey, PROTECTING_OPTIONS, type CustodianCandidate,
+  cardCustodian, decodeRegistrationFile, encodeRegistrationFile, examineCustodianKey, PROTECTING_OPTIONS, type CustodianAuthenticator, type CustodianCandidate,
 } from '../hsm/sc-hsm/pka.ts';
 import type { Secret } from '../secret.ts';
 
@@ -292,6 +292,32 @@ async function custodianTokenGone(e: unknown, custodianTokenId: string, custodia
 const TOKEN_GONE = new Set(['TOKEN_REMOVED', 'SESSION_FAILED']);
 
 /**
+ * Which key of the custodian's (logged-in) token signs for this HSM: the one
+ * the HSM has registered, not merely the first EC key on the token. A token
+ * may hold other keys, some with the same holder reference (OpenSC names
+ * every key <serial>00001): the key the journal recorded at registration
+ * comes first, then a key whose CHR the card lists, then the key Custos's
+ * enrolment labelled. A key whose public object is no longer its request
+ * cannot be one.
+ */
+async function registeredAuthenticator(core: QuorumCore, hsm: ScHsmToken, custodian: ScHsmToken, custodianTokenId: string): Promise<CustodianAuthenticator> {
+  const recorded = new Set(registeredCustodians(core, hsm.info.deviceKeySha256).map((r) => r.keySha256));
+  const listed = new Set((await hsm.registeredCustodians())?.map((c) => c.chr) ?? []);
+  const keys = (await custodian.listKeys()).filter((k) => k.spec.kind === 'ec');
+  const candidates: { label: string; authenticator: CustodianAuthenticator }[] = [];
+  for (const key of keys) {
+    const authenticator = await cardCustodian(custodian.card, Number.parseInt(key.id, 16)).catch(() => undefined);
+    if (authenticator !== undefined) candidates.push({ label: key.label, authenticator });
+  }
+  const chosen = candidates.find((c) => recorded.has(c.authenticator.keySha256))
+    ?? (listed.size > 0 ? candidates.find((c) => listed.has(c.authenticator.chr) && c.label === CUSTODIAN_KEY_LABEL) ?? candidates.find((c) => listed.has(c.authenticator.chr)) : undefined)
+    ?? candidates.find((c) => c.label === CUSTODIAN_KEY_LABEL)
+    ?? candidates[0];
+  if (chosen === undefined) throw new CustosError('CUSTODIAN_NOT_REGISTERED', `${custodian.info.label} holds no custodian authentication key: enrol it first.`, { tokenId: custodianTokenId });
+  return chosen.authenticator;
+}
+
+/**
  * One custodian authenticates to the HSM with their own token and PIN: the
  * token signs the HSM's challenge, and is logged out again at once. The
  * count is the HSM's: taking the custodian's token away afterwards does not
@@ -308,9 +334,7 @@ export async function authenticateCustodian(core: QuorumCore, tokenId: string, c
   let gone = false;
   try {
     await core.login(custodianTokenId, pin, options.confirmFinalTry === true);
-    const key = (await custodian.listKeys()).find((k) => k.label === CUSTODIAN_KEY_LABEL) ?? (await custodian.listKeys()).find((k) => k.spec.kind === 'ec');
-    if (key === undefined) throw new CustosError('CUSTODIAN_NOT_REGISTERED', `${custodian.info.label} holds no custodian authentication key: enrol it first.`, { tokenId: custodianTokenId });
-    const authenticator = await cardCustodian(custodian.card, Number.parseInt(key.id, 16));
+    const authenticator = await registeredAuthenticator(core, hsm, custodian, custodianTokenId);
     approval = { chr: authenticator.chr, keySha256: authenticator.keySha256 };
     await hsm.authenticateCustodian(authenticator);
   } catch (e) {

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Custos } from '../../../main/custos.ts';
 import { isCustosError } from '../../../main/errors/index.ts';
-import { decodeRegistrationFile, examineCustodianKey, PROTECTING_OPTIONS } from '../../../main/hsm/sc-hsm/pka.ts';
+import { decodeRegistrationFile, encodeRegistrationFile, examineCustodianKey, PROTECTING_OPTIONS } from '../../../main/hsm/sc-hsm/pka.ts';
 import type { ScHsmToken } from '../../../main/hsm/sc-hsm/token.ts';
 import { VirtualScHsmProvider } from '../../../main/hsm/sc-hsm/provider.ts';
 import { authenticateCustodian, enrolCustodian, initQuorum, previewRegistration, QUORUM_REGISTER, quorumStatus, registerCustodian } from '../../../main/quorum/quorum.ts';
@@ -238,5 +238,47 @@ describe('a custodian key with the holder reference of a registered one but anot
     await assert.rejects(registerCustodian(custos, hsmId, second), code('CUSTODIAN_ALREADY_REGISTERED'));
     assert.equal((await quorumStatus(custos, hsmId)).summary, '0 of 2 authenticated (1 registered)');
     assert.deepEqual(custos.journal.read().filter((e) => e.kind.startsWith(QUORUM_REGISTER)), []);
+  });
+});
+
+describe('a custodian whose token holds other keys besides the one registered on the CA HSM', () => {
+  let work: string;
+  let custos: Custos;
+  const ids: Record<string, string> = {};
+  let doraKeySha256: string;
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'custos-quorum-other-keys-'));
+    const cards = { ca: join(work, 'ca.vsc'), dora: join(work, 'dora.vsc'), eve: join(work, 'eve.vsc') };
+    await createInitializedCard(cards.ca, PIN, 'CA HSM', { pka: { total: 3, required: 2 }, options: PROTECTING_OPTIONS });
+    await createInitializedCard(cards.dora, PIN, 'Dora');
+    await createInitializedCard(cards.eve, PIN, 'Eve');
+    custos = Custos.open({ dataDir: join(work, 'home'), providers: [new VirtualScHsmProvider(Object.values(cards))], pcsc: false, rehearsal: true });
+    for (const t of await custos.tokens.list()) ids[Object.entries(cards).find(([, f]) => t.info.reader?.endsWith(`(${basename(f)})`) === true)![0]] = t.id;
+    // Dora's token made a signing key first; her authentication key was made later, under a label of her own.
+    const dora = await custos.login(ids['dora']!, pin()) as ScHsmToken;
+    await dora.generateKeyPair({ kind: 'ec', curve: 'P-256' }, 'Dora signing key');
+    const { exported } = await dora.generateCustodianKey('made with another tool');
+    await dora.logout();
+    const doraFile = encodeRegistrationFile(exported);
+    doraKeySha256 = examineCustodianKey(exported).keySha256;
+    const eveFile = (await enrolCustodian(custos, ids['eve']!, pin(), { forTokenId: ids['ca']! })).file;
+    await custos.login(ids['ca']!, pin());
+    await registerCustodian(custos, ids['ca']!, doraFile);
+    await registerCustodian(custos, ids['ca']!, eveFile);
+  });
+
+  after(async () => {
+    await custos?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('authenticates with the key the CA HSM registered, not the first key on the token, and the journal names that key', async () => {
+    const status = await authenticateCustodian(custos, ids['ca']!, ids['dora']!, pin());
+    assert.equal(status.summary, '1 of 2 authenticated (2 registered)');
+    assert.deepEqual(status.quorum?.custodians.map((c) => c.keySha256), [doraKeySha256]);
+    const done = await authenticateCustodian(custos, ids['ca']!, ids['eve']!, pin());
+    assert.equal(done.summary, '2 of 2 authenticated (2 registered)');
+    assert.equal(custos.journal.read().filter((e) => e.kind === 'quorum.authenticate')[0]?.data['keySha256'], doraKeySha256);
   });
 });
