@@ -12,12 +12,12 @@
 // OpenSSL 1.1, OpenSSL 3 and BoringSSL, which matters for where the symbol is
 // bound (binding.gyp says why).
 //
-// The digest is the only secret that reaches this code. It is acceptable
-// because it is no new exposure: the digest chain is derived from the
-// password, but each link already lives in the same process's memory in
-// JavaScript, and this code keeps nothing: it works on the caller's buffer in
-// place, and OpenSSL's MD5() wipes the MD5_CTX it keeps on the stack before it
-// returns. No copy is made here, nothing is logged, nothing outlives the call.
+// The digest is the only secret that reaches this code (never the password or
+// the salt), and that is acceptable: the addon runs inside the process whose
+// JavaScript already holds the password and every link of the chain, so it
+// sees nothing new, and it keeps nothing. It re-hashes the caller's own
+// buffer in place (no copy), OpenSSL's MD5() wipes the MD5_CTX it keeps on the
+// stack before it returns, and nothing is logged or outlives the call.
 #define OPENSSL_SUPPRESS_DEPRECATED  // MD5() is deprecated in the OpenSSL 3 API, and still its fastest MD5.
 #include <openssl/md5.h>
 
