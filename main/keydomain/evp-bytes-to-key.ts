@@ -201,23 +201,32 @@ function addonFile(): string | undefined {
   return undefined;
 }
 
+/**
+ * The addon from its file, or undefined where it cannot be had: no file, or
+ * one that does not load (libcrypto.so.3 missing, another architecture, a
+ * build cut short). The JavaScript path then runs, and says so.
+ */
+export function loadMd5ChainAddon(file: string | undefined): Md5ChainAddon | undefined {
+  if (file === undefined) return undefined;
+  try {
+    const addon = createRequire(import.meta.url)(file) as Partial<Md5ChainAddon> | undefined;
+    return typeof addon?.rehash === 'function' ? addon as Md5ChainAddon : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 let probe: { readonly file?: string; readonly addon?: Md5ChainAddon } | undefined;
 
 /**
  * Loads the addon once on this thread, which is also the check that the
- * worker can: a library that loads here (libcrypto found, the right ABI)
- * loads in the worker of the same process.
+ * worker can: a library that loads here loads in the worker of the same process.
  */
 function loadedAddon(): { readonly file?: string; readonly addon?: Md5ChainAddon } {
   if (probe === undefined) {
     const file = addonFile();
-    try {
-      const addon = file === undefined ? undefined : createRequire(import.meta.url)(file) as Md5ChainAddon;
-      probe = addon !== undefined && typeof addon.rehash === 'function' ? { file, addon } : {};
-    } catch {
-      // Not loadable here (libcrypto.so.3 missing, another architecture): the JavaScript path runs, and says so.
-      probe = {};
-    }
+    const addon = loadMd5ChainAddon(file);
+    probe = addon !== undefined ? { file, addon } : {};
   }
   return process.env[KDF_ADDON_ENV] === 'off' ? {} : probe;
 }

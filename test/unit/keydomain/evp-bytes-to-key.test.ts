@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { hash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _MD5 } from '@noble/hashes/legacy.js';
 import {
-  digestRehasher, evpBytesToKey, evpBytesToKeyInWorker, KDF_ADDON_ENV, kdfPath, kdfSlowPathNote, kdfWork, opensslDigestChain,
+  digestRehasher, evpBytesToKey, evpBytesToKeyInWorker, KDF_ADDON_ENV, kdfPath, kdfSlowPathNote, kdfWork, loadMd5ChainAddon, opensslDigestChain,
   type DigestChain, type KdfPath, type Md5ChainAddon,
 } from '../../../main/keydomain/evp-bytes-to-key.ts';
 import { SHARE_FILE_ITERATIONS } from '../../../main/keydomain/share-file.ts';
@@ -59,6 +59,13 @@ describe('EVP_BytesToKey with MD5', () => {
     process.env[KDF_ADDON_ENV] = 'off';
     assert.throws(() => evpBytesToKey(new Uint8Array(1), new Uint8Array(8), 1, 48, undefined, 'openssl'), { code: 'INTERNAL' });
     await assert.rejects(() => evpBytesToKeyInWorker(new Uint8Array(1), new Uint8Array(8), 1, 48, { path: 'openssl' }), { code: 'INTERNAL' });
+  });
+
+  it('takes no addon from a file that is missing or not a library, so the JavaScript path runs instead of the app failing', () => {
+    const text = join(dir, 'text.node');
+    writeFileSync(text, 'module.exports = { rehash() {} };\n');
+    for (const file of [undefined, join(dir, 'missing.node'), text]) assert.equal(loadMd5ChainAddon(file), undefined, String(file));
+    if (ADDON_EXPECTED) assert.equal(typeof loadMd5ChainAddon(ADDON_FILE)?.rehash, 'function');
   });
 
   const chains: Array<[string, () => DigestChain]> = [
