@@ -203,8 +203,11 @@ function addonFile(): string | undefined {
 
 /**
  * The addon from its file, or undefined where it cannot be had: no file, or
- * one that does not load (libcrypto.so.3 missing, another architecture, a
- * build cut short). The JavaScript path then runs, and says so.
+ * one whose loading throws (libcrypto.so.3 missing, another architecture, not
+ * a library). The JavaScript path then runs, and says so. A library cut short
+ * can kill the process instead of throwing, which is why the install step
+ * keeps only a build it has loaded and checked in a child process
+ * (scripts/build-native.mjs).
  */
 export function loadMd5ChainAddon(file: string | undefined): Md5ChainAddon | undefined {
   if (file === undefined) return undefined;
