@@ -154,7 +154,7 @@ describe('EVP_BytesToKey with MD5', () => {
       });
       await assert.rejects(derivation, { code: 'CANCELLED' });
       assert.ok(Date.now() - started < 3000, `cancelled after ${Date.now() - started} ms`);
-      assert.equal(threadsDuring, threadsBefore + 1, 'the worker ran as a thread of its own');
+      assert.ok(threadsDuring > threadsBefore, 'the worker ran as a thread of its own');
       assert.equal(threadCount(), threadsBefore, 'the worker\'s thread is gone once the derivation has rejected');
       await assert.rejects(evpBytesToKeyInWorker(new Uint8Array(8), new Uint8Array(8), 10, 48, { path, signal: controller.signal }), { code: 'CANCELLED' });
     });
