@@ -8,9 +8,11 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
+# libssl-dev and g++: npm ci builds native/md5-chain (OpenSSL's MD5 for the share-file
+# key derivation) against the system libcrypto; without them it installs the slow path.
 PACKAGES=(
   softhsm2 opensc pcscd vsmartcard-vpcd libpcsclite-dev pcsc-tools
-  openssl gnutls-bin libengine-pkcs11-openssl openpace
+  openssl libssl-dev gnutls-bin libengine-pkcs11-openssl openpace
   chromium fonts-dejavu-core
   python3 make g++ iproute2 util-linux
 )

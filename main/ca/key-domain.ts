@@ -18,7 +18,7 @@ import type { JournalEntry } from '../journal/index.ts';
 import { tokenRecord, type Token } from '../hsm/token.ts';
 import { ScHsmToken } from '../hsm/sc-hsm/token.ts';
 import type { DkekStatus } from '../hsm/sc-hsm/card.ts';
-import { decryptShareFileAsync, encryptShareFileAsync, kcv, SHARE_FILE_BYTES, type ShareFileOptions } from '../keydomain/index.ts';
+import { decryptShareFileAsync, encryptShareFileAsync, kcv, kdfSlowPathNote, SHARE_FILE_BYTES, type ShareFileOptions } from '../keydomain/index.ts';
 import {
   formatColonHex, generateSharePassword, parseColonHex, recoverSharePassword, splitSharePassword, type PasswordShare,
 } from '../keydomain/password-shares.ts';
@@ -63,10 +63,11 @@ export function shareKcv(share: Uint8Array): string {
 function fileOptions(options: ShareWorkOptions): ShareFileOptions {
   const derived: ShareFileOptions = options.iterations === undefined ? {} : { iterations: options.iterations };
   // The share-file functions report progress where they can (done/total of the KDF); passed on as they name it.
-  return options.onProgress === undefined ? derived : Object.assign({}, derived, { onProgress: (done: number, total: number) => options.onProgress?.(done, total, DERIVING) });
+  return options.onProgress === undefined ? derived : Object.assign({}, derived, { onProgress: (done: number, total: number) => options.onProgress?.(done, total, deriving()) });
 }
 
-const DERIVING = 'Deriving the share file key (EVP_BytesToKey, 10,000,000 rounds of MD5)';
+/** The derivation's progress label; where it runs the slow JavaScript MD5 it says so (evp-bytes-to-key.ts). */
+const deriving = (): string => `Deriving the share file key (EVP_BytesToKey, 10,000,000 rounds of MD5)${kdfSlowPathNote()}`;
 
 /** A password typed twice: both must match, and be long enough. Wipes the repeat. */
 export function checkNewPassword(password: Secret, repeat: Secret): void {
@@ -157,7 +158,7 @@ export async function createDkekShare(ctx: CaContext, req: CreateShareRequest, o
   const made = await ctx.journal.settle(intent, async () => {
     const share = new Uint8Array(randomBytes(32));
     try {
-      options.onProgress?.(0, 0, DERIVING);
+      options.onProgress?.(0, 0, deriving());
       const file = await encryptShareFileAsync(share, password, fileOptions(options));
       const kcvHex = shareKcv(share);
       const path = join(directory, shareFileName(custodian, now, kcvHex));
@@ -394,7 +395,7 @@ export async function importDkekShareFile(ctx: CaContext, req: ImportShareReques
       throw new CustosError('DKEK_SHARE_MALFORMED', `${req.fileName} has ${req.file.length} bytes; a DKEK share file has ${SHARE_FILE_BYTES} (is it cut short, or another file?).`, { bytes: req.file.length });
     }
     refuseAlteredShareFile(ctx, req);
-    options.onProgress?.(0, 0, DERIVING);
+    options.onProgress?.(0, 0, deriving());
     share = await decryptShareFileAsync(req.file, req.password, fileOptions(options));
   } finally {
     req.password.wipe();

@@ -13,3 +13,4 @@ export {
   type KeyBlobType, type KeyBlobHeader, type UnwrappedKey, type WrapKeyInput,
 } from './key-blob.ts';
 export { decodeWky, encodeWky, type WkyFile } from './wky.ts';
+export { kdfPath, kdfSlowPathNote, type KdfPath } from './evp-bytes-to-key.ts';

@@ -92,7 +92,7 @@ function open(file: Uint8Array, keyIv: Uint8Array): Uint8Array {
 function derive(password: Secret, salt: Uint8Array, options: ShareFileOptions): Uint8Array {
   const secret = password.revealBytes();
   try {
-    return evpBytesToKey(secret, salt, options.iterations ?? SHARE_FILE_ITERATIONS, 48, options.onProgress);
+    return evpBytesToKey(secret, salt, options.iterations ?? SHARE_FILE_ITERATIONS, 48, options.onProgress, options.path);
   } finally {
     secret.fill(0);
   }
