@@ -55,7 +55,7 @@ export function createKeyDomainHandlers(custos: Custos, grants: ReadGrants): Pic
   const writable = async (directory: string | undefined): Promise<{ directory?: string }> =>
     (directory === undefined ? {} : { directory: await grants.permitFolder(directory) });
   const work = (operation: string): ShareWorkOptions => {
-    const iterations = shareFileIterationsForTests();
+    const iterations = shareFileIterationsForTests({ rehearsal: custos.rehearsalOnly });
     return {
       ...(iterations !== undefined ? { iterations } : {}),
       onProgress: (done, total, label) => custos.reportProgress({ operation, label, done, total }),
@@ -68,18 +68,20 @@ export function createKeyDomainHandlers(custos: Custos, grants: ReadGrants): Pic
     },
     'keydomain.files': async () => [...filesIn(sharesDir, 'share'), ...filesIn(backupsDir, 'backup')],
     'keydomain.createShare': async ({ custodian, password, passwordRepeat, directory }) => {
+      const options = work('keydomain.createShare');
       const made = await custos.exclusive('DKEK share creation', async () => createDkekShare(ctx, {
         custodian, password: Secret.fromString(password), passwordRepeat: Secret.fromString(passwordRepeat), ...(await writable(directory)),
-      }, work('keydomain.createShare')));
+      }, options));
       return { custodian: made.custodian, path: made.path, fileName: made.fileName, shareKcv: made.shareKcv, createdAt: made.createdAt };
     },
     'keydomain.importShare': async ({ tokenId, path, password, expectedKcv, expectedShareKcv }) => {
+      const options = work('keydomain.importShare');
       const secret = Secret.fromString(password);
       try {
         const file = await readShareFile(await readable(path, sharesDir));
         const done = await custos.exclusive('DKEK share import', () => importDkekShareFile(ctx, {
           tokenId, file, fileName: path, password: secret, ...(expectedKcv ? { expectedKcv } : {}), ...(expectedShareKcv ? { expectedShareKcv } : {}),
-        }, work('keydomain.importShare')));
+        }, options));
         return { ...done, shares: done.shares.map((x) => ({ ...x })) };
       } finally {
         secret.wipe();

@@ -50,9 +50,9 @@ function count(values: CliValues, name: string): number | undefined {
 const passwordSource = (values: CliValues) => ({ passwordEnv: str(values['password-env']), passwordFile: str(values['password-file']) });
 
 /** Progress of the share-file key derivation on stderr, a line at a time (no terminal tricks). */
-function progressNotes(out: Output): ShareWorkOptions {
+function progressNotes(core: Custos, out: Output): ShareWorkOptions {
   let last = -1;
-  const iterations = shareFileIterationsForTests();
+  const iterations = shareFileIterationsForTests({ rehearsal: core.rehearsalOnly });
   if (iterations !== undefined) out.note(`warning: ${SHARE_FILE_ITERATIONS_ENV} is set: share files use ${iterations} KDF rounds, and no other tool opens them. For tests only.`);
   return {
     ...(iterations !== undefined ? { iterations } : {}),
@@ -108,11 +108,13 @@ export async function runKeyDomainCommand(command: string, values: CliValues, ou
           throw new CustosError('INPUT_INVALID', 'Give both --pwd-shares-threshold and --pwd-shares-total, or neither.', {});
         }
         const directory = str(values.out);
+        // Before the password is asked: a refused KDF setting must not cost a custodian their typing.
+        const work = progressNotes(core, out);
         const secret = threshold === undefined ? await readNewSharePassword(passwordSource(values), `Password for ${custodian}'s share: `) : undefined;
         const made = await createDkekShare(core.ctx, {
           custodian, ...(directory ? { directory: resolve(directory) } : {}),
           ...(secret ? { password: secret.password, passwordRepeat: secret.repeat } : { passwordShares: { threshold: threshold!, total: total! } }),
-        }, progressNotes(out));
+        }, work);
         out.result(made, () => [
           `DKEK share of ${shown(made.custodian)} written: ${shown(made.path)}`,
           `  share KCV ${made.shareKcv}   created ${made.createdAt}`,
@@ -128,6 +130,7 @@ export async function runKeyDomainCommand(command: string, values: CliValues, ou
       return tools.withCore(values, out, async (core, out) => {
         const path = resolve(need(values, 'file', 'the custodian\'s share file'));
         const file = await readShareFile(path);
+        const work = progressNotes(core, out);
         const token = await tools.loggedInToken(core, values);
         const tokenId = await tools.findTokenId(core, values);
         const sharesFile = str(values['password-shares-file']);
@@ -137,7 +140,7 @@ export async function runKeyDomainCommand(command: string, values: CliValues, ou
         const done = await importDkekShareFile(core.ctx, {
           tokenId, file, fileName: path, password, ...(expected ? { expectedKcv: expected.replaceAll(':', '') } : {}),
           ...(expectedShare ? { expectedShareKcv: expectedShare.replaceAll(':', '') } : {}),
-        }, progressNotes(out));
+        }, work);
         out.result(done, () => [`Share KCV ${done.shareKcv} imported into ${shown(token.info.label)}.`, statusLine(done),
           ...(done.complete && done.expectedKcv ? [`The domain's KCV matches the expected ${done.expectedKcv}.`] : [])].join('\n'));
       });
