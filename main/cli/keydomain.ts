@@ -28,8 +28,10 @@ Key domains (SmartCard-HSM DKEK shares, key backup and restore):
   custos dkek status --token LABEL                   the card's key domain: shares imported, KCV once complete
   custos key backup --token LABEL --key KEYLABEL --fingerprint SHA256 [--out DIR]
                                                      wrap a key into KEYLABEL-….wky and its .custos.json
-  custos key restore --token LABEL --file KEY.wky [--source-token LABEL|--source-token-id ID --source-pin-env VAR]
+  custos key restore --token LABEL --file KEY.wky [--expect-key SHA256] [--source-token LABEL|--source-token-id ID --source-pin-env VAR]
                                                      unwrap it into a card of the same domain; the source token vouches for it
+                                                     (--expect-key: the whole SHA-256 of the key's public key; needed for a .wky
+                                                     with no .custos.json, as sc-hsm-tool --wrap-key writes, unless a CA has that key)
 Share passwords: --password-env VAR | --password-file FILE, otherwise asked (twice for a new one), never echoed.
 `;
 
@@ -174,10 +176,15 @@ export async function runKeyDomainCommand(command: string, values: CliValues, ou
         }
         await tools.loggedInToken(core, values);
         const tokenId = await tools.findTokenId(core, values);
-        const restored = await core.exclusive('key restore', () => restoreKeyFromFile(core.ctx, { tokenId, wkyPath }));
-        out.result({ tokenId, keyId: restored.key.id, label: restored.key.label, spkiSha256: restored.key.spkiSha256, domainKcv: restored.metadata.domainKcv, journalKeyVouched: restored.journalKeyVouched },
-          () => [`Restored ${shown(backupSummary(restored.metadata))}: the public key on the card is the backed-up one.`,
-            ...(restored.journalKeyVouched ? ['This token may now sign for the CA alone.'] : restored.metadata.cas.length > 0
+        const expected = str(values['expect-key']);
+        const restored = await core.exclusive('key restore', () => restoreKeyFromFile(core.ctx, { tokenId, wkyPath, ...(expected !== undefined ? { expectedSpkiSha256: expected } : {}) }));
+        const d = restored.description;
+        out.result({
+          tokenId, keyId: restored.key.id, label: restored.key.label, spkiSha256: restored.key.spkiSha256, domainKcv: d.domainKcv, journalKeyVouched: restored.journalKeyVouched,
+          record: d.hasRecord, expectedBy: restored.expectedBy, cas: d.cas,
+        }, () => [`Restored ${shown(backupSummary(d))}: the public key on the card is the backed-up one.`,
+            `  Checked against ${restored.expectedBy === 'record' ? 'the backup\'s .custos.json' : restored.expectedBy === 'operator' ? 'the key you expected (--expect-key)' : `the key of CA ${d.cas.map((c) => shown(c.name)).join(', ')}`}.`,
+            ...(restored.journalKeyVouched ? ['This token may now sign for the CA alone.'] : d.cas.length > 0
               ? ['Its journal key is not yet vouched for: restore with the source token present and named (--source-token), so this token may later sign for the CA alone.'] : []),
           ].join('\n'));
       });
