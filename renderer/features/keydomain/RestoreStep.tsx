@@ -70,7 +70,7 @@ export function RestoreStep({ secondaries, backups, onRestored }: {
         )}
         {view && !view.hasRecord && (
           <TextField label={needsExpected ? 'Expected public key SHA-256' : 'Expected public key SHA-256 (optional)'} value={expected} onChange={(e) => setExpected(e.target.value)}
-            required={needsExpected} error={!expectedOk}
+            required={needsExpected} error={!expectedOk} sx={{ '& .MuiInputBase-input': { ...monoSx, fontSize: '0.8125rem' } }}
             helperText={expectedOk ? 'From your own record of the key: all 64 hex digits. The key is restored only if it is this one.' : 'All 64 hex digits of the SHA-256.'}
             slotProps={{ htmlInput: { spellCheck: false, autoComplete: 'off', maxLength: 95 } }} />
         )}

@@ -20,7 +20,7 @@ import type { ScHsmToken } from '../../../main/hsm/sc-hsm/token.ts';
 import type { KeyRef } from '../../../main/hsm/token.ts';
 import { isCustosError, type ErrorCode } from '../../../main/errors/index.ts';
 import { Secret } from '../../../main/secret.ts';
-import { decodeWky, encodeWky, type WkyFile } from '../../../main/keydomain/index.ts';
+import { encodeWky, type WkyFile } from '../../../main/keydomain/index.ts';
 import { wkyOfWrappedKey } from '../../../main/hsm/sc-hsm/key-backup.ts';
 import { listKeyIds } from '../../../main/hsm/sc-hsm/keys.ts';
 import { describeBackup, restoreKeyFromFile } from '../../../main/ca/key-backup-act.ts';
@@ -36,7 +36,7 @@ describe('restoring a .wky that has no record beside it', () => {
   let work: string;
   let custos: Custos;
   let secondary: ScHsmToken;
-  const ids = { primary: '', secondary: '' };
+  const ids = { primary: '', secondary: '', foreign: '' };
   const keys: { a?: KeyRef; b?: KeyRef } = {};
   const files: { a?: WkyFile; b?: WkyFile } = {};
   let n = 0;
@@ -55,12 +55,16 @@ describe('restoring a .wky that has no record beside it', () => {
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'custos-wky-only-act-'));
-    const states = ['primary', 'secondary'].map((name) => join(work, `${name}.vsc`));
+    const states = ['primary', 'secondary', 'foreign'].map((name) => join(work, `${name}.vsc`));
     for (const s of states) await createInitializedCard(s, PIN, undefined, { dkekShares: 1 });
     custos = Custos.open({ dataDir: join(work, 'home'), operator: 'tester', providers: [new VirtualScHsmProvider(states)], pcsc: false });
     const listed = await custos.tokens.list();
     ids.primary = listed.find((t) => t.info.reader.includes('primary.vsc'))!.id;
     ids.secondary = listed.find((t) => t.info.reader.includes('secondary.vsc'))!.id;
+    ids.foreign = listed.find((t) => t.info.reader.includes('foreign.vsc'))!.id;
+    // A card of another key domain: a share of its own.
+    await custos.login(ids.foreign, Secret.fromString(PIN));
+    await (await custos.tokens.open(ids.foreign) as ScHsmToken).importDkekShare(new Uint8Array(randomBytes(32)));
     const share = new Uint8Array(randomBytes(32));
     for (const id of [ids.primary, ids.secondary]) {
       await custos.login(id, Secret.fromString(PIN));
@@ -118,6 +122,14 @@ describe('restoring a .wky that has no record beside it', () => {
   it('refuses a record beside the .wky that is damaged (KEY_BACKUP_INVALID), rather than reading the .wky alone', async () => {
     await refusedLeavingCard(wkyFile(encodeWky(files.a!), '{"format": "custos-key-backup", '), keys.a!.spkiSha256, 'KEY_BACKUP_INVALID');
     await refusedLeavingCard(wkyFile(encodeWky(files.a!), '{"format": "something else"}'), keys.a!.spkiSha256, 'KEY_BACKUP_INVALID');
+  });
+
+  it('refuses to restore the expected key into a card of another key domain (KCV_MISMATCH), before the card is asked', async () => {
+    const foreign = await custos.tokens.open(ids.foreign) as ScHsmToken;
+    const before = { ids: await listKeyIds(foreign.card), intents: restoreIntents() };
+    const path = wkyFile(encodeWky(files.a!));
+    assert.equal(await codeOf(restoreKeyFromFile(custos.ctx, { tokenId: ids.foreign, wkyPath: path, expectedSpkiSha256: keys.a!.spkiSha256 })), 'KCV_MISMATCH');
+    assert.deepEqual([await listKeyIds(foreign.card), restoreIntents()], [before.ids, before.intents]);
   });
 
   it('refuses the key the operator did not expect (KEY_FINGERPRINT_MISMATCH) and one no one named (KEY_FINGERPRINT_REQUIRED), then restores the expected one once', async () => {
