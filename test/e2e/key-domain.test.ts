@@ -16,7 +16,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -42,6 +42,8 @@ describe('the Key domain screen: shares, import into two HSMs, backup and restor
   let browser: Chromium;
   let page: Page;
   const pageErrors: string[] = [];
+  /** What the shell's open dialog returns when the person picks a file. */
+  const picks: string[] = [];
   const ids = { primary: '', secondary: '' };
   /** Ben's share password, split 2-of-3, as its holders wrote it down from the screen. */
   const ben = { prime: '', shares: [] as { id: number; value: string }[] };
@@ -59,7 +61,7 @@ describe('the Key domain screen: shares, import into two HSMs, backup and restor
     const listed = await custos.tokens.list();
     ids.primary = listed.find((t) => t.info.reader.includes('primary.vsc'))!.id;
     ids.secondary = listed.find((t) => t.info.reader.includes('secondary.vsc'))!.id;
-    core = appCoreOf(custos);
+    core = appCoreOf(custos, { pickFiles: async () => picks });
     host = await startDevHost({ handlers: core.handlers, events: core.events, staticDir });
     browser = await launchChromium();
     page = await browser.context.newPage();
@@ -268,15 +270,20 @@ describe('the Key domain screen: shares, import into two HSMs, backup and restor
   it('restores a .wky that has no .custos.json only once the key it holds is the one typed as expected', async () => {
     const key = await core.handlers['token.generateKey']({ tokenId: ids.primary, spec: { kind: 'ec', curve: 'P-256' }, label: 'issuing key' });
     const written = await core.handlers['keydomain.backupKey']({ tokenId: ids.primary, label: 'issuing key', keySpkiSha256: key.spkiSha256 });
-    // As sc-hsm-tool --wrap-key leaves it: the .wky alone.
+    // As sc-hsm-tool --wrap-key leaves it: the .wky alone, on a medium, picked in the shell's dialog.
+    const medium = join(work, 'medium');
+    mkdirSync(medium);
+    picks.push(join(medium, 'issuing-from-opensc.wky'));
+    writeFileSync(picks[0]!, readFileSync(written.wkyPath));
     rmSync(written.metadataPath);
+    rmSync(written.wkyPath);
     await page.reload();
     await page.getByRole('heading', { name: 'Key domain', level: 1 }).waitFor();
     await page.getByRole('tab', { name: /Restore into a secondary HSM$/ }).click();
     await page.getByLabel('Secondary HSM', { exact: true }).click();
     await page.getByRole('option').first().click();
-    await page.getByLabel('Backup (.wky)').click();
-    await page.getByRole('option', { name: /^issuing-key-[0-9a-f]{16}\.wky$/ }).click();
+    await page.getByRole('button', { name: 'Choose a .wky from a medium…' }).click();
+    await page.getByLabel('Backup (.wky)').filter({ hasText: 'issuing-from-opensc.wky' }).waitFor();
     const holds = page.getByRole('region', { name: 'What the backup holds' });
     await holds.getByText('none: read from the .wky itself').waitFor();
     assert.ok((await holds.innerText()).includes(key.spkiSha256), 'the key\'s SHA-256 is shown, read from the file');

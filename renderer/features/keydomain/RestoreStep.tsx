@@ -14,7 +14,7 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useCallback, useState } from 'react';
 import type { Output } from '../../../main/api/contract.ts';
-import { api } from '../../api.ts';
+import { api, ApiError } from '../../api.ts';
 import { DescriptionView } from '../../components/DescriptionView.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { useCall } from '../../hooks/useCall.ts';
@@ -33,6 +33,17 @@ export function RestoreStep({ secondaries, backups, onRestored }: {
   const [tokenId, setTokenId] = useState('');
   const [path, setPath] = useState('');
   const [expected, setExpected] = useState('');
+  // A .wky picked in the shell's dialog (sc-hsm-tool's, on a medium): readable by the core from then on.
+  const [picked, setPicked] = useState<File[]>([]);
+  const pick = useAction(useCallback(async () => {
+    const files = (await api.call('request.pickFiles')).filter((f) => /\.wky$/i.test(f.name));
+    if (files.length === 0) throw new ApiError({ code: 'KEY_BACKUP_INVALID', message: 'Choose a .wky file: a key backup as Custos or sc-hsm-tool --wrap-key writes it.' });
+    setPicked((p) => [...p.filter((x) => !files.some((f) => f.path === x.path)), ...files.map((f) => ({ path: f.path, fileName: f.name, kind: 'backup' as const, bytes: f.bytes }))]);
+    setPath(files[0]!.path);
+    setExpected('');
+    return files;
+  }, []));
+  const choices = [...backups, ...picked.filter((p) => !backups.some((b) => b.path === p.path))];
   const target = secondaries.find((t) => t.id === tokenId);
   // What the backup holds, read by the core from its record or, failing one, from the .wky itself.
   const backup = useCall('keydomain.inspectBackup', path === '' ? null : { path });
@@ -56,9 +67,10 @@ export function RestoreStep({ secondaries, backups, onRestored }: {
           {secondaries.map((t) => <MenuItem key={t.id} value={t.id}>{t.label} — serial {t.serial}{t.loggedIn ? '' : ' (not logged in)'}</MenuItem>)}
         </TextField>
         <TextField select label="Backup (.wky)" value={path} onChange={(e) => { setPath(e.target.value); setExpected(''); restore.reset(); }}
-          helperText={backups.length === 0 ? 'No backup is in the data folder: back a key up first.' : ' '}>
-          {backups.map((b) => <MenuItem key={b.path} value={b.path}>{b.fileName}</MenuItem>)}
+          helperText={choices.length === 0 ? 'No backup is in the data folder: back a key up first, or choose a .wky from a medium.' : ' '}>
+          {choices.map((b) => <MenuItem key={b.path} value={b.path}>{b.fileName}</MenuItem>)}
         </TextField>
+        <Box><Button variant="outlined" onClick={() => void pick.run()} disabled={pick.running}>Choose a .wky from a medium…</Button></Box>
         {view && (
           <Box role="region" aria-label="What the backup holds">
             <DescriptionView value={{
@@ -79,7 +91,7 @@ export function RestoreStep({ secondaries, backups, onRestored }: {
           {restore.running ? 'Restoring…' : 'Restore into this HSM'}
         </Button></Box>
       </Box>
-      <ErrorAlert error={backup.error ?? restore.error} />
+      <ErrorAlert error={pick.error ?? backup.error ?? restore.error} />
       {restore.result && (
         <Alert severity="success" sx={{ mt: 2 }} role="status">
           Restored “{restore.result.key.label}” into {target?.label ?? 'the secondary'}: its public key SHA-256 <Box component="span" sx={monoSx}>{restore.result.key.spkiSha256}</Box> is the backed-up key,
