@@ -65,6 +65,7 @@ const OPTIONS = {
   // key domains (main/cli/keydomain.ts)
   fingerprint: { type: 'string' },
   'expect-kcv': { type: 'string' },
+  'expect-key': { type: 'string' },
   'share-kcv': { type: 'string' },
   'password-env': { type: 'string' },
   'password-file': { type: 'string' },

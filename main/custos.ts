@@ -3,7 +3,6 @@
  * the Electron shell and the dev host all drive Custos through this object;
  * none of them reaches a token or the journal any other way.
  */
-import { createHash } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { CustosError } from './errors/index.ts';
@@ -17,13 +16,12 @@ import type { CaContext } from './ca/context.ts';
 import { dataDir as defaultDataDir } from './settings/data-dir.ts';
 import { ScHsmToken } from './hsm/sc-hsm/token.ts';
 import { ScHsmProvider, VirtualScHsmProvider } from './hsm/sc-hsm/provider.ts';
-import { encodeWrappedKey } from './hsm/sc-hsm/key-backup.ts';
 import type { PkaStatus } from './hsm/sc-hsm/card.ts';
 import { ensureRehearsalTokens } from './rehearsal/tokens.ts';
 import { authenticateCustodian, quorumStatus } from './quorum/quorum.ts';
 import { readConfig } from './settings/config.ts';
 import { AnchorCheck } from './journal/checkpoint.ts';
-import { checkpointIfHeld, vouchForRestoredKey } from './ca/journal-anchor.ts';
+import { checkpointIfHeld } from './ca/journal-anchor.ts';
 import { refuseKeyOnIncompleteDomain } from './ca/key-domain.ts';
 
 /** How far a long piece of work is: done of total (total 0 when it cannot tell), and what it is doing. */
@@ -199,40 +197,6 @@ export class Custos {
     const q = last ?? (await quorumStatus(this, tokenId)).quorum;
     if (q === undefined) throw new CustosError('PKA_NOT_CONFIGURED', 'This HSM has no custodian quorum.', { tokenId });
     return { totalKeys: q.total, keysToRegister: q.total - q.registered, requiredKeys: q.required, authenticatedKeys: q.authenticated };
-  }
-
-  /**
-   * Backs a key up from one SmartCard-HSM into another of the same key domain:
-   * wrapped under the DKEK on the first, unwrapped on the second, and checked
-   * to be the same public key. Either HSM can then sign for the CA alone.
-   */
-  async backupKey(fromTokenId: string, spkiSha256: string, toTokenId: string): Promise<{ kcv: string; blob: Uint8Array; wky: Uint8Array; restored: KeyRef }> {
-    const from = await this.tokens.open(fromTokenId);
-    const to = await this.tokens.open(toTokenId);
-    if (!(from instanceof ScHsmToken) || !(to instanceof ScHsmToken)) {
-      throw new CustosError('INPUT_INVALID', 'Key backup by DKEK needs two SmartCard-HSMs.', { fromTokenId, toTokenId });
-    }
-    const key = await from.findKey(spkiSha256);
-    if (!key) throw new CustosError('KEY_NOT_FOUND', `${from.info.label} holds no key ${spkiSha256.slice(0, 16)}…`, { spkiSha256 });
-    const [source, target] = [await from.dkekStatus(), await to.dkekStatus()];
-    if (source.kcv !== target.kcv || source.outstandingShares > 0 || target.outstandingShares > 0) {
-      throw new CustosError('KCV_MISMATCH', `${from.info.label} (key domain ${source.kcv}) and ${to.info.label} (key domain ${target.kcv}) are not in the same complete key domain: import the same DKEK shares into both.`,
-        { from: source.kcv, to: target.kcv });
-    }
-    const backup = this.journal.begin('key.backup', { spkiSha256, kcv: source.kcv, label: key.label }, tokenRecord(from.info));
-    const wrapped = await this.journal.settle(backup, () => from.wrapKey(key));
-    this.journal.complete(backup, { blobSha256: createHash('sha256').update(wrapped.blob).digest('hex') });
-    const restore = this.journal.begin('key.restore', { spkiSha256, kcv: wrapped.kcv, label: key.label }, tokenRecord(to.info));
-    const restored = await this.journal.settle(restore, async () => {
-      const k = await to.unwrapKey(wrapped);
-      if (k.spkiSha256 !== spkiSha256) throw new CustosError('KEY_BLOB_INVALID', 'The restored key is not the key that was backed up.', { spkiSha256 });
-      return k;
-    });
-    this.journal.complete(restore, { keyId: restored.id });
-    // The target's journal key is vouched for now, while both tokens are logged in: it may later sign for the CA alone.
-    await vouchForRestoredKey(this.ctx, from, to, spkiSha256);
-    // wky: the .wky file sc-hsm-tool --unwrap-key reads, with the key's label and certificate.
-    return { kcv: wrapped.kcv, blob: wrapped.blob, wky: encodeWrappedKey(wrapped), restored };
   }
 
   async close(): Promise<void> {

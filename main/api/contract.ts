@@ -307,12 +307,29 @@ export const KeyDomainStatus = z.object({
 
 export const ShareImported = KeyDomainStatus.extend({ shareKcv: Kcv, expectedKcv: Kcv.optional() });
 
+/** A share-file password split among several people, as sc-hsm-tool shows it: the prime and each share ID and value, colon hex. */
+const ColonHex = z.string().max(64).regex(/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2})*$/, 'hex bytes separated by colons, like 0A:1B');
+const PasswordShareValue = z.object({ id: z.number().int().min(1).max(255), value: ColonHex });
+export const PasswordSharesShown = z.object({ prime: ColonHex, threshold: z.number().int(), shares: z.array(PasswordShareValue) });
+
 export const ShareCreated = z.object({
   custodian: z.string(),
   path: z.string(),
   fileName: z.string(),
   shareKcv: Kcv,
   createdAt: IsoDate,
+  /** Only when the password was split: shown one holder at a time, then forgotten by the window. */
+  passwordShares: PasswordSharesShown.optional(),
+});
+
+/** What a restore is checked against: from the backup's .custos.json, or read from a .wky that has none (hasRecord false). */
+export const KeyBackupView = z.object({
+  label: z.string(),
+  keySpec: KeySpec,
+  spkiSha256: Hex,
+  domainKcv: Kcv,
+  hasRecord: z.boolean(),
+  cas: z.array(z.object({ id: Hex, name: z.string() })),
 });
 
 export const KeyDomainFile = z.object({ path: z.string(), fileName: z.string(), kind: z.enum(['share', 'backup']), bytes: z.number().int() });
@@ -332,6 +349,8 @@ export const KeyRestored = z.object({
   tokenId: z.string(),
   key: KeySummary,
   domainKcv: Kcv,
+  /** What vouched for the key: the backup's record, the fingerprint the operator typed, or a CA of the journal with that key. */
+  expectedBy: z.enum(['record', 'operator', 'ca']),
   /** The card's journal key is vouched for: it may sign for the CA with the source card gone. */
   journalKeyVouched: z.boolean(),
 });
@@ -448,19 +467,28 @@ export const api = {
   // Key domains (main/api/keydomain-handlers.ts). Passwords cross only as password/passwordRepeat and are never echoed.
   'keydomain.status': { input: z.object({ tokenId: z.string() }), output: KeyDomainStatus },
   'keydomain.files': { input: Void, output: z.array(KeyDomainFile) },
+  // A share's password is typed twice by its custodian, or random and split m-of-n (passwordShares), as sc-hsm-tool --pwd-shares-* does.
   'keydomain.createShare': {
-    input: z.object({ custodian: z.string().min(1).max(64), password: SharePassword, passwordRepeat: SharePassword, directory: z.string().max(4096).optional() }),
+    input: z.object({
+      custodian: z.string().min(1).max(64), password: SharePassword.optional(), passwordRepeat: SharePassword.optional(), directory: z.string().max(4096).optional(),
+      passwordShares: z.object({ threshold: z.number().int().min(2).max(255), total: z.number().int().min(3).max(255) }).optional(),
+    }),
     output: ShareCreated,
   },
+  // Opened with its password, or with m of its password shares and the prime.
   'keydomain.importShare': {
-    input: z.object({ tokenId: z.string(), path: z.string().max(4096), password: SharePassword, expectedKcv: Kcv.optional(), expectedShareKcv: Kcv.optional() }),
+    input: z.object({
+      tokenId: z.string(), path: z.string().max(4096), password: SharePassword.optional(), expectedKcv: Kcv.optional(), expectedShareKcv: Kcv.optional(),
+      passwordShares: z.object({ prime: ColonHex, shares: z.array(PasswordShareValue).min(2).max(255) }).optional(),
+    }),
     output: ShareImported,
   },
+  'keydomain.inspectBackup': { input: z.object({ path: z.string().max(4096) }), output: KeyBackupView },
   'keydomain.backupKey': {
     input: z.object({ tokenId: z.string(), label: z.string().min(1).max(64), keySpkiSha256: Hex, directory: z.string().max(4096).optional() }),
     output: KeyBackupRecord,
   },
-  'keydomain.restoreKey': { input: z.object({ tokenId: z.string(), path: z.string().max(4096) }), output: KeyRestored },
+  'keydomain.restoreKey': { input: z.object({ tokenId: z.string(), path: z.string().max(4096), expectedKeySha256: Hex.length(64).optional() }), output: KeyRestored },
   /** Writes a signed publishing bundle into a new folder in directory, which must be on a removable medium. */
   'bundle.create': {
     input: z.object({ caId: Hex, directory: z.string().max(4096), name: z.string().min(1).max(255).optional(), serials: z.array(Hex).max(1000).optional() }),

@@ -17,12 +17,13 @@ import type { KeySpec } from '../hsm/token.ts';
 import type { Custos } from '../custos.ts';
 import type { ReadGrants } from '../exchange/read-grants.ts';
 import {
-  createDkekShare, domainStatus, importDkekShareFile, readShareFile, shareFileIterationsForTests, SHARES_FOLDER, type ShareWorkOptions,
+  createDkekShare, domainStatus, importDkekShareFile, passwordFromShares, readShareFile, shareFileIterationsForTests, SHARES_FOLDER, type ShareWorkOptions,
 } from '../ca/key-domain.ts';
-import { BACKUPS_FOLDER, backupKeyToFile, restoreKeyFromFile } from '../ca/key-backup-act.ts';
+import { BACKUPS_FOLDER, backupKeyToFile, describeBackup, restoreKeyFromFile } from '../ca/key-backup-act.ts';
 import type { Handlers, KeyDomainFile } from './contract.ts';
 
-type KeyDomainChannel = 'keydomain.status' | 'keydomain.files' | 'keydomain.createShare' | 'keydomain.importShare' | 'keydomain.backupKey' | 'keydomain.restoreKey';
+type KeyDomainChannel = 'keydomain.status' | 'keydomain.files' | 'keydomain.createShare' | 'keydomain.importShare' | 'keydomain.backupKey' | 'keydomain.inspectBackup'
+  | 'keydomain.restoreKey';
 
 function inside(path: string, folder: string): boolean {
   const rel = relative(folder, path);
@@ -54,8 +55,12 @@ export function createKeyDomainHandlers(custos: Custos, grants: ReadGrants): Pic
   };
   const writable = async (directory: string | undefined): Promise<{ directory?: string }> =>
     (directory === undefined ? {} : { directory: await grants.permitFolder(directory) });
+  const backupPath = async (path: string): Promise<string> => {
+    if (!/\.wky$/i.test(path)) throw new CustosError('KEY_BACKUP_INVALID', 'Choose the .wky file of the backup.', {});
+    return await readable(path, backupsDir);
+  };
   const work = (operation: string): ShareWorkOptions => {
-    const iterations = shareFileIterationsForTests();
+    const iterations = shareFileIterationsForTests({ rehearsal: custos.rehearsalOnly });
     return {
       ...(iterations !== undefined ? { iterations } : {}),
       onProgress: (done, total, label) => custos.reportProgress({ operation, label, done, total }),
@@ -67,19 +72,30 @@ export function createKeyDomainHandlers(custos: Custos, grants: ReadGrants): Pic
       return { ...s, shares: s.shares.map((x) => ({ ...x })) };
     },
     'keydomain.files': async () => [...filesIn(sharesDir, 'share'), ...filesIn(backupsDir, 'backup')],
-    'keydomain.createShare': async ({ custodian, password, passwordRepeat, directory }) => {
-      const made = await custos.exclusive('DKEK share creation', async () => createDkekShare(ctx, {
-        custodian, password: Secret.fromString(password), passwordRepeat: Secret.fromString(passwordRepeat), ...(await writable(directory)),
-      }, work('keydomain.createShare')));
-      return { custodian: made.custodian, path: made.path, fileName: made.fileName, shareKcv: made.shareKcv, createdAt: made.createdAt };
+    'keydomain.createShare': async ({ custodian, password, passwordRepeat, directory, passwordShares }) => {
+      const options = work('keydomain.createShare');
+      if (passwordShares !== undefined && (password !== undefined || passwordRepeat !== undefined)) {
+        throw new CustosError('INPUT_INVALID', 'A share\'s password is either typed by its custodian or split among several people, not both.', {});
+      }
+      const typed = passwordShares === undefined
+        ? { password: Secret.fromString(password ?? ''), passwordRepeat: Secret.fromString(passwordRepeat ?? '') } : { passwordShares };
+      const made = await custos.exclusive('DKEK share creation', async () => createDkekShare(ctx, { custodian, ...typed, ...(await writable(directory)) }, options));
+      return {
+        custodian: made.custodian, path: made.path, fileName: made.fileName, shareKcv: made.shareKcv, createdAt: made.createdAt,
+        ...(made.passwordShares ? { passwordShares: { ...made.passwordShares, shares: made.passwordShares.shares.map((x) => ({ ...x })) } } : {}),
+      };
     },
-    'keydomain.importShare': async ({ tokenId, path, password, expectedKcv, expectedShareKcv }) => {
-      const secret = Secret.fromString(password);
+    'keydomain.importShare': async ({ tokenId, path, password, expectedKcv, expectedShareKcv, passwordShares }) => {
+      const options = work('keydomain.importShare');
+      if ((password === undefined) === (passwordShares === undefined)) {
+        throw new CustosError('INPUT_INVALID', 'Open the share file with its password, or with its password shares and prime: one of the two.', {});
+      }
+      const secret = password !== undefined ? Secret.fromString(password) : passwordFromShares(passwordShares!.prime, passwordShares!.shares);
       try {
         const file = await readShareFile(await readable(path, sharesDir));
         const done = await custos.exclusive('DKEK share import', () => importDkekShareFile(ctx, {
           tokenId, file, fileName: path, password: secret, ...(expectedKcv ? { expectedKcv } : {}), ...(expectedShareKcv ? { expectedShareKcv } : {}),
-        }, work('keydomain.importShare')));
+        }, options));
         return { ...done, shares: done.shares.map((x) => ({ ...x })) };
       } finally {
         secret.wipe();
@@ -93,14 +109,17 @@ export function createKeyDomainHandlers(custos: Custos, grants: ReadGrants): Pic
         metadataPath: written.metadataPath, createdAt: m.createdAt, cas: m.cas.map((c) => ({ ...c })),
       };
     },
-    'keydomain.restoreKey': async ({ tokenId, path }) => {
-      if (!/\.wky$/i.test(path)) throw new CustosError('KEY_BACKUP_INVALID', 'Choose the .wky file of the backup (its .custos.json lies beside it).', {});
-      const wkyPath = await readable(path, backupsDir);
-      const restored = await custos.exclusive('key restore', () => restoreKeyFromFile(ctx, { tokenId, wkyPath }));
+    'keydomain.inspectBackup': async ({ path }) => {
+      const d = await describeBackup(ctx, await backupPath(path));
+      return { label: d.label, keySpec: { ...d.keySpec } as KeySpec, spkiSha256: d.spkiSha256, domainKcv: d.domainKcv, hasRecord: d.hasRecord, cas: d.cas.map((c) => ({ ...c })) };
+    },
+    'keydomain.restoreKey': async ({ tokenId, path, expectedKeySha256 }) => {
+      const wkyPath = await backupPath(path);
+      const restored = await custos.exclusive('key restore', () => restoreKeyFromFile(ctx, { tokenId, wkyPath, ...(expectedKeySha256 ? { expectedSpkiSha256: expectedKeySha256 } : {}) }));
       const k = restored.key;
       return {
         tokenId, key: { tokenId, id: k.id, label: k.label, spec: { ...k.spec } as KeySpec, spkiSha256: k.spkiSha256 },
-        domainKcv: restored.metadata.domainKcv, journalKeyVouched: restored.journalKeyVouched,
+        domainKcv: restored.description.domainKcv, expectedBy: restored.expectedBy, journalKeyVouched: restored.journalKeyVouched,
       };
     },
   };

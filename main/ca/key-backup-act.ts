@@ -5,6 +5,11 @@
  * to it, a `.custos.json` that names what a person checks before a restore:
  * the key's label, the SHA-256 of its public key and the domain's KCV.
  *
+ * A .wky with no .custos.json beside it (sc-hsm-tool --wrap-key writes
+ * none) is read alone: the key's label, the SHA-256 of its public key and the
+ * domain's KCV come from the file, and it is restored only when that key is
+ * the one the operator expects or a CA of this journal was made with.
+ *
  * A restore goes into a free key reference, and is checked to be the key the
  * backup names; a card of another domain, or one that already holds the key,
  * is refused before the card is asked. When a restore stops part-way, what it
@@ -16,10 +21,10 @@ import { z } from 'zod';
 import { CustosError, isCustosError } from '../errors/index.ts';
 import { tokenRecord, type KeyRef, type Token } from '../hsm/token.ts';
 import type { ScHsmToken } from '../hsm/sc-hsm/token.ts';
-import { kcvOfBlob, type WrappedKey } from '../hsm/sc-hsm/key-backup.ts';
+import { kcvOfBlob, wrappedKeyOfWky, type WrappedKey } from '../hsm/sc-hsm/key-backup.ts';
 import { deleteCardKey, listKeyIds } from '../hsm/sc-hsm/keys.ts';
 import { decodePrivateKeyDescription, encodePrivateKeyDescription } from '../hsm/sc-hsm/pkcs15.ts';
-import { spkiOfPublicObject, sha256Hex } from '../hsm/sc-hsm/keys.ts';
+import { keySpecOfSpki, spkiOfPublicObject, sha256Hex } from '../hsm/sc-hsm/keys.ts';
 import { DOMAIN_PARAMETERS } from '../pki/cvc/cvc.ts';
 import { decodeWky, encodeWky, type WkyFile } from '../keydomain/index.ts';
 import { readBoundedFile } from '../exchange/files.ts';
@@ -152,8 +157,29 @@ export function metadataPathFor(wkyPath: string): string {
   return join(dirname(wkyPath), `${basename(wkyPath).replace(/\.wky$/i, '')}${METADATA_SUFFIX}`);
 }
 
+/**
+ * What a person checks before a restore: the key (label, kind, SHA-256 of its
+ * public key), its key domain (KCV) and the CAs whose key it is. From the
+ * .custos.json when the backup has one, else read from the .wky itself.
+ */
+export interface BackupDescription {
+  readonly label: string;
+  readonly keySpec: BackupMetadata['keySpec'];
+  readonly spkiSha256: string;
+  readonly domainKcv: string;
+  readonly wkySha256: string;
+  readonly cas: BackupMetadata['cas'];
+  /**
+   * False for a .wky with no .custos.json beside it (sc-hsm-tool --wrap-key
+   * writes none): nothing vouches for which key it holds, so a restore needs
+   * the operator's expected fingerprint or a CA of this journal with that key.
+   */
+  readonly hasRecord: boolean;
+}
+
 export interface BackupRead {
-  readonly metadata: BackupMetadata;
+  readonly description: BackupDescription;
+  readonly metadata?: BackupMetadata;
   readonly wky: WkyFile;
   readonly wrapped: WrappedKey;
 }
@@ -162,23 +188,47 @@ function invalidBackup(message: string, details: Record<string, string> = {}): n
   throw new CustosError('KEY_BACKUP_INVALID', message, details);
 }
 
+/** The one way a .custos.json is missing that still leaves a backup: nothing at that path. */
+async function readMetadataIfPresent(metadataPath: string): Promise<unknown> {
+  try {
+    return JSON.parse(Buffer.from(await readBoundedFile(metadataPath, MAX_METADATA_BYTES)).toString('utf8'));
+  } catch (e) {
+    if (isCustosError(e) && e.code === 'FILE_NOT_FOUND') return undefined;
+    if (isCustosError(e)) throw e;
+    invalidBackup(`${basename(metadataPath)} is not JSON.`);
+  }
+}
+
+/**
+ * A .wky alone: its parts must agree (wrappedKeyOfWky), and it must carry the
+ * key's public half, or there is nothing to name the key by or to check a
+ * restore against. What it names is only what the file says: the restore
+ * compares it with a fingerprint from elsewhere.
+ */
+function readWkyAlone(bytes: Uint8Array): BackupRead {
+  const wky = decodeWky(bytes);
+  const wrapped = wrappedKeyOfWky(wky);
+  const spki = spkiOfPublicObject(wrapped.publicObject).spki;
+  const spec = keySpecOfSpki(spki);
+  const keySpec: BackupMetadata['keySpec'] = spec.kind === 'rsa' ? { kind: 'rsa', bits: spec.bits } : { kind: 'ec', curve: spec.curve };
+  const description: BackupDescription = {
+    label: wrapped.label, keySpec, spkiSha256: sha256Hex(spki), domainKcv: wrapped.kcv, wkySha256: sha256Hex(bytes), cas: [], hasRecord: false,
+  };
+  return { description, wky, wrapped };
+}
+
 /**
  * Reads a backup and checks its parts against each other: the .wky is the one
  * its metadata names (by SHA-256), the blob is of the domain it names, and its
  * public-key object is the key it names. A truncated or altered .wky fails
- * here, before any card is touched.
+ * here, before any card is touched. A .wky with no .custos.json beside it is
+ * read alone (readWkyAlone), and says so (hasRecord false).
  */
 export async function readBackup(wkyPath: string): Promise<BackupRead> {
   const metadataPath = metadataPathFor(wkyPath);
   const bytes = await readBoundedFile(wkyPath, MAX_WKY_BYTES);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(Buffer.from(await readBoundedFile(metadataPath, MAX_METADATA_BYTES)).toString('utf8'));
-  } catch (e) {
-    if (isCustosError(e) && e.code === 'FILE_NOT_FOUND') invalidBackup(`${basename(metadataPath)} is missing beside ${basename(wkyPath)}: it names the key and its domain, which a restore checks.`);
-    if (isCustosError(e)) throw e;
-    invalidBackup(`${basename(metadataPath)} is not JSON.`);
-  }
+  const raw = await readMetadataIfPresent(metadataPath);
+  if (raw === undefined) return readWkyAlone(bytes);
   const parsed = BackupMetadata.safeParse(raw);
   if (!parsed.success) invalidBackup(`${basename(metadataPath)} is not a Custos key backup record (${parsed.error.issues[0]?.path.join('.') ?? 'shape'}).`);
   const metadata = parsed.data;
@@ -198,17 +248,69 @@ export async function readBackup(wkyPath: string): Promise<BackupRead> {
   }
   // The driver takes the PrKD and certificate where it can write them back as they were.
   const wrapped: WrappedKey = Object.assign({ blob: wky.blob, kcv, label, publicObject: wky.certificate }, wky.prkd ? { prkd: wky.prkd } : {});
-  return { metadata, wky, wrapped };
+  const description: BackupDescription = {
+    label: metadata.label, keySpec: metadata.keySpec, spkiSha256: metadata.spkiSha256, domainKcv: metadata.domainKcv, wkySha256: metadata.wkySha256, cas: metadata.cas, hasRecord: true,
+  };
+  return { description, metadata, wky, wrapped };
+}
+
+/** A backup as the window and the CLI show it before a restore: with the CAs of this journal whose key it holds. */
+export async function describeBackup(ctx: CaContext, wkyPath: string): Promise<BackupDescription> {
+  const { description } = await readBackup(wkyPath);
+  return withJournalCas(ctx, description);
+}
+
+function withJournalCas(ctx: CaContext, d: BackupDescription): BackupDescription {
+  const known = new Map(d.cas.map((c) => [c.id, c]));
+  for (const ca of ctx.state.cas.values()) if (ca.keySpkiSha256 === d.spkiSha256 && !known.has(ca.id)) known.set(ca.id, { id: ca.id, name: ca.name });
+  return { ...d, cas: [...known.values()] };
+}
+
+/** The operator's expected key: the whole SHA-256 of its public key, as custos key list and the backup record show it. */
+export function normalizeExpectedKey(text: string): string {
+  const fingerprint = text.trim().toLowerCase().replaceAll(':', '');
+  if (!/^[0-9a-f]{64}$/.test(fingerprint)) {
+    throw new CustosError('INPUT_INVALID', 'The expected key is the SHA-256 of its public key: all 64 hexadecimal digits (custos key list, or the record kept at the backup), not a part of it.', {});
+  }
+  return fingerprint;
+}
+
+const labelShown = (label: string): string => (label === '' ? 'an unlabelled key' : `the key "${label}"`);
+
+/**
+ * Which key a restore is sure of, and why: the backup's own record, the
+ * fingerprint the operator expects, or a CA of this journal recorded with
+ * that key. A fingerprint the operator gives is checked even when a record
+ * exists; a .wky with neither a record, a fingerprint nor a CA is refused.
+ */
+export function requireExpectedKey(d: BackupDescription, expectedSpkiSha256: string | undefined, wkyName: string): 'record' | 'operator' | 'ca' {
+  const named = `${wkyName} holds ${labelShown(d.label)} (${d.keySpec.kind === 'ec' ? `EC ${d.keySpec.curve}` : `RSA ${d.keySpec.bits}`}), public key SHA-256 ${d.spkiSha256}, of key domain KCV ${d.domainKcv}`;
+  if (expectedSpkiSha256 !== undefined) {
+    const expected = normalizeExpectedKey(expectedSpkiSha256);
+    if (expected !== d.spkiSha256) {
+      throw new CustosError('KEY_FINGERPRINT_MISMATCH', `${named}, not the expected key ${expected}. Nothing was restored: find the backup of the expected key, or check the fingerprint you were given.`,
+        { label: d.label, spkiSha256: d.spkiSha256, expectedSpkiSha256: expected, domainKcv: d.domainKcv });
+    }
+    return 'operator';
+  }
+  if (d.hasRecord) return 'record';
+  if (d.cas.length > 0) return 'ca';
+  throw new CustosError('KEY_FINGERPRINT_REQUIRED', `${named}. No .custos.json lies beside it and no CA of this journal has that key, so nothing vouches for it: compare the SHA-256 with your record of the key, then restore naming it (custos key restore --expect-key SHA256, or type it on the Key domain screen).`,
+    { label: d.label, spkiSha256: d.spkiSha256, domainKcv: d.domainKcv, keyKind: d.keySpec.kind });
 }
 
 export interface RestoreRequest {
   readonly tokenId: string;
   readonly wkyPath: string;
+  /** The SHA-256 of the key's public key the operator expects (all 64 hex digits); needed for a .wky with no record and no CA. */
+  readonly expectedSpkiSha256?: string;
 }
 
 export interface KeyRestored {
   readonly key: KeyRef;
-  readonly metadata: BackupMetadata;
+  readonly description: BackupDescription;
+  /** What vouched for the key before it went to the card. */
+  readonly expectedBy: 'record' | 'operator' | 'ca';
   /** The secondary's journal key is vouched for, so it may sign for the CA with the primary gone. */
   readonly journalKeyVouched: boolean;
 }
@@ -243,7 +345,10 @@ async function removeLeftovers(ctx: CaContext, token: ScHsmToken, keyIdsBefore: 
  */
 export async function restoreKeyFromFile(ctx: CaContext, req: RestoreRequest): Promise<KeyRestored> {
   const token = requireScHsm(await ctx.tokens.open(req.tokenId), 'key restore');
-  const { metadata, wrapped } = await readBackup(req.wkyPath);
+  const read = await readBackup(req.wkyPath);
+  const { wrapped } = read;
+  const metadata = withJournalCas(ctx, read.description);
+  const expectedBy = requireExpectedKey(metadata, req.expectedSpkiSha256, basename(req.wkyPath));
   if (!token.info.loggedIn) throw new CustosError('NOT_LOGGED_IN', `Log in to ${token.info.label} before restoring a key into it.`, {});
   const status = await readDkekStatus(token);
   if (status === undefined) {
@@ -272,7 +377,7 @@ export async function restoreKeyFromFile(ctx: CaContext, req: RestoreRequest): P
   const keyIdsBefore = await listKeyIds(token.card);
   const intent = ctx.journal.begin(KEY_RESTORE_KIND, {
     tokenId: req.tokenId, label: metadata.label, spkiSha256: metadata.spkiSha256, domainKcv: metadata.domainKcv, wkyFile: req.wkyPath,
-    wkySha256: metadata.wkySha256, keyIdsBefore,
+    wkySha256: metadata.wkySha256, keyIdsBefore, record: metadata.hasRecord, expectedBy,
   }, tokenRecord(token.info));
   const restored = await ctx.journal.settle(intent, async () => {
     try {
@@ -288,7 +393,7 @@ export async function restoreKeyFromFile(ctx: CaContext, req: RestoreRequest): P
     }
   });
   ctx.journal.complete(intent, { keyId: restored.id, label: restored.label, spkiSha256: restored.spkiSha256 });
-  return { key: restored, metadata, journalKeyVouched: await vouchFromAnotherToken(ctx, token, metadata.spkiSha256) };
+  return { key: restored, description: metadata, expectedBy, journalKeyVouched: await vouchFromAnotherToken(ctx, token, metadata.spkiSha256) };
 }
 
 /** Any other logged-in token whose journal key this journal trusts vouches for the secondary's (journal-anchor.ts). */
@@ -309,7 +414,7 @@ async function vouchFromAnotherToken(ctx: CaContext, target: Token, spkiSha256: 
 }
 
 /** The backup's fingerprint, as shown on screen and on paper. */
-export function backupSummary(b: BackupMetadata): string {
-  return `"${b.label}" (${b.keySpec.kind === 'ec' ? `EC ${b.keySpec.curve}` : `RSA ${b.keySpec.bits}`}), public key SHA-256 ${b.spkiSha256}, key domain KCV ${b.domainKcv}`;
+export function backupSummary(b: Pick<BackupDescription, 'label' | 'keySpec' | 'spkiSha256' | 'domainKcv'>): string {
+  return `${b.label === '' ? 'an unlabelled key' : `"${b.label}"`} (${b.keySpec.kind === 'ec' ? `EC ${b.keySpec.curve}` : `RSA ${b.keySpec.bits}`}), public key SHA-256 ${b.spkiSha256}, key domain KCV ${b.domainKcv}`;
 }
 

@@ -47,10 +47,28 @@ export interface ShareWorkOptions {
  * made so open in no other tool; whoever reads it says so.
  */
 export const SHARE_FILE_ITERATIONS_ENV = 'CUSTOS_TEST_SHARE_FILE_ITERATIONS';
+/** test/run.mjs marks every process a test file starts with it: the one place a weak share file is wanted. */
+export const TEST_RUN_ENV = 'CUSTOS_TEST_RUN';
 
-export function shareFileIterationsForTests(): number | undefined {
+/**
+ * The share-file KDF count the environment asks for, if any. Honoured only in
+ * a test run or on a rehearsal core: anywhere else a share file may guard a
+ * real key domain, and a real share file is always 10,000,000 rounds, so a
+ * stray setting (a test shell's leftover export) is refused before any share
+ * is made or opened, never silently obeyed and never silently dropped.
+ */
+export function shareFileIterationsForTests(where: { readonly rehearsal: boolean }): number | undefined {
   const text = process.env[SHARE_FILE_ITERATIONS_ENV];
-  return text !== undefined && /^[1-9]\d{0,7}$/.test(text) ? Number(text) : undefined;
+  if (text === undefined || text === '') return undefined;
+  if (!where.rehearsal && !process.env[TEST_RUN_ENV]) {
+    throw new CustosError('SHARE_FILE_ITERATIONS_REFUSED',
+      `${SHARE_FILE_ITERATIONS_ENV} is set, but this is neither a test run nor a rehearsal: a real DKEK share file is always made and opened with 10,000,000 rounds, as sc-hsm-tool does. Unset ${SHARE_FILE_ITERATIONS_ENV} and start again; nothing was made or imported.`,
+      { variable: SHARE_FILE_ITERATIONS_ENV });
+  }
+  if (!/^[1-9]\d{0,7}$/.test(text)) {
+    throw new CustosError('SHARE_FILE_ITERATIONS_REFUSED', `${SHARE_FILE_ITERATIONS_ENV} is a whole number from 1 to 99,999,999, not "${text.slice(0, 16)}".`, { variable: SHARE_FILE_ITERATIONS_ENV });
+  }
+  return Number(text);
 }
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');

@@ -28,8 +28,10 @@ Key domains (SmartCard-HSM DKEK shares, key backup and restore):
   custos dkek status --token LABEL                   the card's key domain: shares imported, KCV once complete
   custos key backup --token LABEL --key KEYLABEL --fingerprint SHA256 [--out DIR]
                                                      wrap a key into KEYLABEL-….wky and its .custos.json
-  custos key restore --token LABEL --file KEY.wky [--source-token LABEL|--source-token-id ID --source-pin-env VAR]
+  custos key restore --token LABEL --file KEY.wky [--expect-key SHA256] [--source-token LABEL|--source-token-id ID --source-pin-env VAR]
                                                      unwrap it into a card of the same domain; the source token vouches for it
+                                                     (--expect-key: the whole SHA-256 of the key's public key; needed for a .wky
+                                                     with no .custos.json, as sc-hsm-tool --wrap-key writes, unless a CA has that key)
 Share passwords: --password-env VAR | --password-file FILE, otherwise asked (twice for a new one), never echoed.
 `;
 
@@ -50,9 +52,9 @@ function count(values: CliValues, name: string): number | undefined {
 const passwordSource = (values: CliValues) => ({ passwordEnv: str(values['password-env']), passwordFile: str(values['password-file']) });
 
 /** Progress of the share-file key derivation on stderr, a line at a time (no terminal tricks). */
-function progressNotes(out: Output): ShareWorkOptions {
+function progressNotes(core: Custos, out: Output): ShareWorkOptions {
   let last = -1;
-  const iterations = shareFileIterationsForTests();
+  const iterations = shareFileIterationsForTests({ rehearsal: core.rehearsalOnly });
   if (iterations !== undefined) out.note(`warning: ${SHARE_FILE_ITERATIONS_ENV} is set: share files use ${iterations} KDF rounds, and no other tool opens them. For tests only.`);
   return {
     ...(iterations !== undefined ? { iterations } : {}),
@@ -108,11 +110,13 @@ export async function runKeyDomainCommand(command: string, values: CliValues, ou
           throw new CustosError('INPUT_INVALID', 'Give both --pwd-shares-threshold and --pwd-shares-total, or neither.', {});
         }
         const directory = str(values.out);
+        // Before the password is asked: a refused KDF setting must not cost a custodian their typing.
+        const work = progressNotes(core, out);
         const secret = threshold === undefined ? await readNewSharePassword(passwordSource(values), `Password for ${custodian}'s share: `) : undefined;
         const made = await createDkekShare(core.ctx, {
           custodian, ...(directory ? { directory: resolve(directory) } : {}),
           ...(secret ? { password: secret.password, passwordRepeat: secret.repeat } : { passwordShares: { threshold: threshold!, total: total! } }),
-        }, progressNotes(out));
+        }, work);
         out.result(made, () => [
           `DKEK share of ${shown(made.custodian)} written: ${shown(made.path)}`,
           `  share KCV ${made.shareKcv}   created ${made.createdAt}`,
@@ -128,6 +132,7 @@ export async function runKeyDomainCommand(command: string, values: CliValues, ou
       return tools.withCore(values, out, async (core, out) => {
         const path = resolve(need(values, 'file', 'the custodian\'s share file'));
         const file = await readShareFile(path);
+        const work = progressNotes(core, out);
         const token = await tools.loggedInToken(core, values);
         const tokenId = await tools.findTokenId(core, values);
         const sharesFile = str(values['password-shares-file']);
@@ -137,7 +142,7 @@ export async function runKeyDomainCommand(command: string, values: CliValues, ou
         const done = await importDkekShareFile(core.ctx, {
           tokenId, file, fileName: path, password, ...(expected ? { expectedKcv: expected.replaceAll(':', '') } : {}),
           ...(expectedShare ? { expectedShareKcv: expectedShare.replaceAll(':', '') } : {}),
-        }, progressNotes(out));
+        }, work);
         out.result(done, () => [`Share KCV ${done.shareKcv} imported into ${shown(token.info.label)}.`, statusLine(done),
           ...(done.complete && done.expectedKcv ? [`The domain's KCV matches the expected ${done.expectedKcv}.`] : [])].join('\n'));
       });
@@ -171,10 +176,15 @@ export async function runKeyDomainCommand(command: string, values: CliValues, ou
         }
         await tools.loggedInToken(core, values);
         const tokenId = await tools.findTokenId(core, values);
-        const restored = await core.exclusive('key restore', () => restoreKeyFromFile(core.ctx, { tokenId, wkyPath }));
-        out.result({ tokenId, keyId: restored.key.id, label: restored.key.label, spkiSha256: restored.key.spkiSha256, domainKcv: restored.metadata.domainKcv, journalKeyVouched: restored.journalKeyVouched },
-          () => [`Restored ${shown(backupSummary(restored.metadata))}: the public key on the card is the backed-up one.`,
-            ...(restored.journalKeyVouched ? ['This token may now sign for the CA alone.'] : restored.metadata.cas.length > 0
+        const expected = str(values['expect-key']);
+        const restored = await core.exclusive('key restore', () => restoreKeyFromFile(core.ctx, { tokenId, wkyPath, ...(expected !== undefined ? { expectedSpkiSha256: expected } : {}) }));
+        const d = restored.description;
+        out.result({
+          tokenId, keyId: restored.key.id, label: restored.key.label, spkiSha256: restored.key.spkiSha256, domainKcv: d.domainKcv, journalKeyVouched: restored.journalKeyVouched,
+          record: d.hasRecord, expectedBy: restored.expectedBy, cas: d.cas,
+        }, () => [`Restored ${shown(backupSummary(d))}: the public key on the card is the backed-up one.`,
+            `  Checked against ${restored.expectedBy === 'record' ? 'the backup\'s .custos.json' : restored.expectedBy === 'operator' ? 'the key you expected (--expect-key)' : `the key of CA ${d.cas.map((c) => shown(c.name)).join(', ')}`}.`,
+            ...(restored.journalKeyVouched ? ['This token may now sign for the CA alone.'] : d.cas.length > 0
               ? ['Its journal key is not yet vouched for: restore with the source token present and named (--source-token), so this token may later sign for the CA alone.'] : []),
           ].join('\n'));
       });

@@ -25,6 +25,7 @@ import { revokeSerial } from '../ca/revoke.ts';
 import { issueCrl } from '../ca/crl.ts';
 import { exportCertificate, exportChain, exportCrl } from '../ca/export.ts';
 import { requestForKey } from '../ca/key-request.ts';
+import { backupKeyToFile, restoreKeyFromFile } from '../ca/key-backup-act.ts';
 import { parseSubject } from '../ca/subject.ts';
 import { signAlgorithmFor } from '../pki/x509/algorithms.ts';
 import { OID } from '../pki/oids.ts';
@@ -83,9 +84,14 @@ export async function rehearse(values: CliValues, out: Output): Promise<void> {
 
     out.note('3/8 Backing the root key up into the backup HSM (same DKEK key domain)…');
     await core.login(backupHsm.id, pin());
-    const backup = await core.backupKey(caHsm.id, rootKey.spkiSha256, backupHsm.id);
-    writeNewFileSync(join(artifacts, 'rehearsal-root-key.wky'), backup.wky);
-    checks.push({ what: 'root key restored into the backup HSM', ok: backup.restored.spkiSha256 === rootKey.spkiSha256, detail: `key domain KCV ${backup.kcv}` });
+    // The acts a ceremony uses (Key domain screen, custos key backup|restore): a .wky and its .custos.json, each step journaled
+    // with the domain's KCV and the key's fingerprint, and the restore checked against that record.
+    const backup = await backupKeyToFile(ctx, { tokenId: caHsm.id, label: rootKey.label, spkiSha256: rootKey.spkiSha256, directory: artifacts });
+    const restored = await restoreKeyFromFile(ctx, { tokenId: backupHsm.id, wkyPath: backup.wkyPath });
+    checks.push({
+      what: 'root key restored into the backup HSM', ok: restored.key.spkiSha256 === rootKey.spkiSha256 && restored.journalKeyVouched,
+      detail: `key domain KCV ${backup.metadata.domainKcv}, public key SHA-256 ${backup.metadata.spkiSha256}; ${backup.wkyPath}`,
+    });
 
     out.note('4/8 Generating the issuing CA key on the CA HSM and signing its request…');
     const subKey = await core.generateKey(caHsm.id, { kind: 'ec', curve: 'P-384' }, 'rehearsal-issuing');
@@ -152,7 +158,8 @@ export async function rehearse(values: CliValues, out: Output): Promise<void> {
 
     const report = {
       outDir, tokens: tokens.map((t) => ({ label: t.info.label, serial: t.info.serial, virtual: t.info.virtual })),
-      root: root.subject, issuing: sub.subject, journalHead: journal.head ? formatHead(journal.head) : undefined, checkpoints: anchors?.checkpoints ?? 0, unanchored: anchors?.unanchored, leaf: { subject: leaf.subject, serialHex: leaf.serialHex, revoked: true }, keyDomainKcv: backup.kcv, files, checks,
+      root: root.subject, issuing: sub.subject, journalHead: journal.head ? formatHead(journal.head) : undefined, checkpoints: anchors?.checkpoints ?? 0, unanchored: anchors?.unanchored, leaf: { subject: leaf.subject, serialHex: leaf.serialHex, revoked: true }, keyDomainKcv: backup.metadata.domainKcv,
+      keyBackup: { wky: backup.wkyPath, record: backup.metadataPath }, files, checks,
     };
     writeNewFileSync(join(outDir, 'rehearsal-report.json'), `${JSON.stringify(report, null, 2)}\n`);
     const failed = checks.filter((c) => !c.ok);

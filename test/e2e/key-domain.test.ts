@@ -4,15 +4,19 @@
  * (2 DKEK shares each): two custodians make their shares (by keyboard), each
  * imports theirs into both cards ("k of n", share and domain KCVs), a paper
  * record is shown, the CA key is backed up on the first card and restored
- * into the second. Refusals on the way: a wrong password, a share imported
- * twice. Screenshots of each step go to test-results/screenshots/.
+ * into the second. One custodian's share has its password split 2-of-3:
+ * the screen hands each holder their password share alone, and the share is
+ * imported into each card from two of them. A .wky with no .custos.json is
+ * restored only once the expected key is typed. Refusals on the way: a wrong
+ * password, a share imported twice, another key than the one expected.
+ * Screenshots of each step go to test-results/screenshots/.
  *
  * Share files use 1,000 KDF rounds (CUSTOS_TEST_SHARE_FILE_ITERATIONS): at
  * sc-hsm-tool's 10,000,000 each file takes minutes on a shared test machine.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -26,6 +30,7 @@ import { ensureRendererBuilt } from './support/build.ts';
 import { launchChromium, type Chromium } from './support/chromium.ts';
 import { SCREENSHOT_DIR, setTheme } from './support/screens.ts';
 import { AxeBuilder } from '@axe-core/playwright';
+import { seriousViolations } from './support/axe.ts';
 
 const PIN = '648219';
 
@@ -37,7 +42,11 @@ describe('the Key domain screen: shares, import into two HSMs, backup and restor
   let browser: Chromium;
   let page: Page;
   const pageErrors: string[] = [];
+  /** What the shell's open dialog returns when the person picks a file. */
+  const picks: string[] = [];
   const ids = { primary: '', secondary: '' };
+  /** Ben's share password, split 2-of-3, as its holders wrote it down from the screen. */
+  const ben = { prime: '', shares: [] as { id: number; value: string }[] };
   // A dialog is shot at the window's size: a full-page shot would show its backdrop stopping at the window's edge.
   const shot = (name: string, fullPage = true) => page.screenshot({ path: join(SCREENSHOT_DIR, `key-domain-${name}.png`), fullPage });
 
@@ -52,7 +61,7 @@ describe('the Key domain screen: shares, import into two HSMs, backup and restor
     const listed = await custos.tokens.list();
     ids.primary = listed.find((t) => t.info.reader.includes('primary.vsc'))!.id;
     ids.secondary = listed.find((t) => t.info.reader.includes('secondary.vsc'))!.id;
-    core = appCoreOf(custos);
+    core = appCoreOf(custos, { pickFiles: async () => picks });
     host = await startDevHost({ handlers: core.handlers, events: core.events, staticDir });
     browser = await launchChromium();
     page = await browser.context.newPage();
@@ -90,8 +99,26 @@ describe('the Key domain screen: shares, import into two HSMs, backup and restor
   async function importShare(custodian: string, password: string, shareKcv?: string): Promise<void> {
     await page.getByLabel('Share file').click();
     await page.getByRole('option', { name: new RegExp(`^${custodian} — `) }).click();
+    await page.getByLabel('Its password').check();
     await page.getByLabel(/^Share password\W*$/).fill(password);
     if (shareKcv !== undefined) await page.getByLabel('Share KCV from your paper record (optional)').fill(shareKcv);
+    await page.getByRole('button', { name: 'Import share' }).click();
+  }
+
+  async function importWithPasswordShares(custodian: string, shares: readonly { id: number; value: string }[]): Promise<void> {
+    await page.getByLabel('Share file').click();
+    await page.getByRole('option', { name: new RegExp(`^${custodian} — `) }).click();
+    await page.getByLabel('Password shares of several holders').check();
+    await page.getByLabel(/^Prime\W*$/).fill(ben.prime);
+    // Each holder in turn, by keyboard: their ID, Tab, their value, Enter adds it and clears both.
+    for (const share of shares) {
+      await page.getByLabel('Share ID', { exact: true }).fill(String(share.id));
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(share.value);
+      await page.keyboard.press('Enter');
+      await page.getByText(new RegExp(`password shares? collected \\(share ID [0-9, ]*${share.id}\\)`)).waitFor();
+      assert.equal(await page.getByLabel('Share value', { exact: true }).inputValue(), '', 'a holder\'s value leaves the screen once added');
+    }
     await page.getByRole('button', { name: 'Import share' }).click();
   }
 
@@ -110,10 +137,45 @@ describe('the Key domain screen: shares, import into two HSMs, backup and restor
     await page.getByLabel('Share password again').fill('anna-password-1');
     await page.keyboard.press('Enter');
     await page.getByText('Custodian 2 of 2').waitFor();
+    // Ben's password is random and split 2-of-3 among three holders, as sc-hsm-tool --pwd-shares-threshold 2 --pwd-shares-total 3 does.
     await page.getByLabel('Custodian').fill('Ben');
-    await page.getByLabel(/^Share password\W*$/).fill('ben-password-22');
-    await page.getByLabel('Share password again').fill('ben-password-22');
+    await page.getByLabel('A random password split among several people').check();
+    await page.getByLabel('Holders needed to open it').fill('2');
+    await page.getByLabel('Holders in all').fill('3');
+    await shot('password-split');
     await page.getByRole('button', { name: 'Make share' }).click();
+    const handout = page.getByRole('region', { name: 'Password shares, one holder at a time' });
+    const seen: string[] = [];
+    for (const holder of [1, 2, 3]) {
+      await handout.getByRole('heading', { name: `Password share ${holder} of 3 for Ben's share file` }).waitFor();
+      assert.equal(await page.getByRole('table', { name: /^Password share \d$/ }).count(), 0, 'a share shows only when its holder asks');
+      await handout.getByRole('button', { name: `Show password share ${holder}` }).click();
+      const table = page.getByRole('table', { name: /^Password share \d$/ });
+      assert.equal(await table.count(), 1, 'one holder\'s share at a time');
+      const cells = await table.getByRole('cell').allInnerTexts();
+      const [prime, id, value] = cells.map((c) => c.trim());
+      assert.match(prime!, /^[0-9A-F]{2}(:[0-9A-F]{2}){7,8}$/);
+      assert.equal(id, String(holder));
+      assert.match(value!, /^[0-9A-F]{2}(:[0-9A-F]{2})*$/);
+      for (const earlier of seen) assert.ok(!(await page.content()).includes(earlier), 'the previous holder\'s value is gone');
+      ben.prime = prime!;
+      ben.shares.push({ id: holder, value: value! });
+      seen.push(value!);
+      if (holder === 1) {
+        assert.deepEqual(await seriousViolations(page), []);
+        await shot('password-share-holder-1');
+      }
+      const next = handout.getByRole('button', { name: holder === 3 ? 'Done: clear the shares from the screen' : `Hide it: next holder (${holder + 1} of 3)` });
+      assert.equal(await next.isDisabled(), true, 'the next holder waits until this one has written theirs down');
+      // By keyboard: the holder ticks that they wrote it down, then moves on.
+      await handout.getByRole('checkbox').focus();
+      await page.keyboard.press('Space');
+      await next.focus();
+      await page.keyboard.press('Enter');
+    }
+    await handout.waitFor({ state: 'hidden' });
+    const pageAfter = await page.content();
+    for (const value of seen) assert.ok(!pageAfter.includes(value), 'no password share is left on the page');
     await page.getByText('All 2 shares of this domain are made.').waitFor();
     const table = page.getByRole('table', { name: 'Shares made' });
     assert.equal(await table.getByRole('row').count(), 3);
@@ -147,8 +209,14 @@ describe('the Key domain screen: shares, import into two HSMs, backup and restor
     await importShare('Anna', 'anna-password-1');
     await page.getByRole('alert').filter({ hasText: 'DKEK_SHARE_ALREADY_IMPORTED' }).waitFor();
     await shot('import-twice');
-    await importShare('Ben', 'ben-password-22');
+    // Ben's file, from the password shares of holders 1 and 3.
+    await importWithPasswordShares('Ben', [ben.shares[0]!, ben.shares[2]!]);
     await page.getByText(/2 of 2 shares imported into .* key domain complete, KCV [0-9a-f]{16}/).waitFor();
+    // Times in the custodian's own zone, as the journal screen shows them; the exact moment stays in the markup.
+    const shares = page.getByRole('table', { name: /^Shares in / });
+    const imported = await shares.locator('time').first();
+    assert.match(String(await imported.getAttribute('dateTime')), /^\d{4}-\d{2}-\d{2}T/);
+    assert.doesNotMatch(await shares.innerText(), /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/, 'no UTC ISO time in the share table');
     await shot('import-complete');
     await page.getByRole('button', { name: 'Paper record of share 2' }).click();
     const record = page.getByRole('dialog', { name: 'Paper record of a DKEK share' });
@@ -173,8 +241,13 @@ describe('the Key domain screen: shares, import into two HSMs, backup and restor
     await chooseCard(ids.secondary);
     await page.getByRole('tab', { name: /Import shares$/ }).click();
     await page.getByText('0 of 2 shares imported into').waitFor();
-    await importShare('Ben', 'ben-password-22');
+    // A holder who mistypes their value: the shares rebuild another password, which does not open the file.
+    await importWithPasswordShares('Ben', [ben.shares[1]!, { id: 3, value: ben.shares[0]!.value }]);
+    await page.getByRole('alert').filter({ hasText: 'DKEK_SHARE_PASSWORD_WRONG' }).waitFor();
+    await page.getByText('0 of 2 shares imported into').waitFor();
+    await importWithPasswordShares('Ben', [ben.shares[1]!, ben.shares[2]!]);
     await page.getByText('1 of 2 shares imported into').waitFor();
+    await shot('import-from-password-shares');
     await importShare('Anna', 'anna-password-1');
     await page.getByText(/The domain's KCV [0-9a-f]{16} is the expected [0-9a-f]{16}\./).waitFor();
     await logIn();
@@ -192,6 +265,42 @@ describe('the Key domain screen: shares, import into two HSMs, backup and restor
     const restoredOn = await (await custos.tokens.open(ids.secondary)).listKeys();
     assert.ok(restoredOn.some((k) => k.label === 'root key'));
     assert.deepEqual(pageErrors, []);
+  });
+
+  it('restores a .wky that has no .custos.json only once the key it holds is the one typed as expected', async () => {
+    const key = await core.handlers['token.generateKey']({ tokenId: ids.primary, spec: { kind: 'ec', curve: 'P-256' }, label: 'issuing key' });
+    const written = await core.handlers['keydomain.backupKey']({ tokenId: ids.primary, label: 'issuing key', keySpkiSha256: key.spkiSha256 });
+    // As sc-hsm-tool --wrap-key leaves it: the .wky alone, on a medium, picked in the shell's dialog.
+    const medium = join(work, 'medium');
+    mkdirSync(medium);
+    picks.push(join(medium, 'issuing-from-opensc.wky'));
+    writeFileSync(picks[0]!, readFileSync(written.wkyPath));
+    rmSync(written.metadataPath);
+    rmSync(written.wkyPath);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Key domain', level: 1 }).waitFor();
+    await page.getByRole('tab', { name: /Restore into a secondary HSM$/ }).click();
+    await page.getByLabel('Secondary HSM', { exact: true }).click();
+    await page.getByRole('option').first().click();
+    await page.getByRole('button', { name: 'Choose a .wky from a medium…' }).click();
+    await page.getByLabel('Backup (.wky)').filter({ hasText: 'issuing-from-opensc.wky' }).waitFor();
+    const holds = page.getByRole('region', { name: 'What the backup holds' });
+    await holds.getByText('none: read from the .wky itself').waitFor();
+    assert.ok((await holds.innerText()).includes(key.spkiSha256), 'the key\'s SHA-256 is shown, read from the file');
+    assert.match(await holds.innerText(), /Key domain KCV\s+[0-9a-f]{16}/);
+    const restoreButton = page.getByRole('button', { name: 'Restore into this HSM' });
+    assert.equal(await restoreButton.isDisabled(), true, 'no restore until the expected key is typed');
+    await page.getByLabel('Expected public key SHA-256').fill('ab'.repeat(32));
+    await restoreButton.click();
+    await page.getByRole('alert').filter({ hasText: 'KEY_FINGERPRINT_MISMATCH' }).waitFor();
+    await shot('restore-wky-only-mismatch');
+    assert.ok(!(await (await custos.tokens.open(ids.secondary)).listKeys()).some((k) => k.spkiSha256 === key.spkiSha256), 'nothing reached the card');
+    await page.getByLabel('Expected public key SHA-256').fill(key.spkiSha256);
+    await restoreButton.click();
+    await page.getByText(/Restored “issuing key” into .*is the backed-up key/).waitFor();
+    assert.deepEqual(await seriousViolations(page), []);
+    await shot('restore-wky-only');
+    assert.ok((await (await custos.tokens.open(ids.secondary)).listKeys()).some((k) => k.spkiSha256 === key.spkiSha256 && k.label === 'issuing key'));
   });
 
   it('has no serious or critical accessibility violation on any step, in either theme', async () => {

@@ -301,6 +301,7 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
     'keydomain.createShare': async () => { throw new CustosError('KEY_DOMAIN_UNSUPPORTED', 'The fake core makes no DKEK shares.', {}); },
     'keydomain.importShare': async () => { throw new CustosError('KEY_DOMAIN_UNSUPPORTED', 'The fake core has no key domain.', {}); },
     'keydomain.backupKey': async () => { throw new CustosError('KEY_DOMAIN_UNSUPPORTED', 'The fake core has no key domain.', {}); },
+    'keydomain.inspectBackup': async () => { throw new CustosError('KEY_DOMAIN_UNSUPPORTED', 'The fake core has no key domain.', {}); },
     'keydomain.restoreKey': async () => { throw new CustosError('KEY_DOMAIN_UNSUPPORTED', 'The fake core has no key domain.', {}); },
     'bundle.create': async ({ directory, name }) => ({
       path: `${directory}/${name ?? 'bundle'}`, files: [{ name: 'root-chain.pem', bytes: 1024, sha256: 'a'.repeat(64) }], rehearsal: true,

@@ -1,12 +1,20 @@
 /**
  * Step 2: one custodian at a time imports their share into the chosen card:
  * "k of n shares imported", which custodian is next, each share's KCV, and
- * the domain's KCV once the last is in, compared with the one expected.
+ * the domain's KCV once the last is in, compared with the one expected. A
+ * file whose password was split is opened with the prime and the password
+ * shares of enough holders, each typed by its holder in turn.
  */
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
+import FormControl from '@mui/material/FormControl';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import FormLabel from '@mui/material/FormLabel';
 import MenuItem from '@mui/material/MenuItem';
+import Radio from '@mui/material/Radio';
+import RadioGroup from '@mui/material/RadioGroup';
+import Stack from '@mui/material/Stack';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
@@ -18,6 +26,7 @@ import { useCallback, useState, type FormEvent } from 'react';
 import type { Output } from '../../../main/api/contract.ts';
 import { api } from '../../api.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
+import { localTime } from '../../components/review/words.ts';
 import { WorkProgress } from '../../components/WorkProgress.tsx';
 import { useAction } from '../../hooks/useAction.ts';
 import { monoSx } from '../../theme.ts';
@@ -36,11 +45,17 @@ export function ImportShareStep({ tokenId, cardName, status, files, made, onImpo
   onPrint: (share: { custodian: string; shareKcv: string; fileName: string; date: string }) => void;
 }) {
   const [path, setPath] = useState('');
+  const [mode, setMode] = useState<'password' | 'shares'>('password');
   const [password, setPassword] = useState('');
   const [expected, setExpected] = useState('');
   const [shareKcv, setShareKcv] = useState('');
-  const importShare = useAction(useCallback(async (p: string, pw: string, kcv: string, ownKcv: string) => {
-    const done = await api.call('keydomain.importShare', { tokenId, path: p, password: pw, ...(kcv ? { expectedKcv: kcv } : {}), ...(ownKcv ? { expectedShareKcv: ownKcv } : {}) });
+  // Password shares are collected one holder at a time: each types theirs, which then leaves the screen.
+  const [prime, setPrime] = useState('');
+  const [shareId, setShareId] = useState('');
+  const [shareValue, setShareValue] = useState('');
+  const [collected, setCollected] = useState<{ id: number; value: string }[]>([]);
+  const importShare = useAction(useCallback(async (p: string, secret: { password: string } | { passwordShares: { prime: string; shares: { id: number; value: string }[] } }, kcv: string, ownKcv: string) => {
+    const done = await api.call('keydomain.importShare', { tokenId, path: p, ...secret, ...(kcv ? { expectedKcv: kcv } : {}), ...(ownKcv ? { expectedShareKcv: ownKcv } : {}) });
     onImported();
     return done;
   }, [tokenId, onImported]));
@@ -48,12 +63,25 @@ export function ImportShareStep({ tokenId, cardName, status, files, made, onImpo
     ?? /^dkek-share-(.+)-\d{4}-\d{2}-\d{2}-[0-9a-f]{8}\.pbe$/.exec(fileName.split('/').pop() ?? '')?.[1] ?? 'custodian';
   const expectedOk = expected === '' || /^[0-9a-f]{16}$/.test(expected);
   const shareKcvOk = shareKcv === '' || /^[0-9a-f]{16}$/.test(shareKcv);
+  const colonHex = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2})*$/;
+  const primeOk = prime === '' || colonHex.test(prime);
+  const idNumber = Number(shareId);
+  const shareOk = /^\d{1,3}$/.test(shareId) && idNumber >= 1 && idNumber <= 255 && colonHex.test(shareValue) && !collected.some((c) => c.id === idNumber);
+  const secretReady = mode === 'password' ? password !== '' : colonHex.test(prime) && collected.length >= 2;
+  const clearShares = () => { setPrime(''); setShareId(''); setShareValue(''); setCollected([]); };
+  const addShare = () => {
+    if (!shareOk) return;
+    setCollected((c) => [...c, { id: idNumber, value: shareValue.trim() }]);
+    setShareId('');
+    setShareValue('');
+  };
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (importShare.running || path === '' || password === '' || !expectedOk || !shareKcvOk) return;
-    const pw = password;
+    if (importShare.running || path === '' || !secretReady || !expectedOk || !shareKcvOk) return;
+    const secret = mode === 'password' ? { password } : { passwordShares: { prime: prime.trim(), shares: collected } };
     setPassword('');
-    void importShare.run(path, pw, expected, shareKcv).then((r) => { if (r) { setPath(''); setShareKcv(''); } });
+    clearShares();
+    void importShare.run(path, secret, expected, shareKcv).then((r) => { if (r) { setPath(''); setShareKcv(''); } });
   };
   if (!status.configured) {
     return <Alert severity="warning">{cardName} was initialized without a key domain: it can take no DKEK shares. Initialize it with the number of shares first (this erases its keys).</Alert>;
@@ -73,7 +101,7 @@ export function ImportShareStep({ tokenId, cardName, status, files, made, onImpo
                 <TableCell>{i + 1}</TableCell>
                 <TableCell>{custodianOf(s.fileName)}</TableCell>
                 <TableCell sx={{ ...monoSx, whiteSpace: 'nowrap' }}>{s.shareKcv}</TableCell>
-                <TableCell>{s.time}</TableCell>
+                <TableCell><time dateTime={s.time} title={s.time}>{localTime(s.time)}</time></TableCell>
                 <TableCell>
                   <Button size="small" onClick={() => onPrint({ custodian: custodianOf(s.fileName), shareKcv: s.shareKcv, fileName: s.fileName.split('/').pop() ?? s.fileName, date: s.time })}>
                     Paper record of share {i + 1}
@@ -89,13 +117,41 @@ export function ImportShareStep({ tokenId, cardName, status, files, made, onImpo
       )}
       {!status.complete && (
         <Box component="form" onSubmit={submit} aria-label="Import a DKEK share" sx={{ display: 'grid', gap: 1.5, maxWidth: 560 }}>
-          <Typography variant="body1">Custodian {status.importedShares + 1} of {status.totalShares}: choose your share file and type its password.</Typography>
+          <Typography variant="body1">Custodian {status.importedShares + 1} of {status.totalShares}: choose your share file and open it{mode === 'password' ? ' with its password' : ' with the password shares of enough holders'}.</Typography>
           <TextField select label="Share file" value={path} onChange={(e) => setPath(e.target.value)} required
             helperText={files.length === 0 ? 'No share file is in the data folder: make the shares first.' : ' '}>
             {files.map((f) => <MenuItem key={f.path} value={f.path}>{custodianOf(f.fileName)} — {f.fileName}</MenuItem>)}
           </TextField>
-          <TextField label="Share password" type="password" autoComplete="off" value={password} onChange={(e) => setPassword(e.target.value)} required
-            helperText="Sent to the core once, to open the file; never shown or kept." />
+          <FormControl>
+            <FormLabel id="share-open-mode">Open it with</FormLabel>
+            <RadioGroup row aria-labelledby="share-open-mode" value={mode} onChange={(e) => { setMode(e.target.value as 'password' | 'shares'); setPassword(''); clearShares(); }}>
+              <FormControlLabel value="password" control={<Radio />} label="Its password" />
+              <FormControlLabel value="shares" control={<Radio />} label="Password shares of several holders" />
+            </RadioGroup>
+          </FormControl>
+          {mode === 'password' ? (
+            <TextField label="Share password" type="password" autoComplete="off" value={password} onChange={(e) => setPassword(e.target.value)} required
+              helperText="Sent to the core once, to open the file; never shown or kept." />
+          ) : (
+            <Box sx={{ display: 'grid', gap: 1.5 }} role="group" aria-label="Password shares">
+              <TextField label="Prime" value={prime} onChange={(e) => setPrime(e.target.value.trim())} required error={!primeOk}
+                helperText={primeOk ? 'As every holder wrote it down: hex bytes separated by colons.' : 'Hex bytes separated by colons, like 0A:1B:2C.'}
+                slotProps={{ htmlInput: { spellCheck: false, autoComplete: 'off' } }} />
+              <Typography variant="body2" role="status" aria-live="polite">
+                {collected.length === 0 ? 'No password share collected yet: each holder in turn types their share ID and value, then adds it.'
+                  : `${collected.length} password share${collected.length === 1 ? '' : 's'} collected (share ID ${collected.map((c) => c.id).join(', ')}).${collected.length < 2 ? ' At least one more is needed.' : ''}`}
+              </Typography>
+              <Stack direction="row" spacing={2} sx={{ alignItems: 'flex-start' }}>
+                <TextField label="Share ID" value={shareId} onChange={(e) => setShareId(e.target.value.trim())} sx={{ width: 120 }}
+                  slotProps={{ htmlInput: { inputMode: 'numeric', maxLength: 3, autoComplete: 'off' } }} />
+                <TextField label="Share value" type="password" value={shareValue} onChange={(e) => setShareValue(e.target.value.trim())} sx={{ flex: 1 }}
+                  helperText="Hidden as you type; gone from the screen once added."
+                  slotProps={{ htmlInput: { spellCheck: false, autoComplete: 'off' } }}
+                  onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); addShare(); } }} />
+                <Button variant="outlined" onClick={addShare} disabled={!shareOk} sx={{ mt: 1 }}>Add this share</Button>
+              </Stack>
+            </Box>
+          )}
           <TextField label="Share KCV from your paper record (optional)" value={shareKcv} onChange={(e) => setShareKcv(e.target.value.replaceAll(':', '').trim().toLowerCase())}
             error={!shareKcvOk} helperText={shareKcvOk ? 'The file must open to this share, or nothing is imported.' : '16 hex digits.'}
             slotProps={{ htmlInput: { maxLength: 23, spellCheck: false } }} />
@@ -104,7 +160,7 @@ export function ImportShareStep({ tokenId, cardName, status, files, made, onImpo
               error={!expectedOk} helperText={expectedOk ? 'From the paper records of another card of this domain: checked once the last share is in.' : '16 hex digits.'}
               slotProps={{ htmlInput: { maxLength: 16, spellCheck: false } }} />
           )}
-          <Box><Button type="submit" variant="contained" disabled={importShare.running || path === '' || password === '' || !expectedOk || !shareKcvOk}>
+          <Box><Button type="submit" variant="contained" disabled={importShare.running || path === '' || !secretReady || !expectedOk || !shareKcvOk}>
             {importShare.running ? 'Importing…' : 'Import share'}
           </Button></Box>
         </Box>

@@ -15,6 +15,7 @@ import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
+import { localTime } from '../../components/review/words.ts';
 import { monoSx } from '../../theme.ts';
 
 export interface PaperRecordData {
@@ -39,7 +40,7 @@ export function PaperRecordDialog({ record, onClose }: { record: PaperRecordData
   const rows: [string, string | undefined][] = record ? [
     ['Custodian', record.custodian],
     ['Share KCV', record.shareKcv],
-    ['Date', record.date],
+    ['Date', localTime(record.date)],
     ['Share file', record.fileName],
     ['Card', record.card ?? 'not yet imported'],
     ['Key domain KCV', record.domainKcv ?? 'known once every share is imported'],

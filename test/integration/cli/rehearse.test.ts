@@ -50,8 +50,14 @@ describe('custos rehearse', () => {
     const verify = spawnSync(process.execPath, [CLI, 'journal', 'verify', '--home', join(outDir, 'data'), '--head', report.journalHead], { encoding: 'utf8', env });
     assert.equal(verify.status, 0, verify.stderr);
     assert.match(verify.stdout, /signed checkpoints by 2 journal keys; 0 entries not yet under a signed checkpoint/);
-    // The backup file is the one sc-hsm-tool --unwrap-key reads: blob, PrKD with the key's label, and its request.
-    const backup = decodeWrappedKey(new Uint8Array(readFileSync(join(outDir, 'artifacts', 'rehearsal-root-key.wky'))));
+    // The backup file is the one sc-hsm-tool --unwrap-key reads: blob, PrKD with the key's label, and its request;
+    // written by the key-domain acts, with its record, and both steps journaled with the KCV and the key's fingerprint.
+    assert.match(report.keyBackup.wky, /artifacts\/rehearsal-root-[0-9a-f]{16}\.wky$/);
+    const record = JSON.parse(readFileSync(report.keyBackup.record, 'utf8'));
+    assert.deepEqual([record.label, record.domainKcv], ['rehearsal-root', report.keyDomainKcv]);
+    for (const kind of ['key.backup.done', 'key.restore.done']) assert.ok(journal.some((e) => e.kind === kind), `${kind} journaled`);
+    assert.ok(journal.some((e) => e.kind === 'key.restore.intent' && e.data.spkiSha256 === record.spkiSha256 && e.data.domainKcv === record.domainKcv && e.token.label === 'Backup HSM'));
+    const backup = decodeWrappedKey(new Uint8Array(readFileSync(report.keyBackup.wky)));
     assert.equal(backup.label, 'rehearsal-root');
     assert.ok(backup.prkd && backup.publicObject.length > 0);
     const pem = readFileSync(report.files.leaf, 'utf8');

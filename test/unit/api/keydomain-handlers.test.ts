@@ -88,4 +88,25 @@ describe('key-domain channels', () => {
     assert.match(!r.ok ? r.error.message : '', /1 of 2 DKEK shares/);
     assert.equal((await custos.tokens.open(tokenId)).info.loggedIn, false);
   });
+
+  it('makes a share whose password is split 2-of-3, hands the shares back once and journals none, refuses one share or a wrong one, and imports it from two of them', async () => {
+    const both = await dispatch(handlers, 'keydomain.createShare', { custodian: 'Board', password: 'board-secret-1', passwordRepeat: 'board-secret-1', passwordShares: { threshold: 2, total: 3 } });
+    assert.equal(!both.ok && both.error.code, 'INPUT_INVALID');
+    const made = await handlers['keydomain.createShare']({ custodian: 'Board', passwordShares: { threshold: 2, total: 3 } });
+    const sharing = made.passwordShares!;
+    assert.deepEqual([sharing.threshold, sharing.shares.map((x) => x.id)], [2, [1, 2, 3]]);
+    assert.match(sharing.prime, /^[0-9A-F]{2}(:[0-9A-F]{2})+$/);
+    const journal = readFileSync(join(work, 'home', 'journal.jsonl'), 'utf8');
+    for (const value of [sharing.prime, ...sharing.shares.map((x) => x.value)]) assert.ok(!journal.includes(value), 'no password share in the journal');
+    const neither = await dispatch(handlers, 'keydomain.importShare', { tokenId, path: made.path });
+    assert.equal(!neither.ok && neither.error.code, 'INPUT_INVALID');
+    const one = await dispatch(handlers, 'keydomain.importShare', { tokenId, path: made.path, passwordShares: { prime: sharing.prime, shares: [sharing.shares[0]!] } });
+    assert.equal(!one.ok && one.error.code, 'INPUT_INVALID', 'a single password share is refused at the door: no split opens with one');
+    // Two shares that are not of this split rebuild another password: the file does not open, and nothing is imported.
+    const mixed = await dispatch(handlers, 'keydomain.importShare', { tokenId, path: made.path, passwordShares: { prime: sharing.prime, shares: [sharing.shares[0]!, { id: 2, value: sharing.shares[2]!.value }] } });
+    assert.equal(!mixed.ok && mixed.error.code, 'DKEK_SHARE_PASSWORD_WRONG');
+    assert.equal((await handlers['keydomain.status']({ tokenId })).importedShares, 1);
+    const done = await handlers['keydomain.importShare']({ tokenId, path: made.path, passwordShares: { prime: sharing.prime, shares: [sharing.shares[2]!, sharing.shares[0]!] } });
+    assert.deepEqual([done.importedShares, done.totalShares, done.complete, done.shareKcv], [2, 2, true, made.shareKcv]);
+  });
 });
