@@ -163,6 +163,9 @@ export const RequestSummary = z.object({
   signedSerial: Hex.optional(),
 });
 
+/** A batch of previews, as the window names it (a UUID): held together until signed or abandoned. */
+const BatchId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
 export const CertificateSummary = z.object({
   caId: Hex,
   serialHex: Hex,
@@ -394,12 +397,13 @@ export const api = {
   'request.importFromPath': { input: z.object({ path: z.string().max(4096) }), output: z.array(RequestSummary) },
   'request.list': { input: Void, output: z.array(RequestSummary) },
   'request.get': { input: z.object({ requestId: Hex }), output: z.object({ summary: RequestSummary, description: Description, readable: ReadableRequest.optional() }) },
-  'request.preview': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), name: z.string().min(1).max(64).optional() }), output: Preview },
+  /** batch: the previews of one batch are held until request.signBatch of that batch ends (issue 17; main/ca/previews.ts). */
+  'request.preview': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), name: z.string().min(1).max(64).optional(), batch: BatchId.optional() }), output: Preview },
   /** tbsSha256: the preview the operator reviewed (request.preview's tbsSha256); exactly that certificate is signed. */
   'request.sign': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), tbsSha256: Hex, name: z.string().min(1).max(64).optional() }), output: CertificateSummary },
   /** Reviewed previews signed one after another; progress after each, and work.cancel stops it between certificates. */
   'request.signBatch': {
-    input: z.object({ caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), items: z.array(z.object({ requestId: Hex, tbsSha256: Hex })).min(1).max(1000) }),
+    input: z.object({ caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), items: z.array(z.object({ requestId: Hex, tbsSha256: Hex })).min(1).max(1000), batch: BatchId.optional() }),
     output: z.object({ issued: z.array(CertificateSummary), cancelled: z.boolean(), notSigned: z.array(Hex) }),
   },
   /** Asks long work (by its operation, e.g. request.signBatch) to stop where stopping is safe. */

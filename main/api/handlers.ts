@@ -38,6 +38,7 @@ import { readableOut, readableRequestOut, requestReviewOut } from './readable-ou
 import { changedCertificates } from './certificate-changes.ts';
 import { batchSignHandlers } from './batch-sign.ts';
 import { workProgressOf } from './work-progress.ts';
+import { abandonBatch } from '../ca/previews.ts';
 import { profileFor } from '../ca/context.ts';
 import { bundleHandlers } from './bundle-handlers.ts';
 
@@ -324,7 +325,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
     ...createKeyDomainHandlers(custos, grants),
     ...bundleHandlers(custos, grants),
   };
-  return { ...handlers, ...batchSignHandlers(workProgressOf(custos), handlers['request.sign']) };
+  return { ...handlers, ...batchSignHandlers(workProgressOf(custos), handlers['request.sign'], (batch) => abandonBatch(ctx, batch)) };
 }
 
 export { certificateBytes, crlBytes };
