@@ -163,6 +163,9 @@ export const RequestSummary = z.object({
   signedSerial: Hex.optional(),
 });
 
+/** The long acts work.cancel can name (each reports into the core's progress hub). */
+export const WorkOperation = z.enum(['request.signBatch', 'crl.issue', 'key.generate', 'keydomain.createShare', 'keydomain.importShare']);
+
 /** A batch of previews, as the window names it (a UUID): held together until signed or abandoned. */
 const BatchId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
@@ -407,7 +410,7 @@ export const api = {
     output: z.object({ issued: z.array(CertificateSummary), cancelled: z.boolean(), notSigned: z.array(Hex) }),
   },
   /** Asks long work (by its operation, e.g. request.signBatch) to stop where stopping is safe. */
-  'work.cancel': { input: z.object({ operation: z.enum(['request.signBatch']) }), output: z.object({ cancelling: z.boolean() }) },
+  'work.cancel': { input: z.object({ operation: WorkOperation }), output: z.object({ cancelling: z.boolean() }) },
   'certificate.list': { input: z.object({ caId: Hex.optional() }), output: z.array(CertificateSummary) },
   /** Certificates issued or revoked after journal entry afterSeq, and the last entry read (throughSeq): the catalog's sync asks for these, not the whole list. */
   'certificate.changes': { input: z.object({ afterSeq: z.number().int().min(0) }), output: z.object({ certificates: z.array(CertificateSummary), throughSeq: z.number().int() }) },
@@ -483,7 +486,11 @@ export type Output<C extends Channel> = z.output<Api[C]['output']>;
 export const events = {
   'tokens.changed': z.object({}),
   'journal.appended': z.object({ seq: z.number().int() }),
-  'progress': z.object({ operation: z.string(), label: z.string(), done: z.number(), total: z.number() }),
+  /** One hub reports every long act (main/work/progress-hub.ts): cancellable, or why not; estimatedMs where Custos can tell. */
+  'progress': z.object({
+    operation: z.string(), label: z.string(), done: z.number(), total: z.number(),
+    cancellable: z.boolean().optional(), notCancellable: z.string().optional(), estimatedMs: z.number().optional(), startedAtMs: z.number().optional(),
+  }),
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;

@@ -16,7 +16,6 @@ import { createRoot, previewRoot } from '../ca/root.ts';
 import { importRequests, loadRequest, whatItAsks } from '../ca/requests.ts';
 import { issueCertificate, previewIssue } from '../ca/issue.ts';
 import { revokeSerial } from '../ca/revoke.ts';
-import { issueCrl } from '../ca/crl.ts';
 import { custodianHandlers, ExportFolders, type ShellFolders } from './custodian-handlers.ts';
 import { caChain, certificateBytes, crlBytes, exportCertificate, exportCrl } from '../ca/export.ts';
 import type { CaRecord, CrlRecord, IssuedRecord, RequestRecord } from '../ca/state.ts';
@@ -39,6 +38,7 @@ import { changedCertificates } from './certificate-changes.ts';
 import { batchSignHandlers } from './batch-sign.ts';
 import { workProgressOf } from './work-progress.ts';
 import { abandonBatch } from '../ca/previews.ts';
+import { issueCrlReporting } from './crl-progress.ts';
 import { profileFor } from '../ca/context.ts';
 import { bundleHandlers } from './bundle-handlers.ts';
 
@@ -283,7 +283,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
       const { issued } = revokeSerial(ctx, { caId, serialHex, reason, ...(invalidityDate ? { invalidityDate: new Date(invalidityDate) } : {}) });
       return certificateSummary(custos, issued);
     },
-    'crl.issue': async ({ caId, nextUpdateDays, tbsSha256 }) => crlSummary((await custos.exclusive('CRL issuance', () => issueCrl(ctx, { caId, tbsSha256, ...(nextUpdateDays ? { nextUpdateDays } : {}) }))).record),
+    'crl.issue': async ({ caId, nextUpdateDays, tbsSha256 }) => crlSummary((await custos.exclusive('CRL issuance', () => issueCrlReporting(custos, { caId, tbsSha256, ...(nextUpdateDays ? { nextUpdateDays } : {}) }))).record),
     'crl.list': async ({ caId }) => [...ctx.state.crls.entries()].filter(([id]) => caId === undefined || id === caId).flatMap(([, l]) => l.map(crlSummary)),
     'crl.export': async ({ directory, ...input }) => {
       const out = await exportCrl(ctx, { ...input, ...(await exportFolder(directory)) });

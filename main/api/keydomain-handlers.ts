@@ -22,6 +22,8 @@ import {
 import { BACKUPS_FOLDER, backupKeyToFile, restoreKeyFromFile } from '../ca/key-backup-act.ts';
 import type { Handlers, KeyDomainFile } from './contract.ts';
 
+const DERIVED = 'the key is derived and the share is being written or imported now; it ends in a moment.';
+
 type KeyDomainChannel = 'keydomain.status' | 'keydomain.files' | 'keydomain.createShare' | 'keydomain.importShare' | 'keydomain.backupKey' | 'keydomain.restoreKey';
 
 function inside(path: string, folder: string): boolean {
@@ -54,12 +56,20 @@ export function createKeyDomainHandlers(custos: Custos, grants: ReadGrants): Pic
   };
   const writable = async (directory: string | undefined): Promise<{ directory?: string }> =>
     (directory === undefined ? {} : { directory: await grants.permitFolder(directory) });
-  const work = (operation: string): ShareWorkOptions => {
+  // The share file's key derivation reports into the core's one progress hub, and work.cancel stops it
+  // at once (its worker is ended); once the key is derived, what follows is short and is not stopped.
+  const withWork = async <T>(operation: 'keydomain.createShare' | 'keydomain.importShare', act: (options: ShareWorkOptions) => Promise<T>): Promise<T> => {
+    const work = custos.work.begin(operation);
     const iterations = shareFileIterationsForTests();
-    return {
-      ...(iterations !== undefined ? { iterations } : {}),
-      onProgress: (done, total, label) => custos.reportProgress({ operation, label, done, total }),
-    };
+    try {
+      return await act({
+        ...(iterations !== undefined ? { iterations } : {}),
+        signal: work.signal,
+        onProgress: (done, total, label) => work.report(done, total, label, total > 0 && done >= total ? DERIVED : null),
+      });
+    } finally {
+      work.end();
+    }
   };
   return {
     'keydomain.status': async ({ tokenId }) => {
@@ -68,18 +78,18 @@ export function createKeyDomainHandlers(custos: Custos, grants: ReadGrants): Pic
     },
     'keydomain.files': async () => [...filesIn(sharesDir, 'share'), ...filesIn(backupsDir, 'backup')],
     'keydomain.createShare': async ({ custodian, password, passwordRepeat, directory }) => {
-      const made = await custos.exclusive('DKEK share creation', async () => createDkekShare(ctx, {
+      const made = await custos.exclusive('DKEK share creation', async () => withWork('keydomain.createShare', async (options) => createDkekShare(ctx, {
         custodian, password: Secret.fromString(password), passwordRepeat: Secret.fromString(passwordRepeat), ...(await writable(directory)),
-      }, work('keydomain.createShare')));
+      }, options)));
       return { custodian: made.custodian, path: made.path, fileName: made.fileName, shareKcv: made.shareKcv, createdAt: made.createdAt };
     },
     'keydomain.importShare': async ({ tokenId, path, password, expectedKcv, expectedShareKcv }) => {
       const secret = Secret.fromString(password);
       try {
         const file = await readShareFile(await readable(path, sharesDir));
-        const done = await custos.exclusive('DKEK share import', () => importDkekShareFile(ctx, {
+        const done = await custos.exclusive('DKEK share import', () => withWork('keydomain.importShare', (options) => importDkekShareFile(ctx, {
           tokenId, file, fileName: path, password: secret, ...(expectedKcv ? { expectedKcv } : {}), ...(expectedShareKcv ? { expectedShareKcv } : {}),
-        }, work('keydomain.importShare')));
+        }, options)));
         return { ...done, shares: done.shares.map((x) => ({ ...x })) };
       } finally {
         secret.wipe();

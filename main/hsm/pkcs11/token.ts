@@ -9,7 +9,7 @@ import { CustosError, type ErrorDetails } from '../../errors/index.ts';
 import type { Secret } from '../../secret.ts';
 import {
   signerOf,
-  type Hex, type KeyRef, type KeySpec, type LoginOptions, type SignAlgorithm, type Signer, type SignerOptions,
+  type Hex, type KeyGenObserver, type KeyRef, type KeySpec, type LoginOptions, type SignAlgorithm, type Signer, type SignerOptions,
   type Token, type TokenInfo,
 } from '../token.ts';
 import { CK, CKS_RO_USER_FUNCTIONS, CKS_RW_USER_FUNCTIONS, type Handle, type Pkcs11Api } from './api.ts';
@@ -122,7 +122,7 @@ export class Pkcs11Token implements Token {
     return (await this.listKeys()).find((key) => key.spkiSha256 === wanted);
   }
 
-  generateKeyPair(spec: KeySpec, label: string, options: KeyGenOptions = {}): Promise<KeyRef> {
+  generateKeyPair(spec: KeySpec, label: string, options: KeyGenOptions & KeyGenObserver = {}): Promise<KeyRef> {
     return this.#exclusive(async () => {
       const session = this.#requireSession();
       const details = { ...this.#details(), spec: describeSpec(spec), keyLabel: label };
@@ -140,13 +140,16 @@ export class Pkcs11Token implements Token {
         }
         // A random id first, so the pair is linked even if the token will not let us set the final one.
         const templates = keyPairTemplates(spec, label, randomBytes(20), options);
+        options.onStep?.('generate');
         const pair = await this.#api.C_GenerateKeyPairAsync(session, templates.mechanism, templates.publicTemplate, templates.privateTemplate);
+        options.onStep?.('read-public-key');
         const entry = describeKeyPair(this.#api, session, pair.privateKey);
         if (entry === undefined) {
           throw new CustosError('KEY_NOT_FOUND',
             'The token generated the key pair but its public key cannot be read back. Check the token with its vendor\'s tool.', details);
         }
         const ckaId = ckaIdFor(entry.ref.spki);
+        options.onStep?.('write-description');
         let id = entry.ref.id;
         try {
           this.#api.C_SetAttributeValue(session, pair.publicKey, [{ type: CK.CKA_ID, value: ckaId }]);
