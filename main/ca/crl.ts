@@ -21,7 +21,7 @@ import { dropPreview, keepPreview, keptPreview, requireSameTbs, sha256Hex } from
 import type { Work } from '../work/progress-hub.ts';
 
 /** Revocations read between two progress reports (and two turns of the event loop, so the window hears them). */
-const ENTRIES_PER_STEP = 5_000;
+const ENTRIES_PER_STEP = 2_000;
 
 /** Why a CRL is not stopped once its intent is written: the window shows it instead of Cancel. */
 export const CRL_SIGNING_NOT_CANCELLABLE = 'the token is signing the CRL and it is being recorded; stopping now would leave an act half done.';
@@ -140,7 +140,8 @@ export async function issueCrl(ctx: CaContext, req: CrlRequest, work?: Work): Pr
   const entries = work ? await revokedEntriesInSteps(ctx, ca.id, work) : undefined;
   if (work) {
     if (work.cancelled) throw new CustosError('CANCELLED', 'The CRL was not issued: it was cancelled. Nothing was recorded or signed.', { caId: ca.id });
-    work.report(entries!.length, entries!.length, `Encoding the CRL's ${entries!.length} entries`);
+    // Encoding and signing are one call each, not counted: the bar shows work under way, not a full bar.
+    work.report(0, 0, `Encoding the CRL's ${entries!.length} entries`);
   }
   const plan = planCrl(ctx, req, { crlNumber: BigInt(`0x${kept.number}`), thisUpdate: new Date(kept.madeAt) }, entries);
   const next = (ctx.state.lastCrlNumber.get(ca.id) ?? 0n) + 1n;
@@ -149,7 +150,7 @@ export async function issueCrl(ctx: CaContext, req: CrlRequest, work?: Work): Pr
   }
   requireSameTbs('crl', tbsSha256, plan.tbsDer, 'a revocation was recorded since, or the CA, its CRL policy or the period differ from the preview\'s.');
   // From the intent on, the act is recorded and signed whole: no cancel.
-  work?.report(plan.entries.length, plan.entries.length, `Signing CRL ${plan.crlNumber} (${plan.entries.length} entries) on the token`, CRL_SIGNING_NOT_CANCELLABLE);
+  work?.report(0, 0, `Signing CRL ${plan.crlNumber} (${plan.entries.length} entries) on the token`, CRL_SIGNING_NOT_CANCELLABLE);
   const result = await anchoredAct(ctx, token, [ca.id], () => issueCrlOnToken(ctx, plan));
   dropPreview(ctx, tbsSha256);
   return result;

@@ -60,7 +60,6 @@ export function SignPending({ pending }: { pending: readonly Pending[] }) {
       await sync();
     }
   }, [sync]));
-  const cancel = useAction(useCallback(async () => api.call('work.cancel', { operation: 'request.signBatch' }), []));
   const { reset: resetPreview } = preview;
   const { reset: resetSign } = sign;
   // Other terms: the previews listed no longer describe what would be signed.
@@ -123,14 +122,11 @@ export function SignPending({ pending }: { pending: readonly Pending[] }) {
           <Button variant="contained" disabled={!canSign} onClick={() => { if (preview.result) void sign.run(terms, preview.result.batch, previews.map((p) => ({ requestId: p.requestId, tbsSha256: p.preview.tbsSha256 }))); }}>
             {sign.running ? 'Signing…' : `Sign ${previews.length} certificates`}
           </Button>
-          {sign.running && <Button variant="outlined" color="warning" disabled={cancel.running || cancel.result?.cancelling === true} onClick={() => void cancel.run()}>
-            {cancel.result?.cancelling ? 'Stopping after this certificate…' : 'Cancel'}
-          </Button>}
         </Stack>
       )}
-      <WorkProgress running={sign.running} label={`Signing ${previews.length} certificates on the token`} />
+      {/* Its Cancel stops the batch between two certificates, never inside one. */}
+      <WorkProgress running={sign.running} label={`Signing ${previews.length} certificates on the token`} operation="request.signBatch" />
       <ErrorAlert error={sign.error} />
-      <ErrorAlert error={cancel.error} />
       {sign.result && (
         <Typography role="status" sx={{ mt: 1 }}>
           Signed {sign.result.issued.length} of {sign.result.issued.length + sign.result.notSigned.length}
