@@ -49,7 +49,7 @@ export function WorkProgress({ running, label, operation }: { running: boolean; 
     <Box sx={{ my: 1 }} role="status" aria-live="polite" aria-label={`Progress: ${label}`}>
       <Typography variant="body2">
         {progress?.label ?? label}…
-        {progress && progress.total > 0 ? ` (${progress.done} of ${progress.total})` : ''}
+        {progress && progress.total > 0 && !progress.label.includes(`${progress.done} of ${progress.total}`) ? ` (${progress.done} of ${progress.total})` : ''}
       </Typography>
       <LinearProgress aria-label={label} sx={{ my: 0.5 }}
         {...(value === undefined ? { variant: 'indeterminate' as const } : stepBuffer !== undefined ? { variant: 'buffer' as const, value, valueBuffer: stepBuffer } : { variant: 'determinate' as const, value })} />
