@@ -184,6 +184,8 @@ export const CertificateSummary = z.object({
   reason: z.string().optional(),
   issuedAt: IsoDate,
   virtual: z.boolean(),
+  /** Signed just before a run ended and recorded at the next open (certificate.issue.recovered). */
+  recovered: z.boolean().optional(),
 });
 
 export const CertificateDetail = z.object({ summary: CertificateSummary, description: Description, pem: z.string(), readable: ReadableTbs.optional() });

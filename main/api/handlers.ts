@@ -79,6 +79,7 @@ function certificateSummary(custos: Custos, r: IssuedRecord): Out<typeof Certifi
     caId: r.caId, serialHex: r.serialHex, subject: r.subject, issuer: r.issuer, notBefore: r.notBefore, notAfter: r.notAfter,
     sha256: r.sha256, profileId: r.profileId, isCa: r.isCa, status: rev ? 'revoked' : 'valid',
     ...(rev ? { revokedAt: rev.revokedAt, reason: rev.reason } : {}), issuedAt: r.issuedAt, virtual: r.virtual,
+    ...(r.recovered ? { recovered: true } : {}),
   };
 }
 

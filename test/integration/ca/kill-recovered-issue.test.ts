@@ -91,7 +91,7 @@ describe('a certificate cut off from its record by kill -9', () => {
       // The window's list shows it.
       const handlers = createHandlers(custos, { readGrants: new ReadGrants() });
       const listed = await handlers['certificate.list']({ caId });
-      assert.ok(listed.some((c) => c.serialHex === rec.serialHex && c.subject === 'CN=killed.example'), 'certificate.list shows the recovered certificate');
+      assert.equal(listed.find((c) => c.serialHex === rec.serialHex && c.subject === 'CN=killed.example')?.recovered, true, 'certificate.list shows the recovered certificate, as recovered');
 
       // After a person reviewed the entries and signed a checkpoint, the CA goes on: it can revoke it, and the next serial is another.
       const tokenId = (await custos.tokens.list())[0]!.id;
