@@ -35,8 +35,8 @@ export function coreEvents(custos: Custos): EventSource {
   return {
     subscribe: (sink) => {
       const stopJournal = custos.journal.onAppend((entry) => sink('journal.appended', { seq: entry.seq }));
-      const stopProgress = custos.onProgress((report) => sink('progress', { ...report }));
-      const stopWork = workProgressOf(custos).on((p) => sink('progress', p));
+      // The core's one progress hub: every long act reports there, and work.cancel reaches it.
+      const stopProgress = workProgressOf(custos).on((p) => sink('progress', { ...p }));
       let watcher: ReaderWatcher | undefined;
       if (!custos.rehearsalOnly) {
         try {
@@ -48,7 +48,7 @@ export function coreEvents(custos: Custos): EventSource {
           watcher = undefined;
         }
       }
-      return () => { stopJournal(); stopProgress(); stopWork(); watcher?.stop(); };
+      return () => { stopJournal(); stopProgress(); watcher?.stop(); };
     },
   };
 }

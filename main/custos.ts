@@ -23,14 +23,20 @@ import { readConfig } from './settings/config.ts';
 import { AnchorCheck } from './journal/checkpoint.ts';
 import { checkpointIfHeld } from './ca/journal-anchor.ts';
 import { refuseKeyOnIncompleteDomain } from './ca/key-domain.ts';
+import { ProgressHub, type Progress } from './work/progress-hub.ts';
+import { keyGenerationEstimateMs } from './hsm/keygen-time.ts';
+import { describeKeySpec } from './pki/x509/keys.ts';
+import type { KeyGenStep } from './hsm/token.ts';
 
-/** How far a long piece of work is: done of total (total 0 when it cannot tell), and what it is doing. */
-export interface ProgressReport {
-  readonly operation: string;
-  readonly label: string;
-  readonly done: number;
-  readonly total: number;
-}
+/** How far a long piece of work is: done of total (total 0 when it cannot tell), what it is doing, and whether it may be stopped. */
+export type ProgressReport = Progress;
+
+/** Why a key generation is never stopped half way: the window shows this instead of a Cancel button. */
+export const KEYGEN_NOT_CANCELLABLE = 'the token is generating the key; stopping now could leave a half-made key on it.';
+
+// A key generation's steps, in order: the token's (KeyGenStep), then Custos's record of the key.
+const KEYGEN_STEPS: readonly KeyGenStep[] = ['generate', 'read-public-key', 'write-description'];
+const KEYGEN_TOTAL = KEYGEN_STEPS.length + 1;
 
 /** The journal entry that records the operator accepting a device no known root attests. */
 export const UNATTESTED_ACCEPTED = 'token.unattested-accepted';
@@ -58,7 +64,8 @@ export class Custos {
   readonly abandoned: readonly JournalEntry[];
   readonly rehearsalOnly: boolean;
   #busy: string | undefined;
-  readonly #progressListeners = new Set<(report: ProgressReport) => void>();
+  /** The one hub every long act reports into and work.cancel reaches; the window hears it through coreEvents. */
+  readonly work = new ProgressHub();
 
   private constructor(ctx: CaContext, rehearsalOnly: boolean) {
     this.ctx = ctx;
@@ -106,14 +113,9 @@ export class Custos {
     return new Custos(ctx, rehearsalOnly);
   }
 
-  /** Long work (a share file's key derivation) reports how far it is; the window shows it. */
+  /** Long work (batch signing, key generation, CRLs, share-file derivation) reports how far it is; the window shows it. */
   onProgress(listener: (report: ProgressReport) => void): () => void {
-    this.#progressListeners.add(listener);
-    return () => this.#progressListeners.delete(listener);
-  }
-
-  reportProgress(report: ProgressReport): void {
-    for (const listener of this.#progressListeners) listener(report);
+    return this.work.on(listener);
   }
 
   get journal(): Journal { return this.ctx.journal; }
@@ -173,12 +175,29 @@ export class Custos {
     return this.exclusive('key generation', async () => {
       const token = await this.tokens.open(tokenId);
       await refuseKeyOnIncompleteDomain(token);
-      const intent = this.journal.begin('key.generate', { tokenId, spec: { ...spec }, label }, tokenRecord(token.info));
-      const key = await this.journal.settle(intent, () => token.generateKeyPair(spec, label));
-      this.journal.complete(intent, { keyId: key.id, spkiSha256: key.spkiSha256, label: key.label });
-      // Not a CA signature, so not required to lie under a checkpoint: anchored when the token can.
-      await checkpointIfHeld(this.ctx, token).catch(() => undefined);
-      return key;
+      const keyType = describeKeySpec(spec);
+      // Indeterminate at the token, determinate across the steps: the token's generation is the first of four.
+      const work = this.work.begin('key.generate', { notCancellable: KEYGEN_NOT_CANCELLABLE, estimatedMs: keyGenerationEstimateMs(spec) });
+      const stepLabel: Record<KeyGenStep, string> = {
+        generate: `The token is generating the ${keyType} key`,
+        'read-public-key': `Reading the new ${keyType} public key back from the token`,
+        'write-description': `Writing the key's label "${label}" on the token`,
+      };
+      try {
+        work.report(0, KEYGEN_TOTAL, stepLabel.generate);
+        const intent = this.journal.begin('key.generate', { tokenId, spec: { ...spec }, label }, tokenRecord(token.info));
+        const key = await this.journal.settle(intent, () => token.generateKeyPair(spec, label, {
+          onStep: (step) => work.report(KEYGEN_STEPS.indexOf(step), KEYGEN_TOTAL, stepLabel[step]),
+        }));
+        work.report(KEYGEN_STEPS.length, KEYGEN_TOTAL, `Recording the ${keyType} key in the journal`);
+        this.journal.complete(intent, { keyId: key.id, spkiSha256: key.spkiSha256, label: key.label });
+        // Not a CA signature, so not required to lie under a checkpoint: anchored when the token can.
+        await checkpointIfHeld(this.ctx, token).catch(() => undefined);
+        work.report(KEYGEN_TOTAL, KEYGEN_TOTAL, `${keyType} key "${label}" generated`);
+        return key;
+      } finally {
+        work.end();
+      }
     });
   }
 

@@ -11,9 +11,13 @@ import type { WorkProgress } from './work-progress.ts';
 export const BATCH_SIGN = 'request.signBatch';
 
 
-export function batchSignHandlers(hub: WorkProgress, signOne: Handlers['request.sign']): Pick<Handlers, 'request.signBatch' | 'work.cancel'> {
+/**
+ * abandon sets aside what the batch's previews still hold once it ends: the
+ * signed ones are gone already, and a stopped batch is previewed again.
+ */
+export function batchSignHandlers(hub: WorkProgress, signOne: Handlers['request.sign'], abandon: (batch: string) => void = () => undefined): Pick<Handlers, 'request.signBatch' | 'work.cancel'> {
   return {
-    'request.signBatch': async ({ caId, profileId, validityDays, items }): Promise<Output<'request.signBatch'>> => {
+    'request.signBatch': async ({ caId, profileId, validityDays, items, batch }): Promise<Output<'request.signBatch'>> => {
       const work = hub.begin(BATCH_SIGN);
       const issued: Output<'request.signBatch'>['issued'] = [];
       try {
@@ -33,6 +37,7 @@ export function batchSignHandlers(hub: WorkProgress, signOne: Handlers['request.
         return { issued, cancelled: false, notSigned: [] };
       } finally {
         work.end();
+        if (batch !== undefined) abandon(batch);
       }
     },
     'work.cancel': async ({ operation }) => ({ cancelling: hub.cancel(operation) }),

@@ -163,6 +163,12 @@ export const RequestSummary = z.object({
   signedSerial: Hex.optional(),
 });
 
+/** The long acts work.cancel can name (each reports into the core's progress hub). */
+export const WorkOperation = z.enum(['request.signBatch', 'crl.issue', 'key.generate', 'keydomain.createShare', 'keydomain.importShare']);
+
+/** A batch of previews, as the window names it (a UUID): held together until signed or abandoned. */
+const BatchId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
 export const CertificateSummary = z.object({
   caId: Hex,
   serialHex: Hex,
@@ -178,6 +184,8 @@ export const CertificateSummary = z.object({
   reason: z.string().optional(),
   issuedAt: IsoDate,
   virtual: z.boolean(),
+  /** Signed just before a run ended and recorded at the next open (certificate.issue.recovered). */
+  recovered: z.boolean().optional(),
 });
 
 export const CertificateDetail = z.object({ summary: CertificateSummary, description: Description, pem: z.string(), readable: ReadableTbs.optional() });
@@ -413,16 +421,17 @@ export const api = {
   'request.importFromPath': { input: z.object({ path: z.string().max(4096) }), output: z.array(RequestSummary) },
   'request.list': { input: Void, output: z.array(RequestSummary) },
   'request.get': { input: z.object({ requestId: Hex }), output: z.object({ summary: RequestSummary, description: Description, readable: ReadableRequest.optional() }) },
-  'request.preview': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), name: z.string().min(1).max(64).optional() }), output: Preview },
+  /** batch: the previews of one batch are held until request.signBatch of that batch ends (issue 17; main/ca/previews.ts). */
+  'request.preview': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), name: z.string().min(1).max(64).optional(), batch: BatchId.optional() }), output: Preview },
   /** tbsSha256: the preview the operator reviewed (request.preview's tbsSha256); exactly that certificate is signed. */
   'request.sign': { input: z.object({ requestId: Hex, caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), tbsSha256: Hex, name: z.string().min(1).max(64).optional() }), output: CertificateSummary },
   /** Reviewed previews signed one after another; progress after each, and work.cancel stops it between certificates. */
   'request.signBatch': {
-    input: z.object({ caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), items: z.array(z.object({ requestId: Hex, tbsSha256: Hex })).min(1).max(1000) }),
+    input: z.object({ caId: Hex, profileId: z.string(), validityDays: z.number().int().positive().optional(), items: z.array(z.object({ requestId: Hex, tbsSha256: Hex })).min(1).max(1000), batch: BatchId.optional() }),
     output: z.object({ issued: z.array(CertificateSummary), cancelled: z.boolean(), notSigned: z.array(Hex) }),
   },
   /** Asks long work (by its operation, e.g. request.signBatch) to stop where stopping is safe. */
-  'work.cancel': { input: z.object({ operation: z.enum(['request.signBatch']) }), output: z.object({ cancelling: z.boolean() }) },
+  'work.cancel': { input: z.object({ operation: WorkOperation }), output: z.object({ cancelling: z.boolean() }) },
   'certificate.list': { input: z.object({ caId: Hex.optional() }), output: z.array(CertificateSummary) },
   /** Certificates issued or revoked after journal entry afterSeq, and the last entry read (throughSeq): the catalog's sync asks for these, not the whole list. */
   'certificate.changes': { input: z.object({ afterSeq: z.number().int().min(0) }), output: z.object({ certificates: z.array(CertificateSummary), throughSeq: z.number().int() }) },
@@ -507,7 +516,11 @@ export type Output<C extends Channel> = z.output<Api[C]['output']>;
 export const events = {
   'tokens.changed': z.object({}),
   'journal.appended': z.object({ seq: z.number().int() }),
-  'progress': z.object({ operation: z.string(), label: z.string(), done: z.number(), total: z.number() }),
+  /** One hub reports every long act (main/work/progress-hub.ts): cancellable, or why not; estimatedMs where Custos can tell. */
+  'progress': z.object({
+    operation: z.string(), label: z.string(), done: z.number(), total: z.number(),
+    cancellable: z.boolean().optional(), notCancellable: z.string().optional(), estimatedMs: z.number().optional(), startedAtMs: z.number().optional(),
+  }),
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;

@@ -16,7 +16,6 @@ import { createRoot, previewRoot } from '../ca/root.ts';
 import { importRequests, loadRequest, whatItAsks } from '../ca/requests.ts';
 import { issueCertificate, previewIssue } from '../ca/issue.ts';
 import { revokeSerial } from '../ca/revoke.ts';
-import { issueCrl } from '../ca/crl.ts';
 import { custodianHandlers, ExportFolders, type ShellFolders } from './custodian-handlers.ts';
 import { caChain, certificateBytes, crlBytes, exportCertificate, exportCrl } from '../ca/export.ts';
 import type { CaRecord, CrlRecord, IssuedRecord, RequestRecord } from '../ca/state.ts';
@@ -38,6 +37,8 @@ import { readableOut, readableRequestOut, requestReviewOut } from './readable-ou
 import { changedCertificates } from './certificate-changes.ts';
 import { batchSignHandlers } from './batch-sign.ts';
 import { workProgressOf } from './work-progress.ts';
+import { abandonBatch } from '../ca/previews.ts';
+import { issueCrlReporting } from './crl-progress.ts';
 import { profileFor } from '../ca/context.ts';
 import { bundleHandlers } from './bundle-handlers.ts';
 
@@ -78,6 +79,7 @@ function certificateSummary(custos: Custos, r: IssuedRecord): Out<typeof Certifi
     caId: r.caId, serialHex: r.serialHex, subject: r.subject, issuer: r.issuer, notBefore: r.notBefore, notAfter: r.notAfter,
     sha256: r.sha256, profileId: r.profileId, isCa: r.isCa, status: rev ? 'revoked' : 'valid',
     ...(rev ? { revokedAt: rev.revokedAt, reason: rev.reason } : {}), issuedAt: r.issuedAt, virtual: r.virtual,
+    ...(r.recovered ? { recovered: true } : {}),
   };
 }
 
@@ -282,7 +284,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
       const { issued } = revokeSerial(ctx, { caId, serialHex, reason, ...(invalidityDate ? { invalidityDate: new Date(invalidityDate) } : {}) });
       return certificateSummary(custos, issued);
     },
-    'crl.issue': async ({ caId, nextUpdateDays, tbsSha256 }) => crlSummary((await custos.exclusive('CRL issuance', () => issueCrl(ctx, { caId, tbsSha256, ...(nextUpdateDays ? { nextUpdateDays } : {}) }))).record),
+    'crl.issue': async ({ caId, nextUpdateDays, tbsSha256 }) => crlSummary((await custos.exclusive('CRL issuance', () => issueCrlReporting(custos, { caId, tbsSha256, ...(nextUpdateDays ? { nextUpdateDays } : {}) }))).record),
     'crl.list': async ({ caId }) => [...ctx.state.crls.entries()].filter(([id]) => caId === undefined || id === caId).flatMap(([, l]) => l.map(crlSummary)),
     'crl.export': async ({ directory, ...input }) => {
       const out = await exportCrl(ctx, { ...input, ...(await exportFolder(directory)) });
@@ -324,7 +326,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
     ...createKeyDomainHandlers(custos, grants),
     ...bundleHandlers(custos, grants),
   };
-  return { ...handlers, ...batchSignHandlers(workProgressOf(custos), handlers['request.sign']) };
+  return { ...handlers, ...batchSignHandlers(workProgressOf(custos), handlers['request.sign'], (batch) => abandonBatch(ctx, batch)) };
 }
 
 export { certificateBytes, crlBytes };

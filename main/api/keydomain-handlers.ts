@@ -22,6 +22,8 @@ import {
 import { BACKUPS_FOLDER, backupKeyToFile, describeBackup, restoreKeyFromFile } from '../ca/key-backup-act.ts';
 import type { Handlers, KeyDomainFile } from './contract.ts';
 
+const DERIVED = 'the key is derived and the share is being written or imported now; it ends in a moment.';
+
 type KeyDomainChannel = 'keydomain.status' | 'keydomain.files' | 'keydomain.createShare' | 'keydomain.importShare' | 'keydomain.backupKey' | 'keydomain.inspectBackup'
   | 'keydomain.restoreKey';
 
@@ -59,12 +61,20 @@ export function createKeyDomainHandlers(custos: Custos, grants: ReadGrants): Pic
     if (!/\.wky$/i.test(path)) throw new CustosError('KEY_BACKUP_INVALID', 'Choose the .wky file of the backup.', {});
     return await readable(path, backupsDir);
   };
-  const work = (operation: string): ShareWorkOptions => {
+  // The share file's key derivation reports into the core's one progress hub, and work.cancel stops it
+  // at once (its worker is ended); once the key is derived, what follows is short and is not stopped.
+  const withWork = async <T>(operation: 'keydomain.createShare' | 'keydomain.importShare', act: (options: ShareWorkOptions) => Promise<T>): Promise<T> => {
+    const work = custos.work.begin(operation);
     const iterations = shareFileIterationsForTests({ rehearsal: custos.rehearsalOnly });
-    return {
-      ...(iterations !== undefined ? { iterations } : {}),
-      onProgress: (done, total, label) => custos.reportProgress({ operation, label, done, total }),
-    };
+    try {
+      return await act({
+        ...(iterations !== undefined ? { iterations } : {}),
+        signal: work.signal,
+        onProgress: (done, total, label) => work.report(done, total, label, total > 0 && done >= total ? DERIVED : null),
+      });
+    } finally {
+      work.end();
+    }
   };
   return {
     'keydomain.status': async ({ tokenId }) => {
@@ -73,29 +83,27 @@ export function createKeyDomainHandlers(custos: Custos, grants: ReadGrants): Pic
     },
     'keydomain.files': async () => [...filesIn(sharesDir, 'share'), ...filesIn(backupsDir, 'backup')],
     'keydomain.createShare': async ({ custodian, password, passwordRepeat, directory, passwordShares }) => {
-      const options = work('keydomain.createShare');
       if (passwordShares !== undefined && (password !== undefined || passwordRepeat !== undefined)) {
         throw new CustosError('INPUT_INVALID', 'A share\'s password is either typed by its custodian or split among several people, not both.', {});
       }
       const typed = passwordShares === undefined
         ? { password: Secret.fromString(password ?? ''), passwordRepeat: Secret.fromString(passwordRepeat ?? '') } : { passwordShares };
-      const made = await custos.exclusive('DKEK share creation', async () => createDkekShare(ctx, { custodian, ...typed, ...(await writable(directory)) }, options));
+      const made = await custos.exclusive('DKEK share creation', async () => withWork('keydomain.createShare', async (options) => createDkekShare(ctx, { custodian, ...typed, ...(await writable(directory)) }, options)));
       return {
         custodian: made.custodian, path: made.path, fileName: made.fileName, shareKcv: made.shareKcv, createdAt: made.createdAt,
         ...(made.passwordShares ? { passwordShares: { ...made.passwordShares, shares: made.passwordShares.shares.map((x) => ({ ...x })) } } : {}),
       };
     },
     'keydomain.importShare': async ({ tokenId, path, password, expectedKcv, expectedShareKcv, passwordShares }) => {
-      const options = work('keydomain.importShare');
       if ((password === undefined) === (passwordShares === undefined)) {
         throw new CustosError('INPUT_INVALID', 'Open the share file with its password, or with its password shares and prime: one of the two.', {});
       }
       const secret = password !== undefined ? Secret.fromString(password) : passwordFromShares(passwordShares!.prime, passwordShares!.shares);
       try {
         const file = await readShareFile(await readable(path, sharesDir));
-        const done = await custos.exclusive('DKEK share import', () => importDkekShareFile(ctx, {
+        const done = await custos.exclusive('DKEK share import', () => withWork('keydomain.importShare', (options) => importDkekShareFile(ctx, {
           tokenId, file, fileName: path, password: secret, ...(expectedKcv ? { expectedKcv } : {}), ...(expectedShareKcv ? { expectedShareKcv } : {}),
-        }, options));
+        }, options)));
         return { ...done, shares: done.shares.map((x) => ({ ...x })) };
       } finally {
         secret.wipe();

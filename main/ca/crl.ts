@@ -16,8 +16,15 @@ import { writeNewFile } from '../exchange/files.ts';
 import { crlDir, profileFor, requireCa, type CaContext } from './context.ts';
 import { runRecorded, signKept } from './recorded-act.ts';
 import { anchoredAct } from './journal-anchor.ts';
-import type { CrlRecord } from './state.ts';
+import type { CrlRecord, RevocationRecord } from './state.ts';
 import { dropPreview, keepPreview, keptPreview, requireSameTbs, sha256Hex } from './previews.ts';
+import type { Work } from '../work/progress-hub.ts';
+
+/** Revocations read between two progress reports (and two turns of the event loop, so the window hears them). */
+const ENTRIES_PER_STEP = 2_000;
+
+/** Why a CRL is not stopped once its intent is written: the window shows it instead of Cancel. */
+export const CRL_SIGNING_NOT_CANCELLABLE = 'the token is signing the CRL and it is being recorded; stopping now would leave an act half done.';
 
 export interface CrlRequest {
   readonly caId: string;
@@ -38,13 +45,38 @@ function crlPolicy(ctx: CaContext, caId: string): { nextUpdateDays?: number; iss
   }
 }
 
-export function revokedEntries(ctx: CaContext, caId: string): RevokedEntry[] {
-  return [...(ctx.state.revoked.get(caId)?.values() ?? [])].map((r) => ({
+function revokedEntry(r: RevocationRecord): RevokedEntry {
+  return {
     serialHex: r.serialHex,
     revocationDate: new Date(r.revokedAt),
     ...(r.reason !== 'unspecified' ? { reason: r.reason as CrlReason } : {}),
     ...(r.invalidityDate ? { invalidityDate: new Date(r.invalidityDate) } : {}),
-  }));
+  };
+}
+
+export function revokedEntries(ctx: CaContext, caId: string): RevokedEntry[] {
+  return [...(ctx.state.revoked.get(caId)?.values() ?? [])].map(revokedEntry);
+}
+
+/**
+ * The revocations of a CA read in steps, each reported to work (entries of
+ * total) with a turn of the event loop between, so a CA of many revocations
+ * shows how far its CRL is; a cancel between steps stops it (CANCELLED),
+ * safe since nothing is recorded or signed yet.
+ */
+async function revokedEntriesInSteps(ctx: CaContext, caId: string, work: Work): Promise<RevokedEntry[]> {
+  const records = [...(ctx.state.revoked.get(caId)?.values() ?? [])];
+  const entries = new Array<RevokedEntry>(records.length);
+  const total = records.length;
+  work.report(0, total, `Reading ${total} revocations for the CRL`);
+  for (let start = 0; start < total; start += ENTRIES_PER_STEP) {
+    await new Promise<void>((resolve) => { setImmediate(resolve); });
+    if (work.cancelled) throw new CustosError('CANCELLED', 'The CRL was not issued: it was cancelled while its entries were read. Nothing was recorded or signed.', { caId });
+    const end = Math.min(total, start + ENTRIES_PER_STEP);
+    for (let i = start; i < end; i++) entries[i] = revokedEntry(records[i]!);
+    work.report(end, total, `Read ${end} of ${total} revocations for the CRL`);
+  }
+  return entries;
 }
 
 /** A CRL as it would be signed: the exact TBS, and what it says, for the preview and the act. */
@@ -68,7 +100,7 @@ export interface CrlPlan {
  * preview, when it was made. The CA's key spec comes from its record, so a
  * CRL can be previewed with its key on no open token.
  */
-export function planCrl(ctx: CaContext, req: CrlRequest, fixed?: { crlNumber: bigint; thisUpdate: Date }): CrlPlan {
+export function planCrl(ctx: CaContext, req: CrlRequest, fixed?: { crlNumber: bigint; thisUpdate: Date }, entries?: readonly RevokedEntry[]): CrlPlan {
   const ca = requireCa(ctx, req.caId);
   const crlNumber = fixed?.crlNumber ?? (ctx.state.lastCrlNumber.get(ca.id) ?? 0n) + 1n;
   const thisUpdate = fixed?.thisUpdate ?? ctx.now();
@@ -76,7 +108,7 @@ export function planCrl(ctx: CaContext, req: CrlRequest, fixed?: { crlNumber: bi
   const { nextUpdate, clipped } = crlNextUpdate(thisUpdate, req.nextUpdateDays ?? policy?.nextUpdateDays ?? CRL_NEXT_UPDATE_DAYS, new Date(ca.notAfter));
   const idp = req.issuingDistributionPointUri ?? policy?.issuingDistributionPoint;
   const algorithm = signAlgorithmFor(ca.keySpec);
-  const entries = revokedEntries(ctx, ca.id);
+  entries ??= revokedEntries(ctx, ca.id);
   const tbsDer = buildCrlTbs({
     issuerCertDer: ca.certDer, entries, crlNumber, thisUpdate, nextUpdate, algorithm: algorithmIdentifierFor(algorithm),
     ...(idp ? { issuingDistributionPoint: { uri: idp } } : {}),
@@ -100,17 +132,25 @@ export function previewCrl(ctx: CaContext, req: CrlRequest): CrlPlan {
  * the preview's CRL number and thisUpdate: a revocation recorded since, or a
  * CRL issued since, makes other bytes and is refused (PREVIEW_MISMATCH).
  */
-export async function issueCrl(ctx: CaContext, req: CrlRequest): Promise<{ record: CrlRecord; der: Uint8Array; clipped: boolean }> {
+export async function issueCrl(ctx: CaContext, req: CrlRequest, work?: Work): Promise<{ record: CrlRecord; der: Uint8Array; clipped: boolean }> {
   const ca = requireCa(ctx, req.caId);
   const { token } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
   const tbsSha256 = req.tbsSha256 ?? previewCrl(ctx, req).tbsSha256;
   const kept = keptPreview(ctx, 'crl', tbsSha256);
-  const plan = planCrl(ctx, req, { crlNumber: BigInt(`0x${kept.number}`), thisUpdate: new Date(kept.madeAt) });
+  const entries = work ? await revokedEntriesInSteps(ctx, ca.id, work) : undefined;
+  if (work) {
+    if (work.cancelled) throw new CustosError('CANCELLED', 'The CRL was not issued: it was cancelled. Nothing was recorded or signed.', { caId: ca.id });
+    // Encoding and signing are one call each, not counted: the bar shows work under way, not a full bar.
+    work.report(0, 0, `Encoding the CRL's ${entries!.length} entries`);
+  }
+  const plan = planCrl(ctx, req, { crlNumber: BigInt(`0x${kept.number}`), thisUpdate: new Date(kept.madeAt) }, entries);
   const next = (ctx.state.lastCrlNumber.get(ca.id) ?? 0n) + 1n;
   if (plan.crlNumber < next) {
     throw new CustosError('PREVIEW_STALE', `CRL number ${plan.crlNumber} has been issued or reserved since the preview. Preview the CRL again, review it, and issue that.`, { crlNumber: plan.crlNumber.toString() });
   }
   requireSameTbs('crl', tbsSha256, plan.tbsDer, 'a revocation was recorded since, or the CA, its CRL policy or the period differ from the preview\'s.');
+  // From the intent on, the act is recorded and signed whole: no cancel.
+  work?.report(0, 0, `Signing CRL ${plan.crlNumber} (${plan.entries.length} entries) on the token`, CRL_SIGNING_NOT_CANCELLABLE);
   const result = await anchoredAct(ctx, token, [ca.id], () => issueCrlOnToken(ctx, plan));
   dropPreview(ctx, tbsSha256);
   return result;

@@ -31,6 +31,8 @@ export interface IssueRequest {
   /** For a CA profile: the new CA's name (default: the subject's CN). */
   readonly name?: string;
   readonly pathLen?: number;
+  /** The batch a preview belongs to: held until the batch is signed or abandoned (previews.ts). */
+  readonly batch?: string;
   /**
    * The request as importRequests returned it: used as it is (no second read
    * or check of the stored file) when this process parsed it and it is the
@@ -96,7 +98,7 @@ export function previewIssue(ctx: CaContext, req: IssueRequest): CertificatePlan
   const { csr } = loadRequest(ctx, req.requestId, req.csr);
   const now = ctx.now();
   const { plan, profile, serial } = planIssue(ctx, req, csr, undefined, undefined, { serial: newSerial((h) => ctx.state.isSerialUsed(requireCa(ctx, req.caId).id, h)), now });
-  keepPreview(ctx, 'certificate', plan.tbsDer, now, serial);
+  keepPreview(ctx, 'certificate', plan.tbsDer, now, serial, req.batch);
   previewed.set(plan, { ctx, caId: req.caId, requestId: req.requestId, profileId: req.profileId, profile, madeAt: now.getTime() });
   return plan;
 }

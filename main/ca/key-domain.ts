@@ -39,6 +39,8 @@ export type Progress = (done: number, total: number, label: string) => void;
 export interface ShareWorkOptions {
   readonly iterations?: number;
   readonly onProgress?: Progress;
+  /** Stops the share file's key derivation at once (work.cancel): nothing is written or imported after it. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -79,7 +81,7 @@ export function shareKcv(share: Uint8Array): string {
 }
 
 function fileOptions(options: ShareWorkOptions): ShareFileOptions {
-  const derived: ShareFileOptions = options.iterations === undefined ? {} : { iterations: options.iterations };
+  const derived: ShareFileOptions = { ...(options.iterations === undefined ? {} : { iterations: options.iterations }), ...(options.signal ? { signal: options.signal } : {}) };
   // The share-file functions report progress where they can (done/total of the KDF); passed on as they name it.
   return options.onProgress === undefined ? derived : Object.assign({}, derived, { onProgress: (done: number, total: number) => options.onProgress?.(done, total, deriving()) });
 }

@@ -29,8 +29,20 @@ import type { CaContext } from './context.ts';
  */
 export const PREVIEW_MAX_AGE_MS = 60 * 60 * 1000;
 
-/** Previews kept at once: enough for a custodian's open screens and a script's batch; the oldest go first. */
+/** Previews kept at once outside a batch: enough for a custodian's open screens; the oldest go first. */
 export const MAX_KEPT_PREVIEWS = 64;
+
+/**
+ * Previews a batch holds until it is signed or abandoned, and the most all
+ * batches hold together. A batch's previews are never set aside to make
+ * room: a batch that would hold more is refused (BATCH_TOO_LARGE) as it is
+ * previewed, before anything is signed, and a newer batch sets aside the
+ * previews of older batches (abandoned: one window runs one batch at a time).
+ */
+export const MAX_BATCH_PREVIEWS = 1000;
+
+/** A batch's name, as the window makes it (a UUID) or a script chooses it; it is part of a file name. */
+export const BATCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export type PreviewKind = 'root' | 'certificate' | 'crl';
 
@@ -41,6 +53,8 @@ const Kept = z.object({
   madeAt: z.string().datetime(),
   /** The certificate's serial (hex) or the CRL's number (decimal). */
   number: z.string().regex(/^[0-9a-f]{1,64}$/),
+  /** The batch that holds it until the batch is signed or abandoned. */
+  batch: z.string().regex(BATCH_ID).optional(),
 }).strict();
 
 export type KeptPreview = z.output<typeof Kept>;
@@ -51,38 +65,107 @@ function previewDir(ctx: CaContext): string {
   return join(ctx.dataDir, 'previews');
 }
 
-function fileOf(ctx: CaContext, tbsSha256: string): string {
-  return join(previewDir(ctx), `${tbsSha256}.json`);
+// A batch's previews carry the batch in their name (<hash>.b-<batch>.json), so the folder's
+// listing alone tells the free previews, which are pruned, from a batch's, which are held.
+const BATCH_MARK = '.b-';
+
+function fileName(tbsSha256: string, batch?: string): string {
+  return batch === undefined ? `${tbsSha256}.json` : `${tbsSha256}${BATCH_MARK}${batch}.json`;
 }
 
-/** Drops previews past their age, and the oldest beyond MAX_KEPT_PREVIEWS. */
-function prune(ctx: CaContext): void {
+function batchOf(name: string): string | undefined {
+  const at = name.indexOf(BATCH_MARK);
+  return at < 0 ? undefined : name.slice(at + BATCH_MARK.length, -'.json'.length);
+}
+
+function listPreviews(ctx: CaContext): string[] {
+  try { return readdirSync(previewDir(ctx)).filter((n) => n.endsWith('.json')); } catch { return []; }
+}
+
+function mtimeOf(dir: string, name: string): number {
+  try { return statSync(join(dir, name)).mtimeMs; } catch { return 0; }
+}
+
+/** The file that holds the preview of tbsSha256, in a batch or not. */
+function fileHolding(ctx: CaContext, tbsSha256: string, names: readonly string[] = listPreviews(ctx)): string | undefined {
+  const name = names.find((n) => n === fileName(tbsSha256) || n.startsWith(`${tbsSha256}${BATCH_MARK}`));
+  return name === undefined ? undefined : join(previewDir(ctx), name);
+}
+
+/** Drops free previews past their age, and the oldest beyond MAX_KEPT_PREVIEWS; a batch's are held. */
+function prune(ctx: CaContext, names: readonly string[]): void {
   const dir = previewDir(ctx);
-  let names: string[];
-  try { names = readdirSync(dir).filter((n) => n.endsWith('.json')); } catch { return; }
   const now = ctx.now().getTime();
-  const aged = names.map((name) => {
-    try { return { name, mtimeMs: statSync(join(dir, name)).mtimeMs }; } catch { return { name, mtimeMs: 0 }; }
-  }).sort((a, b) => b.mtimeMs - a.mtimeMs);
+  const aged = names.filter((n) => batchOf(n) === undefined).map((name) => ({ name, mtimeMs: mtimeOf(dir, name) })).sort((a, b) => b.mtimeMs - a.mtimeMs);
   for (const [i, f] of aged.entries()) {
     if (i >= MAX_KEPT_PREVIEWS || now - f.mtimeMs > 2 * PREVIEW_MAX_AGE_MS) rmSync(join(dir, f.name), { force: true });
   }
 }
 
-/** Keeps what a preview fixed, under the SHA-256 of its TBS. */
-export function keepPreview(ctx: CaContext, kind: PreviewKind, tbsDer: Uint8Array, madeAt: Date, number: string): string {
+/**
+ * Makes room for one more preview of batch: refused when the batch holds
+ * MAX_BATCH_PREVIEWS already; when all batches together do, older batches'
+ * previews (and any past their age) are set aside, whole batches, oldest first.
+ * Run at a batch's first preview, and when the limit is reached.
+ */
+function roomInBatch(ctx: CaContext, batch: string, names: readonly string[]): void {
+  const inBatch = names.filter((n) => batchOf(n) === batch).length;
+  if (inBatch >= MAX_BATCH_PREVIEWS) {
+    throw new CustosError('BATCH_TOO_LARGE',
+      `A batch holds at most ${MAX_BATCH_PREVIEWS} previews until it is signed: sign these ${inBatch}, then preview the rest as another batch.`,
+      { batch, limit: MAX_BATCH_PREVIEWS });
+  }
+  const others = names.filter((n) => { const b = batchOf(n); return b !== undefined && b !== batch; });
+  if (inBatch > 0 && inBatch + others.length < MAX_BATCH_PREVIEWS) return;
+  const dir = previewDir(ctx);
+  const now = ctx.now().getTime();
+  const byBatch = new Map<string, { names: string[]; newestMs: number }>();
+  for (const name of others) {
+    const mtimeMs = mtimeOf(dir, name);
+    if (now - mtimeMs > 2 * PREVIEW_MAX_AGE_MS) { rmSync(join(dir, name), { force: true }); continue; }
+    const b = byBatch.get(batchOf(name)!) ?? { names: [], newestMs: 0 };
+    b.names.push(name);
+    b.newestMs = Math.max(b.newestMs, mtimeMs);
+    byBatch.set(batchOf(name)!, b);
+  }
+  let held = inBatch + [...byBatch.values()].reduce((n, b) => n + b.names.length, 0);
+  for (const b of [...byBatch.values()].sort((x, y) => x.newestMs - y.newestMs)) {
+    if (held < MAX_BATCH_PREVIEWS) break;
+    for (const name of b.names) rmSync(join(dir, name), { force: true });
+    held -= b.names.length;
+  }
+}
+
+/** Keeps what a preview fixed, under the SHA-256 of its TBS; in a batch, held until the batch is signed or abandoned. */
+export function keepPreview(ctx: CaContext, kind: PreviewKind, tbsDer: Uint8Array, madeAt: Date, number: string, batch?: string): string {
+  if (batch !== undefined && !BATCH_ID.test(batch)) {
+    throw new CustosError('INPUT_INVALID', 'A batch is named by 1 to 64 letters, digits, "-" or "_".', { field: 'batch' });
+  }
   const tbsSha256 = sha256Hex(tbsDer);
-  const kept: KeptPreview = { kind, tbsSha256, madeAt: madeAt.toISOString(), number };
-  const file = fileOf(ctx, tbsSha256);
+  const kept: KeptPreview = { kind, tbsSha256, madeAt: madeAt.toISOString(), number, ...(batch !== undefined ? { batch } : {}) };
+  const names = listPreviews(ctx);
+  if (batch !== undefined) roomInBatch(ctx, batch, names);
+  const file = join(previewDir(ctx), fileName(tbsSha256, batch));
   // A full or failing disk is said as such (MEDIA_FULL …) before anything is signed, not as an internal fault.
   try {
     mkdirSync(previewDir(ctx), { recursive: true, mode: 0o700 });
+    // The same TBS previewed again (in or out of a batch) is kept once, under its latest terms.
+    const before = fileHolding(ctx, tbsSha256, names);
     replaceFileSync(file, new TextEncoder().encode(JSON.stringify(kept)), 0o600);
+    if (before !== undefined && before !== file) rmSync(before, { force: true });
   } catch (e) {
     throw fileWriteError(e, file);
   }
-  prune(ctx);
+  if (batch === undefined) prune(ctx, [...names, fileName(tbsSha256)]);
   return tbsSha256;
+}
+
+/** Sets aside what a batch still holds (signed previews are gone already): the batch was signed, stopped or abandoned. */
+export function abandonBatch(ctx: CaContext, batch: string): number {
+  if (!BATCH_ID.test(batch)) return 0;
+  const names = listPreviews(ctx).filter((n) => batchOf(n) === batch);
+  for (const name of names) rmSync(join(previewDir(ctx), name), { force: true });
+  return names.length;
 }
 
 function expired(what: string, tbsSha256: string, why: string): CustosError {
@@ -103,7 +186,7 @@ export function keptPreview(ctx: CaContext, kind: PreviewKind, tbsSha256: string
   }
   let kept: KeptPreview;
   try {
-    kept = Kept.parse(JSON.parse(readFileSync(fileOf(ctx, hash), 'utf8')));
+    kept = Kept.parse(JSON.parse(readFileSync(fileHolding(ctx, hash) ?? join(previewDir(ctx), fileName(hash)), 'utf8')));
   } catch {
     throw expired(WHAT[kind], hash, `No ${WHAT[kind]} preview with TBS SHA-256 ${hash.slice(0, 16)}… is held: it was never made here, was signed already, or was set aside.`);
   }
@@ -131,5 +214,6 @@ export function requireSameTbs(kind: PreviewKind, tbsSha256: string, tbsDer: Uin
 
 /** A preview is signed once: dropped when its act has recorded the result. */
 export function dropPreview(ctx: CaContext, tbsSha256: string): void {
-  rmSync(fileOf(ctx, tbsSha256.toLowerCase()), { force: true });
+  const file = fileHolding(ctx, tbsSha256.toLowerCase());
+  if (file !== undefined) rmSync(file, { force: true });
 }

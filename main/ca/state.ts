@@ -9,6 +9,7 @@
 import type { JournalEntry } from '../journal/index.ts';
 import type { KeySpec, TokenRecord } from '../hsm/token.ts';
 import type { PublicKeySpec } from '../pki/x509/keys.ts';
+import { describeCertificate } from '../pki/x509/preview.ts';
 
 export interface CaRecord {
   readonly id: string;
@@ -53,6 +54,8 @@ export interface IssuedRecord {
   readonly issuedAt: string;
   readonly virtual: boolean;
   readonly requestId?: string;
+  /** Signed by the token just before a run ended, and recorded at the next open (`certificate.issue.recovered`). */
+  readonly recovered?: boolean;
 }
 
 export interface RevocationRecord {
@@ -111,15 +114,18 @@ interface IssuedInJournal extends IssuedFields {}
 class IssuedInJournal implements IssuedRecord {
   readonly #seq: number;
   readonly #read: EntryReader;
+  /** The entry's field that holds the DER: `certificate` in a done entry, `result` in a recovered one. */
+  readonly #field: 'certificate' | 'result';
 
-  constructor(fields: IssuedFields, seq: number, read: EntryReader) {
+  constructor(fields: IssuedFields, seq: number, read: EntryReader, field: 'certificate' | 'result' = 'certificate') {
     Object.assign(this, fields);
     this.#seq = seq;
     this.#read = read;
+    this.#field = field;
   }
 
   get certDer(): Uint8Array {
-    return fromBase64(this.#read(this.#seq).data.certificate);
+    return fromBase64(this.#read(this.#seq).data[this.#field]);
   }
 }
 
@@ -152,6 +158,12 @@ export class CaState {
   readonly rootSerials = new Set<string>();
   /** Journal keys by the SHA-256 of their SubjectPublicKeyInfo. */
   readonly journalKeys = new Map<string, KnownJournalKey>();
+  /**
+   * Issue intents no done entry has closed, by seq: what a recovered result
+   * was signed for. Kept past an abandoned entry, since the next open writes
+   * the abandoned entry before the recovered one; only unfinished acts stay.
+   */
+  readonly #openIssues = new Map<number, Record<string, unknown>>();
 
   /**
    * readEntry, when given, lets a certificate's bytes stay in the journal:
@@ -196,11 +208,19 @@ export class CaState {
         const set = this.reservedSerials.get(str(d.caId)) ?? new Set<string>();
         set.add(normalizeSerial(str(d.serialHex)));
         this.reservedSerials.set(str(d.caId), set);
+        this.#openIssues.set(e.seq, d);
         break;
       }
       case 'ca.root.done':
       case 'certificate.issue.done':
+        if (e.intent !== undefined) this.#openIssues.delete(e.intent);
         this.applyIssued(e, d);
+        break;
+      case 'certificate.issue.failed':
+        if (e.intent !== undefined) this.#openIssues.delete(e.intent);
+        break;
+      case 'certificate.issue.recovered':
+        this.applyRecoveredIssue(e, d);
         break;
       case 'certificate.revoke': {
         const map = this.revoked.get(str(d.caId)) ?? new Map<string, RevocationRecord>();
@@ -263,6 +283,46 @@ export class CaState {
     }
   }
 
+  /**
+   * A certificate the token signed whose done entry a killed run never wrote:
+   * the next open recorded the kept bytes. It is the CA's like any other (its
+   * serial was reserved by the intent already), described from its own DER,
+   * with what only the intent knew (profile, request) taken from the intent.
+   */
+  private applyRecoveredIssue(e: JournalEntry, d: Record<string, unknown>): void {
+    const intent = e.intent === undefined ? undefined : this.#openIssues.get(e.intent);
+    if (intent === undefined || typeof d.result !== 'string') return;
+    this.#openIssues.delete(e.intent!);
+    let described: ReturnType<typeof describeCertificate>;
+    try {
+      described = describeCertificate(fromBase64(d.result));
+    } catch {
+      return; // not a certificate: the journal's own note says what was kept
+    }
+    // The bytes must be the ones the intent reserved: same serial, else they are not this act's.
+    if (normalizeSerial(described.serialHex) !== normalizeSerial(str(intent.serialHex))) return;
+    const bc = described.extensions.find((x) => x.name === 'basicConstraints')?.value as { ca?: boolean } | undefined;
+    const fields: IssuedFields = {
+      caId: this.#sharedText(intent.caId), serialHex: normalizeSerial(described.serialHex), sha256: described.sha256,
+      subject: described.subject.text, issuer: this.#sharedText(described.issuer.text),
+      notBefore: described.validity.notBefore, notAfter: described.validity.notAfter,
+      profileId: this.#sharedText(intent.profileId), isCa: bc?.ca === true, issuedAt: e.time, virtual: e.token?.virtual ?? false,
+      ...(intent.requestId ? { requestId: this.requests.get(str(intent.requestId))?.id ?? str(intent.requestId) } : {}),
+      recovered: true,
+    };
+    this.#addIssued(this.#readEntry ? new IssuedInJournal(fields, e.seq, this.#readEntry, 'result') : { ...fields, certDer: fromBase64(d.result) });
+  }
+
+  #addIssued(rec: IssuedRecord): void {
+    const map = this.issued.get(rec.caId) ?? new Map<string, IssuedRecord>();
+    map.set(rec.serialHex, rec);
+    this.issued.set(rec.caId, map);
+    if (rec.requestId) {
+      const req = this.requests.get(rec.requestId);
+      if (req) this.requests.set(rec.requestId, { ...req, signedSerial: rec.serialHex });
+    }
+  }
+
   private applyIssued(e: JournalEntry, d: Record<string, unknown>): void {
     const fields: IssuedFields = {
       caId: this.#sharedText(d.issuerCaId ?? d.caId), serialHex: normalizeSerial(str(d.serialHex)), sha256: str(d.sha256),
@@ -272,13 +332,7 @@ export class CaState {
       ...(d.requestId ? { requestId: this.requests.get(str(d.requestId))?.id ?? str(d.requestId) } : {}),
     };
     const rec: IssuedRecord = this.#readEntry ? new IssuedInJournal(fields, e.seq, this.#readEntry) : { ...fields, certDer: fromBase64(d.certificate) };
-    const map = this.issued.get(rec.caId) ?? new Map<string, IssuedRecord>();
-    map.set(rec.serialHex, rec);
-    this.issued.set(rec.caId, map);
-    if (rec.requestId) {
-      const req = this.requests.get(rec.requestId);
-      if (req) this.requests.set(rec.requestId, { ...req, signedSerial: rec.serialHex });
-    }
+    this.#addIssued(rec);
     if (d.newCa && typeof d.newCa === 'object') {
       const ca = d.newCa as Record<string, unknown>;
       const kind = e.kind === 'ca.root.done' ? 'root' : 'subordinate';

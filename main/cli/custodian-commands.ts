@@ -29,6 +29,8 @@ export function pinStateText(state: PinState, which: 'PIN' | 'SO-PIN'): string {
   if (state.locked) return which === 'SO-PIN' ? 'SO-PIN BLOCKED: it cannot be reset; only initializing the token again (which erases its keys) helps' : 'PIN BLOCKED: unblock it with custos pin unblock';
   const tries = state.triesLeft === undefined ? '' : ` (${state.triesLeft} ${state.triesLeft === 1 ? 'try' : 'tries'} left)`;
   if (state.finalTry || state.triesLeft === 1) return `${which}: FINAL TRY${tries}`;
+  // A PKCS#11 token tells no number, only that wrong entries were counted (CKF_*_PIN_COUNT_LOW).
+  if (state.countLow && state.triesLeft === undefined) return `${which}: wrong entries counted since the last good one; a few more block it`;
   return `${which} ok${tries}`;
 }
 

@@ -72,7 +72,8 @@ export function bodyText(v: CvcBodyView): string {
 }
 
 function planText(plan: CvcPlan): string {
-  return `${bodyText(plan.view)}\n  body SHA-256: ${plan.bodySha256}`;
+  // In groups of four, as the window shows it and as the X.509 TBS hash is read aloud (tbsLine).
+  return `${bodyText(plan.view)}\n  body SHA-256: ${plan.bodySha256.match(/.{1,4}/g)!.join(' ')}`;
 }
 
 /**

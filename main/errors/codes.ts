@@ -39,6 +39,10 @@ export const ERROR_CODES = [
   'CERT_NOT_FOUND', 'ALREADY_REVOKED', 'CRL_INVALID',
   // previews that bind what is signed (main/ca/previews.ts)
   'PREVIEW_MISMATCH', 'PREVIEW_EXPIRED',
+  // issue 17: a batch that would hold more previews than it may (main/ca/previews.ts)
+  'BATCH_TOO_LARGE',
+  // issue 17: long work asked to stop where stopping is not safe (main/work/progress-hub.ts)
+  'CANCEL_UNSAFE',
   // files and exchange
   'FILE_EXISTS', 'FILE_NOT_FOUND', 'FILE_TOO_LARGE', 'FORMAT_UNKNOWN', 'FORMAT_MISMATCH', 'FILE_TRUNCATED', 'MEDIA_READ_ONLY', 'MEDIA_FULL', 'MEDIA_WRITE_FAILED',
   // signed bundles on removable media (main/exchange/bundle*.ts)

@@ -141,6 +141,18 @@ export interface LoginOptions {
   readonly confirmFinalTry?: boolean;
 }
 
+/**
+ * The steps of a key generation, told as each begins, so the window can show
+ * how far it is: the token's generation is the long one (tens of seconds for
+ * RSA 4096 on a card), reading its public key back and writing its
+ * description are short.
+ */
+export type KeyGenStep = 'generate' | 'read-public-key' | 'write-description';
+
+export interface KeyGenObserver {
+  readonly onStep?: (step: KeyGenStep) => void;
+}
+
 export interface SignerOptions {
   /** Asked for the PIN before each signature with a key that needs context-specific login. */
   readonly contextPin?: () => Promise<Secret>;
@@ -155,7 +167,7 @@ export interface Token {
   listKeys(): Promise<readonly KeyRef[]>;
   findKey(spkiSha256: Hex): Promise<KeyRef | undefined>;
   /** Generates on the token: private key sensitive and never extractable. Refuses a label already used (KEY_LABEL_EXISTS). */
-  generateKeyPair(spec: KeySpec, label: string): Promise<KeyRef>;
+  generateKeyPair(spec: KeySpec, label: string, observer?: KeyGenObserver): Promise<KeyRef>;
   signer(key: KeyRef, options?: SignerOptions): Signer;
   /** Ends the session and drops any authentication state. */
   close(): Promise<void>;

@@ -1,15 +1,27 @@
-/** The core's latest progress report while a piece of work runs. */
+/** The core's latest progress report for one piece of work while it runs (the core's one progress hub). */
 import { useEffect, useState } from 'react';
 import type { EventPayload } from '../../main/api/contract.ts';
 import { api } from '../api.ts';
 
 export type Progress = EventPayload<'progress'>;
 
-export function useProgress(running: boolean): Progress | undefined {
+/** operation: only that work's reports (the hub reports every long act); without it, any. */
+export function useProgress(running: boolean, operation?: string): Progress | undefined {
   const [progress, setProgress] = useState<Progress>();
   useEffect(() => {
     if (!running) { setProgress(undefined); return; }
-    return api.on('progress', setProgress);
-  }, [running]);
+    return api.on('progress', (p) => { if (operation === undefined || p.operation === operation) setProgress(p); });
+  }, [running, operation]);
   return progress;
+}
+
+/** Seconds since startedAtMs, ticking once a second while the work runs: for "about 60 s, 12 s so far". */
+export function useElapsedSeconds(startedAtMs: number | undefined): number | undefined {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (startedAtMs === undefined) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [startedAtMs]);
+  return startedAtMs === undefined ? undefined : Math.max(0, Math.round((now - startedAtMs) / 1000));
 }

@@ -120,7 +120,7 @@ describe('CV certificate screens in Chromium on the real core', () => {
     const preview = page.getByRole('region', { name: 'Preview of the CV certificate' });
     await preview.getByText('EC P-384, with domain parameters').waitFor();
     assert.match(await preview.innerText(), /id-TA-ECDSA-SHA-384/);
-    assert.match(await page.getByTestId('cvc-body-sha256').innerText(), /^[0-9a-f]{64}$/);
+    assert.match(await page.getByTestId('cvc-body-sha256').innerText(), /^([0-9a-f]{4} ){15}[0-9a-f]{4}$/, 'the body hash in groups of four, to read aloud');
     await page.getByRole('button', { name: 'Sign CVCA certificate' }).click();
     await page.getByText('CVCA UTCVCA00002 made.').waitFor();
     await page.getByRole('table', { name: 'CVC authorities' }).getByRole('cell', { name: /^UTCVCA00002/ }).first().waitFor();
@@ -154,7 +154,7 @@ describe('CV certificate screens in Chromium on the real core', () => {
     await form.getByRole('button', { name: 'Preview' }).click();
     const preview = page.getByRole('region', { name: 'Preview of the CV certificate' });
     await preview.waitFor();
-    assert.match(await page.getByTestId('cvc-body-sha256').innerText(), /^[0-9a-f]{64}$/);
+    assert.match(await page.getByTestId('cvc-body-sha256').innerText(), /^([0-9a-f]{4} ){15}[0-9a-f]{4}$/, 'the body hash in groups of four, to read aloud');
     assert.match(await preview.innerText(), /UTDVCUSTOS00001/);
     await preview.getByText(/^Lint passed/).waitFor();
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'cvc-preview-light.png'), fullPage: true });

@@ -22,6 +22,8 @@ export interface Pkcs11Api {
   C_GetSessionInfo(session: Handle): SessionInfo;
   C_Login(session: Handle, userType: number, pin?: string): void;
   C_Logout(session: Handle): void;
+  C_SetPIN(session: Handle, oldPin: string, newPin: string): void;
+  C_InitPIN(session: Handle, pin: string): void;
   C_FindObjectsInit(session: Handle, template: Template): void;
   C_FindObjects(session: Handle, maxObjectCount: number): Handle[];
   C_FindObjectsFinal(session: Handle): void;

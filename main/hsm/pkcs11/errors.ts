@@ -88,6 +88,28 @@ export function loginFailure(e: unknown, pinAfter: PinState, details: ErrorDetai
     { ...failure.details, pinState: state }, { cause: e });
 }
 
+/**
+ * A failed SO login (unblocking the user PIN), told with the SO-PIN's state
+ * after the try: its own count, and that a blocked SO-PIN cannot be reset.
+ */
+export function soLoginFailure(e: unknown, soAfter: PinState, details: ErrorDetails = {}): CustosError {
+  const failure = pkcs11Failure(e, 'session', details);
+  if (failure.code === 'PIN_BLOCKED' || (failure.code === 'PIN_INCORRECT' && soAfter.locked)) return soPinBlocked(failure.details, e);
+  if (failure.code !== 'PIN_INCORRECT') return failure;
+  const state = soAfter.finalTry ? 'finalTry' : soAfter.countLow ? 'countLow' : 'ok';
+  const said = soAfter.finalTry
+    ? 'One more wrong SO-PIN blocks it for good (a blocked SO-PIN cannot be reset).'
+    : soAfter.countLow ? 'The token has counted wrong SO-PINs; a few more block it for good.' : 'The token reports no wrong-SO-PIN count.';
+  return new CustosError('PIN_INCORRECT', `The SO-PIN is wrong, so the PIN was not unblocked. ${said} Check the SO-PIN before trying again.`,
+    { ...failure.details, soPinState: state, which: 'SO-PIN' }, { cause: e });
+}
+
+export function soPinBlocked(details: ErrorDetails, cause?: unknown): CustosError {
+  return new CustosError('SO_PIN_BLOCKED',
+    'The SO-PIN is blocked, and a blocked SO-PIN cannot be reset: the token can only be initialized again, which erases its keys.',
+    { ...details, soPinState: 'locked' }, cause === undefined ? undefined : { cause });
+}
+
 export function pinBlocked(details: ErrorDetails): CustosError {
   return new CustosError('PIN_BLOCKED',
     'The user PIN is blocked, so no PIN was sent. Unblock it with the SO PIN (Tokens › Unblock).', details);

@@ -48,6 +48,16 @@ export function pinStateFromFlags(flags: number): PinState {
   };
 }
 
+/** The SO-PIN's state from the token's CKF_SO_PIN_* flags (PKCS#11 v2.40 §5.5 CK_TOKEN_INFO); no number of tries. */
+export function soPinStateFromFlags(flags: number): PinState {
+  return {
+    initialized: has(flags, CK.CKF_TOKEN_INITIALIZED),
+    countLow: has(flags, CK.CKF_SO_PIN_COUNT_LOW),
+    finalTry: has(flags, CK.CKF_SO_PIN_FINAL_TRY),
+    locked: has(flags, CK.CKF_SO_PIN_LOCKED),
+  };
+}
+
 export function isTokenInitialized(flags: number): boolean {
   return has(flags, CK.CKF_TOKEN_INITIALIZED);
 }

@@ -9,19 +9,20 @@ import { CustosError, type ErrorDetails } from '../../errors/index.ts';
 import type { Secret } from '../../secret.ts';
 import {
   signerOf,
-  type Hex, type KeyRef, type KeySpec, type LoginOptions, type SignAlgorithm, type Signer, type SignerOptions,
+  type Hex, type KeyGenObserver, type KeyRef, type KeySpec, type LoginOptions, type PinState, type SignAlgorithm, type Signer, type SignerOptions,
   type Token, type TokenInfo,
 } from '../token.ts';
 import { CK, CKS_RO_USER_FUNCTIONS, CKS_RW_USER_FUNCTIONS, type Handle, type Pkcs11Api } from './api.ts';
 import {
   contextPinRequired, isCkr, loginFailure, notLoggedIn, pinBlocked, pinFinalTry, pinNotInitialized, pkcs11Failure,
-  sessionClosed,
+  sessionClosed, soLoginFailure, soPinBlocked,
 } from './errors.ts';
 import { assertSupportedSpec, describeSpec, keyGenMechanism, keyPairTemplates, type KeyGenOptions } from './keygen.ts';
 import { describeKeyPair, isLabelTaken, listKeyEntries, type KeyEntry } from './keys.ts';
 import { planSignature } from './sign.ts';
 import { ckaIdFor } from './spki.ts';
 import { describeToken, readTokenInfo } from './token-info.ts';
+import { soPinStateFromFlags } from './token-flags.ts';
 
 /** Room for the largest signature Custos asks for (RSA-4096: 512 bytes; P-521: 132). */
 const MAX_SIGNATURE_BYTES = 1024;
@@ -113,6 +114,69 @@ export class Pkcs11Token implements Token {
     });
   }
 
+  /**
+   * C_SetPIN on the token's session: the user PIN, old to new (PKCS#11 v2.40
+   * §5.6). A wrong old PIN spends a try, told with the count the token reports.
+   */
+  changePin(oldPin: Secret, newPin: Secret): Promise<void> {
+    return this.#exclusive(() => {
+      const session = this.#requireSession();
+      const details = this.#details();
+      if (this.#readInfo().pinState.locked) throw pinBlocked(details);
+      try {
+        this.#api.C_SetPIN(session, oldPin.reveal(), newPin.reveal());
+      } catch (e) {
+        throw loginFailure(e, this.#readInfoOrLast().pinState, details);
+      }
+      this.#readInfo();
+    });
+  }
+
+  /**
+   * Unblocks (resets) the user PIN with the SO-PIN: C_Login as CKU_SO, then
+   * C_InitPIN with the new PIN, then C_Logout (PKCS#11 v2.40 §5.6). A user
+   * login is ended first: the token allows one kind of login at a time.
+   */
+  unblockPin(soPin: Secret, newPin?: Secret): Promise<void> {
+    return this.#exclusive(() => {
+      const session = this.#requireSession();
+      const details = this.#details();
+      if (newPin === undefined) throw new CustosError('PIN_REQUIRED', 'A PKCS#11 token sets a new user PIN as it unblocks it: give the new PIN.', details);
+      const so = soPinStateFromFlags(this.#flagsNow());
+      if (so.locked) throw soPinBlocked(details);
+      if (this.#isLoggedIn()) {
+        try { this.#api.C_Logout(session); } catch { /* logged out already */ }
+      }
+      try {
+        this.#api.C_Login(session, CK.CKU_SO, soPin.reveal());
+      } catch (e) {
+        const after = (() => { try { return soPinStateFromFlags(this.#flagsNow()); } catch { return so; } })();
+        throw soLoginFailure(e, after, details);
+      }
+      try {
+        this.#api.C_InitPIN(session, newPin.reveal());
+      } catch (e) {
+        throw pkcs11Failure(e, 'session', details);
+      } finally {
+        try { this.#api.C_Logout(session); } catch { /* the SO login ends with the session anyway */ }
+        this.#readInfoOrLast();
+      }
+    });
+  }
+
+  /** The SO-PIN's state from the token's flags, read without spending a try. */
+  soPinState(): Promise<PinState> {
+    return this.#exclusive(() => soPinStateFromFlags(this.#flagsNow()));
+  }
+
+  #flagsNow(): number {
+    try {
+      return this.#api.C_GetTokenInfo(this.#slot).flags;
+    } catch (e) {
+      throw pkcs11Failure(e, 'session', this.#details());
+    }
+  }
+
   listKeys(): Promise<readonly KeyRef[]> {
     return this.#exclusive(() => this.#listEntries().map((entry) => entry.ref));
   }
@@ -122,7 +186,7 @@ export class Pkcs11Token implements Token {
     return (await this.listKeys()).find((key) => key.spkiSha256 === wanted);
   }
 
-  generateKeyPair(spec: KeySpec, label: string, options: KeyGenOptions = {}): Promise<KeyRef> {
+  generateKeyPair(spec: KeySpec, label: string, options: KeyGenOptions & KeyGenObserver = {}): Promise<KeyRef> {
     return this.#exclusive(async () => {
       const session = this.#requireSession();
       const details = { ...this.#details(), spec: describeSpec(spec), keyLabel: label };
@@ -140,13 +204,16 @@ export class Pkcs11Token implements Token {
         }
         // A random id first, so the pair is linked even if the token will not let us set the final one.
         const templates = keyPairTemplates(spec, label, randomBytes(20), options);
+        options.onStep?.('generate');
         const pair = await this.#api.C_GenerateKeyPairAsync(session, templates.mechanism, templates.publicTemplate, templates.privateTemplate);
+        options.onStep?.('read-public-key');
         const entry = describeKeyPair(this.#api, session, pair.privateKey);
         if (entry === undefined) {
           throw new CustosError('KEY_NOT_FOUND',
             'The token generated the key pair but its public key cannot be read back. Check the token with its vendor\'s tool.', details);
         }
         const ckaId = ckaIdFor(entry.ref.spki);
+        options.onStep?.('write-description');
         let id = entry.ref.id;
         try {
           this.#api.C_SetAttributeValue(session, pair.publicKey, [{ type: CK.CKA_ID, value: ckaId }]);

@@ -8,7 +8,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
 import { CustosError, isCustosError } from '../../errors/index.ts';
-import type { EcCurve, KeySpec } from '../token.ts';
+import type { EcCurve, KeyGenObserver, KeySpec } from '../token.ts';
 import {
   CVC_OID, DOMAIN_PARAMETERS, decodeCvRequest, encodeHolderReference, spkiFromCvcPublicKey, verifyCvcSignature,
   type CvcPublicKey, type CvRequest,
@@ -174,12 +174,14 @@ export interface GeneratedKey {
  * before anything is written.
  */
 export async function generateCardKey(card: ScHsmCard, spec: KeySpec, label: string, deviceSerial: string, devicePublicKey?: CvcPublicKey,
-  options: { readonly selfReferencing?: boolean } = {}): Promise<GeneratedKey> {
+  options: { readonly selfReferencing?: boolean } & KeyGenObserver = {}): Promise<GeneratedKey> {
   await card.assertAuthenticated();
   const keyId = await freeKeyId(card);
   const chr = keyHolderReference(deviceSerial, keyId);
   // A custodian key's request names itself as CAR: an HSM that follows CAR to find the curve stops at the request (docs/quorum.md).
+  options.onStep?.('generate');
   const response = await card.generateKeyPair(keyId, keyGenerationBody(spec, chr, options.selfReferencing === true ? chr : KEYGEN_CAR));
+  options.onStep?.('read-public-key');
   const request = decodeCvRequest(response);
   checkKeyGenerationRequest(request, devicePublicKey);
   const spki = spkiFromCvcPublicKey(request.inner.body.publicKey);
@@ -188,6 +190,7 @@ export async function generateCardKey(card: ScHsmCard, spec: KeySpec, label: str
     throw new CustosError('KEY_SPEC_UNSUPPORTED', 'The SmartCard-HSM generated a different key than asked for.', { keyId });
   }
   // The card stores the request in CE<id> itself on most firmware; writing it again keeps every card alike.
+  options.onStep?.('write-description');
   await card.writeFile(fid(PREFIX_EE_CERTIFICATE, keyId), response);
   await writeKeyLabel(card, keyId, spec, label);
   return { key: { keyId, label, spec, spki, spkiSha256: sha256Hex(spki), publicObject: 'cv-request' }, request };

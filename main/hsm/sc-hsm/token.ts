@@ -10,7 +10,7 @@ import * as asn1js from 'asn1js';
 import { CustosError, isCustosError } from '../../errors/index.ts';
 import type { Secret } from '../../secret.ts';
 import {
-  signerOf, type CustodianApproval, type Hex, type KeyRef, type KeySpec, type LoginOptions, type PinState, type QuorumInfo, type Signer, type SignerOptions, type Token, type TokenInfo,
+  signerOf, type CustodianApproval, type Hex, type KeyGenObserver, type KeyRef, type KeySpec, type LoginOptions, type PinState, type QuorumInfo, type Signer, type SignerOptions, type Token, type TokenInfo,
 } from '../token.ts';
 import { ScHsmCard, type DkekStatus, type InitializeOptions, type PinStatus, type PkaStatus } from './card.ts';
 import { EF_TOKEN_INFO } from './commands.ts';
@@ -389,12 +389,12 @@ export class ScHsmToken implements Token {
     return (await this.listKeys()).find((k) => k.spkiSha256 === spkiSha256.toLowerCase());
   }
 
-  async generateKeyPair(spec: KeySpec, label: string): Promise<KeyRef> {
-    return (await this.generateAttestedKeyPair(spec, label)).key;
+  async generateKeyPair(spec: KeySpec, label: string, observer: KeyGenObserver = {}): Promise<KeyRef> {
+    return (await this.generateAttestedKeyPair(spec, label, observer)).key;
   }
 
   /** Like generateKeyPair, also returning the card's device-signed CV request (67) that attests on-card generation. */
-  async generateAttestedKeyPair(spec: KeySpec, label: string): Promise<{ key: KeyRef; request: Uint8Array }> {
+  async generateAttestedKeyPair(spec: KeySpec, label: string, observer: KeyGenObserver = {}): Promise<{ key: KeyRef; request: Uint8Array }> {
     return await this.#serial(async () => {
       this.#requireAccepted();
       if (label.trim() === '') throw new CustosError('INPUT_INVALID', 'A key needs a label.', {});
@@ -402,7 +402,7 @@ export class ScHsmToken implements Token {
       if ((await this.listKeys()).some((k) => k.label === label)) {
         throw new CustosError('KEY_LABEL_EXISTS', `A key labelled "${label}" already exists on this SmartCard-HSM: choose another label.`, { label });
       }
-      const { key, request } = await generateCardKey(this.card, spec, label, this.device.serial, this.device.devicePublicKey);
+      const { key, request } = await generateCardKey(this.card, spec, label, this.device.serial, this.device.devicePublicKey, observer);
       return { key: keyRefOf(key), request: request.raw };
     });
   }

@@ -94,7 +94,7 @@ export function CrlIssueForm({ caId }: { caId: string }) {
           <Button variant="contained" onClick={confirm} autoFocus>Sign CRL</Button>
         </DialogActions>
       </Dialog>
-      <WorkProgress running={issue.running} label="Signing the CRL on the token" />
+      <WorkProgress running={issue.running} label="Issuing the CRL" operation="crl.issue" />
       <ErrorAlert error={issue.error} />
       {issue.result && <Alert severity="success" role="status" sx={{ mt: 1 }}>Issued CRL number {issue.result.crlNumber} with {issue.result.entries} entries.</Alert>}
     </Box>

@@ -165,7 +165,7 @@ export function ImportShareStep({ tokenId, cardName, status, files, made, onImpo
           </Button></Box>
         </Box>
       )}
-      <WorkProgress running={importShare.running} label="Opening the share file" />
+      <WorkProgress running={importShare.running} label="Opening the share file" operation="keydomain.importShare" />
       <ErrorAlert error={importShare.error} />
     </Box>
   );

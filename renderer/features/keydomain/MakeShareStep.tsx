@@ -112,7 +112,7 @@ export function MakeShareStep({ totalShares, made, onMade, onPrint }: {
           </Stack>
         </Box>
       )}
-      <WorkProgress running={create.running} label="Deriving the share file key" />
+      <WorkProgress running={create.running} label="Deriving the share file key" operation="keydomain.createShare" />
       <ErrorAlert error={create.error} />
       {create.result && !create.running && (
         <Alert severity="success" sx={{ mt: 1 }}>

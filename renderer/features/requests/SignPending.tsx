@@ -45,20 +45,21 @@ export function SignPending({ pending }: { pending: readonly Pending[] }) {
   const idKey = pending.map((p) => p.id).join(',');
   const ids = useMemo(() => (idKey ? idKey.split(',') : []), [idKey]);
   // Each with its subject as it was then: the ones the batch signs leave the pending list while the table still shows them.
+  // One batch per preview run: the core holds all its previews until the batch is signed (not only the last 64).
   const preview = useAction(useCallback(async (t: typeof terms, requests: readonly Pending[]) => {
+    const batch = crypto.randomUUID();
     const out = [];
-    for (const r of requests) out.push({ requestId: r.id, subject: r.subject, preview: await api.call('request.preview', { ...t, requestId: r.id }) });
-    return out;
+    for (const r of requests) out.push({ requestId: r.id, subject: r.subject, preview: await api.call('request.preview', { ...t, requestId: r.id, batch }) });
+    return { batch, items: out };
   }, []));
-  const sign = useAction(useCallback(async (t: typeof terms, items: { requestId: string; tbsSha256: string }[]) => {
+  const sign = useAction(useCallback(async (t: typeof terms, batch: string, items: { requestId: string; tbsSha256: string }[]) => {
     try {
-      return await api.call('request.signBatch', { ...t, items });
+      return await api.call('request.signBatch', { ...t, items, batch });
     } finally {
       // Whatever was signed before a stop is signed: the list shows it either way.
       await sync();
     }
   }, [sync]));
-  const cancel = useAction(useCallback(async () => api.call('work.cancel', { operation: 'request.signBatch' }), []));
   const { reset: resetPreview } = preview;
   const { reset: resetSign } = sign;
   // Other terms: the previews listed no longer describe what would be signed.
@@ -68,7 +69,7 @@ export function SignPending({ pending }: { pending: readonly Pending[] }) {
   const batchTouched = sign.running || sign.result !== undefined || sign.error !== undefined;
   useEffect(() => { if (!batchTouched) { resetPreview(); setWarningsRead(false); } }, [ids]); // batchTouched read as it is when the list changes
 
-  const previews = preview.result ?? [];
+  const previews = preview.result?.items ?? [];
   const warnings = previews.reduce((n, p) => n + (p.preview.review?.warnings.length ?? 0), 0);
   const blocked = previews.filter((p) => hasBlockingFinding(p.preview.findings)).length;
   const canSign = previews.length > 0 && blocked === 0 && (warnings === 0 || warningsRead) && !sign.running && sign.result === undefined;
@@ -118,17 +119,14 @@ export function SignPending({ pending }: { pending: readonly Pending[] }) {
       )}
       {previews.length > 0 && (
         <Stack direction="row" spacing={2} sx={{ mt: 2 }}>
-          <Button variant="contained" disabled={!canSign} onClick={() => void sign.run(terms, previews.map((p) => ({ requestId: p.requestId, tbsSha256: p.preview.tbsSha256 })))}>
+          <Button variant="contained" disabled={!canSign} onClick={() => { if (preview.result) void sign.run(terms, preview.result.batch, previews.map((p) => ({ requestId: p.requestId, tbsSha256: p.preview.tbsSha256 }))); }}>
             {sign.running ? 'Signing…' : `Sign ${previews.length} certificates`}
           </Button>
-          {sign.running && <Button variant="outlined" color="warning" disabled={cancel.running || cancel.result?.cancelling === true} onClick={() => void cancel.run()}>
-            {cancel.result?.cancelling ? 'Stopping after this certificate…' : 'Cancel'}
-          </Button>}
         </Stack>
       )}
-      <WorkProgress running={sign.running} label={`Signing ${previews.length} certificates on the token`} />
+      {/* Its Cancel stops the batch between two certificates, never inside one. */}
+      <WorkProgress running={sign.running} label={`Signing ${previews.length} certificates on the token`} operation="request.signBatch" />
       <ErrorAlert error={sign.error} />
-      <ErrorAlert error={cancel.error} />
       {sign.result && (
         <Typography role="status" sx={{ mt: 1 }}>
           Signed {sign.result.issued.length} of {sign.result.issued.length + sign.result.notSigned.length}

@@ -35,7 +35,7 @@ export function GenerateKeyForm({ tokenId, disabled, onGenerated }: { tokenId: s
           {generate.running ? 'Generating…' : 'Generate key pair'}
         </Button>
       </Stack>
-      <WorkProgress running={generate.running} label="Generating the key pair on the token" />
+      <WorkProgress running={generate.running} label="Generating the key pair on the token" operation="key.generate" />
       <ErrorAlert error={generate.error} />
     </form>
   );

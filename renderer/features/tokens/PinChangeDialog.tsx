@@ -39,6 +39,13 @@ function triesText(tries: number | undefined): string {
   return tries === undefined ? '' : `${tries} ${tries === 1 ? 'try' : 'tries'} left`;
 }
 
+/** What the token says of a PIN's tries: a number (SmartCard-HSM), or only that wrong entries were counted (PKCS#11). */
+function countText(state: { triesLeft?: number; countLow: boolean } | undefined): string {
+  if (state === undefined) return '';
+  if (state.triesLeft !== undefined) return triesText(state.triesLeft);
+  return state.countLow ? 'wrong entries counted since the last good one; a few more block it' : '';
+}
+
 export function PinChangeDialog({ token, mode, open, onClose, onAttempted }: PinChangeDialogProps) {
   const status = useCall('token.pinStatus', open ? { tokenId: token.id } : null);
   const [current, setCurrent] = useState('');
@@ -83,16 +90,16 @@ export function PinChangeDialog({ token, mode, open, onClose, onAttempted }: Pin
           <Stack spacing={2} sx={{ pt: 1 }}>
             {mode === 'unblock' && (
               <Alert severity="warning">
-                The SO-PIN has its own tries{status.data?.soPin?.triesLeft !== undefined ? ` (${triesText(status.data.soPin.triesLeft)})` : ''}.
+                The SO-PIN has its own tries{countText(status.data?.soPin) ? ` (${countText(status.data?.soPin)})` : ''}.
                 A blocked SO-PIN cannot be reset: the token could then only be initialized again, which erases every key on it.
               </Alert>
             )}
-            {mode === 'change' && checked?.triesLeft !== undefined && !finalTry && !blocked && <Typography variant="body2" role="status">{which}: {triesText(checked.triesLeft)}</Typography>}
+            {mode === 'change' && countText(checked) !== '' && !finalTry && !blocked && <Typography variant="body2" role="status">{which}: {countText(checked)}</Typography>}
             {blocked && <Alert severity="error">{mode === 'change' ? 'The PIN is blocked: unblock it with the SO-PIN instead.' : 'The SO-PIN is blocked and cannot be reset.'}</Alert>}
             {finalTry && !blocked && <Alert severity="error">This is the final {which} try: one more wrong {which} blocks it{mode === 'unblock' ? ' for good' : ''}.</Alert>}
             <TextField type="password" autoFocus autoComplete="off" label={mode === 'change' ? 'Current PIN' : 'SO-PIN'} value={current} onChange={(e) => setCurrent(e.target.value)}
-              helperText={mode === 'unblock' ? 'SmartCard-HSM: 16 hexadecimal digits' : 'Sent to the token and kept nowhere'} slotProps={{ htmlInput: { maxLength: 64 } }} />
-            <TextField type="password" autoComplete="off" label="New PIN" value={newPin} onChange={(e) => setNewPin(e.target.value)} helperText="SmartCard-HSM: 6 to 15 characters" slotProps={{ htmlInput: { maxLength: 64 } }} />
+              helperText={mode === 'unblock' ? (token.backend === 'pkcs11' ? 'The Security Officer PIN set when the token was initialized' : 'SmartCard-HSM: 16 hexadecimal digits') : 'Sent to the token and kept nowhere'} slotProps={{ htmlInput: { maxLength: 64 } }} />
+            <TextField type="password" autoComplete="off" label="New PIN" value={newPin} onChange={(e) => setNewPin(e.target.value)} helperText={token.backend === 'pkcs11' ? 'Within the token\'s PIN length limits' : 'SmartCard-HSM: 6 to 15 characters'} slotProps={{ htmlInput: { maxLength: 64 } }} />
             <TextField type="password" autoComplete="off" label="New PIN again" value={again} onChange={(e) => setAgain(e.target.value)} error={mismatch} helperText={mismatch ? 'The two new PINs differ' : ' '} slotProps={{ htmlInput: { maxLength: 64 } }} />
             {finalTry && !blocked && (
               <FormControlLabel control={<Checkbox checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} />} label={`I understand that a wrong ${which} now blocks it`} />

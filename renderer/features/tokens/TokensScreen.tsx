@@ -134,8 +134,8 @@ function TokenCard({ token, onChanged }: { token: TokenSummary; onChanged: () =>
         {token.loggedIn
           ? <Button variant="outlined" onClick={() => void logout.run()} disabled={logout.running}>Log out</Button>
           : <Button variant="contained" onClick={() => { login.reset(); setPinOpen(true); }} disabled={token.pinState.locked || !usable}>Log in…</Button>}
-        {token.backend !== 'pkcs11' && usable && <Button variant="outlined" onClick={() => setPinChange('change')} disabled={token.pinState.locked}>Change PIN…</Button>}
-        {token.backend !== 'pkcs11' && usable && <Button variant="outlined" color={token.pinState.locked ? 'error' : 'primary'} onClick={() => setPinChange('unblock')}>Unblock PIN…</Button>}
+        {usable && <Button variant="outlined" onClick={() => setPinChange('change')} disabled={token.pinState.locked}>Change PIN…</Button>}
+        {usable && <Button variant="outlined" color={token.pinState.locked ? 'error' : 'primary'} onClick={() => setPinChange('unblock')}>Unblock PIN…</Button>}
       </Stack>
       <PinChangeDialog token={token} mode={pinChange ?? 'change'} open={pinChange !== undefined} onClose={() => setPinChange(undefined)} onAttempted={onChanged} />
       {token.pinState.locked && <Alert severity="error" sx={{ mt: 1 }}>The user PIN is blocked: unblock it with the SO PIN before logging in.</Alert>}

@@ -47,7 +47,7 @@ describe('custos cvc on SoftHSM2', () => {
     custos(['key', 'generate', '--type', 'ec:P-256', '--label', 'cvca', ...common()]);
     custos(['key', 'generate', '--type', 'ec:P-256', '--label', 'dv', ...common()]);
     const refused = custos(['cvc', 'init', '--key', 'cvca', '--chr', 'UTCVCA00001', ...common()], 2);
-    assert.match(`${refused.stdout}${refused.stderr}`, /body SHA-256: [0-9a-f]{64}/, 'the preview names the body\'s hash before asking');
+    assert.match(`${refused.stdout}${refused.stderr}`, /body SHA-256: ([0-9a-f]{4} ){15}[0-9a-f]{4}\n/, 'the preview names the body\'s hash, in groups of four to read aloud, before asking');
     const cvca = custos(['cvc', 'init', '--key', 'cvca', '--chr', 'UTCVCA00001', '--days', '1000', '--yes', '--json', ...common()]).json;
     assert.equal(cvca.chr, 'UTCVCA00001');
     const out = join(work, 'out');

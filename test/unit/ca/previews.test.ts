@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isCustosError } from '../../../main/errors/index.ts';
 import type { CaContext } from '../../../main/ca/context.ts';
-import { dropPreview, keepPreview, keptPreview, MAX_KEPT_PREVIEWS, PREVIEW_MAX_AGE_MS, requireSameTbs, sha256Hex } from '../../../main/ca/previews.ts';
+import { abandonBatch, dropPreview, keepPreview, keptPreview, MAX_BATCH_PREVIEWS, MAX_KEPT_PREVIEWS, PREVIEW_MAX_AGE_MS, requireSameTbs, sha256Hex } from '../../../main/ca/previews.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'custos-previews-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -67,5 +67,41 @@ describe('kept previews', () => {
     for (let i = 0; i < MAX_KEPT_PREVIEWS + 5; i++) keepPreview(ctx, 'certificate', new Uint8Array([1, 2, i & 0xff, i >> 8]), clock, '02');
     assert.ok(readdirSync(dir).filter((n) => n.endsWith('.json')).length <= MAX_KEPT_PREVIEWS);
     assert.throws(() => keptPreview(ctx, 'certificate', first), code('PREVIEW_EXPIRED'), 'the oldest went first');
+  });
+});
+
+describe('the previews of a batch', () => {
+  const batchTbs = (batch: number, i: number) => new Uint8Array([9, batch, i & 0xff, i >> 8]);
+
+  it('are all held while free previews come and go, however many more than MAX_KEPT_PREVIEWS the batch has', () => {
+    const hashes = Array.from({ length: MAX_KEPT_PREVIEWS + 36 }, (_, i) => keepPreview(ctx, 'certificate', batchTbs(1, i), clock, '7f', 'batch-one'));
+    for (let i = 0; i < MAX_KEPT_PREVIEWS + 5; i++) keepPreview(ctx, 'certificate', new Uint8Array([3, 3, i & 0xff, i >> 8]), clock, '03');
+    for (const h of hashes) assert.equal(keptPreview(ctx, 'certificate', h).batch, 'batch-one', 'the first previews of the batch are still held');
+    // Signed ones go one by one; the rest go when the batch ends.
+    dropPreview(ctx, hashes[0]!);
+    assert.throws(() => keptPreview(ctx, 'certificate', hashes[0]!), code('PREVIEW_EXPIRED'));
+    assert.equal(abandonBatch(ctx, 'batch-one'), hashes.length - 1);
+    assert.throws(() => keptPreview(ctx, 'certificate', hashes[1]!), code('PREVIEW_EXPIRED'));
+  });
+
+  it('refuse the preview past MAX_BATCH_PREVIEWS (BATCH_TOO_LARGE), keeping every one made before it', () => {
+    const hashes = Array.from({ length: MAX_BATCH_PREVIEWS }, (_, i) => keepPreview(ctx, 'certificate', batchTbs(2, i), clock, '7f', 'batch-full'));
+    assert.throws(() => keepPreview(ctx, 'certificate', batchTbs(2, MAX_BATCH_PREVIEWS), clock, '7f', 'batch-full'),
+      (e: unknown) => isCustosError(e) && e.code === 'BATCH_TOO_LARGE' && e.message.includes(String(MAX_BATCH_PREVIEWS)));
+    assert.equal(keptPreview(ctx, 'certificate', hashes[0]!).batch, 'batch-full');
+    assert.equal(keptPreview(ctx, 'certificate', hashes[MAX_BATCH_PREVIEWS - 1]!).batch, 'batch-full');
+  });
+
+  it('of an older batch are set aside, whole, when a newer batch needs the room', () => {
+    const dir = join(dataDir, 'previews');
+    // batch-full (the test before) holds MAX_BATCH_PREVIEWS, made a minute ago.
+    for (const n of readdirSync(dir)) if (n.includes('.b-batch-full')) utimesSync(join(dir, n), new Date(clock.getTime() - 60_000), new Date(clock.getTime() - 60_000));
+    const fresh = keepPreview(ctx, 'certificate', batchTbs(3, 0), clock, '7f', 'batch-new');
+    assert.equal(keptPreview(ctx, 'certificate', fresh).batch, 'batch-new');
+    assert.equal(readdirSync(dir).filter((n) => n.includes('.b-batch-full')).length, 0, 'the abandoned batch went as a whole');
+  });
+
+  it('refuse a batch name that could leave the previews folder', () => {
+    assert.throws(() => keepPreview(ctx, 'certificate', batchTbs(4, 0), clock, '7f', '../x'), code('INPUT_INVALID'));
   });
 });

@@ -7,6 +7,11 @@ import type { Mechanism, SessionInfo, SlotInfo, Template, TemplateResult, TokenI
 import { isCustosError } from '../../../../main/errors/index.ts';
 import { CK, CKS_RW_USER_FUNCTIONS, type Handle, type Pkcs11Api } from '../../../../main/hsm/pkcs11/api.ts';
 import { Pkcs11Token } from '../../../../main/hsm/pkcs11/index.ts';
+import { changeUserPin, unblockUserPin } from '../../../../main/hsm/pin-change.ts';
+import { Journal } from '../../../../main/journal/index.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Secret } from '../../../../main/secret.ts';
 
 const CKS_RW_PUBLIC_SESSION = 2;
@@ -57,6 +62,8 @@ class FakePkcs11Module implements Pkcs11Api {
     this.flags &= ~(CK.CKF_USER_PIN_COUNT_LOW | CK.CKF_USER_PIN_FINAL_TRY);
   }
   C_Logout(): void { this.calls.push('C_Logout'); this.loggedIn = false; }
+  C_SetPIN(): void { this.calls.push('C_SetPIN'); }
+  C_InitPIN(): void { this.calls.push('C_InitPIN'); }
   C_FindObjectsInit(_s: Handle, _t: Template): void { throw new Error('not used by login'); }
   C_FindObjects(): Handle[] { throw new Error('not used by login'); }
   C_FindObjectsFinal(): void { throw new Error('not used by login'); }
@@ -132,4 +139,44 @@ describe('Pkcs11Token login', () => {
       (e: unknown) => isCustosError(e) && e.code === 'PIN_BLOCKED');
     assert.equal(token.info.pinState.locked, true);
   });
+});
+
+describe('Pkcs11Token PIN change and unblock, on their final tries', () => {
+  const withJournal = async (run: (journal: Journal) => Promise<void>): Promise<void> => {
+    const dir = mkdtempSync(join(tmpdir(), 'custos-p11-pin-'));
+    const journal = Journal.open({ dir, operator: 'unit' });
+    try { await run(journal); } finally { journal.close(); rmSync(dir, { recursive: true, force: true }); }
+  };
+  const code = (c: string) => (e: unknown) => isCustosError(e) && e.code === c;
+
+  it('reads the SO-PIN\'s own count from the CKF_SO_PIN_* flags, without a try', async () => {
+    const module = new FakePkcs11Module(READY | CK.CKF_SO_PIN_COUNT_LOW | CK.CKF_SO_PIN_FINAL_TRY);
+    assert.deepEqual(await open(module).soPinState(), { initialized: true, countLow: true, finalTry: true, locked: false });
+    assert.ok(!module.calls.includes('C_Login'));
+  });
+
+  it('never sends the SO-PIN on its final try without confirmation, and sends it once confirmed', () => withJournal(async (journal) => {
+    const module = new FakePkcs11Module(READY | CK.CKF_USER_PIN_LOCKED | CK.CKF_SO_PIN_FINAL_TRY);
+    const token = open(module);
+    await assert.rejects(unblockUserPin(journal, token, Secret.fromString('12345678'), Secret.fromString('135790')), code('PIN_FINAL_TRY'));
+    assert.ok(!module.calls.includes('C_Login') && !module.calls.includes('C_InitPIN'), 'nothing was sent');
+    await unblockUserPin(journal, token, Secret.fromString(PIN), Secret.fromString('135790'), { confirmFinalTry: true });
+    assert.deepEqual(module.calls.filter((c) => ['C_Login', 'C_InitPIN', 'C_Logout'].includes(c)), ['C_Login', 'C_InitPIN', 'C_Logout']);
+  }));
+
+  it('refuses to try a blocked SO-PIN at all: SO_PIN_BLOCKED, it cannot be reset', () => withJournal(async (journal) => {
+    const module = new FakePkcs11Module(READY | CK.CKF_USER_PIN_LOCKED | CK.CKF_SO_PIN_LOCKED);
+    await assert.rejects(unblockUserPin(journal, open(module), Secret.fromString('12345678'), Secret.fromString('135790'), { confirmFinalTry: true }),
+      (e: unknown) => code('SO_PIN_BLOCKED')(e) && /cannot be reset/.test((e as Error).message));
+    assert.ok(!module.calls.includes('C_Login'));
+  }));
+
+  it('never sends the old PIN on the user PIN\'s final try without confirmation', () => withJournal(async (journal) => {
+    const module = new FakePkcs11Module(READY | CK.CKF_USER_PIN_FINAL_TRY);
+    const token = open(module);
+    await assert.rejects(changeUserPin(journal, token, Secret.fromString(PIN), Secret.fromString('135790')), code('PIN_FINAL_TRY'));
+    assert.ok(!module.calls.includes('C_SetPIN'));
+    await changeUserPin(journal, token, Secret.fromString(PIN), Secret.fromString('135790'), { confirmFinalTry: true });
+    assert.equal(module.calls.filter((c) => c === 'C_SetPIN').length, 1);
+  }));
 });

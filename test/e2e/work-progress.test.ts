@@ -1,0 +1,183 @@
+// The one progress component in Chromium at 1024x700, on the REAL core (SoftHSM2): a key
+// generation on a slowed rehearsal token (SoftHSM2 whose generation and signatures wait for the
+// test to let them go, so a person can look at the screen mid-way; named as such) shows the step, the usual time and
+// the time so far, and no Cancel but why not; a CRL of 6,000 entries (revocations written straight
+// into the journal for serials never issued, a stand-in for a CA with many revocations) shows the
+// entries read of the total on a determinate bar with Cancel, then that its signing cannot be
+// stopped. Screenshots in both themes; axe finds no serious or critical violation.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { seriousViolations } from './support/axe.ts';
+import { appCoreOf, type AppCore } from '../../electron/core.ts';
+import { Custos } from '../../main/custos.ts';
+import type { Signer, Token } from '../../main/hsm/token.ts';
+import { startDevHost, type DevHost } from '../../devhost/server.ts';
+import { createSoftHsm, type SoftHsm } from '../support/softhsm.ts';
+import { ensureRendererBuilt } from './support/build.ts';
+import { launchChromium, type Chromium } from './support/chromium.ts';
+import { SCREENSHOT_DIR, openScreen, setTheme } from './support/screens.ts';
+
+const USER_PIN = '123456';
+const REVOCATIONS = 6_000;
+interface Held { hold(): void; release(): void }
+
+/**
+ * The slowed rehearsal token: SoftHSM2 as it is, but while held each generation and each
+ * signature waits until the test releases it, so the screen can be looked at mid-way.
+ */
+function slowDown(token: Token): Held {
+  let gate: Promise<void> | undefined;
+  let open: (() => void) | undefined;
+  const generate = token.generateKeyPair.bind(token);
+  token.generateKeyPair = async (spec, label, observer) => {
+    if (gate) { observer?.onStep?.('generate'); await gate; }
+    return generate(spec, label, observer);
+  };
+  const signer = token.signer.bind(token);
+  token.signer = (key, options) => {
+    const s = signer(key, options);
+    const slowSigner: Signer = { ...s, sign: async (message, algorithm) => { if (gate) await gate; return s.sign(message, algorithm); } };
+    return slowSigner;
+  };
+  return {
+    hold: () => { gate = new Promise((resolve) => { open = resolve; }); },
+    release: () => { gate = undefined; open?.(); },
+  };
+}
+
+/** Records, in the page, every state of the progress bars and whether a Cancel was offered with it. */
+async function recordProgress(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const seen: { value: string | null; label: string; cancel: boolean }[] = [];
+    (window as unknown as { progressSeen: typeof seen }).progressSeen = seen;
+    new MutationObserver(() => {
+      for (const bar of document.querySelectorAll('[role="progressbar"]')) {
+        const box = bar.closest('[role="status"]');
+        seen.push({ value: bar.getAttribute('aria-valuenow'), label: box?.textContent ?? '', cancel: [...(box?.querySelectorAll('button') ?? [])].some((b) => b.textContent === 'Cancel') });
+      }
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  });
+}
+
+describe('long work shows the core\'s progress in one component', () => {
+  let hsm: SoftHsm;
+  let dataDir: string;
+  let custos: Custos;
+  let core: AppCore;
+  let host: DevHost;
+  let browser: Chromium;
+  let page: Page;
+  let origin: string;
+  let slow: Held;
+  let caId: string;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    const staticDir = ensureRendererBuilt();
+    hsm = await createSoftHsm();
+    await hsm.initToken('Slowed rehearsal HSM', '12345678', USER_PIN);
+    dataDir = mkdtempSync(join(tmpdir(), 'custos-e2e-progress-'));
+    custos = Custos.open({ dataDir, rehearsalModules: [hsm.modulePath], operator: 'e2e', pcsc: false });
+    core = appCoreOf(custos);
+    const [token] = await core.handlers['token.list']();
+    await core.handlers['token.login']({ tokenId: token!.id, pin: USER_PIN });
+    slow = slowDown(await custos.tokens.open(token!.id));
+    const key = await core.handlers['token.generateKey']({ tokenId: token!.id, spec: { kind: 'ec', curve: 'P-384' }, label: 'progress-root' });
+    const rootTerms = { tokenId: token!.id, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'C=DE, O=Custos Progress, CN=Custos Progress Root' };
+    caId = (await core.handlers['ca.createRoot']({ ...rootTerms, name: 'Progress Root', tbsSha256: (await core.handlers['ca.previewRoot'](rootTerms)).tbsSha256 })).id;
+    const revokedAt = new Date().toISOString();
+    for (let i = 1; i <= REVOCATIONS; i++) custos.journal.append('certificate.revoke', { caId, serialHex: (0x100000 + i).toString(16), reason: 'superseded', revokedAt });
+    host = await startDevHost({ handlers: core.handlers, events: core.events, staticDir });
+    origin = `http://127.0.0.1:${host.port}`;
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1024, height: 700 });
+    page.setDefaultTimeout(60_000);
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(host.url);
+    await page.getByRole('heading', { name: 'Tokens', level: 1 }).waitFor();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await host?.close();
+    await core?.close();
+    await hsm?.cleanup();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('shows a key generation\'s step, usual time and time so far, and why it cannot be stopped, with no Cancel', async () => {
+    await openScreen(page, origin, 'tokens');
+    const form = page.getByRole('form', { name: 'Generate a key pair' });
+    await form.getByLabel('Key type').click();
+    await page.getByRole('option', { name: 'RSA 4096' }).click();
+    await form.getByLabel('Key label').fill('progress-rsa');
+    slow.hold();
+    try {
+      await form.getByRole('button', { name: 'Generate key pair' }).click();
+      const status = form.getByRole('status', { name: /^Progress:/ });
+      await status.getByText(/^The token is generating the RSA 4096 key… \(0 of 4\)$/).waitFor();
+      await status.getByText(/^Usually about 60 s; \d+ s so far\.$/).waitFor();
+      await status.getByText(/^Cannot be stopped now: the token is generating the key; stopping now could leave a half-made key on it\.$/).waitFor();
+      assert.equal(await status.getByRole('button', { name: 'Cancel' }).count(), 0, 'no Cancel while the token generates');
+      assert.equal(await status.getByRole('progressbar').getAttribute('aria-valuenow'), '0', 'determinate across the steps: the first of four');
+      for (const theme of ['light', 'dark'] as const) {
+        await setTheme(page, theme);
+        await page.screenshot({ path: join(SCREENSHOT_DIR, `progress-keygen-${theme}.png`), fullPage: true });
+        assert.deepEqual(await seriousViolations(page), [], theme);
+      }
+      await setTheme(page, 'light');
+    } finally {
+      slow.release();
+    }
+    await page.getByRole('table').getByText('progress-rsa').waitFor({ timeout: 120_000 });
+    assert.equal(await form.getByRole('status', { name: /^Progress:/ }).count(), 0, 'gone once the key is made');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it(`shows a CRL of ${REVOCATIONS} entries read of the total on a determinate bar with Cancel, then why its signing cannot be stopped`, async () => {
+    await openScreen(page, origin, 'crl');
+    await page.getByRole('form', { name: 'Preview a CRL' }).getByRole('button', { name: 'Preview CRL' }).click();
+    const shown = page.getByRole('region', { name: 'Preview of the CRL' });
+    await shown.getByRole('button', { name: 'Issue this CRL…' }).waitFor({ timeout: 120_000 });
+    await shown.getByRole('button', { name: 'Issue this CRL…' }).click();
+    const confirm = page.getByRole('dialog', { name: /^Sign CRL number \d+\?$/ });
+    await confirm.waitFor();
+    await recordProgress(page);
+    slow.hold();
+    try {
+      await confirm.getByRole('button', { name: 'Sign CRL' }).click();
+      const status = page.getByRole('status', { name: 'Progress: Issuing the CRL' });
+      await status.getByText(/^Cannot be stopped now: the token is signing the CRL/).waitFor();
+      assert.match(await status.innerText(), new RegExp(`Signing CRL \\d+ \\(${REVOCATIONS} entries\\) on the token`));
+      assert.equal(await status.getByRole('button', { name: 'Cancel' }).count(), 0, 'no Cancel while the token signs');
+      // The window as the person sees it, scrolled to the progress (the preview above lists all the entries).
+      await status.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SCREENSHOT_DIR, 'progress-crl-signing-light.png') });
+      await setTheme(page, 'dark');
+      await status.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SCREENSHOT_DIR, 'progress-crl-signing-dark.png') });
+      // The progress component only: the preview above it is a table of every entry, too long for axe in a test's time.
+      assert.deepEqual(await seriousViolations(page, '[aria-label="Progress: Issuing the CRL"]'), []);
+      await setTheme(page, 'light');
+    } finally {
+      slow.release();
+    }
+    await page.getByText(new RegExp(`^Issued CRL number \\d+ with ${REVOCATIONS} entries\\.$`)).waitFor({ timeout: 120_000 });
+    // What the page showed while the entries were read: a determinate bar with the count of the total, and Cancel.
+    // (The reading of 6,000 entries is quicker than the page draws, so the steps between are often merged into
+    // one drawing; test/integration/api/work-progress.test.ts checks every step the core reports.)
+    const seen = await page.evaluate(() => (window as unknown as { progressSeen: { value: string | null; label: string; cancel: boolean }[] }).progressSeen);
+    const reading = seen.filter((s) => s.value !== null && new RegExp(`\\d+ of ${REVOCATIONS}`).test(s.label) && /revocations for the CRL/.test(s.label));
+    assert.ok(reading.length > 0 && reading.every((s) => s.cancel), `a determinate bar of the entries, with Cancel: ${JSON.stringify(seen.slice(0, 6))}`);
+    const signing = seen.filter((s) => /^Signing CRL/.test(s.label));
+    assert.ok(signing.length > 0 && signing.every((s) => !s.cancel && /Cannot be stopped now/.test(s.label)));
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true, 'nothing scrolls sideways');
+    assert.deepEqual(pageErrors, []);
+    assert.equal((await core.handlers['crl.list']({ caId })).at(-1)?.entries, REVOCATIONS);
+  });
+});
