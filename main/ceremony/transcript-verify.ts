@@ -113,6 +113,11 @@ export async function verifyTranscriptFile(file: string, journalPath: string): P
     return fail({ code, message: `Transcript of "${stated.ceremony}" not verified: ${why} Restore the journal from a copy and examine what changed.` }, { ...about, ...(journalHead ? { journalHead } : {}) });
   }
 
+  // The head after lies before the end entry: a journal cut back to just before that entry still reaches it.
+  if (stated.end && journal.entries < stated.end.seq) {
+    return fail({ code: 'JOURNAL_TRUNCATED', message: `Transcript of "${stated.ceremony}" not verified: the journal ends at entry #${journal.entries}, before the ceremony's end (entry #${stated.end.seq}) that this transcript records: it was cut back. Restore the journal from a copy and examine what changed.` },
+      { ...about, ...(journalHead ? { journalHead } : {}) });
+  }
   const entries = journalEntries(journalPath);
   const problems: TranscriptProblem[] = [];
   const hashAt = (seq: number) => entries[seq - 1]?.hash;
