@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, relative, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Transcript } from './transcript.ts';
+import { sha256Hex, transcriptJson, type Transcript } from './transcript.ts';
 import type { TranscriptPrinter } from './transcript-make.ts';
 
 export const CHROMIUM_PATH = process.env.CUSTOS_CHROMIUM ?? '/usr/bin/chromium';
@@ -34,11 +34,11 @@ export function transcriptRoute(ceremony: string): string {
 /** Stands in for window.custos in the printed page: the transcript, and nothing else of the core. */
 function bridgeScript(transcript: Transcript): string {
   return `(() => {
-  const transcript = ${JSON.stringify(transcript).replace(/</g, '\\u003c')};
+  const view = ${JSON.stringify({ transcript, jsonSha256: sha256Hex(transcriptJson(transcript)) }).replace(/</g, '\\u003c')};
   localStorage.setItem('custos.theme', 'light');
   window.custos = {
     call: async (channel) => channel === 'transcript.get'
-      ? { ok: true, value: { transcript, printing: true } }
+      ? { ok: true, value: view }
       : { ok: false, error: { code: 'INTERNAL', message: 'Only the transcript is available while printing.', details: {} } },
     on: () => () => undefined,
   };
