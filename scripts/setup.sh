@@ -12,6 +12,7 @@ PACKAGES=(
   softhsm2 opensc pcscd vsmartcard-vpcd libpcsclite-dev pcsc-tools
   openssl gnutls-bin libengine-pkcs11-openssl openpace
   chromium fonts-dejavu-core
+  poppler-utils
   python3 make g++ iproute2 util-linux
 )
 missing=()

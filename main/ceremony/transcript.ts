@@ -120,7 +120,9 @@ const headOf = (h: { readonly seq: number; readonly hash: string } | undefined):
 
 const copyConfirmation = (c: Confirmation): Confirmation => ({ name: c.name, role: c.role, time: c.time });
 
-/** Everyone named as performer or witness, in the order they first appear, once for each role they took. */
+const ROLE_ORDER: readonly Confirmation['role'][] = ['administrator', 'custodian', 'witness'];
+
+/** Everyone named as performer or witness, once for each role they took: administrators, custodians, then witnesses, each in the order they first appear. */
 function signatureLines(steps: readonly TranscriptStep[]): SignatureLine[] {
   const seen = new Set<string>();
   const lines: SignatureLine[] = [];
@@ -132,7 +134,8 @@ function signatureLines(steps: readonly TranscriptStep[]): SignatureLine[] {
       lines.push({ name: person.name, role: person.role });
     }
   }
-  return lines;
+  // Stable: within a role, the order of first appearance stays.
+  return lines.sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role));
 }
 
 /** What a transcript takes from a script: its names, and each step as written. A transcript's own steps are one too (verify). */

@@ -80,8 +80,9 @@ export async function ceremonyJournal(dataDir: string, options: { ceremony?: str
   };
   custos.journal.append(CEREMONY_BEGIN_KIND, { ...begin }, { durable: true });
 
-  let clock = Date.parse('2026-12-07T09:00:00Z');
-  const at = () => new Date((clock += 90_000)).toISOString();
+  // Confirmations a little apart, as people give them, starting now (the acts' own entries carry the real time).
+  let clock = Date.now();
+  const at = () => new Date((clock += 1_000)).toISOString();
   const person = (name: string, role: Confirmation['role']): Confirmation => ({ name, role, time: at() });
   const custodians: CustodianRecord[] = PEOPLE.custodians.slice(0, 2).map((name, i) => ({ chr: `DECUSTOS0000${i + 1}`, keySha256: sha256(name) }));
 

@@ -54,7 +54,7 @@ describe('the transcript of a ceremony', () => {
       assert.equal(step.done, true);
       assert.equal(step.performer?.role, written.performer);
       assert.equal(step.witnesses.length, written.witnesses);
-      for (const w of step.witnesses) assert.match(w.time, /^2026-12-07T\d\d:\d\d:\d\d\.000Z$/);
+      for (const w of step.witnesses) assert.match(w.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     }
     assert.equal(transcript.steps[0]!.performer?.name, PEOPLE.witnesses[0]);
   });
