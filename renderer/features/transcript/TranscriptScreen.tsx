@@ -11,13 +11,14 @@ import Paper from '@mui/material/Paper';
 import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useCallback, useState } from 'react';
+import { ThemeProvider } from '@mui/material/styles';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api } from '../../api.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { directoryOf, useExportDestination } from '../../components/ExportDestination.tsx';
 import { useAction } from '../../hooks/useAction.ts';
 import { useCall } from '../../hooks/useCall.ts';
-import { monoSx } from '../../theme.ts';
+import { createAppTheme, monoSx } from '../../theme.ts';
 import { visibleText } from '../../../main/api/visible-text.ts';
 import { TranscriptDocument } from './TranscriptDocument.tsx';
 
@@ -68,8 +69,20 @@ function SaveAndVerify({ ceremony, complete, onSaved }: { ceremony: string; comp
   );
 }
 
+/** The page's title once the document is on it: what the app's print (electron/transcript-print.ts) waits for. */
+export const TRANSCRIPT_TITLE_PREFIX = 'Ceremony transcript';
+
 export function TranscriptScreen({ ceremony }: { ceremony: string }) {
   const view = useCall('transcript.get', { ceremony });
+  // The document is paper in either theme: what is printed is what is shown.
+  const paper = useMemo(() => createAppTheme('light'), []);
+  const loaded = view.data !== undefined;
+  useEffect(() => {
+    if (!loaded) return undefined;
+    const before = document.title;
+    document.title = `${TRANSCRIPT_TITLE_PREFIX} ${ceremony}`;
+    return () => { document.title = before; };
+  }, [loaded, ceremony]);
   return (
     <Box component="main" sx={{ maxWidth: 980, mx: 'auto', p: { xs: 2, lg: 3 }, '@media print': { maxWidth: 'none', p: 0 } }}>
       <GlobalStyles styles={(theme) => ({
@@ -85,9 +98,11 @@ export function TranscriptScreen({ ceremony }: { ceremony: string }) {
       {view.data && <SaveAndVerify ceremony={ceremony} complete={view.data.transcript.status === 'complete'} onSaved={view.reload} />}
       {view.loading && !view.data && <Typography>Reading the journal…</Typography>}
       {view.data && (
-        <Paper variant="outlined" sx={{ p: { xs: 2, md: 4 }, '@media print': { p: 0, border: 0, bgcolor: 'common.white', color: 'common.black' } }}>
-          <TranscriptDocument view={view.data} />
-        </Paper>
+        <ThemeProvider theme={paper}>
+          <Paper variant="outlined" sx={{ p: { xs: 2, md: 4 }, color: 'text.primary', '@media print': { p: 0, border: 0 } }}>
+            <TranscriptDocument view={view.data} />
+          </Paper>
+        </ThemeProvider>
       )}
     </Box>
   );
