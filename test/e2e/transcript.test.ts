@@ -61,6 +61,8 @@ describe('the transcript page', () => {
     await page.getByRole('link', { name: `Transcript of ${ceremony.ceremony}` }).click();
     await page.getByRole('heading', { level: 1, name: `Ceremony transcript: ${ceremony.script.title}` }).waitFor();
     await page.getByTestId('transcript-rehearsal').waitFor();
+    // The title is what the app's printToPDF waits for (electron/transcript-print.ts).
+    assert.equal(await page.title(), `Ceremony transcript ${ceremony.ceremony}`);
     assert.equal(await page.locator('[data-step]').count(), ceremony.script.steps.length);
     for (const hex of [ceremony.rootSha256, ceremony.crlSha256, ceremony.keySha256]) {
       assert.ok(await page.locator(`[data-fingerprint="${hex}"]`).count() >= 1, `fingerprint ${hex.slice(0, 8)} is shown`);
