@@ -124,7 +124,7 @@ export function TranscriptDocument({ view }: { view: View }) {
             display: 'block', position: 'fixed', top: '45%', left: 0, right: 0, textAlign: 'center', transform: 'rotate(-30deg)',
             fontSize: '72pt', fontWeight: 800, opacity: 0.08, pointerEvents: 'none', zIndex: 0,
           },
-        }}>{t.rehearsal ? 'REHEARSAL' : 'INCOMPLETE'}</Box>
+        }}>{incomplete ? 'INCOMPLETE' : 'REHEARSAL'}</Box>
       )}
       <Box component="table" role="presentation" sx={{ width: '100%', borderCollapse: 'collapse', position: 'relative', zIndex: 1 }}>
         <thead><tr><Box component="td" sx={{ ...cellSx, pb: 1 }}>{marks}</Box></tr></thead>
@@ -178,18 +178,26 @@ export function TranscriptDocument({ view }: { view: View }) {
           </Row>
           <Row label="Signatures">
             <Typography variant="h2" component="h2" sx={{ fontSize: '1.25rem', mb: 1 }}>Signatures</Typography>
-            <Typography sx={{ mb: 2 }}>
-              By signing, each person confirms that this transcript records the ceremony as they saw it{t.rehearsal ? ', as a REHEARSAL' : ''}.
-            </Typography>
-            <Box sx={{ display: 'grid', gridTemplateColumns: '1fr 1fr', columnGap: 4, rowGap: 4 }}>
-              {t.signatures.map((p, i) => (
-                <Box key={i} data-signature={p.name} sx={keepTogether}>
-                  <Box sx={{ borderBottom: 1, borderColor: 'text.primary', height: '2.5rem' }} />
-                  <Typography variant="body2" sx={{ fontWeight: 600 }}>{visibleText(p.name)}</Typography>
-                  <Typography variant="body2">{ROLE_WORDS[p.role]}: signature and date</Typography>
-                </Box>
-              ))}
-            </Box>
+            {incomplete ? (
+              <Typography data-testid="transcript-not-to-sign" sx={{ fontWeight: 700 }}>
+                Not to be signed: the ceremony has not ended. Sign the transcript made once it has.
+              </Typography>
+            ) : (
+              <>
+              <Typography sx={{ mb: 2 }}>
+                By signing, each person confirms that this transcript records the ceremony as they saw it{t.rehearsal ? ', as a REHEARSAL' : ''}.
+              </Typography>
+              <Box sx={{ display: 'grid', gridTemplateColumns: '1fr 1fr', columnGap: 4, rowGap: 4 }}>
+                {t.signatures.map((p, i) => (
+                  <Box key={i} data-signature={p.name} sx={keepTogether}>
+                    <Box sx={{ borderBottom: 1, borderColor: 'text.primary', height: '2.5rem' }} />
+                    <Typography variant="body2" sx={{ fontWeight: 600 }}>{visibleText(p.name)}</Typography>
+                    <Typography variant="body2">{ROLE_WORDS[p.role]}: signature and date</Typography>
+                  </Box>
+                ))}
+              </Box>
+              </>
+            )}
           </Row>
         </tbody>
       </Box>

@@ -147,3 +147,43 @@ describe('custos transcript make and verify, with the PDF printed by headless Ch
     assert.deepEqual(readFileSync(made.jsonPath), before);
   });
 });
+
+describe('custos transcript make for a ceremony not ended yet', () => {
+  let work: string;
+  let home: string;
+  let ceremony: CeremonyJournal;
+
+  before(async () => {
+    ensureRendererBuilt();
+    work = mkdtempSync(join(tmpdir(), 'custos-transcript-cli-running-'));
+    home = join(work, 'home');
+    ceremony = await ceremonyJournal(home, { stepsDone: 5, ended: false });
+    await ceremony.close();
+  });
+
+  after(() => {
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('prints INCOMPLETE on every page and no signature lines, journals nothing as its record, and verify refuses it (TRANSCRIPT_INCOMPLETE)', () => {
+    mkdirSync(join(work, 'out'));
+    const seqBefore = readFileSync(join(home, JOURNAL_FILE), 'utf8').trim().split('\n').length;
+    const r = cli(['transcript', 'make', ceremony.ceremony, '--home', home, '--out', join(work, 'out'), '--json']);
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    const made = JSON.parse(r.stdout);
+    assert.equal(made.complete, false);
+    assert.equal(made.recordedSeq, undefined);
+    assert.equal(readFileSync(join(home, JOURNAL_FILE), 'utf8').trim().split('\n').length, seqBefore);
+    const pages = pageTexts(made.pdfPath);
+    for (const [i, text] of pages.entries()) {
+      assert.match(text, /INCOMPLETE — the ceremony has not ended/, `page ${i + 1}`);
+      assert.match(text, /REHEARSAL — virtual or test tokens/, `page ${i + 1}`);
+    }
+    assert.match(pages.join('\n'), /Step 6: issue-first-crl — NOT DONE/);
+    assert.match(pages.join('\n'), /Not to be signed: the ceremony has not ended/);
+    assert.doesNotMatch(pages.join('\n'), /signature and date/);
+    spawnSync('pdftoppm', ['-r', '60', '-png', '-f', '1', '-l', '1', made.pdfPath, join(SCREENSHOTS, 'transcript-pdf-incomplete')]);
+    const v = cli(['transcript', 'verify', made.jsonPath, '--home', home]);
+    assert.match(v.stderr, /^error TRANSCRIPT_INCOMPLETE: /m);
+  });
+});
