@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { ceremonyJournal, type CeremonyJournal } from '../../support/ceremony-journal.ts';
 import { makeTranscript, transcriptOf, type MadeTranscript } from '../../../main/ceremony/transcript-make.ts';
 import { transcriptJson } from '../../../main/ceremony/transcript.ts';
+import { GENESIS_HASH } from '../../../main/journal/index.ts';
+import { sealedLine } from '../../../main/journal/entry.ts';
 import { verifyTranscriptFile } from '../../../main/ceremony/transcript-verify.ts';
 
 /** A copy of file with the byte at the first occurrence of find (plus offset) replaced by the one given. */
@@ -85,6 +87,22 @@ describe('transcript verify', () => {
     writeFileSync(cut, `${lines.slice(0, endAt).join('\n')}\n`);
     const r = await verifyTranscriptFile(made.jsonPath, cut);
     assert.deepEqual(codes(r), ['JOURNAL_TRUNCATED']);
+  });
+
+  it('fails with JOURNAL_TAMPERED for a journal rewritten after the ceremony and sealed again, entry by entry, with the project\'s own sealing', async () => {
+    let prev = GENESIS_HASH;
+    const out: string[] = [];
+    for (const line of readFileSync(journalCopy, 'utf8').trim().split('\n')) {
+      const { hash: _hash, ...unsealed } = JSON.parse(line.replace('Walt Witness', 'Mallory Witness'));
+      const sealed = sealedLine({ ...unsealed, prev });
+      out.push(sealed.line);
+      prev = sealed.entry.hash;
+    }
+    const forged = join(work, 'resealed.jsonl');
+    writeFileSync(forged, `${out.join('\n')}\n`);
+    const r = await verifyTranscriptFile(made.jsonPath, forged);
+    assert.equal(r.ok, false);
+    assert.deepEqual(codes(r), ['JOURNAL_TAMPERED']);
   });
 
   it('fails with TRANSCRIPT_ALTERED after one byte of the transcript\'s words is changed', async () => {

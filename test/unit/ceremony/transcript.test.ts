@@ -174,3 +174,27 @@ describe('the transcript of a ceremony not ended yet', () => {
     assert.ok(!running.custos.journal.read().some((e) => e.kind === CEREMONY_TRANSCRIPT_KIND));
   });
 });
+
+describe('the transcript of a ceremony abandoned by the operator', () => {
+  let work: string;
+  let abandoned: CeremonyJournal;
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'custos-transcript-abandoned-'));
+    abandoned = await ceremonyJournal(join(work, 'home'), { stepsDone: 3, outcome: 'abandoned' });
+  });
+
+  after(async () => {
+    await abandoned?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('is complete, says abandoned and why, names its head after, and marks the steps never done', async () => {
+    const t = await transcriptOf(abandoned.custos.journal, abandoned.dataDir, abandoned.ceremony);
+    assert.equal(t.status, 'complete');
+    assert.equal(t.outcome, 'abandoned');
+    assert.equal(t.reason, 'the room was needed');
+    assert.ok(t.headAfter);
+    assert.deepEqual(t.steps.map((s) => s.done), [true, true, true, false, false, false, false, false]);
+  });
+});
