@@ -7,6 +7,7 @@
  * record until it has ended.
  */
 import { existsSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CustosError } from '../errors/index.ts';
@@ -80,8 +81,8 @@ export function transcriptFileNames(ceremony: string): { json: string; pdf: stri
 /**
  * Writes `<id>.transcript.json` and `<id>.transcript.pdf` into directory and
  * journals their hashes. The files are written (whole, or not at all) before
- * the entry: a failure in between leaves files the journal does not vouch
- * for, which verify reports, never an entry naming files that do not exist.
+ * the entry, so no entry ever names files that do not exist; when the entry
+ * cannot be written (a full disk), the files are removed again.
  */
 export async function makeTranscript(journal: Journal, dataDir: string, options: {
   readonly ceremony: string; readonly directory: string; readonly scriptFile?: string; readonly print?: TranscriptPrinter;
@@ -104,9 +105,15 @@ export async function makeTranscript(journal: Journal, dataDir: string, options:
   let recordedSeq: number | undefined;
   if (complete) {
     const data: CeremonyTranscriptData = { ceremony: transcript.ceremony, jsonSha256, ...(pdfSha256 ? { pdfSha256 } : {}) };
-    const entry = journal.append(CEREMONY_TRANSCRIPT_KIND, { ...data }, { durable: true });
-    await journal.durable(entry);
-    recordedSeq = entry.seq;
+    try {
+      const entry = journal.append(CEREMONY_TRANSCRIPT_KIND, { ...data }, { durable: true });
+      await journal.durable(entry);
+      recordedSeq = entry.seq;
+    } catch (e) {
+      // Files the journal does not vouch for would only fail verify, and stand in the way of making them again once the journal can take the entry.
+      for (const f of files) await unlink(f.path).catch(() => undefined);
+      throw e;
+    }
   }
   return {
     ceremony: transcript.ceremony, complete, rehearsal: transcript.rehearsal, jsonPath, jsonSha256,

@@ -5,7 +5,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -13,7 +13,7 @@ import { ceremonyJournal, PEOPLE, type CeremonyJournal } from '../../support/cer
 import { buildTranscript, ceremonyRecord, scriptOfCeremony, scriptText, transcriptJson, type Transcript } from '../../../main/ceremony/transcript.ts';
 import { makeTranscript, transcriptOf } from '../../../main/ceremony/transcript-make.ts';
 import { CEREMONY_TRANSCRIPT_KIND } from '../../../main/ceremony/journal-entries.ts';
-import { isCustosError } from '../../../main/errors/index.ts';
+import { CustosError, isCustosError } from '../../../main/errors/index.ts';
 
 async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<string | undefined> {
   try { await (typeof p === 'function' ? p() : p); } catch (e) { return isCustosError(e) ? e.code : `untyped: ${String(e)}`; }
@@ -130,6 +130,21 @@ describe('the transcript of a ceremony', () => {
     assert.equal(await codeOf(makeTranscript(ended.custos.journal, ended.dataDir, { ceremony: ended.ceremony, directory: out, print: async () => ({ pdf }) })), 'FILE_EXISTS');
     assert.equal(ended.custos.journal.lastSeq, seq, 'nothing journaled for the refused write');
     assert.deepEqual(readFileSync(join(out, `${ended.ceremony}.transcript.json`)), json);
+  });
+
+  it('removes the files again when the journal cannot take the ceremony.transcript entry, so the transcript can be made once it can', async () => {
+    const out = join(work, 'journal-full');
+    mkdirSync(out);
+    // A stand-in for a journal on a full disk: the real journal's entries, and an append that fails as a full disk does.
+    const real = ended.custos.journal;
+    const full = {
+      read: real.read.bind(real), durable: real.durable.bind(real),
+      append: () => { throw new CustosError('MEDIA_FULL', 'No space left on the journal\'s disk.', {}); },
+    } as unknown as typeof real;
+    assert.equal(await codeOf(makeTranscript(full, ended.dataDir, { ceremony: ended.ceremony, directory: out, print: async () => ({ pdf: new Uint8Array([0x25]) }) })), 'MEDIA_FULL');
+    assert.deepEqual(readdirSync(out), []);
+    const made = await makeTranscript(ended.custos.journal, ended.dataDir, { ceremony: ended.ceremony, directory: out });
+    assert.ok(made.recordedSeq);
   });
 
   it('writes the JSON and says why when no PDF can be printed', async () => {
