@@ -21,8 +21,12 @@ import {
   type CeremonyRecord, type Transcript,
 } from './transcript.ts';
 
-/** The scripts Custos ships; a data directory's own `ceremonies/` folder is looked in first. */
-export const DEFAULT_CEREMONY_DIR = fileURLToPath(new URL('../../resources/ceremonies/', import.meta.url));
+/**
+ * The scripts Custos ships; a data directory's own `ceremonies/` folder is
+ * looked in first. From main/ceremony/ in the source tree, and from
+ * out/electron/main/ in the app's bundle (electron-builder.yml puts them there).
+ */
+export const SHIPPED_CEREMONY_DIRS = ['../../resources/ceremonies/', '../../../resources/ceremonies/'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
 
 /** A ceremony id as it may name a file: what the runner gives, refused when it could reach outside the folder. */
 const FILE_SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -32,7 +36,7 @@ export type TranscriptPrinter = (transcript: Transcript) => Promise<{ readonly p
 
 /** Where the script a ceremony names is looked for: the data directory's ceremonies/, then the shipped ones. */
 export function scriptDirs(dataDir: string): string[] {
-  return [join(dataDir, 'ceremonies'), DEFAULT_CEREMONY_DIR];
+  return [join(dataDir, 'ceremonies'), ...SHIPPED_CEREMONY_DIRS.filter((d) => existsSync(d)).slice(0, 1)];
 }
 
 /**
