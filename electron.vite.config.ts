@@ -30,8 +30,10 @@ export default defineConfig({
     build: {
       outDir: resolve(root, 'out/electron/main'),
       // Dependencies stay in node_modules (externalizeDeps): the N-API modules
-      // pkcs11js and smartcard must be loaded from disk, never bundled.
-      externalizeDeps: { include: ['pkcs11js', 'smartcard'] },
+      // pkcs11js and smartcard must be loaded from disk, never bundled. So does
+      // playwright-core (a devDependency, 6 MB), which only the CLI and dev host
+      // print transcripts with; the app prints with printToPDF.
+      externalizeDeps: { include: ['pkcs11js', 'smartcard', 'playwright-core'] },
       rolldownOptions: {
         input: { index: resolve(root, 'electron/main.ts') },
         output: { format: 'es', entryFileNames: '[name].js' },

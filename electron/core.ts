@@ -53,7 +53,7 @@ export function coreEvents(custos: Custos): EventSource {
   };
 }
 
-export function appCoreOf(custos: Custos, shell: Pick<ShellFiles, 'pickFiles' | 'pickFolder'> = {}, options?: Omit<CustosOptions, 'providers'> & { dataDir: string }): AppCore {
+export function appCoreOf(custos: Custos, shell: Pick<ShellFiles, 'pickFiles' | 'pickFolder' | 'printTranscript'> = {}, options?: Omit<CustosOptions, 'providers'> & { dataDir: string }): AppCore {
   const readGrants = new ReadGrants();
   if (options === undefined) {
     return {
@@ -74,11 +74,11 @@ export function appCoreOf(custos: Custos, shell: Pick<ShellFiles, 'pickFiles' | 
  * and no card in any PC/SC reader, the window offers the rehearsal tokens:
  * virtual SmartCard-HSMs, all VIRTUAL.
  */
-export async function openAppCore(options: CustosOptions & { dataDir: string } & Pick<ShellFiles, 'pickFiles' | 'pickFolder'>): Promise<AppCore> {
+export async function openAppCore(options: CustosOptions & { dataDir: string } & Pick<ShellFiles, 'pickFiles' | 'pickFolder' | 'printTranscript'>): Promise<AppCore> {
   const config = readConfig(options.dataDir);
   const modules = [...(options.pkcs11Modules ?? []), ...(options.rehearsalModules ?? []), ...config.pkcs11Modules, ...config.rehearsalModules];
   const cards = await listPcscReaders().then((readers) => readers.some((r) => r.cardPresent), () => false);
   const custos = modules.length > 0 || options.providers || cards ? Custos.open(options) : await Custos.openRehearsal(options);
-  const { providers: _providers, pickFiles, pickFolder, ...reopen } = options;
-  return appCoreOf(custos, { ...(pickFiles ? { pickFiles } : {}), ...(pickFolder ? { pickFolder } : {}) }, reopen);
+  const { providers: _providers, pickFiles, pickFolder, printTranscript, ...reopen } = options;
+  return appCoreOf(custos, { ...(pickFiles ? { pickFiles } : {}), ...(pickFolder ? { pickFolder } : {}), ...(printTranscript ? { printTranscript } : {}) }, reopen);
 }

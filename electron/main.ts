@@ -10,6 +10,7 @@ import { CONTENT_SECURITY_POLICY_HEADER } from './csp.ts';
 import { bindApi, forwardEvents } from './ipc.ts';
 import { openAppCore } from './core.ts';
 import { windowOptions } from './window-options.ts';
+import { electronTranscriptPrinter } from './transcript-print.ts';
 
 const APP_SCHEME = 'app';
 const APP_ORIGIN = `${APP_SCHEME}://custos`;
@@ -84,7 +85,8 @@ async function pickFolder(): Promise<string | undefined> {
 async function start(): Promise<void> {
   lockSession();
   serveRenderer();
-  const core = await openAppCore({ dataDir: app.getPath('userData'), pickFiles, pickFolder });
+  const printTranscript = electronTranscriptPrinter(devServerUrl ?? `${APP_ORIGIN}/index.html`, { preloadPath, isPackaged: app.isPackaged });
+  const core = await openAppCore({ dataDir: app.getPath('userData'), pickFiles, pickFolder, printTranscript });
   // will-quit's close() is not awaited, and a crash skips it: the journal's lock must go either way.
   process.on('exit', () => core.releaseNow());
   const unbind = bindApi(ipcMain, core.handlers, isAppUrl);

@@ -26,6 +26,8 @@ import { KeyDomainScreen } from './features/keydomain/KeyDomainScreen.tsx';
 import { RequestsScreen } from './features/requests/RequestsScreen.tsx';
 import { TokensScreen } from './features/tokens/TokensScreen.tsx';
 import { QuorumScreen } from './features/quorum/QuorumScreen.tsx';
+import { TranscriptScreen } from './features/transcript/TranscriptScreen.tsx';
+import { useTranscriptRoute } from './features/transcript/transcriptRoute.ts';
 import { ROUTES, useRoute, type RouteId } from './routes.ts';
 import { createAppTheme, rehearsalBannerSx, type ThemeMode } from './theme.ts';
 
@@ -143,6 +145,11 @@ export function App() {
   const [mode, setMode] = useState<ThemeMode>(initialMode);
   const theme = useMemo(() => createAppTheme(mode), [mode]);
   useEffect(() => { localStorage.setItem(THEME_KEY, mode); document.documentElement.style.colorScheme = mode; }, [mode]);
+  // A transcript is a page of its own, without the sections: it is what gets printed.
+  const transcriptOf = useTranscriptRoute();
+  if (transcriptOf !== undefined) {
+    return <ThemeProvider theme={theme}><CssBaseline /><TranscriptScreen ceremony={transcriptOf} /></ThemeProvider>;
+  }
   return (
     <ThemeProvider theme={theme}>
       <CssBaseline />

@@ -14,6 +14,7 @@ PACKAGES=(
   softhsm2 opensc pcscd vsmartcard-vpcd libpcsclite-dev pcsc-tools
   openssl libssl-dev gnutls-bin libengine-pkcs11-openssl openpace
   chromium fonts-dejavu-core
+  poppler-utils
   python3 make g++ iproute2 util-linux
 )
 missing=()

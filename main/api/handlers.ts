@@ -32,6 +32,8 @@ import { createHash } from 'node:crypto';
 import type { Handlers, CaSummary, CertificateSummary, TokenSummary, RequestSummary, CrlSummary, Preview, KeySummary, MediumFile } from './contract.ts';
 import { quorumHandlers } from './quorum-handlers.ts';
 import { cvcHandlers } from './cvc-handlers.ts';
+import { transcriptHandlers } from './transcript-handlers.ts';
+import type { TranscriptPrinter } from '../ceremony/transcript-make.ts';
 import { createKeyDomainHandlers } from './keydomain-handlers.ts';
 import { readableOut, readableRequestOut, requestReviewOut } from './readable-output.ts';
 import { changedCertificates } from './certificate-changes.ts';
@@ -174,6 +176,8 @@ export interface ShellFiles {
   readonly pickFiles?: () => Promise<readonly string[]>;
   /** The shell's folder dialog, for an export destination (export.pickFolder). */
   readonly pickFolder?: ShellFolders['pickFolder'];
+  /** The shell's print to PDF of the transcript page (Electron's printToPDF); headless Chromium without one. */
+  readonly printTranscript?: TranscriptPrinter;
 }
 
 function fileEntry(path: string): Out<typeof MediumFile> | undefined {
@@ -197,6 +201,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
     ...custodianHandlers(custos, folders, shell.pickFolder ? { pickFolder: shell.pickFolder } : {}, tokenSummary,
       (id) => requestSummary(loadRequest(ctx, id).record, custos)),
     ...cvcHandlers(custos, exportFolder),
+    ...transcriptHandlers(custos, exportFolder, grants, shell.printTranscript),
     'app.info': async () => ({ version: VERSION, dataDir: ctx.dataDir, operator: ctx.journal.operator, rehearsal: custos.rehearsalOnly }),
     // The shell (electron/rehearsal-switch.ts) swaps cores; a core alone can only say whether it is one.
     'app.startRehearsal': async () => {

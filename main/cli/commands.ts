@@ -35,6 +35,7 @@ import { CVC_USAGE, runCvcCommand } from './cvc.ts';
 import { isKeyDomainCommand, KEY_DOMAIN_USAGE, runKeyDomainCommand } from './keydomain.ts';
 import { BUNDLE_USAGE, bundleCommand } from './bundle.ts';
 import { CEREMONY_USAGE, ceremonyCommand } from './ceremony.ts';
+import { TRANSCRIPT_USAGE, transcriptCommand } from './transcript.ts';
 import { join } from 'node:path';
 
 export type { CliValues };
@@ -62,7 +63,7 @@ export const USAGE = `custos — offline CA for smart-card HSMs
 ${QUORUM_USAGE}
 CV certificates (EAC: CVCA, DV, terminals):${CVC_USAGE}
 
-${BUNDLE_USAGE}${CEREMONY_USAGE}
+${BUNDLE_USAGE}${CEREMONY_USAGE}${TRANSCRIPT_USAGE}
 Options for every command:
   --home DIR          data directory (default: $CUSTOS_HOME or the per-user data folder)
   --module PATH       a PKCS#11 module to load (repeatable); also "pkcs11Modules" in <home>/config.json
@@ -492,6 +493,9 @@ export async function runCommand(positionals: readonly string[], values: CliValu
       return bundleCommand(sub, positionals, values, out, { withCore, loggedInToken, findTokenId, parseKeyType, need });
     case 'ceremony check':
       return ceremonyCommand(sub, positionals, values, out, withCore);
+    case 'transcript make':
+    case 'transcript verify':
+      return transcriptCommand(sub, positionals, values, out, withCore);
     default:
       throw new CustosError('INPUT_INVALID', `Unknown command "${positionals.join(' ')}". Run "custos --help".`, {});
   }

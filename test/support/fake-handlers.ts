@@ -123,6 +123,7 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
 
   // The CVC screens are tested on the real core (test/e2e/cvc.test.ts): this fake holds no CV certificate or request.
   const noCvc = async (): Promise<never> => { throw new CustosError('CVC_AUTHORITY_NOT_FOUND', 'The fake core holds no CVC authority.', {}); };
+  const noCeremony = async (): Promise<never> => { throw new CustosError('TRANSCRIPT_CEREMONY_NOT_FOUND', 'The fake core holds no ceremony.', {}); };
   let cancelBatch = false;
   const handlers: Handlers = {
     'cvc.profiles': async () => [], 'cvc.certificates': async () => [], 'cvc.requests': async () => [],
@@ -308,6 +309,9 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
       signerSerial: '01', manifestSha256: 'b'.repeat(64), journalHead: `1:${'c'.repeat(64)}`,
     }),
     'bundle.verify': async ({ directory }) => ({ ok: true, directory, rehearsal: true, rootGiven: false, files: [], extra: [], problems: [] }),
+    // Transcripts are tested on the real core (test/e2e/transcript.test.ts): this fake holds no ceremony.
+    'transcript.ceremonies': async () => [],
+    'transcript.get': noCeremony, 'transcript.save': noCeremony, 'transcript.verify': noCeremony,
   };
 
   // Wrap every handler to record the channel (never the input) and to check the

@@ -25,6 +25,7 @@ import { monoSx } from '../../theme.ts';
 import type { Output } from '../../../main/api/contract.ts';
 import { visibleText } from '../../../main/api/visible-text.ts';
 import { JournalExport } from './JournalExport.tsx';
+import { CeremonyTranscripts } from '../transcript/CeremonyTranscripts.tsx';
 
 export const JOURNAL_ROWS_SHOWN = 500;
 
@@ -87,6 +88,7 @@ export function JournalScreen() {
         <ErrorAlert error={verify.error ?? error} />
       </Box>
       <Section title="Export the journal"><JournalExport /></Section>
+      <CeremonyTranscripts />
       <Section title="Entries">
         <Typography variant="body2" sx={{ mb: 1 }}>Times are shown in this computer's time zone; the journal records them in UTC.</Typography>
         {/* Fixed columns: the summary wraps and the hash column stays in view at 1024 px. */}
