@@ -491,6 +491,9 @@ export async function runCommand(positionals: readonly string[], values: CliValu
     case 'bundle verify':
       return bundleCommand(sub, positionals, values, out, { withCore, loggedInToken, findTokenId, parseKeyType, need });
     case 'ceremony check':
+    case 'ceremony run':
+    case 'ceremony status':
+    case 'ceremony abandon':
       return ceremonyCommand(sub, positionals, values, out, withCore);
     default:
       throw new CustosError('INPUT_INVALID', `Unknown command "${positionals.join(' ')}". Run "custos --help".`, {});
