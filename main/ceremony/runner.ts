@@ -116,7 +116,7 @@ export class CeremonyRunner {
     const error = scriptError(loaded.source, findings);
     if (error) {
       throw new CustosError('CEREMONY_PREFLIGHT_FAILED', `The ceremony did not begin: ${findings.length} finding(s) before step one. ${error.message}`,
-        { ...error.details, firstCode: error.code, codes: findings.map((f) => f.code) });
+        { ...error.details, firstCode: error.code, codes: findings.map((f) => f.code), messages: findings.map((f) => f.message) });
     }
     const ctx = core.ctx;
     const hsm = setting.hsmTokenId === undefined ? undefined : (await core.tokens.list()).find((t) => t.id === setting.hsmTokenId);

@@ -9,7 +9,7 @@
  * holds; `abandon` ends the interrupted one with a reason.
  */
 import { resolve } from 'node:path';
-import { CustosError } from '../errors/index.ts';
+import { CustosError, isCustosError } from '../errors/index.ts';
 import { Custos } from '../custos.ts';
 import { Secret } from '../secret.ts';
 import { checkScriptInDataDir } from '../ceremony/check-script.ts';
@@ -101,37 +101,47 @@ async function runCeremony(file: string, values: CliValues, out: Output): Promis
   const loaded = ceremonyScriptFromBytes(await readBoundedFile(path, MAX_SCRIPT_BYTES), path);
   const core = await openCeremonyCore(values);
   const prompt = new RoomPrompt();
+  // The room reads the steps, fingerprints and questions on the terminal, with --json too (which then only shapes the result on stdout).
+  const say = (text: string): void => { process.stderr.write(`${text}\n`); };
   try {
     const hsmLabel = str(values.token);
     const media = str(values.media);
-    const setting = { ...(hsmLabel ? { hsmTokenId: await tokenIdByLabel(core, hsmLabel, 'HSM') } : {}), ...(media ? { mediaDir: resolve(media) } : {}) };
+    // An HSM that is not present is the pre-flight's finding (CEREMONY_TOKEN_MISSING), reported with every other one.
+    const hsmTokenId = hsmLabel === undefined ? undefined : await tokenIdByLabel(core, hsmLabel, 'HSM').catch((e: unknown) => {
+      if (isCustosError(e) && e.code === 'TOKEN_NOT_FOUND') return hsmLabel;
+      throw e;
+    });
+    const setting = { ...(hsmTokenId ? { hsmTokenId } : {}), ...(media ? { mediaDir: resolve(media) } : {}) };
     const open = interruptedCeremony(core.journal.read());
     let runner: CeremonyRunner;
     if (open) {
       runner = CeremonyRunner.resume(core, loaded, setting);
-      out.note(`Resuming the ceremony ${runner.id} ("${shown(runner.script.title)}") at step ${runner.nextIndex + 1} of ${runner.script.steps.length}: ${open.steps.length} step(s) are recorded.`);
+      say(`Resuming the ceremony ${runner.id} ("${shown(runner.script.title)}") at step ${runner.nextIndex + 1} of ${runner.script.steps.length}: ${open.steps.length} step(s) are recorded.`);
     } else {
-      runner = await CeremonyRunner.start(core, loaded, setting);
-      out.note(`Ceremony ${runner.id}: "${shown(runner.script.title)}" (version ${runner.script.version}), script SHA-256 ${readAloud(loaded.sha256)}`);
-      out.note('Pre-flight: no findings. The ceremony has begun.');
+      runner = await CeremonyRunner.start(core, loaded, setting).catch((e: unknown) => {
+        if (isCustosError(e) && Array.isArray(e.details.messages)) for (const m of e.details.messages) say(`  ${shown(String(m))}`);
+        throw e;
+      });
+      say(`Ceremony ${runner.id}: "${shown(runner.script.title)}" (version ${runner.script.version}), script SHA-256 ${readAloud(loaded.sha256)}`);
+      say('Pre-flight: no findings. The ceremony has begun.');
     }
-    if (core.rehearsalOnly) out.note('*** REHEARSAL: every token is VIRTUAL. Nothing made here is for production. ***');
+    if (core.rehearsalOnly) say('*** REHEARSAL: every token is VIRTUAL. Nothing made here is for production. ***');
     const hands = handsFor(core, values, prompt);
     while (runner.nextIndex < runner.script.steps.length) {
       const index = runner.nextIndex;
       const step = runner.script.steps[index]!;
-      out.note(stepHeader(runner, index));
+      say(stepHeader(runner, index));
       if (actSigns(step.action.act) && values.yes !== true) {
         const go = (await prompt.line('This step signs with a key on the HSM. Run it? [y/N] ')).trim();
         if (!/^y(es)?$/i.test(go)) throw new CustosError('CANCELLED', `Step "${step.id}" was not run; nothing was signed. Run the ceremony again to resume here.`, { step: step.id });
       }
       const outcome = await runner.runNext(hands);
-      out.note(outcomeText(outcome));
+      say(outcomeText(outcome));
       const performer = await prompt.line(`Performer (${step.performer}), your name: `);
       const witnesses: string[] = [];
       for (let w = 1; w <= step.witnesses; w++) witnesses.push(await prompt.line(`Witness ${w} of ${step.witnesses}, your name: `));
       const entry = runner.confirm(performer, witnesses);
-      out.note(`  Step ${index + 1} recorded: journal entry #${entry.seq}.`);
+      say(`  Step ${index + 1} recorded: journal entry #${entry.seq}.`);
     }
     const end = runner.complete();
     const head = journalHeadText(core.ctx);
