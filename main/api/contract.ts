@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { cvcApi } from './cvc-contract.ts';
+import { ceremonyApi } from './ceremony-contract.ts';
 
 const Hex = z.string().regex(/^[0-9a-f]*$/, 'lower-case hexadecimal');
 const IsoDate = z.string().datetime({ offset: true });
@@ -445,6 +446,8 @@ export const api = {
   'quorum.register': { input: z.object({ tokenId: z.string(), contentBase64: RegistrationFile, confirmUnattested: z.boolean().optional() }), output: QuorumView },
   // CV certificates: the CVC authority's channels (cvc-contract.ts).
   ...cvcApi,
+  // Ceremonies run step by step with witnesses (ceremony-contract.ts).
+  ...ceremonyApi,
   // Key domains (main/api/keydomain-handlers.ts). Passwords cross only as password/passwordRepeat and are never echoed.
   'keydomain.status': { input: z.object({ tokenId: z.string() }), output: KeyDomainStatus },
   'keydomain.files': { input: Void, output: z.array(KeyDomainFile) },

@@ -40,6 +40,7 @@ import { batchSignHandlers } from './batch-sign.ts';
 import { workProgressOf } from './work-progress.ts';
 import { profileFor } from '../ca/context.ts';
 import { bundleHandlers } from './bundle-handlers.ts';
+import { ceremonyHandlers } from './ceremony-handlers.ts';
 
 type Out<T extends z.ZodType> = z.output<T>;
 const VERSION = '0.1.0';
@@ -323,6 +324,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
     ...quorumHandlers(custos),
     ...createKeyDomainHandlers(custos, grants),
     ...bundleHandlers(custos, grants),
+    ...ceremonyHandlers(custos, exportFolder),
   };
   return { ...handlers, ...batchSignHandlers(workProgressOf(custos), handlers['request.sign']) };
 }
