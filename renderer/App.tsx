@@ -26,6 +26,7 @@ import { KeyDomainScreen } from './features/keydomain/KeyDomainScreen.tsx';
 import { RequestsScreen } from './features/requests/RequestsScreen.tsx';
 import { TokensScreen } from './features/tokens/TokensScreen.tsx';
 import { QuorumScreen } from './features/quorum/QuorumScreen.tsx';
+import { CeremonyScreen } from './features/ceremony/CeremonyScreen.tsx';
 import { ROUTES, useRoute, type RouteId } from './routes.ts';
 import { createAppTheme, rehearsalBannerSx, type ThemeMode } from './theme.ts';
 
@@ -61,6 +62,7 @@ function Screen({ route }: { route: RouteId }) {
     case 'cvc': return <CvcScreen />;
     case 'journal': return <JournalScreen />;
     case 'quorum': return <QuorumScreen />;
+    case 'ceremony': return <CeremonyScreen />;
     case 'keydomain': return <KeyDomainScreen />;
   }
 }
