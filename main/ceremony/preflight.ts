@@ -143,7 +143,7 @@ export async function preflight(core: Custos, script: Script, setting: CeremonyS
     const ca = caName === undefined ? undefined : caByName(caName);
     if (ca && hsm && action.act !== 'root.create') {
       // The key is looked up on the HSM where the HSM shows its keys; a quorum-protected HSM shows none before the quorum, and is then known by the serial the CA was made on.
-      const found = await core.tokens.findKey(ca.keySpkiSha256).catch(() => undefined);
+      const found = await core.tokens.open(hsm.id).then((t) => t.findKey(ca.keySpkiSha256)).catch(() => undefined);
       const sameHsm = ca.token?.serial !== undefined && ca.token.serial === hsm.info.serial;
       if (!found && !sameHsm) at(step, 'action.params.ca', 'CEREMONY_KEY_MISSING', `the key of CA "${ca.name}" (SHA-256 ${ca.keySpkiSha256.slice(0, 16)}…) is not on ${hsm.info.label}: insert the HSM that holds it.`);
     }

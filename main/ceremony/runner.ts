@@ -120,7 +120,12 @@ export class CeremonyRunner {
     }
     const ctx = core.ctx;
     const hsm = setting.hsmTokenId === undefined ? undefined : (await core.tokens.list()).find((t) => t.id === setting.hsmTokenId);
-    const id = `${loaded.script.id}-${ctx.now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+    // The id names the script and the second it began; a ceremony begun in the same second as an earlier one of the journal takes the next free second.
+    const taken = new Set(ceremoniesIn(core.journal.read()).map((c) => c.id));
+    let at = ctx.now().getTime();
+    const idAt = (ms: number): string => `${loaded.script.id}-${new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+    while (taken.has(idAt(at))) at += 1000;
+    const id = idAt(at);
     const covered = ctx.anchors?.summary().coveredSeq ?? 0;
     const data: CeremonyBeginData = {
       ceremony: id, scriptId: loaded.script.id, scriptTitle: loaded.script.title, scriptVersion: loaded.script.version, scriptSha256: loaded.sha256,

@@ -56,6 +56,14 @@ function tokenState(home: string): Record<string, string> {
 
 const sha256File = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
+/** A subordinate CA's request, made by OpenSSL with a key of its own, on the folder standing for the medium. */
+function requestOnMedium(medium: string): void {
+  mkdirSync(medium, { recursive: true });
+  const req = spawnSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384', '-nodes', '-keyout', join(medium, '..', `${Date.now()}.key`),
+    '-subj', '/C=DE/O=Example/CN=Example Issuing CA', '-out', join(medium, 'issuing-ca.csr')], { encoding: 'utf8' });
+  assert.equal(req.status, 0, req.stderr);
+}
+
 after(() => rmSync(work, { recursive: true, force: true }));
 
 describe('custos ceremony run', () => {
@@ -100,10 +108,7 @@ describe('custos ceremony run', () => {
 
   it('then signs a subordinate CA from the request on the medium, and carries its certificate out in a signed bundle that openssl verifies up to the root', () => {
     const subMedium = join(work, 'sub-medium');
-    mkdirSync(subMedium);
-    const key = join(work, 'sub.key');
-    const req = spawnSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384', '-nodes', '-keyout', key, '-subj', '/C=DE/O=Example/CN=Example Issuing CA', '-out', join(subMedium, 'issuing-ca.csr')], { encoding: 'utf8' });
-    assert.equal(req.status, 0, req.stderr);
+    requestOnMedium(subMedium);
     const r = custos(home, runArgs(SUB_SCRIPT, subMedium), answers(SUB_SCRIPT));
     assert.equal(r.status, 0, r.stderr);
     const entries = journal(home);
@@ -170,6 +175,33 @@ describe('custos ceremony run, killed right after the root signature', () => {
     assert.equal(entries.filter((e) => e.kind === 'ceremony.step').length, 8);
     assert.equal(entries.filter((e) => e.kind === 'ceremony.begin').length, 1);
     assert.equal(entries.find((e) => e.kind === 'ceremony.end')!.data['outcome'], 'completed');
+  });
+
+  it('refuses the subordinate ceremony on an HSM that does not hold the root\'s key (CEREMONY_KEY_MISSING), writing nothing', () => {
+    const medium = join(work, 'killed-sub-medium');
+    requestOnMedium(medium);
+    const before = journal(home).length;
+    const r = custos(home, [...runArgs(SUB_SCRIPT, medium).map((a) => (a === 'CA HSM' ? 'Backup HSM' : a))], answers(SUB_SCRIPT));
+    const { error } = JSON.parse(r.stdout) as { error: { code: string; details: { codes: string[] } } };
+    assert.equal(error.code, 'CEREMONY_PREFLIGHT_FAILED');
+    assert.ok(error.details.codes.includes('CEREMONY_KEY_MISSING'), error.details.codes.join(', '));
+    assert.equal(journal(home).length, before);
+  });
+
+  it('killed right after the subordinate\'s signature, resumes with the step recorded from the journal and no second certificate', () => {
+    const medium = join(work, 'killed-sub-medium');
+    const killed = custos(home, runArgs(SUB_SCRIPT, medium), answers(SUB_SCRIPT), { NODE_ENV: 'test', CUSTOS_TEST_CEREMONY_KILL_AFTER: 'sign-subordinate' });
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    const issuedOf = (): Entry[] => journal(home).filter((e) => e.kind === 'certificate.issue.done' && e.data['profileId'] === 'subordinate-ca');
+    assert.equal(issuedOf().length, 1, 'signed before the kill');
+    const resumed = custos(home, runArgs(SUB_SCRIPT, medium), answers(SUB_SCRIPT, 3));
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.equal(issuedOf().length, 1, 'no second certificate');
+    const entries = journal(home);
+    const step = entries.filter((e) => e.kind === 'ceremony.step' && e.data['step'] === 'sign-subordinate').at(-1)!;
+    assert.equal(step.data['recordedFromJournal'], true);
+    assert.equal((step.data['artifacts'] as { sha256: string }[]).at(-1)!.sha256, issuedOf()[0]!.data['sha256']);
+    assert.equal(entries.filter((e) => e.kind === 'ceremony.end').at(-1)!.data['outcome'], 'completed');
   });
 });
 
