@@ -9,6 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -135,5 +136,53 @@ describe('the Ceremony screen', () => {
     assert.equal(journal.filter((e) => e.kind === 'ca.root.done').length, 1);
     assert.equal(journal.find((e) => e.kind === 'ceremony.end')?.data['outcome'], 'completed');
     assert.ok(!readFileSync(join(work, 'home', 'journal.jsonl'), 'utf8').includes(REHEARSAL_PIN), 'no PIN in the journal');
+  });
+
+  it('refuses the root-key script again by its pre-flight: the CA exists, each finding with its code, and nothing to begin', async () => {
+    await page.getByRole('button', { name: 'Another ceremony' }).click();
+    await chooseWithKeyboard(page, 'Ceremony script', 'Root key generation');
+    await chooseWithKeyboard(page, 'HSM', '[VIRTUAL] CA HSM');
+    await page.getByRole('button', { name: 'Choose folder…' }).click();
+    await page.getByRole('button', { name: 'Run the pre-flight' }).click();
+    await page.getByRole('list', { name: 'Pre-flight findings' }).getByText(/CEREMONY_CA_EXISTS/).first().waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Begin the ceremony' }).count(), 0);
+    await page.screenshot({ path: join(SHOTS, 'ceremony-preflight-refused.png'), fullPage: true });
+  });
+
+  it('offers to resume a ceremony the window left begun, goes on at its next step, and abandons it with a reason', async () => {
+    const req = spawnSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384', '-nodes', '-keyout', join(work, 'sub.key'),
+      '-subj', '/C=DE/O=Example/CN=Example Issuing CA', '-out', join(media, 'issuing-ca.csr')], { encoding: 'utf8' });
+    assert.equal(req.status, 0, req.stderr);
+    await chooseWithKeyboard(page, 'Ceremony script', 'Subordinate CA signing');
+    await page.getByRole('button', { name: 'Run the pre-flight' }).click();
+    await page.getByTestId('preflight-clean').waitFor();
+    await page.getByRole('button', { name: 'Begin the ceremony' }).click();
+    await page.getByRole('heading', { name: 'Step 1 of 5: check-tokens' }).waitFor();
+    await page.getByRole('button', { name: /^Run the step/ }).click();
+    await page.getByTestId('ceremony-outcome').waitFor();
+    await typeInto(page, 'Performer (administrator), name', 'Ada Admin');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Wanda Witness');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Step 2 of 5: check-media' }).waitFor();
+
+    // The window is closed mid-ceremony: opened again, it finds the ceremony begun and not ended.
+    await page.reload();
+    await page.getByTestId('ceremony-interrupted').getByText(/was begun and not ended: 1 step\(s\) are recorded/).waitFor();
+    await chooseWithKeyboard(page, 'Ceremony script', 'Subordinate CA signing');
+    await chooseWithKeyboard(page, 'HSM', '[VIRTUAL] CA HSM');
+    await page.getByRole('button', { name: 'Choose folder…' }).click();
+    await page.screenshot({ path: join(SHOTS, 'ceremony-resume-offered.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Resume the ceremony' }).click();
+    await page.getByRole('heading', { name: 'Step 2 of 5: check-media' }).waitFor();
+
+    await typeInto(page, 'Why the ceremony is abandoned', 'the request form was not signed by the subordinate\'s operator');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('ceremony-ended').getByText(/Abandoned: the request form was not signed/).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'ceremony-abandoned.png'), fullPage: true });
+    const journal = readFileSync(join(work, 'home', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; data: Record<string, unknown> });
+    const end = journal.filter((e) => e.kind === 'ceremony.end').at(-1)!;
+    assert.deepEqual([end.data['outcome'], end.data['reason']], ['abandoned', 'the request form was not signed by the subordinate\'s operator']);
+    assert.equal(journal.filter((e) => e.kind === 'certificate.issue.done' && e.data['profileId'] === 'subordinate-ca').length, 0, 'nothing signed');
   });
 });

@@ -99,7 +99,7 @@ export function CeremonySetup({ onStarted }: { onStarted: (view: View) => void }
             <Stack direction="row" spacing={1} sx={{ alignItems: 'flex-start' }}>
               <TextField label="Folder on the removable medium" value={mediaDir} onChange={(e) => { setMediaDir(e.target.value); check.reset(); }} fullWidth
                 helperText="Where requests are read from and bundles written to." slotProps={{ htmlInput: { sx: monoSx } }} />
-              <Button variant="outlined" onClick={() => void pick.run()} disabled={pick.running} sx={{ mt: 1, whiteSpace: 'nowrap' }}>Choose folder…</Button>
+              <Button variant="outlined" onClick={() => void pick.run()} disabled={pick.running} sx={{ mt: 1, whiteSpace: 'nowrap', flexShrink: 0, px: 2 }}>Choose folder…</Button>
             </Stack>
             <Box>
               <Button type="submit" variant="contained" disabled={!setting || check.running}>{check.running ? 'Checking…' : 'Run the pre-flight'}</Button>
