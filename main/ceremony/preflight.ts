@@ -76,7 +76,8 @@ export async function requestOnMedium(mediaDir: string): Promise<{ path: string;
   return { path, name: names[0]!, bytes, csr: csrs[0]! };
 }
 
-function keySpecOf(text: string): KeySpec {
+/** A key type as a script writes it (the schema admits only ec:P-256|384|521 and rsa:2048|3072|4096). */
+export function keySpecOf(text: string): KeySpec {
   const [kind, size] = text.split(':') as [string, string];
   return kind === 'ec' ? { kind: 'ec', curve: size as 'P-256' } : { kind: 'rsa', bits: Number(size) as 2048 };
 }

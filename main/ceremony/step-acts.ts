@@ -10,7 +10,6 @@ import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CustosError, isCustosError } from '../errors/index.ts';
 import type { Custos } from '../custos.ts';
-import type { KeySpec } from '../hsm/token.ts';
 import type { Secret } from '../secret.ts';
 import { createRoot } from '../ca/root.ts';
 import { importRequests } from '../ca/requests.ts';
@@ -24,7 +23,7 @@ import { createBundle } from '../exchange/bundle.ts';
 import { createBundleSigner, findBundleSigner, BUNDLE_SIGNER_PROFILE } from '../exchange/bundle-signer.ts';
 import { bundleError, verifyBundle } from '../exchange/bundle-verify.ts';
 import type { ArtifactRecord, CustodianRecord } from './journal-entries.ts';
-import { requestOnMedium } from './preflight.ts';
+import { keySpecOf, requestOnMedium } from './preflight.ts';
 import type { Step } from './script-schema.ts';
 
 /** What the runner asks of the people in the room while a step's act runs. Secrets come back as Secrets and are wiped after use. */
@@ -58,11 +57,6 @@ export interface ActOutcome {
 }
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-
-function keySpecOf(text: string): KeySpec {
-  const [kind, size] = text.split(':') as [string, string];
-  return kind === 'ec' ? { kind: 'ec', curve: size as 'P-256' } : { kind: 'rsa', bits: Number(size) as 2048 };
-}
 
 function requireHsm(place: StepPlace): string {
   if (place.hsmTokenId === undefined) throw new CustosError('CEREMONY_TOKEN_MISSING', 'This step needs the ceremony\'s HSM, and none was named.', {});
