@@ -89,6 +89,8 @@ const OPTIONS = {
   required: { type: 'string' },
   'dkek-shares': { type: 'string' },
   'confirm-unattested': { type: 'boolean' },
+  // custos ceremony run (main/cli/ceremony.ts): the folder on the removable medium
+  media: { type: 'string' },
   // custos cvc
   request: { type: 'string' },
   certificate: { type: 'string' },

@@ -28,6 +28,7 @@ import { TokensScreen } from './features/tokens/TokensScreen.tsx';
 import { QuorumScreen } from './features/quorum/QuorumScreen.tsx';
 import { TranscriptScreen } from './features/transcript/TranscriptScreen.tsx';
 import { useTranscriptRoute } from './features/transcript/transcriptRoute.ts';
+import { CeremonyScreen } from './features/ceremony/CeremonyScreen.tsx';
 import { ROUTES, useRoute, type RouteId } from './routes.ts';
 import { createAppTheme, rehearsalBannerSx, type ThemeMode } from './theme.ts';
 
@@ -63,6 +64,7 @@ function Screen({ route }: { route: RouteId }) {
     case 'cvc': return <CvcScreen />;
     case 'journal': return <JournalScreen />;
     case 'quorum': return <QuorumScreen />;
+    case 'ceremony': return <CeremonyScreen />;
     case 'keydomain': return <KeyDomainScreen />;
   }
 }

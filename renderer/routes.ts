@@ -11,6 +11,7 @@ export const ROUTES = [
   { id: 'keydomain', title: 'Key domain' },
   { id: 'journal', title: 'Journal' },
   { id: 'quorum', title: 'Custodian quorum' },
+  { id: 'ceremony', title: 'Ceremony' },
 ] as const;
 
 export type RouteId = (typeof ROUTES)[number]['id'];

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { cvcApi } from './cvc-contract.ts';
 import { transcriptApi } from './transcript-contract.ts';
+import { ceremonyApi } from './ceremony-contract.ts';
 
 const Hex = z.string().regex(/^[0-9a-f]*$/, 'lower-case hexadecimal');
 const IsoDate = z.string().datetime({ offset: true });
@@ -476,6 +477,8 @@ export const api = {
   ...cvcApi,
   // Ceremony transcripts (transcript-contract.ts, transcript-handlers.ts).
   ...transcriptApi,
+  // Ceremonies run step by step with witnesses (ceremony-contract.ts).
+  ...ceremonyApi,
   // Key domains (main/api/keydomain-handlers.ts). Passwords cross only as password/passwordRepeat and are never echoed.
   'keydomain.status': { input: z.object({ tokenId: z.string() }), output: KeyDomainStatus },
   'keydomain.files': { input: Void, output: z.array(KeyDomainFile) },

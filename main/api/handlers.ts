@@ -43,6 +43,7 @@ import { abandonBatch } from '../ca/previews.ts';
 import { issueCrlReporting } from './crl-progress.ts';
 import { profileFor } from '../ca/context.ts';
 import { bundleHandlers } from './bundle-handlers.ts';
+import { ceremonyHandlers } from './ceremony-handlers.ts';
 
 type Out<T extends z.ZodType> = z.output<T>;
 const VERSION = '0.1.0';
@@ -330,6 +331,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
     ...quorumHandlers(custos),
     ...createKeyDomainHandlers(custos, grants),
     ...bundleHandlers(custos, grants),
+    ...ceremonyHandlers(custos, exportFolder),
   };
   return { ...handlers, ...batchSignHandlers(workProgressOf(custos), handlers['request.sign'], (batch) => abandonBatch(ctx, batch)) };
 }

@@ -57,6 +57,10 @@ export interface CeremonyBeginData {
   /** The journal's head (SEQ and hash) before this entry, and the last signed checkpoint's head at that moment. */
   readonly headBefore: { readonly seq: number; readonly hash: string };
   readonly checkpointBefore?: { readonly seq: number; readonly hash: string };
+  /** The HSM the ceremony ran on, by label and serial, and the folder on the medium, where it named them. */
+  readonly hsmLabel?: string;
+  readonly hsmSerial?: string;
+  readonly mediaDir?: string;
 }
 
 /** `ceremony.step`: one step done, confirmed by its performer and witnesses. */
@@ -72,6 +76,8 @@ export interface CeremonyStepData {
   readonly custodians?: readonly CustodianRecord[];
   /** The seqs of the act entries (intent and result) this step ran. */
   readonly actSeqs: readonly number[];
+  /** True when the act had signed before an interruption and the step was recorded from the journal on resume, not run again. */
+  readonly recordedFromJournal?: boolean;
 }
 
 /** `ceremony.end`: completed after the last step, or abandoned by the operator (never by a crash: that resumes). */

@@ -492,6 +492,9 @@ export async function runCommand(positionals: readonly string[], values: CliValu
     case 'bundle verify':
       return bundleCommand(sub, positionals, values, out, { withCore, loggedInToken, findTokenId, parseKeyType, need });
     case 'ceremony check':
+    case 'ceremony run':
+    case 'ceremony status':
+    case 'ceremony abandon':
       return ceremonyCommand(sub, positionals, values, out, withCore);
     case 'transcript make':
     case 'transcript verify':

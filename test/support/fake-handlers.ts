@@ -123,12 +123,17 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
 
   // The CVC screens are tested on the real core (test/e2e/cvc.test.ts): this fake holds no CV certificate or request.
   const noCvc = async (): Promise<never> => { throw new CustosError('CVC_AUTHORITY_NOT_FOUND', 'The fake core holds no CVC authority.', {}); };
-  const noCeremony = async (): Promise<never> => { throw new CustosError('TRANSCRIPT_CEREMONY_NOT_FOUND', 'The fake core holds no ceremony.', {}); };
+  const noTranscript = async (): Promise<never> => { throw new CustosError('TRANSCRIPT_CEREMONY_NOT_FOUND', 'The fake core holds no ceremony.', {}); };
+  const noCeremony = async (): Promise<never> => { throw new CustosError('CEREMONY_NOT_FOUND', 'The fake core runs no ceremony.', {}); };
   let cancelBatch = false;
   const handlers: Handlers = {
     'cvc.profiles': async () => [], 'cvc.certificates': async () => [], 'cvc.requests': async () => [],
     'cvc.certificate': noCvc, 'cvc.request': noCvc, 'cvc.importRequest': noCvc, 'cvc.importCertificates': noCvc,
     'cvc.previewInit': noCvc, 'cvc.init': noCvc, 'cvc.preview': noCvc, 'cvc.sign': noCvc, 'cvc.export': noCvc,
+    // Ceremonies are tested on the real core (test/e2e/ceremony.test.ts): this fake holds none and runs none.
+    'ceremony.scripts': async () => [], 'ceremony.status': async () => ({ ceremonies: [] }),
+    'ceremony.preflight': noCeremony, 'ceremony.start': noCeremony, 'ceremony.resume': noCeremony, 'ceremony.runStep': noCeremony,
+    'ceremony.confirmStep': noCeremony, 'ceremony.complete': noCeremony, 'ceremony.abandon': noCeremony,
     'app.info': async () => ({ version: '0.1.0', dataDir: '/tmp/custos-fake', operator: 'tester', rehearsal: options.rehearsal ?? false }),
     'app.startRehearsal': async () => { calls.push('app.startRehearsal'); return { version: '0.1.0', dataDir: '/tmp/custos-fake/rehearsal', operator: 'tester', rehearsal: true }; },
     'token.list': async () => structuredClone(tokens),
@@ -311,7 +316,7 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
     'bundle.verify': async ({ directory }) => ({ ok: true, directory, rehearsal: true, rootGiven: false, files: [], extra: [], problems: [] }),
     // Transcripts are tested on the real core (test/e2e/transcript.test.ts): this fake holds no ceremony.
     'transcript.ceremonies': async () => [],
-    'transcript.get': noCeremony, 'transcript.save': noCeremony, 'transcript.verify': noCeremony,
+    'transcript.get': noTranscript, 'transcript.save': noTranscript, 'transcript.verify': noTranscript,
   };
 
   // Wrap every handler to record the channel (never the input) and to check the

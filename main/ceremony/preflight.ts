@@ -1,0 +1,183 @@
+/**
+ * The pre-flight: the desk check (check-script.ts) and then, with the tokens
+ * and the medium in the room, everything that can be known before step one.
+ * The HSM the ceremony runs on is present; every existing CA a step names
+ * has its key on that HSM; a step that needs a key domain finds it in the
+ * state it needs; a step that reads or writes the medium finds it (and the
+ * one request it is to sign); and every certificate and CRL the ceremony
+ * will sign is built as its act would build it (the same plan functions)
+ * and linted on those exact TBS bytes. Any finding stops the ceremony
+ * before `ceremony.begin`, each with its own code. Nothing here writes to
+ * a token or to the journal.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CustosError, isCustosError } from '../errors/index.ts';
+import type { Custos } from '../custos.ts';
+import type { KeySpec } from '../hsm/token.ts';
+import { domainStatus } from '../ca/key-domain.ts';
+import { planIssue } from '../ca/issue.ts';
+import { planCrl } from '../ca/crl.ts';
+import { parseSubject } from '../ca/subject.ts';
+import { profileFor } from '../ca/context.ts';
+import { planRootCertificate } from '../pki/x509/issue.ts';
+import { MAX_CSR_FILE_BYTES, parseCsrFile, type CsrInfo } from '../pki/x509/csr.ts';
+import { readBoundedFile } from '../exchange/files.ts';
+import { listRemovableMedia, type RemovableMedium } from '../exchange/removable-media.ts';
+import { newSerial } from '../pki/x509/serial.ts';
+import { checkScriptInDataDir } from './check-script.ts';
+import type { ScriptFinding } from './load-script.ts';
+import type { Script, Step } from './script-schema.ts';
+
+/** Where the ceremony runs: the HSM it names, the folder on the medium, and whether every token is a rehearsal token. */
+export interface CeremonySetting {
+  /** The id of the HSM the ceremony's keys live on (or the root is made on). */
+  readonly hsmTokenId?: string;
+  /** The folder on the removable medium that steps read from and write to. */
+  readonly mediaDir?: string;
+  /** Media the operator's system lists (default: listRemovableMedia()); tests give their own. */
+  readonly media?: () => Promise<readonly RemovableMedium[]>;
+}
+
+/** The acts that need the ceremony's HSM. */
+const NEEDS_HSM = new Set(['root.create', 'request.sign', 'crl.issue', 'bundle.create', 'key.backup', 'key.restore', 'dkek.import', 'quorum.auth']);
+/** The acts the runner does not run yet: refused before step one rather than half-way. */
+const NOT_RUN = new Set(['key.backup', 'key.restore']);
+
+/** Names of the files a request is carried in. */
+export const REQUEST_FILE = /\.(csr|req|p10|pem|der)$/i;
+
+function needsHsm(step: Step): boolean {
+  if (NEEDS_HSM.has(step.action.act)) return true;
+  return step.action.act === 'check' && ['dkek.kcv', 'tokens.present'].includes(step.action.params.check);
+}
+
+function needsMedium(step: Step): boolean {
+  const { action } = step;
+  return action.act === 'request.sign' || action.act === 'bundle.create'
+    || (action.act === 'check' && (action.params.check === 'media.removable' || action.params.check === 'bundle.verify'));
+}
+
+/** The one request on the medium a request.sign step signs: REQUEST_NOT_ON_MEDIUM when there is none or more than one. */
+export async function requestOnMedium(mediaDir: string): Promise<{ path: string; name: string; bytes: Uint8Array; csr: CsrInfo }> {
+  const names = (await readdir(mediaDir)).filter((n) => REQUEST_FILE.test(n)).sort();
+  if (names.length !== 1) {
+    throw new CustosError('CEREMONY_REQUEST_MISSING', names.length === 0
+      ? `The medium ${mediaDir} holds no request file (.csr, .req, .p10, .pem or .der): put the subordinate's request on it.`
+      : `The medium ${mediaDir} holds ${names.length} request files (${names.join(', ')}): a ceremony signs exactly the one request it was prepared for; take the others off.`, { mediaDir, files: names });
+  }
+  const path = join(mediaDir, names[0]!);
+  const bytes = await readBoundedFile(path, MAX_CSR_FILE_BYTES);
+  const csrs = parseCsrFile(bytes);
+  if (csrs.length !== 1) {
+    throw new CustosError('CEREMONY_REQUEST_MISSING', `${path} holds ${csrs.length} requests: a ceremony step signs one.`, { path });
+  }
+  return { path, name: names[0]!, bytes, csr: csrs[0]! };
+}
+
+/** A key type as a script writes it (the schema admits only ec:P-256|384|521 and rsa:2048|3072|4096). */
+export function keySpecOf(text: string): KeySpec {
+  const [kind, size] = text.split(':') as [string, string];
+  return kind === 'ec' ? { kind: 'ec', curve: size as 'P-256' } : { kind: 'rsa', bits: Number(size) as 2048 };
+}
+
+/**
+ * A root's certificate before its key exists: planned with a throwaway
+ * software key of the planned type, in memory only. What this checks is
+ * everything lint checks that does not depend on the key's value — the
+ * profile's extensions, the subject as written, validity, the algorithm the
+ * key type gives, the serial's form. What it cannot check is the real key
+ * (its SPKI, and the key identifiers made from it) and the signature: those
+ * exist only once the step generates the key, and the act plans and lints
+ * the certificate again on the real key before the token signs.
+ */
+function throwawaySpki(spec: KeySpec): Uint8Array {
+  const pair = spec.kind === 'ec'
+    ? generateKeyPairSync('ec', { namedCurve: { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' }[spec.curve]! })
+    : generateKeyPairSync('rsa', { modulusLength: spec.bits });
+  return new Uint8Array(pair.publicKey.export({ type: 'spki', format: 'der' }));
+}
+
+export async function preflight(core: Custos, script: Script, setting: CeremonySetting): Promise<ScriptFinding[]> {
+  const ctx = core.ctx;
+  const findings: ScriptFinding[] = [...checkScriptInDataDir(script, ctx)];
+  const at = (step: Step, field: string, code: ScriptFinding['code'], message: string): void => {
+    findings.push({ code, step: step.id, field, message: `Step "${step.id}": ${message}` });
+  };
+  const caByName = (name: string) => [...ctx.state.cas.values()].find((c) => c.name === name);
+
+  // The HSM: present, and holding the keys of the CAs the steps name.
+  const tokens = await core.tokens.list();
+  const hsm = setting.hsmTokenId === undefined ? undefined : tokens.find((t) => t.id === setting.hsmTokenId);
+  const firstNeedingHsm = script.steps.find(needsHsm);
+  if (firstNeedingHsm && !hsm) {
+    at(firstNeedingHsm, 'token', 'CEREMONY_TOKEN_MISSING', setting.hsmTokenId === undefined
+      ? 'it needs the ceremony\'s HSM, and none was named: name the HSM the keys live on.'
+      : `the HSM ${setting.hsmTokenId} is not present. Present: ${tokens.map((t) => `${t.info.label} (${t.id})`).join(', ') || 'none'}.`);
+  }
+  let dkek: Awaited<ReturnType<typeof domainStatus>> | undefined;
+  const dkekOf = async (): Promise<typeof dkek> => {
+    if (dkek === undefined && hsm) dkek = await domainStatus(ctx, hsm.id).catch(() => undefined);
+    return dkek;
+  };
+
+  let media: readonly RemovableMedium[] | undefined;
+  const firstNeedingMedium = script.steps.find(needsMedium);
+  if (firstNeedingMedium) {
+    const dir = setting.mediaDir;
+    const isDir = dir === undefined ? false : await stat(dir).then((s) => s.isDirectory(), () => false);
+    if (!isDir) {
+      at(firstNeedingMedium, 'media', 'CEREMONY_MEDIA_MISSING', dir === undefined ? 'it reads or writes the removable medium, and none was named.' : `the medium ${dir} is not there: insert it and name the folder on it.`);
+    } else if (!core.rehearsalOnly) {
+      // In a rehearsal any folder stands for the medium; for real, it must be on a medium the system lists as removable.
+      media = await (setting.media ?? (() => listRemovableMedia()))();
+      const on = media.find((m) => dir === m.mountPoint || dir!.startsWith(`${m.mountPoint}/`));
+      if (!on) at(firstNeedingMedium, 'media', 'CEREMONY_MEDIA_MISSING', `${dir} is on no removable medium the system lists (${media.map((m) => m.mountPoint).join(', ') || 'none'}).`);
+    }
+  }
+
+  for (const step of script.steps) {
+    const { action } = step;
+    if (NOT_RUN.has(action.act)) at(step, 'action.act', 'CEREMONY_ACT_UNSUPPORTED', `${action.act} is not yet run by the ceremony runner: do it with its own command (custos key backup|restore), outside the ceremony.`);
+    const caName = 'ca' in action.params ? action.params.ca : undefined;
+    const ca = caName === undefined ? undefined : caByName(caName);
+    if (ca && hsm && action.act !== 'root.create') {
+      // The key is looked up on the HSM where the HSM shows its keys; a quorum-protected HSM shows none before the quorum, and is then known by the serial the CA was made on.
+      const found = await core.tokens.open(hsm.id).then((t) => t.findKey(ca.keySpkiSha256)).catch(() => undefined);
+      const sameHsm = ca.token?.serial !== undefined && ca.token.serial === hsm.info.serial;
+      if (!found && !sameHsm) at(step, 'action.params.ca', 'CEREMONY_KEY_MISSING', `the key of CA "${ca.name}" (SHA-256 ${ca.keySpkiSha256.slice(0, 16)}…) is not on ${hsm.info.label}: insert the HSM that holds it.`);
+    }
+    if (hsm && (action.act === 'dkek.import' || (action.act === 'check' && action.params.check === 'dkek.kcv'))) {
+      const d = await dkekOf();
+      if (!d?.configured) at(step, 'action', 'CEREMONY_DKEK_STATE', `${hsm.info.label} has no key domain (it was initialized without DKEK shares).`);
+      else if (action.act === 'dkek.import' && d.outstandingShares !== action.params.shares && !(d.complete && d.totalShares === action.params.shares)) {
+        at(step, 'action.params.shares', 'CEREMONY_DKEK_STATE', `${action.params.shares} shares are to be imported, but ${hsm.info.label} waits for ${d.outstandingShares} of ${d.totalShares}.`);
+      } else if (action.act === 'check' && !d.complete) at(step, 'action', 'CEREMONY_DKEK_STATE', `the key domain of ${hsm.info.label} is not complete: ${d.outstandingShares} of ${d.totalShares} shares are still to be imported.`);
+    }
+    try {
+      if (action.act === 'root.create') {
+        const spec = keySpecOf(action.params.key);
+        planRootCertificate({
+          profile: profileFor(ctx, action.params.profile), subject: parseSubject(action.params.subject), signerSpki: throwawaySpki(spec), spec,
+          serial: newSerial(() => false), now: ctx.now(), ...(action.params.days ? { validityDays: action.params.days } : {}),
+        });
+      } else if (action.act === 'request.sign' && ca && setting.mediaDir !== undefined) {
+        const { csr } = await requestOnMedium(setting.mediaDir);
+        planIssue(ctx, { caId: ca.id, requestId: 'preflight', profileId: action.params.profile, ...(action.params.days ? { validityDays: action.params.days } : {}) }, csr);
+      } else if (action.act === 'crl.issue' && ca) {
+        // A CRL of a root made earlier in this ceremony cannot be built before that root's certificate exists; it has no entries,
+        // its only terms (days within the root's end) are checked at the desk, and issueCrl plans it again before the token signs.
+        planCrl(ctx, { caId: ca.id, ...(action.params.days ? { nextUpdateDays: action.params.days } : {}) });
+      }
+    } catch (e) {
+      if (!isCustosError(e)) throw e;
+      if (e.code === 'LINT_FAILED') at(step, 'action.params', 'CEREMONY_LINT_FINDING', `what it would sign fails the lint: ${e.message}`);
+      else if (e.code === 'CEREMONY_REQUEST_MISSING') at(step, 'media', 'CEREMONY_REQUEST_MISSING', e.message);
+      else if (e.code.startsWith('CSR_')) at(step, 'media', e.code, e.message);
+      // Desk findings (profile, validity, key type) are reported once, by checkScript.
+      else if (!findings.some((f) => f.step === step.id)) at(step, 'action.params', 'CEREMONY_LINT_FINDING', `what it would sign cannot be built: ${e.code}: ${e.message}`);
+    }
+  }
+  return findings;
+}
