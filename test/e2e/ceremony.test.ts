@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { openAppCore, type AppCore } from '../../electron/core.ts';
 import { startDevHost } from '../../devhost/server.ts';
@@ -22,6 +22,7 @@ import { seriousViolations } from './support/axe.ts';
 
 const SHOTS = join(import.meta.dirname, '../../test-results/screenshots');
 const ROOT_SCRIPT = join(import.meta.dirname, '../../resources/ceremonies/root-key-generation.json');
+const SUB_SCRIPT = join(import.meta.dirname, '../../resources/ceremonies/subordinate-signing.json');
 
 /** Picks an option of an MUI select with the keyboard alone: focus, open, walk down to it, choose. */
 async function chooseWithKeyboard(page: Page, label: string, option: string): Promise<void> {
@@ -42,6 +43,49 @@ async function chooseWithKeyboard(page: Page, label: string, option: string): Pr
 async function typeInto(page: Page, label: string, text: string): Promise<void> {
   await page.getByLabel(label, { exact: false }).first().focus();
   await page.keyboard.type(text);
+}
+
+/**
+ * Runs every step of a script from the current one: the quorum's custodians
+ * and PINs typed where the HSM opens, each step run, then confirmed by its
+ * performer and witnesses, with the keyboard alone.
+ */
+async function runSteps(page: Page, scriptPath: string, from = 0): Promise<void> {
+  const script = JSON.parse(readFileSync(scriptPath, 'utf8')) as { steps: { id: string; performer: string; witnesses: number }[] };
+  const total = script.steps.length;
+  for (const [i, step] of script.steps.entries()) {
+    if (i < from) continue;
+    await page.getByRole('heading', { name: `Step ${i + 1} of ${total}: ${step.id}` }).waitFor();
+    if (step.id === 'authenticate-quorum') {
+      await chooseWithKeyboard(page, 'Custodian 1 token', 'Custodian 1');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(REHEARSAL_PIN);
+      await chooseWithKeyboard(page, 'Custodian 2 token', 'Custodian 3');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(REHEARSAL_PIN);
+      await typeInto(page, 'HSM PIN', REHEARSAL_PIN);
+      await page.screenshot({ path: join(SHOTS, `ceremony-quorum-step-${basename(scriptPath, '.json')}.png`), fullPage: true });
+      await page.keyboard.press('Enter');
+    } else {
+      await page.getByRole('button', { name: /^Run the step/ }).click();
+    }
+    await page.getByTestId('ceremony-outcome').waitFor();
+    if (step.id === 'create-root') {
+      const prints = await page.getByTestId('fingerprint').allTextContents();
+      assert.equal(prints.length, 2, 'the key and the certificate');
+      for (const p of prints) assert.match(p, /^([0-9a-f]{4} ){15}[0-9a-f]{4}$/);
+      await page.getByText(/Custodians who authenticated for it: UTCUS/).waitFor();
+      assert.deepEqual(await seriousViolations(page), []);
+      await page.screenshot({ path: join(SHOTS, 'ceremony-root-fingerprints.png'), fullPage: true });
+    }
+    await typeInto(page, `Performer (${step.performer}), name`, 'Ada Admin');
+    for (let w = 1; w <= step.witnesses; w++) {
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(['Wanda Witness', 'Will Witness'][w - 1]!);
+    }
+    await page.keyboard.press('Enter');
+    await page.getByRole('table', { name: 'Steps recorded' }).getByRole('row').nth(i + 1).waitFor();
+  }
 }
 
 describe('the Ceremony screen', () => {
@@ -89,39 +133,7 @@ describe('the Ceremony screen', () => {
 
   it('runs the eight steps one at a time, each confirmed by name, with the root\'s fingerprints in groups of four', async () => {
     await page.getByRole('button', { name: 'Begin the ceremony' }).click();
-    const script = JSON.parse(readFileSync(ROOT_SCRIPT, 'utf8')) as { steps: { id: string; performer: string; witnesses: number }[] };
-    for (const [i, step] of script.steps.entries()) {
-      await page.getByRole('heading', { name: `Step ${i + 1} of 8: ${step.id}` }).waitFor();
-      if (step.id === 'authenticate-quorum') {
-        await chooseWithKeyboard(page, 'Custodian 1 token', 'Custodian 1');
-        await page.keyboard.press('Tab');
-        await page.keyboard.type(REHEARSAL_PIN);
-        await chooseWithKeyboard(page, 'Custodian 2 token', 'Custodian 3');
-        await page.keyboard.press('Tab');
-        await page.keyboard.type(REHEARSAL_PIN);
-        await typeInto(page, 'HSM PIN', REHEARSAL_PIN);
-        await page.screenshot({ path: join(SHOTS, 'ceremony-quorum-step.png'), fullPage: true });
-        await page.keyboard.press('Enter');
-      } else {
-        await page.getByRole('button', { name: /^Run the step/ }).click();
-      }
-      await page.getByTestId('ceremony-outcome').waitFor();
-      if (step.id === 'create-root') {
-        const prints = await page.getByTestId('fingerprint').allTextContents();
-        assert.equal(prints.length, 2, 'the key and the certificate');
-        for (const p of prints) assert.match(p, /^([0-9a-f]{4} ){15}[0-9a-f]{4}$/);
-        await page.getByText(/Custodians who authenticated for it: UTCUS/).waitFor();
-        assert.deepEqual(await seriousViolations(page), []);
-        await page.screenshot({ path: join(SHOTS, 'ceremony-root-fingerprints.png'), fullPage: true });
-      }
-      await typeInto(page, `Performer (${step.performer}), name`, 'Ada Admin');
-      for (let w = 1; w <= step.witnesses; w++) {
-        await page.keyboard.press('Tab');
-        await page.keyboard.type(['Wanda Witness', 'Will Witness'][w - 1]!);
-      }
-      await page.keyboard.press('Enter');
-      await page.getByRole('table', { name: 'Steps recorded' }).getByRole('row').nth(i + 1).waitFor();
-    }
+    await runSteps(page, ROOT_SCRIPT);
   });
 
   it('completes the ceremony, shows the journal head, and links to its transcript', async () => {
@@ -184,5 +196,27 @@ describe('the Ceremony screen', () => {
     const end = journal.filter((e) => e.kind === 'ceremony.end').at(-1)!;
     assert.deepEqual([end.data['outcome'], end.data['reason']], ['abandoned', 'the request form was not signed by the subordinate\'s operator']);
     assert.equal(journal.filter((e) => e.kind === 'certificate.issue.done' && e.data['profileId'] === 'subordinate-ca').length, 0, 'nothing signed');
+  });
+
+  it('runs the subordinate signing to its end from the request on the medium, and opens its transcript with the certificate\'s fingerprint', async () => {
+    await page.getByRole('button', { name: 'Another ceremony' }).click();
+    await chooseWithKeyboard(page, 'Ceremony script', 'Subordinate CA signing');
+    await chooseWithKeyboard(page, 'HSM', '[VIRTUAL] CA HSM');
+    await page.getByRole('button', { name: 'Choose folder…' }).click();
+    await page.getByRole('button', { name: 'Run the pre-flight' }).click();
+    await page.getByTestId('preflight-clean').waitFor();
+    await page.getByRole('button', { name: 'Begin the ceremony' }).click();
+    await runSteps(page, SUB_SCRIPT);
+    await page.getByRole('button', { name: 'Complete the ceremony' }).click();
+    await page.getByTestId('ceremony-ended').getByText(/All 5 steps are recorded/).waitFor();
+    const journal = readFileSync(join(work, 'home', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; data: Record<string, unknown> });
+    const issued = journal.filter((e) => e.kind === 'certificate.issue.done' && e.data['profileId'] === 'subordinate-ca');
+    assert.equal(issued.length, 1, 'one subordinate certificate signed');
+    assert.equal(journal.filter((e) => e.kind === 'ceremony.end').at(-1)?.data['outcome'], 'completed');
+    await page.getByRole('link', { name: 'Transcript' }).click();
+    await page.getByRole('heading', { name: /Ceremony transcript/ }).first().waitFor();
+    const text = (await page.locator('body').innerText()).replace(/\s+/g, '');
+    assert.ok(text.includes(String(issued[0]!.data['sha256'])), 'the transcript shows the subordinate certificate\'s SHA-256');
+    await page.screenshot({ path: join(SHOTS, 'ceremony-subordinate-transcript.png'), fullPage: false });
   });
 });
