@@ -38,7 +38,7 @@ describe('the transcript of a ceremony', () => {
 
   it('names the script, its version and the SHA-256 of its file', () => {
     assert.deepEqual(transcript.script, {
-      id: 'root-key-generation', title: ended.script.title, version: 1,
+      id: 'root-key-generation', title: ended.script.title, version: ended.script.version,
       sha256: createHash('sha256').update(readFileSync(ended.scriptPath)).digest('hex'),
     });
     assert.equal(transcript.status, 'complete');
