@@ -3,6 +3,7 @@
  * number one above any ever reserved (so numbers only grow, even after a
  * failed attempt), nextUpdate from the CA's policy and never past its notAfter.
  */
+import { assertCrlLintClean } from '../pki/x509/crl-lint.ts';
 import { createHash } from 'node:crypto';
 import { CustosError } from '../errors/index.ts';
 import type { SignAlgorithm } from '../hsm/token.ts';
@@ -113,6 +114,8 @@ export function planCrl(ctx: CaContext, req: CrlRequest, fixed?: { crlNumber: bi
     issuerCertDer: ca.certDer, entries, crlNumber, thisUpdate, nextUpdate, algorithm: algorithmIdentifierFor(algorithm),
     ...(idp ? { issuingDistributionPoint: { uri: idp } } : {}),
   });
+  // Read back from the bytes and checked against RFC 5280 before any preview shows it or any token signs it.
+  assertCrlLintClean(tbsDer, { certDer: ca.certDer });
   return {
     caId: ca.id, tbsDer, tbsSha256: sha256Hex(tbsDer), crlNumber, thisUpdate, nextUpdate, clipped, entries, algorithm,
     ...(idp ? { issuingDistributionPoint: idp } : {}),

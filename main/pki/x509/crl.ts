@@ -311,6 +311,36 @@ function parseEntry(der: Uint8Array): ParsedCrlEntry {
 }
 
 /**
+ * A TBSCertList's revoked list located header by header, and the TBS with the
+ * list cut out: what @peculiar/asn1-x509 decodes quickly at any list length
+ * (decoding 100,000 entries as objects takes seconds). The list, when present,
+ * is the SEQUENCE right after thisUpdate/nextUpdate (RFC 5280 §5.1).
+ */
+export function splitRevokedList(tbsDer: Uint8Array): { readonly list?: DerHeader; readonly tbsWithoutList: Uint8Array } {
+  const tbs = readDerHeader(tbsDer, 0);
+  let list: DerHeader | undefined;
+  let previousTag = -1;
+  for (let offset = tbs.contentStart; offset < tbs.end;) {
+    const field = readDerHeader(tbsDer, offset, tbs.end);
+    if (field.tag === 0x30 && (previousTag === 0x17 || previousTag === 0x18)) {
+      list = field;
+      break;
+    }
+    previousTag = field.tag;
+    offset = field.end;
+  }
+  if (list === undefined) return { tbsWithoutList: tbsDer };
+  const before = tbsDer.subarray(tbs.contentStart, list.start);
+  const after = tbsDer.subarray(list.end, tbs.end);
+  const length = before.length + after.length;
+  const rebuilt = new Uint8Array(1 + derLengthSize(length) + length);
+  const at = writeDerHeader(rebuilt, 0, 0x30, length);
+  rebuilt.set(before, at);
+  rebuilt.set(after, at + before.length);
+  return { list, tbsWithoutList: rebuilt };
+}
+
+/**
  * Reads a DER CRL. The entry list is walked header by header (linear, no
  * object per entry) and only the first maxEntries are decoded; the rest of the
  * TBSCertList goes through @peculiar/asn1-x509 with the list cut out.
@@ -330,30 +360,8 @@ export function parseCrl(der: Uint8Array, options: ParseCrlOptions = {}): Parsed
     throw new CustosError('CRL_INVALID', 'This is not a CertificateList: it needs tbsCertList, signatureAlgorithm and signature.', {});
   }
 
-  // Fields up to and including thisUpdate/nextUpdate, then an optional SEQUENCE (the list), then [0] extensions.
-  let list: DerHeader | undefined;
-  let previousTag = -1;
-  for (let offset = tbs.contentStart; offset < tbs.end;) {
-    const field = readDerHeader(der, offset, tbs.end);
-    if (field.tag === 0x30 && (previousTag === 0x17 || previousTag === 0x18)) {
-      list = field;
-      break;
-    }
-    previousTag = field.tag;
-    offset = field.end;
-  }
-
-  let tbsWithoutList: Uint8Array = der.subarray(tbs.start, tbs.end);
-  if (list !== undefined) {
-    const before = der.subarray(tbs.contentStart, list.start);
-    const after = der.subarray(list.end, tbs.end);
-    const length = before.length + after.length;
-    const rebuilt = new Uint8Array(1 + derLengthSize(length) + length);
-    const at = writeDerHeader(rebuilt, 0, 0x30, length);
-    rebuilt.set(before, at);
-    rebuilt.set(after, at + before.length);
-    tbsWithoutList = rebuilt;
-  }
+  const tbsDer = der.subarray(tbs.start, tbs.end);
+  const { list, tbsWithoutList } = splitRevokedList(tbsDer);
   let parsed: TBSCertList;
   let algorithm: AlgorithmIdentifier;
   try {
@@ -368,9 +376,9 @@ export function parseCrl(der: Uint8Array, options: ParseCrlOptions = {}): Parsed
   if (list !== undefined) {
     let at = list.contentStart;
     while (at < list.end) {
-      const entry = readDerHeader(der, at, list.end);
+      const entry = readDerHeader(tbsDer, at, list.end);
       if (entry.tag !== 0x30) throw new CustosError('CRL_INVALID', `Revoked entry ${entryCount + 1} is not a SEQUENCE.`, { entry: entryCount + 1 });
-      if (entryCount < maxEntries) entries.push(parseEntry(der.subarray(at, entry.end)));
+      if (entryCount < maxEntries) entries.push(parseEntry(tbsDer.subarray(at, entry.end)));
       entryCount += 1;
       at = entry.end;
     }
@@ -406,7 +414,7 @@ export function parseCrl(der: Uint8Array, options: ParseCrlOptions = {}): Parsed
     entryCount,
     entries,
     entriesTruncated: entryCount > entries.length,
-    tbsDer: der.subarray(tbs.start, tbs.end),
+    tbsDer,
     // BIT STRING content: one octet of unused bits (0 for signatures), then the signature.
     signature: bits.subarray(1),
   };
