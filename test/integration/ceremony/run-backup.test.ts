@@ -6,8 +6,8 @@
  * the medium and restored into the Backup HSM, whose public key then equals
  * the root's; a run killed right after the wrap resumes with the backup
  * recorded from the journal, not made again; and the pre-flight refuses a
- * secondary that is absent, that has no key domain, or that already holds
- * the key, before anything is begun.
+ * secondary that is absent, that has no key domain, that is of another
+ * key domain, or that already holds the key, before anything is begun.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +18,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Custos } from '../../../main/custos.ts';
 import { Secret } from '../../../main/secret.ts';
+import { VirtualCard } from '../../../main/hsm/virtual/card.ts';
+import { ScHsmCard } from '../../../main/hsm/sc-hsm/card.ts';
+import { InProcessTransport } from '../../../main/hsm/sc-hsm/inprocess-transport.ts';
+import { REHEARSAL_PIN, REHEARSAL_SO_PIN } from '../../../main/rehearsal/tokens.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const CLI = join(ROOT, 'bin/custos.mjs');
@@ -198,5 +202,39 @@ describe('custos ceremony run hsm-cloning.json, killed right after the wrap', ()
     // verify-clone shows the fingerprints recorded, for reading aloud.
     assert.ok(resumed.stderr.includes(rootSpki.match(/.{4}/g)!.join(' ')));
     assert.equal(entries.filter((e) => e.kind === 'ceremony.end').at(-1)!.data['outcome'], 'completed');
+  });
+});
+
+describe('custos ceremony run hsm-cloning.json with a secondary of another key domain', () => {
+  const home = join(work, 'other-domain-home');
+  const media = join(work, 'other-domain-medium');
+
+  it('refuses it in the pre-flight (KCV_MISMATCH) for the share import and the restore, beginning nothing and writing no token', async () => {
+    mkdirSync(media);
+    rootCeremony(home, join(work, 'other-domain-root-medium'));
+    // The Backup HSM initialized again into a domain of its own: one share nobody else holds. Named by its id, as its label went with the re-initialization.
+    const core = await Custos.openRehearsal({ dataDir: home, operator: 'ceremony-test' });
+    const backupId = await core.tokens.list().then((ts) => ts.find((t) => t.info.label === 'Backup HSM')!.id).finally(() => core.close());
+    const vc = await VirtualCard.open(join(home, 'rehearsal-tokens', 'backup-hsm.vsc'));
+    const card = await ScHsmCard.open(new InProcessTransport(vc, { ownsCard: false }));
+    await card.initialize({ soPin: Secret.fromString(REHEARSAL_SO_PIN), pin: Secret.fromString(REHEARSAL_PIN), dkekShares: 1 });
+    await card.verifyPin(Secret.fromString(REHEARSAL_PIN));
+    await card.importDkekShare(createHash('sha256').update('another domain').digest());
+    await card.close();
+    await vc.close();
+
+    const file = variant(CLONING_SCRIPT, 'other-domain.json', (s) => {
+      for (const step of s.steps) if ('token' in step.action.params) step.action.params['token'] = backupId;
+    });
+    const tokensBefore = tokenState(home);
+    const entriesBefore = journal(home).length;
+    const r = custos(home, runArgs(file, media), answers(CLONING_SCRIPT));
+    assert.equal(r.status, 2, r.stderr);
+    const { error } = JSON.parse(r.stdout) as { error: { code: string; details: { codes: string[] } } };
+    assert.equal(error.code, 'CEREMONY_PREFLIGHT_FAILED');
+    assert.deepEqual(error.details.codes, ['KCV_MISMATCH', 'KCV_MISMATCH']);
+    assert.deepEqual(tokenState(home), tokensBefore, 'no token was written to');
+    assert.equal(journal(home).length, entriesBefore, 'nothing begun');
+    assert.deepEqual(readdirSync(media), [], 'no .wky written');
   });
 });
