@@ -16,7 +16,7 @@ import { importRequests } from '../ca/requests.ts';
 import { issueCertificate } from '../ca/issue.ts';
 import { issueCrl } from '../ca/crl.ts';
 import { exportCertificate } from '../ca/export.ts';
-import { domainStatus, importDkekShareFile, readShareFile } from '../ca/key-domain.ts';
+import { domainStatus, importDkekShareFile, readShareFile, SHARE_FILE_ITERATIONS_ENV, shareFileIterationsForTests } from '../ca/key-domain.ts';
 import { journalHeadText } from '../ca/journal-anchor.ts';
 import { backupKeyToFile, KEY_BACKUP_KIND, KEY_RESTORE_KIND, METADATA_SUFFIX, readBackup, restoreKeyFromFile } from '../ca/key-backup-act.ts';
 import type { JournalEntry } from '../journal/index.ts';
@@ -199,17 +199,20 @@ export async function runAct(step: Step, place: StepPlace, hands: CeremonyHands)
       // A secondary joins the ceremony HSM's domain: once its last share is in, its KCV must be that one, or KCV_MISMATCH.
       const primary = action.params.token === undefined ? undefined : await domainStatus(core.ctx, requireHsm(place));
       const expectedKcv = primary?.complete ? { expectedKcv: primary.kcv! } : {};
+      // Share files opened as custos dkek import opens them: a test run's count of KDF rounds is honoured here too, and said.
+      const iterations = shareFileIterationsForTests();
       let status = await domainStatus(core.ctx, hsmId);
       // After an interruption some shares may be in already: only the outstanding ones are asked for.
       while (!status.complete) {
         const k = status.importedShares + 1;
         const { path, password } = await hands.share(k, status.totalShares);
-        status = await importDkekShareFile(core.ctx, { tokenId: hsmId, file: await readShareFile(path), fileName: basename(path), password, ...expectedKcv });
+        status = await importDkekShareFile(core.ctx, { tokenId: hsmId, file: await readShareFile(path), fileName: basename(path), password, ...expectedKcv }, iterations === undefined ? {} : { iterations });
       }
       if (primary?.complete && status.kcv !== primary.kcv) {
         throw new CustosError('KCV_MISMATCH', `The key domain of "${action.params.token}" is ${status.kcv}, not the ceremony HSM's ${primary.kcv}.`, { kcv: status.kcv ?? '', expectedKcv: primary.kcv ?? '' });
       }
-      return { artifacts: [], shown: [`${action.params.token ?? 'key domain'}: key domain complete: ${status.totalShares} share(s), KCV ${status.kcv}${primary ? ` (the ceremony HSM's: ${primary.kcv})` : ''}`] };
+      return { artifacts: [], shown: [...(iterations === undefined ? [] : [`warning: ${SHARE_FILE_ITERATIONS_ENV} is set: share files were opened with ${iterations} KDF rounds. For tests only.`]),
+        `${action.params.token ?? 'key domain'}: key domain complete: ${status.totalShares} share(s), KCV ${status.kcv}${primary ? ` (the ceremony HSM's: ${primary.kcv})` : ''}`] };
     }
     case 'key.backup': {
       const dir = requireMedium(place);
