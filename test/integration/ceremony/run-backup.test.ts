@@ -4,8 +4,9 @@
  * domain), driven through stdin as the room would type: the root made by
  * the root-key ceremony is wrapped into a .wky on the folder standing for
  * the medium and restored into the Backup HSM, whose public key then equals
- * the root's; a run killed right after the wrap resumes with the backup
- * recorded from the journal, not made again; and the pre-flight refuses a
+ * the root's; a run killed right after the wrap, or right after the
+ * restore, resumes with that step recorded from the journal, not done
+ * again; and the pre-flight refuses a
  * secondary that is absent, that has no key domain, that is of another
  * key domain, or that already holds the key, before anything is begun.
  */
@@ -236,5 +237,31 @@ describe('custos ceremony run hsm-cloning.json with a secondary of another key d
     assert.deepEqual(tokenState(home), tokensBefore, 'no token was written to');
     assert.equal(journal(home).length, entriesBefore, 'nothing begun');
     assert.deepEqual(readdirSync(media), [], 'no .wky written');
+  });
+});
+
+describe('custos ceremony run key-backup.json, killed right after the restore', () => {
+  const home = join(work, 'killed-restore-home');
+  const media = join(work, 'killed-restore-medium');
+
+  it('leaves the key restored and its step unrecorded; the resumed run records the restore from the journal and unwraps nothing again', async () => {
+    const rootSpki = rootCeremony(home, join(work, 'killed-restore-root-medium'));
+    mkdirSync(media);
+    const killed = custos(home, runArgs(BACKUP_SCRIPT, media), answers(BACKUP_SCRIPT), { NODE_ENV: 'test', CUSTOS_TEST_CEREMONY_KILL_AFTER: 'restore-key' });
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    assert.equal(journal(home).filter((e) => e.kind === 'key.restore.done').length, 1, 'restored before the kill');
+    assert.ok(!journal(home).some((e) => e.kind === 'ceremony.step' && e.data['step'] === 'restore-key'));
+
+    // The secondary now holds the key: a restore done again would be refused (KEY_ALREADY_PRESENT) and the ceremony could never end.
+    const resumed = custos(home, runArgs(BACKUP_SCRIPT, media), answers(BACKUP_SCRIPT, 5));
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.match(resumed.stderr, /The key was restored before the interruption/);
+    const entries = journal(home);
+    assert.equal(entries.filter((e) => e.kind === 'key.restore.intent').length, 1, 'no second restore begun');
+    const restore = stepOf(home, 'restore-key').data['artifacts'] as Artifact[];
+    const wky = readdirSync(media).filter((n) => n.endsWith('.wky'));
+    assert.deepEqual([restore[0]!.sha256, restore[1]!.sha256], [sha256File(join(media, wky[0]!)), rootSpki]);
+    assert.equal((await keysOn(home, 'Backup HSM')).filter((k) => k.spkiSha256 === rootSpki).length, 1, 'one copy of the root key on the Backup HSM');
+    assert.equal(entries.filter((e) => e.kind === 'ceremony.end').at(-1)!.data['outcome'], 'completed');
   });
 });
