@@ -18,6 +18,7 @@ import type { Custos } from '../custos.ts';
 import type { KeySpec } from '../hsm/token.ts';
 import type { ListedToken } from '../hsm/registry.ts';
 import { domainStatus } from '../ca/key-domain.ts';
+import { readBackup } from '../ca/key-backup-act.ts';
 import { planIssue } from '../ca/issue.ts';
 import { planCrl } from '../ca/crl.ts';
 import { parseSubject } from '../ca/subject.ts';
@@ -80,6 +81,17 @@ export async function tokenInRoom(core: Custos, name: string): Promise<ListedTok
   const matches = (await core.tokens.list()).filter((t) => t.id === name || t.info.label === name);
   if (matches.length > 1) throw new CustosError('TOKEN_AMBIGUOUS', `${matches.length} tokens are labelled "${name}": the script names one by its id (${matches.map((t) => t.id).join(', ')}).`, { label: name });
   return matches[0];
+}
+
+/** The .wky files on the medium whose record names this key. */
+async function backupsOnMedium(mediaDir: string, spkiSha256: string): Promise<string[]> {
+  const names = await readdir(mediaDir).catch(() => [] as string[]);
+  const found: string[] = [];
+  for (const name of names.filter((n) => n.endsWith('.wky')).sort()) {
+    const metadata = await readBackup(join(mediaDir, name)).then((b) => b.metadata, () => undefined);
+    if (metadata?.spkiSha256 === spkiSha256) found.push(name);
+  }
+  return found;
 }
 
 /** A key type as a script writes it (the schema admits only ec:P-256|384|521 and rsa:2048|3072|4096). */
@@ -211,6 +223,9 @@ export async function preflight(core: Custos, script: Script, setting: CeremonyS
     } else if (action.act === 'key.backup' && hsm) {
       const d = await dkekOf();
       if (!d?.complete) at(step, 'action', 'CEREMONY_DKEK_STATE', `${hsm.info.label}'s key domain is ${d?.configured ? 'not complete' : 'not configured'}: a key is backed up only under a complete domain.`);
+      // A backup of this key already on the medium: the act never overwrites a file, and would stop half-way through the ceremony.
+      const onMedium = ca && setting.mediaDir !== undefined ? await backupsOnMedium(setting.mediaDir, ca.keySpkiSha256) : [];
+      if (onMedium.length > 0) at(step, 'media', 'FILE_EXISTS', `the medium already holds a backup of the key of CA "${ca!.name}" (${onMedium.join(', ')}): take it off, or use another medium.`);
     } else if (action.act === 'key.restore') {
       await restoreChecks(step, action.params.token, ca);
     } else if (hsm && (action.act === 'dkek.import' || (action.act === 'check' && action.params.check === 'dkek.kcv'))) {

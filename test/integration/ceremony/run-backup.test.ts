@@ -138,7 +138,7 @@ describe('custos ceremony run key-backup.json', () => {
     assert.ok(!readFileSync(join(home, 'journal.jsonl'), 'utf8').includes('123456'), 'no PIN in the journal');
   });
 
-  it('refuses to run it again now that the Backup HSM holds the key (KEY_ALREADY_PRESENT), beginning nothing and writing no token', () => {
+  it('refuses to run it again now that the Backup HSM holds the key (KEY_ALREADY_PRESENT), and on the medium holding its backup (FILE_EXISTS), beginning nothing and writing no token', () => {
     const again = join(work, 'medium-again');
     mkdirSync(again);
     const tokensBefore = tokenState(home);
@@ -151,6 +151,11 @@ describe('custos ceremony run key-backup.json', () => {
     assert.deepEqual(tokenState(home), tokensBefore);
     assert.equal(journal(home).length, entriesBefore);
     assert.deepEqual(readdirSync(again), [], 'no .wky written');
+
+    // On the medium that already holds its backup, the wrap is refused too: the act never overwrites a file.
+    const onFirst = custos(home, runArgs(BACKUP_SCRIPT, media), answers(BACKUP_SCRIPT));
+    assert.deepEqual((JSON.parse(onFirst.stdout) as { error: { details: { codes: string[] } } }).error.details.codes, ['FILE_EXISTS', 'KEY_ALREADY_PRESENT']);
+    assert.equal(journal(home).length, entriesBefore);
   });
 });
 
