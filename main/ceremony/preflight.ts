@@ -16,7 +16,9 @@ import { join } from 'node:path';
 import { CustosError, isCustosError } from '../errors/index.ts';
 import type { Custos } from '../custos.ts';
 import type { KeySpec } from '../hsm/token.ts';
+import type { ListedToken } from '../hsm/registry.ts';
 import { domainStatus } from '../ca/key-domain.ts';
+import { readBackup } from '../ca/key-backup-act.ts';
 import { planIssue } from '../ca/issue.ts';
 import { planCrl } from '../ca/crl.ts';
 import { parseSubject } from '../ca/subject.ts';
@@ -42,8 +44,6 @@ export interface CeremonySetting {
 
 /** The acts that need the ceremony's HSM. */
 const NEEDS_HSM = new Set(['root.create', 'request.sign', 'crl.issue', 'bundle.create', 'key.backup', 'key.restore', 'dkek.import', 'quorum.auth']);
-/** The acts the runner does not run yet: refused before step one rather than half-way. */
-const NOT_RUN = new Set(['key.backup', 'key.restore']);
 
 /** Names of the files a request is carried in. */
 export const REQUEST_FILE = /\.(csr|req|p10|pem|der)$/i;
@@ -55,7 +55,7 @@ function needsHsm(step: Step): boolean {
 
 function needsMedium(step: Step): boolean {
   const { action } = step;
-  return action.act === 'request.sign' || action.act === 'bundle.create'
+  return action.act === 'request.sign' || action.act === 'bundle.create' || action.act === 'key.backup' || action.act === 'key.restore'
     || (action.act === 'check' && (action.params.check === 'media.removable' || action.params.check === 'bundle.verify'));
 }
 
@@ -74,6 +74,24 @@ export async function requestOnMedium(mediaDir: string): Promise<{ path: string;
     throw new CustosError('CEREMONY_REQUEST_MISSING', `${path} holds ${csrs.length} requests: a ceremony step signs one.`, { path });
   }
   return { path, name: names[0]!, bytes, csr: csrs[0]! };
+}
+
+/** The token a step names (by its label or id) among those in the room: undefined when it is not there; TOKEN_AMBIGUOUS when the label is on two. */
+export async function tokenInRoom(core: Custos, name: string): Promise<ListedToken | undefined> {
+  const matches = (await core.tokens.list()).filter((t) => t.id === name || t.info.label === name);
+  if (matches.length > 1) throw new CustosError('TOKEN_AMBIGUOUS', `${matches.length} tokens are labelled "${name}": the script names one by its id (${matches.map((t) => t.id).join(', ')}).`, { label: name });
+  return matches[0];
+}
+
+/** The .wky files on the medium whose record names this key. */
+async function backupsOnMedium(mediaDir: string, spkiSha256: string): Promise<string[]> {
+  const names = await readdir(mediaDir).catch(() => [] as string[]);
+  const found: string[] = [];
+  for (const name of names.filter((n) => n.endsWith('.wky')).sort()) {
+    const metadata = await readBackup(join(mediaDir, name)).then((b) => b.metadata, () => undefined);
+    if (metadata?.spkiSha256 === spkiSha256) found.push(name);
+  }
+  return found;
 }
 
 /** A key type as a script writes it (the schema admits only ec:P-256|384|521 and rsa:2048|3072|4096). */
@@ -137,9 +155,61 @@ export async function preflight(core: Custos, script: Script, setting: CeremonyS
     }
   }
 
+  // A secondary HSM a step names: present, a SmartCard-HSM, in the ceremony HSM's key domain (or about to be, by an earlier step's shares).
+  const secondaries = new Map<string, { token?: ListedToken; domain?: Awaited<ReturnType<typeof domainStatus>>; notScHsm?: boolean }>();
+  const secondaryOf = async (step: Step, name: string) => {
+    let found = secondaries.get(name);
+    if (found === undefined) {
+      const token = await tokenInRoom(core, name).catch((e: unknown) => { if (isCustosError(e)) { at(step, 'action.params.token', e.code, e.message); return undefined; } throw e; });
+      let domain: Awaited<ReturnType<typeof domainStatus>> | undefined;
+      let notScHsm = false;
+      if (token) domain = await domainStatus(ctx, token.id).catch((e: unknown) => { if (isCustosError(e) && e.code === 'KEY_DOMAIN_UNSUPPORTED') notScHsm = true; return undefined; });
+      found = { ...(token ? { token } : {}), ...(domain ? { domain } : {}), notScHsm };
+      secondaries.set(name, found);
+      if (!token) {
+        at(step, 'action.params.token', 'CEREMONY_TOKEN_MISSING', `the HSM "${name}" is not present. Present: ${tokens.map((t) => `${t.info.label} (${t.id})`).join(', ') || 'none'}.`);
+      }
+    }
+    return found;
+  };
+  /** An earlier step of the script imports shares into this token (undefined: the ceremony's HSM), which the domain's check then finds complete. */
+  const importedEarlier = (step: Step, name: string | undefined): boolean => script.steps.slice(0, script.steps.indexOf(step))
+    .some((s) => s.action.act === 'dkek.import' && s.action.params.token === name);
+  async function sameDomain(step: Step, name: string, secondary: { token?: ListedToken; domain?: Awaited<ReturnType<typeof domainStatus>>; notScHsm?: boolean }, pendingOk: boolean): Promise<void> {
+    const { token, domain } = secondary;
+    if (!token) return;
+    if (secondary.notScHsm) { at(step, 'action.params.token', 'CEREMONY_DKEK_STATE', `${token.info.label} is not a SmartCard-HSM: it has no key domain to restore a key into.`); return; }
+    if (!domain?.configured) { at(step, 'action.params.token', 'CEREMONY_DKEK_STATE', `${token.info.label} has no key domain (it was initialized without DKEK shares): re-initialize it with the custodians' number of shares.`); return; }
+    const primary = await dkekOf();
+    if (!domain.complete) {
+      if (!pendingOk && !importedEarlier(step, name)) at(step, 'action.params.token', 'CEREMONY_DKEK_STATE', `${token.info.label}'s key domain waits for ${domain.outstandingShares} of ${domain.totalShares} shares, and no earlier step imports them.`);
+      return;
+    }
+    if (primary?.complete && primary.kcv !== domain.kcv) {
+      at(step, 'action.params.token', 'KCV_MISMATCH', `${token.info.label} is of key domain ${domain.kcv}, not the ${primary.kcv} of ${hsm?.info.label ?? 'the ceremony\'s HSM'}: it holds other custodians' shares, and no key of this domain can be restored into it.`);
+    }
+  }
+  async function secondaryDomainChecks(step: Step, name: string, shares: number): Promise<void> {
+    const secondary = await secondaryOf(step, name);
+    const d = secondary.domain;
+    // A secondary already complete in the primary's domain has nothing to import: the step shows its KCV (sameDomain refuses another domain).
+    if (secondary.token && d?.configured && !d.complete && d.outstandingShares !== shares) {
+      at(step, 'action.params.shares', 'CEREMONY_DKEK_STATE', `${shares} shares are to be imported, but ${secondary.token.info.label} waits for ${d.outstandingShares} of ${d.totalShares}.`);
+    }
+    await sameDomain(step, name, secondary, true);
+  }
+  async function restoreChecks(step: Step, name: string | undefined, ca: ReturnType<typeof caByName>): Promise<void> {
+    const secondary = name === undefined ? { ...(hsm ? { token: hsm } : {}), domain: await dkekOf() } : await secondaryOf(step, name);
+    if (name !== undefined) await sameDomain(step, name, secondary, false);
+    // The secondary must not hold the key already: a restore would be refused half-way through the ceremony.
+    if (ca && secondary.token) {
+      const there = await core.tokens.open(secondary.token.id).then((t) => t.findKey(ca.keySpkiSha256)).catch(() => undefined);
+      if (there) at(step, name === undefined ? 'action.params.ca' : 'action.params.token', 'KEY_ALREADY_PRESENT', `${secondary.token.info.label} already holds the key of CA "${ca.name}" (SHA-256 ${ca.keySpkiSha256.slice(0, 16)}…): there is nothing to restore into it.`);
+    }
+  }
+
   for (const step of script.steps) {
     const { action } = step;
-    if (NOT_RUN.has(action.act)) at(step, 'action.act', 'CEREMONY_ACT_UNSUPPORTED', `${action.act} is not yet run by the ceremony runner: do it with its own command (custos key backup|restore), outside the ceremony.`);
     const caName = 'ca' in action.params ? action.params.ca : undefined;
     const ca = caName === undefined ? undefined : caByName(caName);
     if (ca && hsm && action.act !== 'root.create') {
@@ -148,12 +218,22 @@ export async function preflight(core: Custos, script: Script, setting: CeremonyS
       const sameHsm = ca.token?.serial !== undefined && ca.token.serial === hsm.info.serial;
       if (!found && !sameHsm) at(step, 'action.params.ca', 'CEREMONY_KEY_MISSING', `the key of CA "${ca.name}" (SHA-256 ${ca.keySpkiSha256.slice(0, 16)}…) is not on ${hsm.info.label}: insert the HSM that holds it.`);
     }
-    if (hsm && (action.act === 'dkek.import' || (action.act === 'check' && action.params.check === 'dkek.kcv'))) {
+    if (action.act === 'dkek.import' && action.params.token !== undefined) {
+      await secondaryDomainChecks(step, action.params.token, action.params.shares);
+    } else if (action.act === 'key.backup' && hsm) {
+      const d = await dkekOf();
+      if (!d?.complete) at(step, 'action', 'CEREMONY_DKEK_STATE', `${hsm.info.label}'s key domain is ${d?.configured ? 'not complete' : 'not configured'}: a key is backed up only under a complete domain.`);
+      // A backup of this key already on the medium: the act never overwrites a file, and would stop half-way through the ceremony.
+      const onMedium = ca && setting.mediaDir !== undefined ? await backupsOnMedium(setting.mediaDir, ca.keySpkiSha256) : [];
+      if (onMedium.length > 0) at(step, 'media', 'FILE_EXISTS', `the medium already holds a backup of the key of CA "${ca!.name}" (${onMedium.join(', ')}): take it off, or use another medium.`);
+    } else if (action.act === 'key.restore') {
+      await restoreChecks(step, action.params.token, ca);
+    } else if (hsm && (action.act === 'dkek.import' || (action.act === 'check' && action.params.check === 'dkek.kcv'))) {
       const d = await dkekOf();
       if (!d?.configured) at(step, 'action', 'CEREMONY_DKEK_STATE', `${hsm.info.label} has no key domain (it was initialized without DKEK shares).`);
       else if (action.act === 'dkek.import' && d.outstandingShares !== action.params.shares && !(d.complete && d.totalShares === action.params.shares)) {
         at(step, 'action.params.shares', 'CEREMONY_DKEK_STATE', `${action.params.shares} shares are to be imported, but ${hsm.info.label} waits for ${d.outstandingShares} of ${d.totalShares}.`);
-      } else if (action.act === 'check' && !d.complete) at(step, 'action', 'CEREMONY_DKEK_STATE', `the key domain of ${hsm.info.label} is not complete: ${d.outstandingShares} of ${d.totalShares} shares are still to be imported.`);
+      } else if (action.act === 'check' && !d.complete && !importedEarlier(step, undefined)) at(step, 'action', 'CEREMONY_DKEK_STATE', `the key domain of ${hsm.info.label} is not complete: ${d.outstandingShares} of ${d.totalShares} shares are still to be imported.`);
     }
     try {
       if (action.act === 'root.create') {

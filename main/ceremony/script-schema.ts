@@ -20,6 +20,8 @@ const ProfileId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a profile id
 const KeyType = z.string().regex(/^(ec:P-(256|384|521)|rsa:(2048|3072|4096))$/, 'must be ec:P-256|P-384|P-521 or rsa:2048|3072|4096');
 const Days = z.number().int().min(1).max(9132);
 const Text = z.string().min(1).max(4000);
+/** A second HSM in the room, by the label it shows (or its id): the secondary a key is restored into. */
+const TokenLabel = z.string().min(1).max(200);
 
 /**
  * The acts a step may run, each with its own parameters. `signs` marks the
@@ -32,8 +34,10 @@ export const ACTS = {
   'crl.issue': { signs: true, params: z.strictObject({ ca: CaName, days: Days.optional() }) },
   'bundle.create': { signs: true, params: z.strictObject({ ca: CaName }) },
   'key.backup': { signs: false, params: z.strictObject({ ca: CaName }) },
-  'key.restore': { signs: false, params: z.strictObject({ ca: CaName }) },
-  'dkek.import': { signs: false, params: z.strictObject({ shares: z.number().int().min(1).max(16) }) },
+  // token: the secondary HSM; without it, the ceremony's HSM (which a restore of its own key then refuses).
+  'key.restore': { signs: false, params: z.strictObject({ ca: CaName, token: TokenLabel.optional() }) },
+  // token: another HSM than the ceremony's takes the shares (a secondary joining the key domain).
+  'dkek.import': { signs: false, params: z.strictObject({ shares: z.number().int().min(1).max(16), token: TokenLabel.optional() }) },
   // Without a CA: the quorum opens the token itself, as before a root key exists.
   'quorum.auth': { signs: false, params: z.strictObject({ ca: CaName.optional() }) },
   check: { signs: false, params: z.strictObject({ check: z.enum(['tokens.present', 'journal.verify', 'dkek.kcv', 'media.removable', 'bundle.verify', 'fingerprints.read']) }) },

@@ -16,14 +16,16 @@ import { importRequests } from '../ca/requests.ts';
 import { issueCertificate } from '../ca/issue.ts';
 import { issueCrl } from '../ca/crl.ts';
 import { exportCertificate } from '../ca/export.ts';
-import { domainStatus, importDkekShareFile, readShareFile } from '../ca/key-domain.ts';
+import { domainStatus, importDkekShareFile, readShareFile, SHARE_FILE_ITERATIONS_ENV, shareFileIterationsForTests } from '../ca/key-domain.ts';
 import { journalHeadText } from '../ca/journal-anchor.ts';
+import { backupKeyToFile, KEY_BACKUP_KIND, KEY_RESTORE_KIND, METADATA_SUFFIX, readBackup, restoreKeyFromFile } from '../ca/key-backup-act.ts';
+import type { JournalEntry } from '../journal/index.ts';
 import { authenticateCustodian, quorumStatus } from '../quorum/quorum.ts';
 import { createBundle } from '../exchange/bundle.ts';
 import { createBundleSigner, findBundleSigner, BUNDLE_SIGNER_PROFILE } from '../exchange/bundle-signer.ts';
 import { bundleError, verifyBundle } from '../exchange/bundle-verify.ts';
 import type { ArtifactRecord, CustodianRecord } from './journal-entries.ts';
-import { keySpecOf, requestOnMedium } from './preflight.ts';
+import { keySpecOf, requestOnMedium, tokenInRoom } from './preflight.ts';
 import type { Step } from './script-schema.ts';
 
 /** What the runner asks of the people in the room while a step's act runs. Secrets come back as Secrets and are wiped after use. */
@@ -68,7 +70,7 @@ function requireMedium(place: StepPlace): string {
   return place.mediaDir;
 }
 
-function caNamed(core: Custos, name: string): { id: string; name: string } {
+function caNamed(core: Custos, name: string): { id: string; name: string; keySpkiSha256: string } {
   const ca = [...core.state.cas.values()].find((c) => c.name === name);
   if (!ca) throw new CustosError('CEREMONY_CA_UNKNOWN', `No CA named "${name}" is in the journal.`, { name });
   return ca;
@@ -91,8 +93,7 @@ async function meetQuorum(place: StepPlace, hands: CeremonyHands): Promise<Custo
   return status.quorum!.custodians.map((c) => ({ chr: c.chr, keySha256: c.keySha256 }));
 }
 
-async function logIn(place: StepPlace, hands: CeremonyHands): Promise<void> {
-  const hsmId = requireHsm(place);
+async function logIn(place: StepPlace, hands: CeremonyHands, hsmId = requireHsm(place)): Promise<void> {
   const token = await place.core.tokens.open(hsmId);
   await token.refresh();
   if (!token.info.loggedIn) await place.core.login(hsmId, await hands.hsmPin(token.info.label));
@@ -142,6 +143,46 @@ async function runCheck(place: StepPlace, check: string): Promise<ActOutcome> {
   }
 }
 
+/** The HSM a step names besides the ceremony's: CEREMONY_TOKEN_MISSING when it left the room since the pre-flight. */
+async function secondaryNamed(core: Custos, name: string): Promise<{ id: string; label: string }> {
+  const token = await tokenInRoom(core, name);
+  if (!token) throw new CustosError('CEREMONY_TOKEN_MISSING', `The HSM "${name}" this step names is not present: insert it.`, { label: name });
+  return { id: token.id, label: token.info.label };
+}
+
+/** This step's completed act of this kind for this key, from the journal: a step interrupted after its act records it, and does not do it again. */
+function doneSince(core: Custos, sinceSeq: number, kind: string, spkiSha256: string): { intent: JournalEntry; done: JournalEntry } | undefined {
+  const entries = core.journal.read(sinceSeq);
+  for (const done of entries) {
+    if (done.kind !== `${kind}.done` || done.intent === undefined) continue;
+    const intent = entries.find((e) => e.seq === done.intent);
+    if (intent?.data['spkiSha256'] === spkiSha256) return { intent, done };
+  }
+  return undefined;
+}
+
+function backupArtifacts(caName: string, wkyPath: string, wkySha256: string, spkiSha256: string, kcv: string, keyName = `${caName} key`): ArtifactRecord[] {
+  return [
+    { kind: 'backup', name: basename(wkyPath), sha256: wkySha256, path: wkyPath },
+    { kind: 'key', name: keyName, sha256: spkiSha256 },
+    // A KCV is 8 bytes, not a SHA-256: it is read aloud the same way, and named for what it is.
+    { kind: 'dkek', name: 'key domain KCV', sha256: kcv },
+  ];
+}
+
+/** The backup a restore step unwraps: the one this ceremony wrote, else the one on the medium whose record names the CA's key. */
+async function backupFor(place: StepPlace, spkiSha256: string): Promise<string> {
+  const written = [...place.earlier].reverse().find((a) => a.kind === 'backup' && a.path !== undefined);
+  if (written) return written.path!;
+  const dir = requireMedium(place);
+  for (const name of (await readdir(dir)).filter((n) => n.endsWith('.wky')).sort()) {
+    const path = join(dir, name);
+    const read = await readBackup(path).catch(() => undefined);
+    if (read?.metadata.spkiSha256 === spkiSha256) return path;
+  }
+  throw new CustosError('CEREMONY_STEP_NOT_RUN', `No backup of this key (a .wky with its ${METADATA_SUFFIX}) was written earlier in this ceremony or is on the medium ${dir}.`, { mediaDir: dir });
+}
+
 export async function runAct(step: Step, place: StepPlace, hands: CeremonyHands): Promise<ActOutcome> {
   const { core } = place;
   const { action } = step;
@@ -154,15 +195,66 @@ export async function runAct(step: Step, place: StepPlace, hands: CeremonyHands)
       return { artifacts: [], ...(custodians ? { custodians } : {}), shown: [`${status.label}: ${status.summary}`, ...(custodians ?? []).map((c) => `  custodian ${c.chr}, key SHA-256 ${c.keySha256}`)] };
     }
     case 'dkek.import': {
-      const hsmId = requireHsm(place);
+      const hsmId = action.params.token === undefined ? requireHsm(place) : (await secondaryNamed(core, action.params.token)).id;
+      // A secondary joins the ceremony HSM's domain: once its last share is in, its KCV must be that one, or KCV_MISMATCH.
+      const primary = action.params.token === undefined ? undefined : await domainStatus(core.ctx, requireHsm(place));
+      const expectedKcv = primary?.complete ? { expectedKcv: primary.kcv! } : {};
+      // Share files opened as custos dkek import opens them: a test run's count of KDF rounds is honoured here too, and said.
+      const iterations = shareFileIterationsForTests();
       let status = await domainStatus(core.ctx, hsmId);
       // After an interruption some shares may be in already: only the outstanding ones are asked for.
       while (!status.complete) {
         const k = status.importedShares + 1;
         const { path, password } = await hands.share(k, status.totalShares);
-        status = await importDkekShareFile(core.ctx, { tokenId: hsmId, file: await readShareFile(path), fileName: basename(path), password });
+        status = await importDkekShareFile(core.ctx, { tokenId: hsmId, file: await readShareFile(path), fileName: basename(path), password, ...expectedKcv }, iterations === undefined ? {} : { iterations });
       }
-      return { artifacts: [], shown: [`key domain complete: ${status.totalShares} share(s), KCV ${status.kcv}`] };
+      if (primary?.complete && status.kcv !== primary.kcv) {
+        throw new CustosError('KCV_MISMATCH', `The key domain of "${action.params.token}" is ${status.kcv}, not the ceremony HSM's ${primary.kcv}.`, { kcv: status.kcv ?? '', expectedKcv: primary.kcv ?? '' });
+      }
+      return { artifacts: [], shown: [...(iterations === undefined ? [] : [`warning: ${SHARE_FILE_ITERATIONS_ENV} is set: share files were opened with ${iterations} KDF rounds. For tests only.`]),
+        `${action.params.token ?? 'key domain'}: key domain complete: ${status.totalShares} share(s), KCV ${status.kcv}${primary ? ` (the ceremony HSM's: ${primary.kcv})` : ''}`] };
+    }
+    case 'key.backup': {
+      const dir = requireMedium(place);
+      const ca = caNamed(core, action.params.ca);
+      const before = doneSince(core, place.sinceSeq, KEY_BACKUP_KIND, ca.keySpkiSha256);
+      if (before) {
+        const d = before.done.data;
+        return { artifacts: backupArtifacts(ca.name, String(d['wkyFile']), String(d['wkySha256']), ca.keySpkiSha256, String(d['domainKcv'])),
+          shown: [`The backup was written before the interruption (journal entry #${before.done.seq}); it is recorded from the journal and not made again.`] };
+      }
+      const custodians = await openHsm(place, hands);
+      const hsmId = requireHsm(place);
+      const key = await (await core.tokens.open(hsmId)).findKey(ca.keySpkiSha256);
+      if (!key) throw new CustosError('CEREMONY_KEY_MISSING', `The key of CA "${ca.name}" is not on the ceremony's HSM.`, { name: ca.name });
+      const written = await core.exclusive('key backup', () => backupKeyToFile(core.ctx, { tokenId: hsmId, label: key.label, spkiSha256: ca.keySpkiSha256, directory: dir }));
+      const m = written.metadata;
+      return {
+        artifacts: backupArtifacts(ca.name, written.wkyPath, m.wkySha256, m.spkiSha256, m.domainKcv), ...(custodians ? { custodians } : {}),
+        shown: [`key of "${ca.name}" wrapped under key domain ${m.domainKcv}`, `written: ${written.wkyPath}`, `and its record: ${written.metadataPath}`],
+      };
+    }
+    case 'key.restore': {
+      const ca = caNamed(core, action.params.ca);
+      const target = action.params.token === undefined ? { id: requireHsm(place), label: 'the ceremony\'s HSM' } : await secondaryNamed(core, action.params.token);
+      const before = doneSince(core, place.sinceSeq, KEY_RESTORE_KIND, ca.keySpkiSha256);
+      if (before) {
+        const i = before.intent.data;
+        return { artifacts: backupArtifacts(ca.name, String(i['wkyFile']), String(i['wkySha256']), String(before.done.data['spkiSha256']), String(i['domainKcv']), `${ca.name} key on ${target.label}`),
+          shown: [`The key was restored before the interruption (journal entry #${before.done.seq}); it is recorded from the journal and not restored again.`] };
+      }
+      const wkyPath = await backupFor(place, ca.keySpkiSha256);
+      await logIn(place, hands, target.id);
+      const restored = await core.exclusive('key restore', () => restoreKeyFromFile(core.ctx, { tokenId: target.id, wkyPath }));
+      const m = restored.metadata;
+      if (restored.key.spkiSha256 !== ca.keySpkiSha256) {
+        throw new CustosError('KEY_RESTORE_MISMATCH', `The key restored into ${target.label} is not the key of CA "${ca.name}".`, {});
+      }
+      return {
+        artifacts: backupArtifacts(ca.name, wkyPath, m.wkySha256, restored.key.spkiSha256, m.domainKcv, `${ca.name} key on ${target.label}`),
+        shown: [`key of "${ca.name}" restored into ${target.label}: public key SHA-256 ${restored.key.spkiSha256}, the CA's own`,
+          restored.journalKeyVouched ? `${target.label}'s journal key is vouched for: it may sign for the CA alone` : `${target.label}'s journal key is not vouched for yet`],
+      };
     }
     case 'root.create': {
       const custodians = await openHsm(place, hands);
@@ -229,9 +321,6 @@ export async function runAct(step: Step, place: StepPlace, hands: CeremonyHands)
         ...(custodians ? { custodians } : {}), shown: [`${result.rehearsal ? 'REHEARSAL bundle' : 'bundle'} written: ${result.path}`],
       };
     }
-    case 'key.backup':
-    case 'key.restore':
-      throw new CustosError('CEREMONY_ACT_UNSUPPORTED', `${action.act} is not run by the ceremony runner yet.`, { act: action.act });
   }
 }
 
