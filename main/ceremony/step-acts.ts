@@ -178,7 +178,7 @@ async function backupFor(place: StepPlace, spkiSha256: string): Promise<string> 
   for (const name of (await readdir(dir)).filter((n) => n.endsWith('.wky')).sort()) {
     const path = join(dir, name);
     const read = await readBackup(path).catch(() => undefined);
-    if (read?.metadata.spkiSha256 === spkiSha256) return path;
+    if (read?.description.hasRecord && read.description.spkiSha256 === spkiSha256) return path;
   }
   throw new CustosError('CEREMONY_STEP_NOT_RUN', `No backup of this key (a .wky with its ${METADATA_SUFFIX}) was written earlier in this ceremony or is on the medium ${dir}.`, { mediaDir: dir });
 }
@@ -200,7 +200,7 @@ export async function runAct(step: Step, place: StepPlace, hands: CeremonyHands)
       const primary = action.params.token === undefined ? undefined : await domainStatus(core.ctx, requireHsm(place));
       const expectedKcv = primary?.complete ? { expectedKcv: primary.kcv! } : {};
       // Share files opened as custos dkek import opens them: a test run's count of KDF rounds is honoured here too, and said.
-      const iterations = shareFileIterationsForTests();
+      const iterations = shareFileIterationsForTests({ rehearsal: core.rehearsalOnly });
       let status = await domainStatus(core.ctx, hsmId);
       // After an interruption some shares may be in already: only the outstanding ones are asked for.
       while (!status.complete) {
@@ -246,7 +246,7 @@ export async function runAct(step: Step, place: StepPlace, hands: CeremonyHands)
       const wkyPath = await backupFor(place, ca.keySpkiSha256);
       await logIn(place, hands, target.id);
       const restored = await core.exclusive('key restore', () => restoreKeyFromFile(core.ctx, { tokenId: target.id, wkyPath }));
-      const m = restored.metadata;
+      const m = restored.description;
       if (restored.key.spkiSha256 !== ca.keySpkiSha256) {
         throw new CustosError('KEY_RESTORE_MISMATCH', `The key restored into ${target.label} is not the key of CA "${ca.name}".`, {});
       }
