@@ -20,6 +20,7 @@ import { createSoftHsm, type SoftHsm } from './softhsm.ts';
 import { Custos } from '../../main/custos.ts';
 import { Secret } from '../../main/secret.ts';
 import { createRoot } from '../../main/ca/root.ts';
+import { checkpointAfterReview } from '../../main/ca/journal-anchor.ts';
 import { Journal } from '../../main/journal/index.ts';
 import { METADATA_SUFFIX } from '../../main/ca/export.ts';
 import { removeLeftoverTemporaries, temporariesIn } from '../../main/fs/atomic-file.ts';
@@ -70,6 +71,27 @@ function assertWholeOutputs(out: string, crlStore: string, after: string): void 
   }
 }
 
+/**
+ * A kill that fell between a CA signature and its checkpoint leaves that act
+ * under no checkpoint, which verification reports (JOURNAL_UNANCHORED) until
+ * an operator, having checked the entries, signs one (custos journal
+ * checkpoint). The last of the kills may fall there; that is what is done then.
+ */
+async function checkpointIfCutOff(home: string, modulePath: string): Promise<void> {
+  const j = Journal.open({ dir: home, operator: 'tester' });
+  const verdict = j.verify();
+  j.close();
+  if (verdict.ok || verdict.code !== 'JOURNAL_UNANCHORED') return;
+  const custos = Custos.open({ dataDir: home, rehearsalModules: [modulePath], operator: 'tester' });
+  try {
+    const [listed] = await custos.tokens.list();
+    const token = await custos.login(listed!.id, Secret.fromString(PIN));
+    await checkpointAfterReview(custos.ctx, token);
+  } finally {
+    await custos.close();
+  }
+}
+
 /** The test of one mode, each in a file of its own (kill-batch.test.ts, kill-crl.test.ts) to keep every file's run short. */
 export function describeKillTest(mode: 'batch' | 'crl'): void {
 describe(`outputs under kill -9 (${mode})`, () => {
@@ -110,9 +132,11 @@ describe(`outputs under kill -9 (${mode})`, () => {
         await killAfter([mode, home, out, hsm.modulePath], env, 10 + ((i * 73) % 1000));
         assertWholeOutputs(out, join(home, 'crls', caId), `after kill ${i + 1}`);
       }
+      await checkpointIfCutOff(home, hsm.modulePath);
       const j = Journal.open({ dir: home, operator: 'tester' });
       try {
-        assert.equal(j.verify().ok, true);
+        const v = j.verify();
+        assert.equal(v.ok, true, `${v.code ?? ''} ${v.reason ?? ''}`);
         assert.ok(j.read().some((e) => e.kind === (mode === 'batch' ? 'certificate.issue.done' : 'crl.issue.done')), 'the child got as far as signing');
       } finally {
         j.close();
