@@ -11,11 +11,12 @@ import { join } from 'node:path';
 import { seriousViolations } from './support/axe.ts';
 import type { Page } from 'playwright-core';
 import { openAppCore, type AppCore } from '../../electron/core.ts';
-import { startDevHost, type DevHost } from '../../devhost/server.ts';
+import { type DevHost } from '../../devhost/server.ts';
 import { createSoftHsm, type SoftHsm } from '../support/softhsm.ts';
 import { runTool } from '../support/openssl.ts';
 import { ensureRendererBuilt } from './support/build.ts';
-import { launchChromium, type Chromium } from './support/chromium.ts';
+import { type Chromium } from './support/chromium.ts';
+import { openWindow } from './support/window.ts';
 import { SCREENSHOT_DIR, openScreen, setTheme } from './support/screens.ts';
 
 const USER_PIN = '123456';
@@ -57,15 +58,7 @@ describe('batch signing shows the core\'s progress and stops when cancelled', ()
     const key = await core.handlers['token.generateKey']({ tokenId: token!.id, spec: { kind: 'ec', curve: 'P-384' }, label: 'batch-root' });
     const rootTerms = { tokenId: token!.id, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'C=DE, O=Custos Batch, CN=Custos Batch Root' };
     await core.handlers['ca.createRoot']({ ...rootTerms, name: 'Batch Root', tbsSha256: (await core.handlers['ca.previewRoot'](rootTerms)).tbsSha256 });
-    host = await startDevHost({ handlers: core.handlers, events: core.events, staticDir });
-    origin = `http://127.0.0.1:${host.port}`;
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    await page.setViewportSize({ width: 1024, height: 700 });
-    page.setDefaultTimeout(30_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(host.url);
-    await page.getByRole('heading', { name: 'Tokens', level: 1 }).waitFor();
+    ({ host, browser, page, origin } = await openWindow(core, { staticDir, timeoutMs: 30_000, pageErrors }));
   });
 
   after(async () => {

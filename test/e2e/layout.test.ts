@@ -11,12 +11,13 @@ import { join } from 'node:path';
 import { seriousViolations } from './support/axe.ts';
 import type { Page } from 'playwright-core';
 import { openAppCore, type AppCore } from '../../electron/core.ts';
-import { startDevHost, type DevHost } from '../../devhost/server.ts';
+import { type DevHost } from '../../devhost/server.ts';
 import { JOURNAL_FILE } from '../../main/journal/index.ts';
 import { createSoftHsm, type SoftHsm } from '../support/softhsm.ts';
 import { runTool } from '../support/openssl.ts';
 import { ensureRendererBuilt } from './support/build.ts';
-import { launchChromium, type Chromium } from './support/chromium.ts';
+import { type Chromium } from './support/chromium.ts';
+import { openWindow } from './support/window.ts';
 import { SCREENS, SCREENSHOT_DIR, openScreen, setTheme } from './support/screens.ts';
 
 const USER_PIN = '123456';
@@ -55,15 +56,7 @@ describe('the window at 1024x700', () => {
     const [request] = await core.handlers['request.import']({ fileName: LONG_FILE, contentBase64: Buffer.from(csr.outputs['r.csr']!).toString('base64') });
     const signTerms = { requestId: request!.id, caId: ca.id, profileId: 'tls-server' };
     await core.handlers['request.sign']({ ...signTerms, tbsSha256: (await core.handlers['request.preview'](signTerms)).tbsSha256 });
-    host = await startDevHost({ handlers: core.handlers, events: core.events, staticDir });
-    origin = `http://127.0.0.1:${host.port}`;
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    await page.setViewportSize({ width: 1024, height: 700 });
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(host.url);
-    await page.getByRole('heading', { name: 'Tokens', level: 1 }).waitFor();
+    ({ host, browser, page, origin } = await openWindow(core, { staticDir, timeoutMs: 20_000, pageErrors }));
   });
 
   after(async () => {

@@ -15,10 +15,11 @@ import { seriousViolations } from './support/axe.ts';
 import { appCoreOf, type AppCore } from '../../electron/core.ts';
 import { Custos } from '../../main/custos.ts';
 import type { Signer, Token } from '../../main/hsm/token.ts';
-import { startDevHost, type DevHost } from '../../devhost/server.ts';
+import { type DevHost } from '../../devhost/server.ts';
 import { createSoftHsm, type SoftHsm } from '../support/softhsm.ts';
 import { ensureRendererBuilt } from './support/build.ts';
-import { launchChromium, type Chromium } from './support/chromium.ts';
+import { type Chromium } from './support/chromium.ts';
+import { openWindow } from './support/window.ts';
 import { SCREENSHOT_DIR, openScreen, setTheme } from './support/screens.ts';
 
 const USER_PIN = '123456';
@@ -91,15 +92,7 @@ describe('long work shows the core\'s progress in one component', () => {
     caId = (await core.handlers['ca.createRoot']({ ...rootTerms, name: 'Progress Root', tbsSha256: (await core.handlers['ca.previewRoot'](rootTerms)).tbsSha256 })).id;
     const revokedAt = new Date().toISOString();
     for (let i = 1; i <= REVOCATIONS; i++) custos.journal.append('certificate.revoke', { caId, serialHex: (0x100000 + i).toString(16), reason: 'superseded', revokedAt });
-    host = await startDevHost({ handlers: core.handlers, events: core.events, staticDir });
-    origin = `http://127.0.0.1:${host.port}`;
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    await page.setViewportSize({ width: 1024, height: 700 });
-    page.setDefaultTimeout(60_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(host.url);
-    await page.getByRole('heading', { name: 'Tokens', level: 1 }).waitFor();
+    ({ host, browser, page, origin } = await openWindow(core, { staticDir, timeoutMs: 60_000, pageErrors }));
   });
 
   after(async () => {
