@@ -17,15 +17,21 @@ function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-export function ExportResultView({ result }: { result: z.output<typeof ExportResult> | undefined }) {
-  const [href, setHref] = useState<string>();
+type Result = z.output<typeof ExportResult>;
+
+export function ExportResultView({ result }: { result: Result | undefined }) {
+  // The link's URL is kept with the result it was made for: on the render that shows a new
+  // result, the previous URL is already revoked, and a link to it would download nothing
+  // (or, clicked quickly, the previous file under the new name).
+  const [download, setDownload] = useState<{ for: Result; href: string }>();
   useEffect(() => {
     if (!result) return;
-    const url = URL.createObjectURL(new Blob([base64ToBytes(result.contentBase64)], { type: 'application/octet-stream' }));
-    setHref(url);
-    return () => URL.revokeObjectURL(url);
+    const href = URL.createObjectURL(new Blob([base64ToBytes(result.contentBase64)], { type: 'application/octet-stream' }));
+    setDownload({ for: result, href });
+    return () => URL.revokeObjectURL(href);
   }, [result]);
   if (!result) return null;
+  const href = download?.for === result ? download.href : undefined;
   return (
     <Alert severity="success" sx={{ my: 1 }}>
       Written {result.bytes} bytes to <Box component="span" sx={monoSx}>{result.path}</Box>.{' '}

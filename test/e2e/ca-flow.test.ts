@@ -26,18 +26,24 @@ async function makeCsr(): Promise<Uint8Array> {
   return r.outputs['e2e.csr']!;
 }
 
-/** Clicks an export button and returns the bytes of its download link and the path the core wrote. */
+/**
+ * Clicks an export button and returns the bytes of its download link and the path the core wrote.
+ * The screen shows one export at a time, so this waits for a path other than the one shown before
+ * the click: every export writes a new file.
+ */
 async function exportVia(page: Page, button: string): Promise<{ bytes: Buffer; path: string }> {
+  const written = page.getByText(/^Written \d+ bytes to /);
+  const pathIn = (text: string): string => /Written \d+ bytes to (\S+)\./.exec(text)?.[1] ?? '';
+  const before = (await written.count()) > 0 ? pathIn(await written.last().innerText()) : '';
   await page.getByRole('button', { name: button }).click();
-  const link = page.getByRole('link', { name: /^Download / }).last();
-  await link.waitFor();
-  const name = (await link.innerText()).replace(/^Download /, '');
-  await page.getByText(new RegExp(`Written \\d+ bytes to .*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)).last().waitFor();
+  await page.waitForFunction((old) => [...document.querySelectorAll('[role="alert"]')]
+    .some((a) => /^Written \d+ bytes to /.test(a.textContent ?? '') && !(a.textContent ?? '').includes(`to ${old}.`)
+      && a.querySelector('a[download]') !== null), before);
+  const alert = written.last();
+  const path = pathIn(await alert.innerText());
+  const link = alert.getByRole('link', { name: /^Download / });
   const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
-  const saved = await download.path();
-  const alertText = await link.locator('xpath=..').innerText();
-  const path = /Written \d+ bytes to (\S+)\./.exec(alertText)?.[1] ?? '';
-  return { bytes: readFileSync(saved), path };
+  return { bytes: readFileSync(await download.path()), path };
 }
 
 describe('a root CA, a TLS server certificate and its revocation, in the browser on SoftHSM2', () => {
