@@ -4,21 +4,17 @@
 // clears when the context it was about changes. Screenshots, both themes, axe.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seriousViolations } from './support/axe.ts';
 import type { Page } from 'playwright-core';
-import { openAppCore, type AppCore } from '../../electron/core.ts';
+import type { AppCore } from '../../electron/core.ts';
 import { type DevHost } from '../../devhost/server.ts';
-import { createSoftHsm, type SoftHsm } from '../support/softhsm.ts';
 import { runTool } from '../support/openssl.ts';
 import { ensureRendererBuilt } from './support/build.ts';
 import { type Chromium } from './support/chromium.ts';
 import { openWindow } from './support/window.ts';
+import { USER_PIN, openCoreWithRoot, type CoreWithRoot } from './support/root-on-softhsm.ts';
 import { SCREENSHOT_DIR, openScreen, setTheme } from './support/screens.ts';
-
-const USER_PIN = '123456';
 
 /** Drops files on the zone as a file manager would: one drop event carrying them all. */
 async function dropFiles(page: Page, files: { name: string; base64: string }[]): Promise<void> {
@@ -31,8 +27,7 @@ async function dropFiles(page: Page, files: { name: string; base64: string }[]):
 }
 
 describe('errors name what they concern, offer the action, and clear', () => {
-  let hsm: SoftHsm;
-  let dataDir: string;
+  let fixture: CoreWithRoot;
   let core: AppCore;
   let host: DevHost;
   let browser: Chromium;
@@ -43,25 +38,16 @@ describe('errors name what they concern, offer the action, and clear', () => {
 
   before(async () => {
     const staticDir = ensureRendererBuilt();
-    hsm = await createSoftHsm();
-    await hsm.initToken('Errors CA', '12345678', USER_PIN);
-    dataDir = mkdtempSync(join(tmpdir(), 'custos-e2e-errors-'));
-    core = await openAppCore({ dataDir, rehearsalModules: [hsm.modulePath], operator: 'e2e' });
-    const [token] = await core.handlers['token.list']();
-    tokenId = token!.id;
-    await core.handlers['token.login']({ tokenId, pin: USER_PIN });
-    const key = await core.handlers['token.generateKey']({ tokenId, spec: { kind: 'ec', curve: 'P-384' }, label: 'errors-root' });
-    const rootTerms = { tokenId, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'C=DE, O=Custos Errors, CN=Custos Errors Root' };
-    await core.handlers['ca.createRoot']({ ...rootTerms, name: 'Errors Root', tbsSha256: (await core.handlers['ca.previewRoot'](rootTerms)).tbsSha256 });
+    fixture = await openCoreWithRoot({ name: 'Errors' });
+    core = fixture.core;
+    tokenId = fixture.tokenId;
     ({ host, browser, page, origin } = await openWindow(core, { staticDir, timeoutMs: 20_000, pageErrors }));
   });
 
   after(async () => {
     await browser?.close();
     await host?.close();
-    await core?.close();
-    await hsm?.cleanup();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await fixture?.close();
   });
 
   it('reports each of several dropped files, the failures under their own names', async () => {

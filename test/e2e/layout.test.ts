@@ -5,22 +5,20 @@
 // marks the entry a tamperer altered. Screenshots of each, and axe on each.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seriousViolations } from './support/axe.ts';
 import type { Page } from 'playwright-core';
-import { openAppCore, type AppCore } from '../../electron/core.ts';
+import type { AppCore } from '../../electron/core.ts';
 import { type DevHost } from '../../devhost/server.ts';
 import { JOURNAL_FILE } from '../../main/journal/index.ts';
-import { createSoftHsm, type SoftHsm } from '../support/softhsm.ts';
 import { runTool } from '../support/openssl.ts';
 import { ensureRendererBuilt } from './support/build.ts';
 import { type Chromium } from './support/chromium.ts';
 import { openWindow } from './support/window.ts';
+import { openCoreWithRoot, type CoreWithRoot } from './support/root-on-softhsm.ts';
 import { SCREENS, SCREENSHOT_DIR, openScreen, setTheme } from './support/screens.ts';
 
-const USER_PIN = '123456';
 const LONG_CN = 'a-very-long-host-name-for-the-internal-payment-gateway.eu-central.production.example.org';
 const CN = 'payment-gateway-eu-central-1.production.example.org';
 const LONG_FILE = 'request-for-the-internal-payment-gateway-eu-central-production-2026-12-07.csr';
@@ -30,8 +28,7 @@ async function pageWidths(page: Page): Promise<{ scroll: number; client: number 
 }
 
 describe('the window at 1024x700', () => {
-  let hsm: SoftHsm;
-  let dataDir: string;
+  let fixture: CoreWithRoot;
   let core: AppCore;
   let host: DevHost;
   let browser: Chromium;
@@ -41,20 +38,13 @@ describe('the window at 1024x700', () => {
 
   before(async () => {
     const staticDir = ensureRendererBuilt();
-    hsm = await createSoftHsm();
-    await hsm.initToken('Layout CA', '12345678', USER_PIN);
-    dataDir = mkdtempSync(join(tmpdir(), 'custos-e2e-layout-'));
-    core = await openAppCore({ dataDir, rehearsalModules: [hsm.modulePath], operator: 'e2e' });
-    const [token] = await core.handlers['token.list']();
-    await core.handlers['token.login']({ tokenId: token!.id, pin: USER_PIN });
-    const key = await core.handlers['token.generateKey']({ tokenId: token!.id, spec: { kind: 'ec', curve: 'P-384' }, label: 'layout-root' });
-    const rootTerms = { tokenId: token!.id, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'C=DE, O=Custos Layout, CN=Custos Layout Root' };
-    const ca = await core.handlers['ca.createRoot']({ ...rootTerms, name: 'Layout Root', tbsSha256: (await core.handlers['ca.previewRoot'](rootTerms)).tbsSha256 });
+    fixture = await openCoreWithRoot({ name: 'Layout' });
+    core = fixture.core;
     const csr = await runTool('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'k.pem', '-out', 'r.csr',
       '-subj', `/C=DE/O=Example Payments and Settlement Services GmbH/OU=Platform Engineering/CN=${CN}`, '-addext', `subjectAltName=DNS:${LONG_CN},DNS:gateway.example.org`], { outputs: ['r.csr'] });
     assert.equal(csr.code, 0, csr.stderr);
     const [request] = await core.handlers['request.import']({ fileName: LONG_FILE, contentBase64: Buffer.from(csr.outputs['r.csr']!).toString('base64') });
-    const signTerms = { requestId: request!.id, caId: ca.id, profileId: 'tls-server' };
+    const signTerms = { requestId: request!.id, caId: fixture.caId, profileId: 'tls-server' };
     await core.handlers['request.sign']({ ...signTerms, tbsSha256: (await core.handlers['request.preview'](signTerms)).tbsSha256 });
     ({ host, browser, page, origin } = await openWindow(core, { staticDir, timeoutMs: 20_000, pageErrors }));
   });
@@ -62,9 +52,7 @@ describe('the window at 1024x700', () => {
   after(async () => {
     await browser?.close();
     await host?.close();
-    await core?.close();
-    await hsm?.cleanup();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await fixture?.close();
   });
 
   it('starts with the sections collapsed at 1024 px, and shows and hides them on demand', async () => {
@@ -105,7 +93,7 @@ describe('the window at 1024x700', () => {
   });
 
   it('marks the entry a tamperer altered', async () => {
-    const file = join(dataDir, JOURNAL_FILE);
+    const file = join(fixture.dataDir, JOURNAL_FILE);
     const lines = readFileSync(file, 'utf8').split('\n');
     const at = lines.findIndex((l) => l.includes('"request.import"'));
     assert.ok(at >= 0);

@@ -7,21 +7,17 @@
 // in both themes, with screenshots and an axe scan.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seriousViolations as axeSerious } from './support/axe.ts';
 import type { Page } from 'playwright-core';
-import { openAppCore, type AppCore } from '../../electron/core.ts';
+import type { AppCore } from '../../electron/core.ts';
 import { type DevHost } from '../../devhost/server.ts';
-import { createSoftHsm, type SoftHsm } from '../support/softhsm.ts';
 import { runTool } from '../support/openssl.ts';
 import { ensureRendererBuilt } from './support/build.ts';
 import { type Chromium } from './support/chromium.ts';
 import { openWindow } from './support/window.ts';
+import { openCoreWithRoot, type CoreWithRoot } from './support/root-on-softhsm.ts';
 import { SCREENSHOT_DIR, openScreen, setTheme } from './support/screens.ts';
-
-const USER_PIN = '123456';
 
 async function csr(subject: string, addext: string[]): Promise<Buffer> {
   const r = await runTool('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'key.pem', '-out', 'r.csr',
@@ -36,8 +32,7 @@ async function noSidewaysScroll(page: Page): Promise<void> {
 }
 
 describe('a review a custodian can read aloud, on the real core', () => {
-  let hsm: SoftHsm;
-  let dataDir: string;
+  let fixture: CoreWithRoot;
   let core: AppCore;
   let host: DevHost;
   let browser: Chromium;
@@ -48,16 +43,9 @@ describe('a review a custodian can read aloud, on the real core', () => {
 
   before(async () => {
     const staticDir = ensureRendererBuilt();
-    hsm = await createSoftHsm();
-    await hsm.initToken('Review CA', '12345678', USER_PIN);
-    dataDir = mkdtempSync(join(tmpdir(), 'custos-e2e-review-'));
-    core = await openAppCore({ dataDir, rehearsalModules: [hsm.modulePath], operator: 'e2e' });
-    // The root is made through the core's own channels: this file is about reading, ca-flow.test.ts makes one in the window.
-    const [token] = await core.handlers['token.list']();
-    await core.handlers['token.login']({ tokenId: token!.id, pin: USER_PIN });
-    const key = await core.handlers['token.generateKey']({ tokenId: token!.id, spec: { kind: 'ec', curve: 'P-384' }, label: 'review-root' });
-    const root = { tokenId: token!.id, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'C=DE, O=Custos Review, CN=Custos Review Root', validityDays: 3650 };
-    caId = (await core.handlers['ca.createRoot']({ ...root, name: 'Review Root', tbsSha256: (await core.handlers['ca.previewRoot'](root)).tbsSha256 })).id;
+    fixture = await openCoreWithRoot({ name: 'Review', validityDays: 3650 });
+    core = fixture.core;
+    caId = fixture.caId;
     ({ host, browser, page, origin } = await openWindow(core, { staticDir, timeoutMs: 20_000, pageErrors }));
   });
 
@@ -69,9 +57,7 @@ describe('a review a custodian can read aloud, on the real core', () => {
   after(async () => {
     await browser?.close();
     await host?.close();
-    await core?.close();
-    await hsm?.cleanup();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await fixture?.close();
   });
 
   it('shows a request with its subject in the order typed and its signature checked, the raw tree behind Details', async () => {

@@ -7,48 +7,20 @@
 // stopped. Screenshots in both themes; axe finds no serious or critical violation.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { seriousViolations } from './support/axe.ts';
 import { appCoreOf, type AppCore } from '../../electron/core.ts';
 import { Custos } from '../../main/custos.ts';
-import type { Signer, Token } from '../../main/hsm/token.ts';
 import { type DevHost } from '../../devhost/server.ts';
-import { createSoftHsm, type SoftHsm } from '../support/softhsm.ts';
 import { ensureRendererBuilt } from './support/build.ts';
 import { type Chromium } from './support/chromium.ts';
 import { openWindow } from './support/window.ts';
+import { slowDown, type SlowedToken } from './support/slowed-token.ts';
+import { openCoreWithRoot, type CoreWithRoot } from './support/root-on-softhsm.ts';
 import { SCREENSHOT_DIR, openScreen, setTheme } from './support/screens.ts';
 
-const USER_PIN = '123456';
 const REVOCATIONS = 6_000;
-interface Held { hold(): void; release(): void }
-
-/**
- * The slowed rehearsal token: SoftHSM2 as it is, but while held each generation and each
- * signature waits until the test releases it, so the screen can be looked at mid-way.
- */
-function slowDown(token: Token): Held {
-  let gate: Promise<void> | undefined;
-  let open: (() => void) | undefined;
-  const generate = token.generateKeyPair.bind(token);
-  token.generateKeyPair = async (spec, label, observer) => {
-    if (gate) { observer?.onStep?.('generate'); await gate; }
-    return generate(spec, label, observer);
-  };
-  const signer = token.signer.bind(token);
-  token.signer = (key, options) => {
-    const s = signer(key, options);
-    const slowSigner: Signer = { ...s, sign: async (message, algorithm) => { if (gate) await gate; return s.sign(message, algorithm); } };
-    return slowSigner;
-  };
-  return {
-    hold: () => { gate = new Promise((resolve) => { open = resolve; }); },
-    release: () => { gate = undefined; open?.(); },
-  };
-}
 
 /** Records, in the page, every state of the progress bars and whether a Cancel was offered with it. */
 async function recordProgress(page: Page): Promise<void> {
@@ -65,31 +37,29 @@ async function recordProgress(page: Page): Promise<void> {
 }
 
 describe('long work shows the core\'s progress in one component', () => {
-  let hsm: SoftHsm;
-  let dataDir: string;
+  let fixture: CoreWithRoot;
   let custos: Custos;
   let core: AppCore;
   let host: DevHost;
   let browser: Chromium;
   let page: Page;
   let origin: string;
-  let slow: Held;
+  let slow: SlowedToken;
   let caId: string;
   const pageErrors: string[] = [];
 
   before(async () => {
     const staticDir = ensureRendererBuilt();
-    hsm = await createSoftHsm();
-    await hsm.initToken('Slowed rehearsal HSM', '12345678', USER_PIN);
-    dataDir = mkdtempSync(join(tmpdir(), 'custos-e2e-progress-'));
-    custos = Custos.open({ dataDir, rehearsalModules: [hsm.modulePath], operator: 'e2e', pcsc: false });
-    core = appCoreOf(custos);
-    const [token] = await core.handlers['token.list']();
-    await core.handlers['token.login']({ tokenId: token!.id, pin: USER_PIN });
-    slow = slowDown(await custos.tokens.open(token!.id));
-    const key = await core.handlers['token.generateKey']({ tokenId: token!.id, spec: { kind: 'ec', curve: 'P-384' }, label: 'progress-root' });
-    const rootTerms = { tokenId: token!.id, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'C=DE, O=Custos Progress, CN=Custos Progress Root' };
-    caId = (await core.handlers['ca.createRoot']({ ...rootTerms, name: 'Progress Root', tbsSha256: (await core.handlers['ca.previewRoot'](rootTerms)).tbsSha256 })).id;
+    fixture = await openCoreWithRoot({
+      name: 'Progress', tokenLabel: 'Slowed rehearsal HSM',
+      open: async (dataDir, modulePath) => {
+        custos = Custos.open({ dataDir, rehearsalModules: [modulePath], operator: 'e2e', pcsc: false });
+        return appCoreOf(custos);
+      },
+      afterLogin: async (_core, tokenId) => { slow = slowDown(await custos.tokens.open(tokenId)); },
+    });
+    core = fixture.core;
+    caId = fixture.caId;
     const revokedAt = new Date().toISOString();
     for (let i = 1; i <= REVOCATIONS; i++) custos.journal.append('certificate.revoke', { caId, serialHex: (0x100000 + i).toString(16), reason: 'superseded', revokedAt });
     ({ host, browser, page, origin } = await openWindow(core, { staticDir, timeoutMs: 60_000, pageErrors }));
@@ -98,9 +68,7 @@ describe('long work shows the core\'s progress in one component', () => {
   after(async () => {
     await browser?.close();
     await host?.close();
-    await core?.close();
-    await hsm?.cleanup();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await fixture?.close();
   });
 
   it('shows a key generation\'s step, usual time and time so far, and why it cannot be stopped, with no Cancel', async () => {
