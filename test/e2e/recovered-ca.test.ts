@@ -80,7 +80,7 @@ describe('a root CA recorded after an interrupted run, on the CA screen', () => 
     await note.waitFor();
     const text = await note.innerText();
     assert.match(text, new RegExp(`journal entry #${recoveredSeq}\\)`));
-    assert.match(text, /sign a checkpoint over it \(custos journal checkpoint\): until then nothing is signed/);
+    assert.match(text, /Nothing is signed until a signed checkpoint covers that entry: .*sign one \(custos journal checkpoint\)/);
     assert.doesNotMatch(text, /named after/, 'the run recorded its name: nothing to say of it');
 
     for (const theme of ['light', 'dark'] as const) {

@@ -16,16 +16,17 @@ export function RecoveredCaMark({ ca }: { ca: CaRow }) {
 
 /**
  * What a recovered CA is and what the operator does next: the recovered
- * entry lies under no signed checkpoint, so nothing is signed until a person
- * has read it and signed one.
+ * entry was written with no signed checkpoint after it, so nothing is signed
+ * until a person has read it and signed one (said so that it stays true once
+ * one has been signed).
  */
 export function RecoveredCaNote({ ca }: { ca: CaRow }) {
   if (!ca.recovered) return null;
   return (
     <Alert severity="info" sx={{ mb: 1 }}>
       Recorded after an interrupted run: the token signed this CA&apos;s certificate just before the run ended, and the next start
-      recorded it from what was kept (journal entry #{ca.recovered.seq}).{NAME_FROM[ca.recovered.nameFrom]} Check that entry on the
-      Journal screen, then sign a checkpoint over it (custos journal checkpoint): until then nothing is signed.
+      recorded it from what was kept (journal entry #{ca.recovered.seq}).{NAME_FROM[ca.recovered.nameFrom]} Nothing is signed until a
+      signed checkpoint covers that entry: if the Journal screen shows it under none, check it, then sign one (custos journal checkpoint).
     </Alert>
   );
 }
