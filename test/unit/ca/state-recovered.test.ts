@@ -177,6 +177,15 @@ describe('CaState with a CA certificate recorded after a kill -9', () => {
     assert.equal(CaState.fromEntries(j.list).cas.size, 0);
   });
 
+  it('makes no CA of kept bytes that are no certificate, and loses nothing else of the journal', () => {
+    const j = new Entries();
+    const rootId = j.rootDone(root, 'Offline Root', journalKey);
+    j.killedAfterSigning('certificate.issue', subIntent(rootId), new TextEncoder().encode('not a certificate'));
+    const state = CaState.fromEntries(j.list);
+    assert.deepEqual([...state.cas.values()].map((c) => c.name), ['Offline Root']);
+    assert.equal(state.isSerialUsed(rootId, describeCertificate(sub.certDer).serialHex), true, 'its serial stays reserved');
+  });
+
   it('makes no second CA when a done entry closed the intent', () => {
     const j = new Entries();
     j.rootDone(root, 'Offline Root', journalKey);
