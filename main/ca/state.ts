@@ -10,7 +10,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import type { JournalEntry } from '../journal/index.ts';
 import type { KeySpec, TokenRecord } from '../hsm/token.ts';
 import type { PublicKeySpec } from '../pki/x509/keys.ts';
-import { describeReadTbs, type CertificateDescription } from '../pki/x509/preview.ts';
+import { describeCertificate, type CertificateDescription } from '../pki/x509/preview.ts';
 import { readCertificate } from '../pki/x509/tbs-reader.ts';
 
 export interface CaRecord {
@@ -342,17 +342,16 @@ export class CaState {
     if (intent === undefined || typeof d.result !== 'string') return undefined;
     this.#openSignings.delete(e.intent!);
     const der = fromBase64(d.result);
-    let read: ReturnType<typeof readCertificate>;
+    let tbsDer: Uint8Array;
+    let described: CertificateDescription;
     try {
-      read = readCertificate(der);
+      tbsDer = readCertificate(der).der;
+      described = describeCertificate(der);
     } catch {
       return undefined; // not a certificate
     }
-    const described: CertificateDescription = {
-      ...describeReadTbs(read), sha256: createHash('sha256').update(der).digest('hex'), sha1: createHash('sha1').update(der).digest('hex'),
-    };
     if (normalizeSerial(described.serialHex) !== normalizeSerial(str(intent.serialHex))) return undefined;
-    if (typeof intent.tbsSha256 === 'string' && createHash('sha256').update(read.der).digest('hex') !== intent.tbsSha256) return undefined;
+    if (typeof intent.tbsSha256 === 'string' && createHash('sha256').update(tbsDer).digest('hex') !== intent.tbsSha256) return undefined;
     const issuer = issuerCertDer?.(intent);
     if (issuer !== undefined && !signedUnder(der, issuer)) return undefined;
     const bc = described.extensions.find((x) => x.name === 'basicConstraints')?.value as { ca?: boolean } | undefined;
@@ -422,9 +421,9 @@ export class CaState {
     ];
     const [name, nameFrom] = (candidates.find(([n]) => n !== undefined && !taken(n)) ?? [`${normalizeSerial(described.serialHex)} #${e.seq}`, 'serial']) as [string, RecoveredCa['nameFrom']];
     const caId = described.sha256;
-    const journalKey = kind === 'root'
-      ? str(record(intent.journalKey)?.keySpkiSha256 ?? (e.token ? this.#journalKeyOnToken.get(tokenKey(e.token)) : undefined))
-      : undefined;
+    const journalKey = kind !== 'root' ? undefined
+      : typeof record(intent.journalKey)?.keySpkiSha256 === 'string' ? str(record(intent.journalKey)!.keySpkiSha256)
+        : e.token ? this.#journalKeyOnToken.get(tokenKey(e.token)) : undefined;
     this.#addCa({
       id: caId, name, certDer: der, subject: described.subject.text, kind,
       ...(kind === 'subordinate' ? { issuerId } : {}),
