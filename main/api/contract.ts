@@ -99,6 +99,12 @@ export const CaSummary = z.object({
   lastCrlNumber: z.string().optional(),
   /** Its key is on a token opened now: only such a CA is offered as the default issuer or CRL CA. */
   keyOnOpenToken: z.boolean().optional(),
+  /**
+   * Its certificate was signed just before a run ended and recorded at the next open (ca.root.recovered,
+   * certificate.issue.recovered), in entry seq; its name came from the act's intent, or, from an older
+   * intent that named none, from its certificate's CN or serial.
+   */
+  recovered: z.object({ seq: z.number().int(), nameFrom: z.enum(['intent', 'commonName', 'serial']) }).optional(),
 });
 
 export const Finding = z.object({ code: z.string(), severity: z.enum(['error', 'warning']), message: z.string() });

@@ -73,6 +73,7 @@ function caSummary(custos: Custos, ca: CaRecord, keyOnOpenToken?: boolean): Out<
     revokedCount: custos.state.revoked.get(ca.id)?.size ?? 0,
     ...(crls.length ? { lastCrlNumber: crls[crls.length - 1]!.crlNumber } : {}),
     ...(keyOnOpenToken !== undefined ? { keyOnOpenToken } : {}),
+    ...(ca.recovered ? { recovered: { ...ca.recovered } } : {}),
   };
 }
 

@@ -10,13 +10,13 @@ import { tokenRecord, type KeySpec, type Signer } from '../hsm/token.ts';
 import { planIssuedCertificate, signTbs, type CertificatePlan } from '../pki/x509/issue.ts';
 import { runRecorded, signKept } from './recorded-act.ts';
 import { newSerial } from '../pki/x509/serial.ts';
-import { describeSigned } from '../pki/x509/preview.ts';
+import { describeSigned, type TbsDescription } from '../pki/x509/preview.ts';
 import type { CsrInfo } from '../pki/x509/csr.ts';
 import { readIssuer } from '../pki/x509/issuer.ts';
 import type { Profile } from '../pki/x509/profiles.ts';
 import { parseSubject } from './subject.ts';
 import { b64, profileFor, requireCa, type CaContext } from './context.ts';
-import { normalizeSerial, type IssuedRecord } from './state.ts';
+import { commonNameOf, normalizeSerial, type IssuedRecord } from './state.ts';
 import { loadRequest, recordRequest } from './requests.ts';
 import { anchoredAct } from './journal-anchor.ts';
 import { dropPreview, keepPreview, keptPreview, requireSameTbs, sha256Hex, PREVIEW_MAX_AGE_MS } from './previews.ts';
@@ -74,13 +74,13 @@ export function planIssue(ctx: CaContext, req: IssueRequest, csr: CsrInfo, issue
   return { plan, serial, profile };
 }
 
+/** The new CA as its intent and done entry name it; a key no token could hold (keySpec absent) makes no CA. */
+function newCaOf(name: string, key: TbsDescription['subjectPublicKey']): { name: string; keySpkiSha256: string; keySpec?: KeySpec } {
+  return { name, keySpkiSha256: key.spkiSha256, ...(key.spec.kind !== 'other' ? { keySpec: { ...(key.spec as KeySpec) } } : {}) };
+}
+
 /** How an act finds a profile: read afresh (an edited file is noticed), or as a batch read it once. */
 type ProfileOf = (id: string) => Profile;
-
-function commonName(subjectText: string): string | undefined {
-  const m = /(?:^|,\s*)CN=((?:\\.|[^,])+)/.exec(subjectText);
-  return m?.[1]?.replace(/\\(.)/g, '$1');
-}
 
 // Plans previewIssue made, with the terms they were made for: only these can be signed as previewed.
 const previewed = new WeakMap<CertificatePlan, {
@@ -169,15 +169,19 @@ async function issueOne(ctx: CaContext, req: IssueRequest, batch?: BatchPart): P
   const { token, key } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
   const { plan, serial, profile } = planToSign(ctx, req, csr, key.spki, batch?.profileOf);
   const isCa = profile.kind === 'ca';
-  const name = isCa ? (req.name ?? commonName(plan.preview.subject.text) ?? serial) : undefined;
+  const name = isCa ? (req.name ?? commonNameOf(plan.preview.subject.text) ?? serial) : undefined;
   const claimed = claimedCaNames.get(ctx) ?? new Set<string>();
   if (name !== undefined && (claimed.has(name) || [...ctx.state.cas.values()].some((c) => c.name === name))) {
     throw new CustosError('CA_EXISTS', `A CA named "${name}" exists already: give the new CA another name.`, { name });
   }
   const tbsSha256 = createHash('sha256').update(plan.tbsDer).digest('hex');
-  // Made durable by settle, with the intents of the requests queued behind it.
+  const newCa = name === undefined ? undefined : newCaOf(name, plan.preview.subjectPublicKey);
+  // Made durable by settle, with the intents of the requests queued behind it. A new CA is named
+  // here too: if a kill leaves only the intent and the kept certificate, the next open makes the
+  // CA from them (state.ts applyRecoveredIssue), as the done entry would have.
   const intent = ctx.journal.intend('certificate.issue', {
     caId: ca.id, requestId: req.requestId, profileId: req.profileId, subject: plan.preview.subject.text, serialHex: serial, tbsSha256,
+    ...(newCa ? { newCa } : {}),
   }, tokenRecord(token.info));
   if (name !== undefined) {
     claimed.add(name);
@@ -197,13 +201,10 @@ async function issueOne(ctx: CaContext, req: IssueRequest, batch?: BatchPart): P
     if (name !== undefined) claimed.delete(name);
   }
   const d = describeSigned(plan.preview, certDer);
-  const spec = d.subjectPublicKey.spec;
   ctx.journal.complete(intent, {
     caId: ca.id, certificate: b64(certDer), sha256: d.sha256, serialHex: d.serialHex, subject: d.subject.text, issuer: d.issuer.text,
     notBefore: d.validity.notBefore, notAfter: d.validity.notAfter, profileId: req.profileId, isCa, requestId: req.requestId,
-    ...(isCa && name !== undefined && spec.kind !== 'other'
-      ? { newCa: { name, keySpkiSha256: d.subjectPublicKey.spkiSha256, keySpec: { ...(spec as KeySpec) } } }
-      : {}),
+    ...(newCa?.keySpec ? { newCa } : {}),
   });
   dropPreview(ctx, sha256Hex(plan.tbsDer));
   return ctx.state.issued.get(ca.id)!.get(normalizeSerial(d.serialHex))!;

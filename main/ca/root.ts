@@ -92,8 +92,11 @@ export async function createRoot(ctx: CaContext, req: RootRequest): Promise<CaRe
 async function signRoot(ctx: CaContext, req: RootRequest, { plan, token, key, serial }: Awaited<ReturnType<typeof planRoot>>, journalKey: KeyRef): Promise<CaRecord> {
   const tbsSha256 = createHash('sha256').update(plan.tbsDer).digest('hex');
   const record = tokenRecord(token.info);
+  // Everything the done entry's newCa says but the certificate: a kill after the token signed leaves
+  // the intent and the kept certificate, from which the next open makes this CA (state.ts applyRecoveredRoot).
   const intent = ctx.journal.begin('ca.root', {
     name: req.name, profileId: req.profileId, subject: plan.preview.subject.text, serialHex: serial, tbsSha256, keySpkiSha256: key.spkiSha256,
+    keySpec: { ...key.spec }, journalKey: { keySpkiSha256: journalKey.spkiSha256 },
   }, record);
   const certDer = await signPlan(ctx, intent, plan, token, key);
   const d = describeCertificate(certDer);

@@ -6,10 +6,12 @@
  * journal and read back from it when asked for, so a CA of millions of
  * certificates is not held in memory twice.
  */
+import { createHash, X509Certificate } from 'node:crypto';
 import type { JournalEntry } from '../journal/index.ts';
 import type { KeySpec, TokenRecord } from '../hsm/token.ts';
 import type { PublicKeySpec } from '../pki/x509/keys.ts';
-import { describeCertificate } from '../pki/x509/preview.ts';
+import { describeCertificate, type CertificateDescription } from '../pki/x509/preview.ts';
+import { readCertificate } from '../pki/x509/tbs-reader.ts';
 
 export interface CaRecord {
   readonly id: string;
@@ -26,6 +28,23 @@ export interface CaRecord {
   readonly notAfter: string;
   /** The journal keys that sign checkpoints over this CA's acts (journal-anchor.ts): each on a token that holds or held the CA key. */
   readonly journalKeys: readonly JournalKeyRecord[];
+  /**
+   * Made from what the token signed just before a run ended, recorded at the
+   * next open (`ca.root.recovered`, `certificate.issue.recovered`): no done
+   * entry describes it, its own certificate and the act's intent do.
+   */
+  readonly recovered?: RecoveredCa;
+}
+
+export interface RecoveredCa {
+  /** The journal entry that holds the certificate. */
+  readonly seq: number;
+  /**
+   * Where its name came from: the intent (which names the new CA since
+   * intents carry it), or, for an intent written before that, the
+   * certificate's CN, else its serial.
+   */
+  readonly nameFrom: 'intent' | 'commonName' | 'serial';
 }
 
 /** A journal key as the journal recorded it: never a CA key, only ever signing checkpoints. */
@@ -104,6 +123,24 @@ export function normalizeSerial(hex: string): string {
 
 const fromBase64 = (s: unknown): Uint8Array => new Uint8Array(Buffer.from(String(s), 'base64'));
 const str = (v: unknown): string => String(v);
+const record = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : undefined);
+
+/** The first CN of a subject as formatName writes it: a new CA's name when none is given. */
+export function commonNameOf(subjectText: string): string | undefined {
+  const m = /(?:^|,\s*)CN=((?:\\.|[^,])+)/.exec(subjectText);
+  return m?.[1]?.replace(/\\(.)/g, '$1');
+}
+
+/** A token as journal entries name it: the same card or module token in every entry. */
+const tokenKey = (t: TokenRecord): string => `${t.backend}:${t.serial}:${t.deviceKeySha256 ?? ''}`;
+
+/** A recovered result checked against its intent: the certificate the intent was made for. */
+interface RecoveredCertificate {
+  readonly intent: Record<string, unknown>;
+  readonly der: Uint8Array;
+  readonly described: CertificateDescription;
+  readonly isCa: boolean;
+}
 
 type IssuedFields = Omit<IssuedRecord, 'certDer'>;
 
@@ -159,11 +196,14 @@ export class CaState {
   /** Journal keys by the SHA-256 of their SubjectPublicKeyInfo. */
   readonly journalKeys = new Map<string, KnownJournalKey>();
   /**
-   * Issue intents no done entry has closed, by seq: what a recovered result
-   * was signed for. Kept past an abandoned entry, since the next open writes
-   * the abandoned entry before the recovered one; only unfinished acts stay.
+   * Root and issue intents no done or failed entry has closed, by seq: what a
+   * recovered result was signed for. Kept past an abandoned entry, since the
+   * next open writes the abandoned entry before the recovered one; only
+   * unfinished acts stay.
    */
-  readonly #openIssues = new Map<number, Record<string, unknown>>();
+  readonly #openSignings = new Map<number, Record<string, unknown>>();
+  /** The journal key last recorded on each token (tokenKey): the root's, for a root intent written before intents named it. */
+  readonly #journalKeyOnToken = new Map<string, string>();
 
   /**
    * readEntry, when given, lets a certificate's bytes stay in the journal:
@@ -203,21 +243,26 @@ export class CaState {
     switch (e.kind) {
       case 'ca.root.intent':
         this.rootSerials.add(normalizeSerial(str(d.serialHex)));
+        this.#openSignings.set(e.seq, d);
         break;
       case 'certificate.issue.intent': {
         const set = this.reservedSerials.get(str(d.caId)) ?? new Set<string>();
         set.add(normalizeSerial(str(d.serialHex)));
         this.reservedSerials.set(str(d.caId), set);
-        this.#openIssues.set(e.seq, d);
+        this.#openSignings.set(e.seq, d);
         break;
       }
       case 'ca.root.done':
       case 'certificate.issue.done':
-        if (e.intent !== undefined) this.#openIssues.delete(e.intent);
+        if (e.intent !== undefined) this.#openSignings.delete(e.intent);
         this.applyIssued(e, d);
         break;
+      case 'ca.root.failed':
       case 'certificate.issue.failed':
-        if (e.intent !== undefined) this.#openIssues.delete(e.intent);
+        if (e.intent !== undefined) this.#openSignings.delete(e.intent);
+        break;
+      case 'ca.root.recovered':
+        this.applyRecoveredRoot(e, d);
         break;
       case 'certificate.issue.recovered':
         this.applyRecoveredIssue(e, d);
@@ -261,17 +306,18 @@ export class CaState {
         });
         break;
       case 'journal.key':
-        this.applyJournalKey(d);
+        this.applyJournalKey(e, d);
         break;
       default:
         break;
     }
   }
 
-  private applyJournalKey(d: Record<string, unknown>): void {
+  private applyJournalKey(e: JournalEntry, d: Record<string, unknown>): void {
     const spkiSha256 = str(d.keySpkiSha256);
     const known = this.journalKeys.get(spkiSha256) ?? { spkiSha256, spki: fromBase64(d.spki), caIds: new Set<string>() };
     this.journalKeys.set(spkiSha256, known);
+    if (e.token) this.#journalKeyOnToken.set(tokenKey(e.token), spkiSha256);
     for (const caId of Array.isArray(d.caIds) ? d.caIds.map(str) : []) this.#addJournalKey(caId, known);
   }
 
@@ -284,33 +330,108 @@ export class CaState {
   }
 
   /**
+   * The certificate a recovered entry holds, if it is the one its intent was
+   * made for: an intent still open, bytes that read as a certificate, the
+   * serial the intent reserved, the TBS whose SHA-256 the intent recorded
+   * (so exactly what was to be signed), and a signature that verifies under
+   * the issuer's key (its own, for a root). Anything else is left to the
+   * journal's own note of what was kept.
+   */
+  #recoveredCertificate(e: JournalEntry, d: Record<string, unknown>, issuerCertDer?: (intent: Record<string, unknown>) => Uint8Array | undefined): RecoveredCertificate | undefined {
+    const intent = e.intent === undefined ? undefined : this.#openSignings.get(e.intent);
+    if (intent === undefined || typeof d.result !== 'string') return undefined;
+    this.#openSignings.delete(e.intent!);
+    const der = fromBase64(d.result);
+    let tbsDer: Uint8Array;
+    let described: CertificateDescription;
+    try {
+      tbsDer = readCertificate(der).der;
+      described = describeCertificate(der);
+    } catch {
+      return undefined; // not a certificate
+    }
+    if (normalizeSerial(described.serialHex) !== normalizeSerial(str(intent.serialHex))) return undefined;
+    if (typeof intent.tbsSha256 === 'string' && createHash('sha256').update(tbsDer).digest('hex') !== intent.tbsSha256) return undefined;
+    const issuer = issuerCertDer?.(intent);
+    if (issuer !== undefined && !signedUnder(der, issuer)) return undefined;
+    const bc = described.extensions.find((x) => x.name === 'basicConstraints')?.value as { ca?: boolean } | undefined;
+    return { intent, der, described, isCa: bc?.ca === true };
+  }
+
+  /**
    * A certificate the token signed whose done entry a killed run never wrote:
    * the next open recorded the kept bytes. It is the CA's like any other (its
    * serial was reserved by the intent already), described from its own DER,
    * with what only the intent knew (profile, request) taken from the intent.
+   * A CA certificate (a CA profile's) becomes a subordinate CA, as its done
+   * entry would have made it.
    */
   private applyRecoveredIssue(e: JournalEntry, d: Record<string, unknown>): void {
-    const intent = e.intent === undefined ? undefined : this.#openIssues.get(e.intent);
-    if (intent === undefined || typeof d.result !== 'string') return;
-    this.#openIssues.delete(e.intent!);
-    let described: ReturnType<typeof describeCertificate>;
-    try {
-      described = describeCertificate(fromBase64(d.result));
-    } catch {
-      return; // not a certificate: the journal's own note says what was kept
-    }
-    // The bytes must be the ones the intent reserved: same serial, else they are not this act's.
-    if (normalizeSerial(described.serialHex) !== normalizeSerial(str(intent.serialHex))) return;
-    const bc = described.extensions.find((x) => x.name === 'basicConstraints')?.value as { ca?: boolean } | undefined;
+    const found = this.#recoveredCertificate(e, d, (intent) => this.cas.get(str(intent.caId))?.certDer);
+    if (found === undefined) return;
+    const { intent, described } = found;
     const fields: IssuedFields = {
       caId: this.#sharedText(intent.caId), serialHex: normalizeSerial(described.serialHex), sha256: described.sha256,
       subject: described.subject.text, issuer: this.#sharedText(described.issuer.text),
       notBefore: described.validity.notBefore, notAfter: described.validity.notAfter,
-      profileId: this.#sharedText(intent.profileId), isCa: bc?.ca === true, issuedAt: e.time, virtual: e.token?.virtual ?? false,
+      profileId: this.#sharedText(intent.profileId), isCa: found.isCa, issuedAt: e.time, virtual: e.token?.virtual ?? false,
       ...(intent.requestId ? { requestId: this.requests.get(str(intent.requestId))?.id ?? str(intent.requestId) } : {}),
       recovered: true,
     };
-    this.#addIssued(this.#readEntry ? new IssuedInJournal(fields, e.seq, this.#readEntry, 'result') : { ...fields, certDer: fromBase64(d.result) });
+    const rec = this.#readEntry ? new IssuedInJournal(fields, e.seq, this.#readEntry, 'result') : { ...fields, certDer: found.der };
+    this.#addIssued(rec);
+    if (found.isCa) this.#addRecoveredCa(e, found, 'subordinate', rec.caId);
+  }
+
+  /**
+   * A root the token signed whose done entry a killed run never wrote: the
+   * CA its done entry would have made, from the kept certificate and the
+   * intent (name, and the journal key recorded for it just before).
+   */
+  private applyRecoveredRoot(e: JournalEntry, d: Record<string, unknown>): void {
+    // A root is signed by its own key: the certificate is its own issuer.
+    const found = this.#recoveredCertificate(e, d, () => fromBase64(d.result));
+    if (found === undefined || !found.isCa) return;
+    const { described } = found;
+    const caId = described.sha256;
+    this.#addIssued({
+      caId, serialHex: normalizeSerial(described.serialHex), sha256: caId, subject: described.subject.text, issuer: this.#sharedText(described.issuer.text),
+      notBefore: described.validity.notBefore, notAfter: described.validity.notAfter, profileId: this.#sharedText(found.intent.profileId),
+      isCa: true, issuedAt: e.time, virtual: e.token?.virtual ?? false, recovered: true, certDer: found.der,
+    });
+    this.#addRecoveredCa(e, found, 'root', caId);
+  }
+
+  /**
+   * The CA a recovered certificate makes. Its name is the intent's; an
+   * intent written before intents named the new CA gives none, and the CA
+   * takes its certificate's CN, else its serial (the default issueOne
+   * gives), passing over a name another CA has.
+   */
+  #addRecoveredCa(e: JournalEntry, { intent, der, described }: RecoveredCertificate, kind: CaRecord['kind'], issuerId: string): void {
+    const spec = described.subjectPublicKey.spec;
+    if (spec.kind === 'other') return; // no CA key a token could hold: the done entry would have made no CA either
+    const newCa = record(intent.newCa);
+    const taken = (name: string): boolean => [...this.cas.values()].some((c) => c.name === name);
+    const named = kind === 'root' ? intent.name : newCa?.name;
+    const candidates: [string | undefined, RecoveredCa['nameFrom']][] = [
+      [typeof named === 'string' ? named : undefined, 'intent'],
+      [commonNameOf(described.subject.text), 'commonName'],
+      [normalizeSerial(described.serialHex), 'serial'],
+    ];
+    const [name, nameFrom] = (candidates.find(([n]) => n !== undefined && !taken(n)) ?? [`${normalizeSerial(described.serialHex)} #${e.seq}`, 'serial']) as [string, RecoveredCa['nameFrom']];
+    const caId = described.sha256;
+    const journalKey = kind !== 'root' ? undefined
+      : typeof record(intent.journalKey)?.keySpkiSha256 === 'string' ? str(record(intent.journalKey)!.keySpkiSha256)
+        : e.token ? this.#journalKeyOnToken.get(tokenKey(e.token)) : undefined;
+    this.#addCa({
+      id: caId, name, certDer: der, subject: described.subject.text, kind,
+      ...(kind === 'subordinate' ? { issuerId } : {}),
+      keySpkiSha256: described.subjectPublicKey.spkiSha256, keySpec: { ...spec } as KeySpec,
+      ...(kind === 'root' && e.token ? { token: e.token } : {}),
+      notBefore: described.validity.notBefore, notAfter: described.validity.notAfter, journalKeys: [],
+      recovered: { seq: e.seq, nameFrom },
+    }, journalKey);
   }
 
   #addIssued(rec: IssuedRecord): void {
@@ -336,21 +457,37 @@ export class CaState {
     if (d.newCa && typeof d.newCa === 'object') {
       const ca = d.newCa as Record<string, unknown>;
       const kind = e.kind === 'ca.root.done' ? 'root' : 'subordinate';
-      this.cas.set(rec.sha256, {
+      this.#addCa({
         // A CA's certificate is read for every certificate it signs: held here, not read back.
         id: rec.sha256, name: str(ca.name), certDer: fromBase64(d.certificate), subject: rec.subject, kind,
         ...(kind === 'subordinate' ? { issuerId: rec.caId } : {}),
         keySpkiSha256: str(ca.keySpkiSha256), keySpec: ca.keySpec as KeySpec,
         ...(kind === 'root' && e.token ? { token: e.token } : ca.token ? { token: ca.token as TokenRecord } : {}),
         notBefore: rec.notBefore, notAfter: rec.notAfter, journalKeys: [],
-      });
-      // A root names its journal key; a subordinate starts with its issuer's, whose token signed it and its checkpoint.
-      const named = ca.journalKey && typeof ca.journalKey === 'object' ? this.journalKeys.get(str((ca.journalKey as Record<string, unknown>).keySpkiSha256)) : undefined;
-      const inherited = kind === 'subordinate' ? (this.cas.get(rec.caId)?.journalKeys ?? []) : [];
-      for (const k of [...(named ? [named] : []), ...inherited]) {
-        const known = this.journalKeys.get(k.spkiSha256);
-        if (known) this.#addJournalKey(rec.sha256, known);
-      }
+      }, record(ca.journalKey) ? str(record(ca.journalKey)!.keySpkiSha256) : undefined);
     }
+  }
+
+  /**
+   * Adds a CA with its journal keys: a root names its own; a subordinate
+   * starts with its issuer's, whose token signed it and its checkpoint.
+   */
+  #addCa(ca: CaRecord, rootJournalKey: string | undefined): void {
+    this.cas.set(ca.id, ca);
+    const named = rootJournalKey === undefined ? undefined : this.journalKeys.get(rootJournalKey);
+    const inherited = ca.kind === 'subordinate' && ca.issuerId !== undefined ? (this.cas.get(ca.issuerId)?.journalKeys ?? []) : [];
+    for (const k of [...(named ? [named] : []), ...inherited]) {
+      const known = this.journalKeys.get(k.spkiSha256);
+      if (known) this.#addJournalKey(ca.id, known);
+    }
+  }
+}
+
+/** True when the certificate's signature verifies under the public key of issuerCertDer. */
+function signedUnder(certDer: Uint8Array, issuerCertDer: Uint8Array): boolean {
+  try {
+    return new X509Certificate(certDer).verify(new X509Certificate(issuerCertDer).publicKey);
+  } catch {
+    return false;
   }
 }

@@ -37,6 +37,7 @@ import { BUNDLE_USAGE, bundleCommand } from './bundle.ts';
 import { CEREMONY_USAGE, ceremonyCommand } from './ceremony.ts';
 import { TRANSCRIPT_USAGE, transcriptCommand } from './transcript.ts';
 import { join } from 'node:path';
+import { recoveredCaMark, recoveredCaNote } from './recovered-ca.ts';
 
 export type { CliValues };
 
@@ -129,6 +130,8 @@ async function withCore<T>(values: CliValues, out: Output, act: (core: Custos, o
   }
   for (const r of core.ctx.journal.recoveredAtOpen) {
     out.note(`note: journal entry #${r.seq} records what the token signed for entry #${r.intent ?? '?'} (${r.kind.replace(/\.recovered$/, '')}), which an earlier run could not record (sha256 ${String(r.data.sha256)}).`);
+    const madeCa = recoveredCaNote(core.state, r.seq);
+    if (madeCa) out.note(madeCa);
   }
   try {
     return await act(core, withJournalHead(out, core));
@@ -274,8 +277,8 @@ export async function runCommand(positionals: readonly string[], values: CliValu
     case 'ca list':
       return withCore(values, out, async (core) => {
         const cas = [...core.state.cas.values()];
-        out.result(cas.map((c) => ({ id: c.id, name: c.name, kind: c.kind, subject: c.subject, notAfter: c.notAfter })),
-          () => cas.map((c) => `${shown(c.name)}  ${c.kind}  ${shown(c.subject)}  until ${c.notAfter}`).join('\n') || 'No CAs yet.');
+        out.result(cas.map((c) => ({ id: c.id, name: c.name, kind: c.kind, subject: c.subject, notAfter: c.notAfter, ...(c.recovered ? { recovered: { ...c.recovered } } : {}) })),
+          () => cas.map((c) => `${shown(c.name)}  ${c.kind}  ${shown(c.subject)}  until ${c.notAfter}${recoveredCaMark(c)}`).join('\n') || 'No CAs yet.');
       });
     case 'csr show': {
       const file = positionals[2] ?? str(values.csr);

@@ -47,6 +47,17 @@ const SIGNING_ACTS: ReadonlySet<string> = new Set(['ca.root.done', 'certificate.
   'cvc.authority.init.done', 'cvc.certificate.sign.done']);
 
 /**
+ * An entry that records a CA signature: a done entry of SIGNING_ACTS, or the
+ * recovered entry that records what the token signed for such an act when the
+ * run ended before its done entry (journal.ts). The recovered entry is written
+ * at the next open with no checkpoint after it, so verification reports the
+ * act as unanchored until a person has read it and signed one.
+ */
+function isSigningAct(kind: string): boolean {
+  return SIGNING_ACTS.has(kind.endsWith('.recovered') ? `${kind.slice(0, -'.recovered'.length)}.done` : kind);
+}
+
+/**
  * How far back (in entries) a checkpoint's head may lie. Custos signs the
  * head as the act ends and appends the checkpoint at once; only entries
  * written meanwhile by another call of the same process come between.
@@ -156,7 +167,7 @@ export class AnchorCheck {
     if (this.#failure) return;
     if (entry.kind === JOURNAL_KEY_KIND) this.#observeKey(entry);
     else if (entry.kind === CHECKPOINT_KIND) this.#observeCheckpoint(entry);
-    else if (SIGNING_ACTS.has(entry.kind) && this.#keys.size > 0) this.#uncoveredActs.push(entry.seq);
+    else if (isSigningAct(entry.kind) && this.#keys.size > 0) this.#uncoveredActs.push(entry.seq);
   }
 
   #fail(seq: number, reason: string): void {

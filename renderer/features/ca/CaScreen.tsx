@@ -18,6 +18,7 @@ import { useCall } from '../../hooks/useCall.ts';
 import { monoSx } from '../../theme.ts';
 import { describeKeySpec } from '../tokens/keySpecs.ts';
 import { CreateRootForm } from './CreateRootForm.tsx';
+import { RecoveredCaMark, RecoveredCaNote } from './RecoveredCaNote.tsx';
 
 function CaChain({ caId }: { caId: string }) {
   const chain = useCall('ca.chain', { caId });
@@ -50,7 +51,7 @@ export function CaScreen() {
             <TableBody>
               {cas.map((c) => (
                 <TableRow key={c.id} selected={c.id === selected}>
-                  <TableCell>{c.name}<VirtualChip show={c.token?.virtual ?? false} /></TableCell>
+                  <TableCell>{c.name}<VirtualChip show={c.token?.virtual ?? false} /><RecoveredCaMark ca={c} /></TableCell>
                   <TableCell>{c.subject}</TableCell>
                   <TableCell>{c.kind}</TableCell>
                   <TableCell>{describeKeySpec(c.keySpec)}{c.token ? ` on ${c.token.label}` : ""}</TableCell>
@@ -65,6 +66,7 @@ export function CaScreen() {
       </Section>
       {ca && (
         <Section title={`${ca.name}: details and chain`}>
+          <RecoveredCaNote ca={ca} />
           <Stack spacing={0.5}>
             <Typography variant="body2">Certificate SHA-256: <Box component="span" sx={monoSx}>{ca.id}</Box></Typography>
             <Typography variant="body2">Key SPKI SHA-256: <Box component="span" sx={monoSx}>{ca.keySpkiSha256}</Box></Typography>

@@ -104,6 +104,25 @@ describe('journal checkpoints', () => {
     assert.equal(verifyJournalFile(path).ok, true);
   });
 
+  it('reports a root or certificate recorded after a kill (<act>.recovered) as a signing act under no checkpoint, until one is signed over it', () => {
+    for (const act of ['ca.root', 'certificate.issue']) {
+      rmSync(path, { force: true });
+      const j = Journal.open({ dir, operator: 'alice' });
+      recordKey(j, key);
+      const intent = j.begin(act, { serialHex: '01' });
+      // What the next open writes after a kill between the token's signature and the done entry.
+      j.append(`${act}.abandoned`, { reason: 'the process ended between intent and result' }, { intent: intent.seq });
+      const recovered = j.append(`${act}.recovered`, { result: 'MA==', sha256: '00'.repeat(32), bytes: 1 }, { intent: intent.seq });
+      const cutOff = verifyJournalFile(path);
+      assert.equal(cutOff.code, 'JOURNAL_UNANCHORED', `${act}: ${cutOff.reason}`);
+      assert.equal(cutOff.firstBadSeq, recovered.seq);
+      checkpoint(j, key);
+      j.close();
+      const reviewed = verifyJournalFile(path);
+      assert.equal(reviewed.ok, true, reviewed.reason);
+    }
+  });
+
   it('counts the entries written after the last checkpoint, such as a revocation made without a token', () => {
     writeCaLife();
     const j = Journal.open({ dir, operator: 'alice' });
