@@ -1,7 +1,8 @@
 /**
  * crl.preview through the core's progress hub: the CRL as it would be
- * signed, its revocations read in steps (entries of total) and then encoded
- * and linted, with a cancel honoured until the preview is kept. Each entry
+ * signed, its revocations read in steps (entries of total), then encoded and
+ * linted, then its key looked for, with a cancel honoured until the preview
+ * is kept (previewCrlInSteps). Each entry
  * goes to the window with the subject it was issued to, where Custos issued
  * it, and its reason in words.
  */
@@ -26,7 +27,7 @@ export async function previewCrlReporting(custos: Custos, { caId, nextUpdateDays
   } finally {
     work.end();
   }
-  const onToken = (await ctx.tokens.findKey(ca.keySpkiSha256)) !== undefined;
+  const onToken = plan.keyOnOpenToken;
   const issued = ctx.state.issued.get(ca.id);
   return {
     caId: ca.id, crlNumber: plan.crlNumber.toString(), thisUpdate: plan.thisUpdate.toISOString(), nextUpdate: plan.nextUpdate.toISOString(), clipped: plan.clipped,

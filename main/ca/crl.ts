@@ -151,24 +151,31 @@ function keptPlan(ctx: CaContext, plan: CrlPlan): CrlPlan {
   return plan;
 }
 
+/** A CRL preview as the window shows it: the plan, and whether the CA's key is on an open token to sign it now. */
+export interface CrlPreviewPlan extends CrlPlan {
+  readonly keyOnOpenToken: boolean;
+}
+
 /**
  * previewCrl reporting into work: the revocations read in steps (entries of
- * total), then the TBS encoded and read back by the lint, which is one call
- * and shown as under way, not counted. A cancel is honoured at each step
- * until the preview is kept, and leaves nothing: no kept preview, no journal
- * entry (a preview records none), no CRL number reserved.
+ * total), then the TBS encoded and read back by the lint, one call shown as
+ * under way, not counted; then the CA's key looked for on the open tokens,
+ * which a card may take a moment to answer. A cancel is honoured after each
+ * step until the preview is kept, and leaves nothing: no kept preview, no
+ * journal entry (a preview records none), no CRL number reserved.
  */
-export async function previewCrlInSteps(ctx: CaContext, req: CrlRequest, work: Work): Promise<CrlPlan> {
+export async function previewCrlInSteps(ctx: CaContext, req: CrlRequest, work: Work): Promise<CrlPreviewPlan> {
   const ca = requireCa(ctx, req.caId);
   const entries = await revokedEntriesInSteps(ctx, ca.id, work, PREVIEWING);
   work.report(0, 0, `Encoding the CRL's ${entries.length} entries and checking them against RFC 5280`);
   await nextTurn();
   if (work.cancelled) throw PREVIEWING.cancelled(ca.id, 'before its entries were encoded');
   const plan = planCrl(ctx, req, undefined, entries);
-  // The encoding and lint hold the event loop; a cancel sent meanwhile is heard on the next turn.
-  await nextTurn();
-  if (work.cancelled) throw PREVIEWING.cancelled(ca.id, 'while its entries were encoded');
-  return keptPlan(ctx, plan);
+  work.report(0, 0, `Looking for the key of CA "${ca.name}" on the open tokens`);
+  // The encoding and lint held the event loop: a cancel sent meanwhile is heard during the lookup.
+  const keyOnOpenToken = (await ctx.tokens.findKey(ca.keySpkiSha256)) !== undefined;
+  if (work.cancelled) throw PREVIEWING.cancelled(ca.id, 'while the CA key was looked for');
+  return { ...keptPlan(ctx, plan), keyOnOpenToken };
 }
 
 /**

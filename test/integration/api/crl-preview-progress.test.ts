@@ -1,8 +1,8 @@
 /**
  * crl.preview on a CA with many revocations, heard as the window hears it
  * (the progress event), on SoftHSM2: the entries read of the total, then the
- * encoding and lint under way; a cancel while the entries are read, or
- * just before they are encoded, stops it with CANCELLED and leaves nothing:
+ * encoding and lint under way, then the key looked for; a cancel at any of
+ * these steps stops it with CANCELLED and leaves nothing:
  * no journal entry, no kept preview, the CRL number not spent. The previewed
  * CRL is the one that is then issued, every entry read back by OpenSSL.
  */
@@ -98,20 +98,22 @@ describe('a CRL preview of many revocations reports its progress and can be canc
     assert.equal((await core.handlers['crl.preview']({ caId })).crlNumber, '1');
   });
 
-  it('stops a preview cancelled as its entries are about to be encoded, leaving nothing', { timeout: 240_000 }, async () => {
-    const journalBefore = custos.journal.read().length;
-    const keptBefore = keptPreviews();
-    const stop = cancelWhen((p) => /^Encoding/.test(p.label));
-    let outcome;
-    try {
-      outcome = await dispatch(core.handlers, 'crl.preview', { caId });
-    } finally {
-      stop();
-    }
-    assert.equal(!outcome.ok && outcome.error.code, 'CANCELLED');
-    assert.equal(custos.journal.read().length, journalBefore);
-    assert.deepEqual(keptPreviews(), keptBefore);
-  });
+  for (const [when, step] of [['as its entries are about to be encoded', /^Encoding/], ['while the CA key is looked for, after the CRL was encoded', /^Looking for the key/]] as const) {
+    it(`stops a preview cancelled ${when}, leaving nothing`, { timeout: 240_000 }, async () => {
+      const journalBefore = custos.journal.read().length;
+      const keptBefore = keptPreviews();
+      const stop = cancelWhen((p) => step.test(p.label));
+      let outcome;
+      try {
+        outcome = await dispatch(core.handlers, 'crl.preview', { caId });
+      } finally {
+        stop();
+      }
+      assert.equal(!outcome.ok && outcome.error.code, 'CANCELLED');
+      assert.equal(custos.journal.read().length, journalBefore);
+      assert.deepEqual(keptPreviews(), keptBefore, 'no preview was kept');
+    });
+  }
 
   it(`reports ${REVOCATIONS} entries read of the total, then the encoding under way, and previews the CRL that is then signed`, { timeout: 240_000 }, async () => {
     const journalBefore = custos.journal.read().length;
@@ -127,9 +129,12 @@ describe('a CRL preview of many revocations reports its progress and can be canc
     assert.equal(dones.at(-1), REVOCATIONS);
     assert.ok(dones.some((d) => d > 0 && d < REVOCATIONS), 'part way reported');
     assert.match(reading.at(-1)!.label, new RegExp(`^Read ${REVOCATIONS} of ${REVOCATIONS} revocations`));
-    const encoding = reports.at(-1)!;
-    assert.equal(encoding.label, `Encoding the CRL's ${REVOCATIONS} entries and checking them against RFC 5280`);
-    assert.deepEqual([encoding.done, encoding.total, encoding.cancellable], [0, 0, true]);
+    const [encoding, lookup] = reports.slice(-2);
+    assert.equal(encoding!.label, `Encoding the CRL's ${REVOCATIONS} entries and checking them against RFC 5280`);
+    assert.deepEqual([encoding!.done, encoding!.total, encoding!.cancellable], [0, 0, true]);
+    assert.equal(lookup!.label, 'Looking for the key of CA "Preview Root" on the open tokens');
+    assert.deepEqual([lookup!.done, lookup!.total, lookup!.cancellable], [0, 0, true]);
+    assert.equal(preview.keyOnOpenToken, true);
     assert.ok(reports.every((p) => p.notCancellable === undefined), 'a preview can always be stopped');
 
     assert.equal(preview.entries.length, REVOCATIONS);
