@@ -8,12 +8,13 @@ import Box from '@mui/material/Box';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
 import TableHead from '@mui/material/TableHead';
 import TablePagination from '@mui/material/TablePagination';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useDeferredValue, useMemo, useState } from 'react';
+import { useDeferredValue, useMemo, useRef, useState } from 'react';
 import type { z } from 'zod';
 import type { CrlPreview } from '../../../main/api/contract.ts';
 import { visibleText } from '../../../main/api/visible-text.ts';
@@ -44,11 +45,17 @@ export function CrlEntriesTable({ entries }: { entries: readonly CrlEntry[] }) {
   const [perPage, setPerPage] = useState<number>(ENTRIES_PER_PAGE[0]);
   // The filter runs over every entry: typing stays responsive while the list catches up.
   const wanted = serialFilterOf(useDeferredValue(typed));
-  const shown = useMemo(() => (wanted ? entries.filter((e) => e.serialHex.includes(wanted)) : entries), [entries, wanted]);
+  // A filter that is no serial matches none, rather than showing every entry as if unfiltered.
+  const shown = useMemo(() => (wanted === undefined ? [] : wanted ? entries.filter((e) => e.serialHex.includes(wanted)) : entries), [entries, wanted]);
   const lastPage = Math.max(0, Math.ceil(shown.length / perPage) - 1);
   const at = Math.min(page, lastPage);
   const rows = shown.slice(at * perPage, (at + 1) * perPage);
   const invalid = serialFilterOf(typed) === undefined;
+  const scroller = useRef<HTMLDivElement>(null);
+  const turnTo = (next: number): void => {
+    setPage(next);
+    if (scroller.current) scroller.current.scrollTop = 0;
+  };
   return (
     <Box>
       <Box sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'flex-start', columnGap: 2, rowGap: 1, mb: 1 }}>
@@ -57,34 +64,37 @@ export function CrlEntriesTable({ entries }: { entries: readonly CrlEntry[] }) {
           error={invalid} helperText={invalid ? 'A serial is hexadecimal: 0–9 and a–f (colons and spaces are ignored).' : 'Part of a serial, in hexadecimal'}
           slotProps={{ htmlInput: { spellCheck: false, autoComplete: 'off' } }} />
         <Typography variant="body2" role="status" data-testid="crl-entry-count" sx={{ pt: 1 }}>
-          {wanted ? `${count(shown.length)} of ${count(entries.length)} entries match` : `${count(entries.length)} ${entries.length === 1 ? 'entry' : 'entries'}`}
+          {wanted !== '' ? `${count(shown.length)} of ${count(entries.length)} entries match` : `${count(entries.length)} ${entries.length === 1 ? 'entry' : 'entries'}`}
         </Typography>
       </Box>
-      <Table size="small" aria-label="CRL entries" sx={{ tableLayout: 'fixed' }}>
-        <TableHead>
-          <TableRow>
-            <TableCell sx={{ width: '32%' }}>Serial</TableCell>
-            <TableCell>Subject</TableCell>
-            <TableCell sx={{ width: '24%' }}>Reason</TableCell>
-            <TableCell sx={{ width: '19%' }}>Revoked</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {rows.map((e) => (
-            <TableRow key={e.serialHex}>
-              <TableCell sx={monoSx}>{e.serialHex}</TableCell>
-              <TableCell sx={{ overflowWrap: 'anywhere' }}>{e.subject === undefined ? '' : visibleText(e.subject)}</TableCell>
-              <TableCell>{e.reasonText}</TableCell>
-              <TableCell>{revokedAt(e.revocationDate)}</TableCell>
+      {/* Scrolled within its box, so the pagination below stays in view at any page size; focusable to scroll with the keyboard. */}
+      <TableContainer ref={scroller} tabIndex={0} role="region" aria-label="CRL entries, this page" sx={{ maxHeight: 420, border: 1, borderColor: 'divider', borderRadius: 1 }}>
+        <Table size="small" stickyHeader aria-label="CRL entries" sx={{ tableLayout: 'fixed' }}>
+          <TableHead>
+            <TableRow>
+              <TableCell sx={{ width: '30%' }}>Serial</TableCell>
+              <TableCell>Subject</TableCell>
+              <TableCell sx={{ width: '24%' }}>Reason</TableCell>
+              <TableCell sx={{ width: '25%' }}>Revoked</TableCell>
             </TableRow>
-          ))}
-          {rows.length === 0 && (
-            <TableRow><TableCell colSpan={4}>No entry has a serial containing “{typed.trim()}”.</TableCell></TableRow>
-          )}
-        </TableBody>
-      </Table>
+          </TableHead>
+          <TableBody>
+            {rows.map((e) => (
+              <TableRow key={e.serialHex}>
+                <TableCell sx={monoSx}>{e.serialHex}</TableCell>
+                <TableCell sx={{ overflowWrap: 'anywhere' }}>{e.subject === undefined ? '' : visibleText(e.subject)}</TableCell>
+                <TableCell>{e.reasonText}</TableCell>
+                <TableCell sx={{ whiteSpace: 'nowrap' }}>{revokedAt(e.revocationDate)}</TableCell>
+              </TableRow>
+            ))}
+            {rows.length === 0 && (
+              <TableRow><TableCell colSpan={4}>No entry has a serial containing “{typed.trim()}”.</TableCell></TableRow>
+            )}
+          </TableBody>
+        </Table>
+      </TableContainer>
       <TablePagination component="div" count={shown.length} page={at} rowsPerPage={perPage} rowsPerPageOptions={[...ENTRIES_PER_PAGE]}
-        onPageChange={(_, next) => setPage(next)} onRowsPerPageChange={(e) => { setPerPage(Number(e.target.value)); setPage(0); }}
+        onPageChange={(_, next) => turnTo(next)} onRowsPerPageChange={(e) => { setPerPage(Number(e.target.value)); turnTo(0); }}
         labelRowsPerPage="Entries per page:" labelDisplayedRows={({ from, to, count: total }) => `${count(from)}–${count(to)} of ${count(total)}`}
         showFirstButton showLastButton />
     </Box>
