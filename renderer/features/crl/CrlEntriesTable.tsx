@@ -19,22 +19,13 @@ import type { z } from 'zod';
 import type { CrlPreview } from '../../../main/api/contract.ts';
 import { visibleText } from '../../../main/api/visible-text.ts';
 import { monoSx } from '../../theme.ts';
+import { entriesMatching, serialFilterOf } from './serial-filter.ts';
 
 export type CrlEntry = z.output<typeof CrlPreview>['entries'][number];
 
 export const ENTRIES_PER_PAGE = [50, 100, 500] as const;
 
 const count = (n: number): string => n.toLocaleString('en');
-
-/**
- * The serial as typed, in the form the preview lists it: lower case, without
- * the separators people copy with it (colons as OpenSSL prints, spaces) or a
- * 0x. undefined when what is left is not hexadecimal.
- */
-export function serialFilterOf(typed: string): string | undefined {
-  const bare = typed.trim().toLowerCase().replace(/^0x/, '').replace(/[\s:]/g, '');
-  return /^[0-9a-f]*$/.test(bare) ? bare : undefined;
-}
 
 /** The revocation time as a custodian reads it aloud: date and time to the second, in UTC as the CRL has it. */
 const revokedAt = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
@@ -44,9 +35,9 @@ export function CrlEntriesTable({ entries }: { entries: readonly CrlEntry[] }) {
   const [page, setPage] = useState(0);
   const [perPage, setPerPage] = useState<number>(ENTRIES_PER_PAGE[0]);
   // The filter runs over every entry: typing stays responsive while the list catches up.
-  const wanted = serialFilterOf(useDeferredValue(typed));
-  // A filter that is no serial matches none, rather than showing every entry as if unfiltered.
-  const shown = useMemo(() => (wanted === undefined ? [] : wanted ? entries.filter((e) => e.serialHex.includes(wanted)) : entries), [entries, wanted]);
+  const deferred = useDeferredValue(typed);
+  const shown = useMemo(() => entriesMatching(entries, deferred), [entries, deferred]);
+  const filtered = serialFilterOf(deferred) !== '';
   const lastPage = Math.max(0, Math.ceil(shown.length / perPage) - 1);
   const at = Math.min(page, lastPage);
   const rows = shown.slice(at * perPage, (at + 1) * perPage);
@@ -64,7 +55,7 @@ export function CrlEntriesTable({ entries }: { entries: readonly CrlEntry[] }) {
           error={invalid} helperText={invalid ? 'A serial is hexadecimal: 0–9 and a–f (colons and spaces are ignored).' : 'Part of a serial, in hexadecimal'}
           slotProps={{ htmlInput: { spellCheck: false, autoComplete: 'off' } }} />
         <Typography variant="body2" role="status" data-testid="crl-entry-count" sx={{ pt: 1 }}>
-          {wanted !== '' ? `${count(shown.length)} of ${count(entries.length)} entries match` : `${count(entries.length)} ${entries.length === 1 ? 'entry' : 'entries'}`}
+          {filtered ? `${count(shown.length)} of ${count(entries.length)} entries match` : `${count(entries.length)} ${entries.length === 1 ? 'entry' : 'entries'}`}
         </Typography>
       </Box>
       {/* Scrolled within its box, so the pagination below stays in view at any page size; focusable to scroll with the keyboard. */}
