@@ -53,6 +53,8 @@ describe('a CRL preview of 20,000 entries in the window', () => {
   let gate: Promise<void> | undefined;
   let open: (() => void) | undefined;
   const pageErrors: string[] = [];
+  /** How each crl.preview the window asked for ended: its CRL number, or the error's code. */
+  const previewsEnded: string[] = [];
 
   const keptPreviews = (): string[] => { try { return readdirSync(join(dataDir, 'previews')); } catch { return []; } };
 
@@ -75,6 +77,18 @@ describe('a CRL preview of 20,000 entries in the window', () => {
     // The slowed registry: while the test holds it, looking up a key waits until it lets go.
     const findKey = custos.tokens.findKey.bind(custos.tokens);
     custos.tokens.findKey = async (spkiSha256) => { if (gate) await gate; return findKey(spkiSha256); };
+    // The dev host looks each handler up as it is called: this one is watched to see how the window's previews end.
+    const preview = core.handlers['crl.preview'];
+    core.handlers['crl.preview'] = async (input) => {
+      try {
+        const shown = await preview(input);
+        previewsEnded.push(shown.crlNumber);
+        return shown;
+      } catch (e) {
+        previewsEnded.push((e as { code?: string }).code ?? 'error');
+        throw e;
+      }
+    };
     ({ host, browser, page, origin } = await openWindow(core, { staticDir, timeoutMs: 60_000, pageErrors }));
   });
 
@@ -203,6 +217,35 @@ describe('a CRL preview of 20,000 entries in the window', () => {
     await count.getByText('20,000 entries').waitFor();
 
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true, 'nothing scrolls sideways');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('stops the preview when the person leaves the screen while it runs: nothing kept or journaled', async () => {
+    await openScreen(page, origin, 'crl');
+    const form = page.getByRole('form', { name: 'Preview a CRL' });
+    await form.waitFor();
+    const journalBefore = custos.journal.read().length;
+    const keptBefore = keptPreviews();
+    const ended = previewsEnded.length;
+    gate = new Promise((resolve) => { open = resolve; });
+    try {
+      await form.getByRole('button', { name: 'Preview CRL' }).click();
+      await page.getByRole('status', { name: 'Progress: Previewing the CRL' }).getByText(/^Looking for the key/).waitFor();
+      await page.goto(`${origin}/#/tokens`);
+      await page.getByRole('heading', { name: 'Tokens', level: 1 }).waitFor();
+    } finally {
+      gate = undefined;
+      open?.();
+    }
+    const deadline = Date.now() + 60_000;
+    while (previewsEnded.length === ended && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(previewsEnded.slice(ended), ['CANCELLED'], 'the preview left behind was stopped');
+    assert.equal(custos.journal.read().length, journalBefore);
+    assert.deepEqual(keptPreviews(), keptBefore, 'no preview kept that nobody reviewed');
+    // Back on the screen, a new preview runs at once (the one left behind is not in its way).
+    await openScreen(page, origin, 'crl');
+    await page.getByRole('form', { name: 'Preview a CRL' }).getByRole('button', { name: 'Preview CRL' }).click();
+    await page.getByRole('region', { name: 'Preview of the CRL' }).getByTestId('crl-entry-count').getByText('20,000 entries').waitFor({ timeout: 120_000 });
     assert.deepEqual(pageErrors, []);
   });
 });

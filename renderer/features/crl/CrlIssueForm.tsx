@@ -17,7 +17,7 @@ import DialogTitle from '@mui/material/DialogTitle';
 import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../../api.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { FindingsList, hasBlockingFinding } from '../../components/FindingsList.tsx';
@@ -38,6 +38,13 @@ export function CrlIssueForm({ caId }: { caId: string }) {
     return crl;
   }, [sync]));
   const { reset } = preview;
+  // Leaving the form (another CA, another screen) stops its preview, which nobody is left to review; stopping it is
+  // safe, and the next preview need not wait for it (one CRL preview runs at a time).
+  const previewing = useRef(false);
+  useEffect(() => { previewing.current = preview.running; }, [preview.running]);
+  useEffect(() => () => {
+    if (previewing.current) api.call('work.cancel', { operation: 'crl.preview' }).catch(() => undefined);
+  }, []);
   // A preview is of one CA and one period: any change makes it stale.
   useEffect(() => { reset(); }, [caId, nextUpdateDays, reset]);
   const shown = preview.result;
