@@ -2,7 +2,8 @@
 // 20,000 revocations (written straight into the journal for serials never issued, a stand-in for
 // years of revocations): the preview shows the core's progress, the revocations read of the total
 // with Cancel, and a Cancel that leaves nothing kept or journaled; then the entries a page at a
-// time, moved with the keyboard, 50/100/500 a page, filtered by serial, the reason in words.
+// time, moved with the keyboard, 50/100/500 a page, filtered by serial, the reason in words; and
+// leaving the screen mid-preview stops it, keeping nothing.
 // To look at the screen mid-way, the CA key's lookup waits while the test holds it (the token
 // registry of the real core, slowed: named as such). Screenshots in both themes; axe finds no
 // serious or critical violation.
