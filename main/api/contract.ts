@@ -172,7 +172,7 @@ export const RequestSummary = z.object({
 });
 
 /** The long acts work.cancel can name (each reports into the core's progress hub). */
-export const WorkOperation = z.enum(['request.signBatch', 'crl.issue', 'key.generate', 'keydomain.createShare', 'keydomain.importShare']);
+export const WorkOperation = z.enum(['request.signBatch', 'crl.preview', 'crl.issue', 'key.generate', 'keydomain.createShare', 'keydomain.importShare']);
 
 /** A batch of previews, as the window names it (a UUID): held together until signed or abandoned. */
 const BatchId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);

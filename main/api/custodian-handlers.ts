@@ -13,16 +13,14 @@ import { Secret } from '../secret.ts';
 import type { Custos } from '../custos.ts';
 import type { TokenInfo } from '../hsm/token.ts';
 import { changeUserPin, unblockUserPin } from '../hsm/pin-change.ts';
-import { previewCrl } from '../ca/crl.ts';
 import { defaultExportDir, writeExport } from '../ca/export.ts';
 import { exportJournal } from '../ca/journal-export.ts';
 import { requestForTokenKey } from '../ca/key-request.ts';
-import { normalizeSerial } from '../ca/state.ts';
 import { listRemovableMedia } from '../exchange/removable-media.ts';
 import type { ReadGrants } from '../exchange/read-grants.ts';
 import { exportFileName, PEM_LABEL, safeBaseName, toPem } from '../pki/formats/index.ts';
-import { reasonInWords } from './reason-words.ts';
-import type { CrlPreview, ExportDestination, ExportResult, Handlers, Output } from './contract.ts';
+import { previewCrlReporting } from './crl-preview.ts';
+import type { ExportDestination, ExportResult, Handlers, Output } from './contract.ts';
 
 type Out<T extends z.ZodType> = z.output<T>;
 
@@ -68,30 +66,7 @@ export function custodianHandlers(custos: Custos, folders: ExportFolders, shell:
 ): Pick<Handlers, 'crl.preview' | 'export.destinations' | 'export.pickFolder' | 'journal.export' | 'key.csr' | 'token.pinStatus' | 'token.changePin' | 'token.unblockPin'> {
   const ctx = custos.ctx;
   return {
-    'crl.preview': async ({ caId, nextUpdateDays }): Promise<Out<typeof CrlPreview>> => {
-      const ca = ctx.state.cas.get(caId);
-      if (!ca) throw new CustosError('CA_NOT_FOUND', `No CA ${caId.slice(0, 12)}…`, { caId });
-      const plan = previewCrl(ctx, { caId, ...(nextUpdateDays ? { nextUpdateDays } : {}) });
-      const onToken = (await ctx.tokens.findKey(ca.keySpkiSha256)) !== undefined;
-      const issued = ctx.state.issued.get(ca.id);
-      return {
-        caId: ca.id, crlNumber: plan.crlNumber.toString(), thisUpdate: plan.thisUpdate.toISOString(), nextUpdate: plan.nextUpdate.toISOString(), clipped: plan.clipped,
-        entries: plan.entries.map((e) => {
-          const subject = issued?.get(normalizeSerial(e.serialHex))?.subject;
-          return {
-            serialHex: e.serialHex.toLowerCase(), ...(subject !== undefined ? { subject } : {}), revocationDate: e.revocationDate.toISOString(),
-            reason: e.reason ?? 'unspecified', reasonText: reasonInWords(e.reason ?? 'unspecified'),
-            ...(e.invalidityDate ? { invalidityDate: e.invalidityDate.toISOString() } : {}),
-          };
-        }),
-        ...(plan.issuingDistributionPoint ? { issuingDistributionPoint: plan.issuingDistributionPoint } : {}),
-        tbsSha256: plan.tbsSha256, keyOnOpenToken: onToken,
-        findings: [
-          ...(onToken ? [] : [{ code: 'ca.key_not_on_open_token', severity: 'error' as const, message: `The key of CA "${ca.name}" is on no open token: insert the token that holds it and log in before issuing this CRL.` }]),
-          ...(plan.clipped ? [{ code: 'crl.next_update_clipped', severity: 'warning' as const, message: `The next update was cut back to the CA certificate's end, ${ca.notAfter}.` }] : []),
-        ],
-      };
-    },
+    'crl.preview': async (input) => previewCrlReporting(custos, input),
     'export.destinations': async () => {
       const media = (await listRemovableMedia()).filter((m) => !m.readOnly);
       const out: Out<typeof ExportDestination>[] = [

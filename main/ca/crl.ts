@@ -59,23 +59,42 @@ export function revokedEntries(ctx: CaContext, caId: string): RevokedEntry[] {
   return [...(ctx.state.revoked.get(caId)?.values() ?? [])].map(revokedEntry);
 }
 
+/** A turn of the event loop: a report just made reaches the window, and a cancel sent meanwhile is heard. */
+const nextTurn = (): Promise<void> => new Promise<void>((resolve) => { setImmediate(resolve); });
+
+/** What a CRL's entries are read for: the words of its progress and of its cancel. */
+interface CrlWork {
+  readonly noun: string;
+  cancelled(caId: string, when: string): CustosError;
+}
+
+const ISSUING: CrlWork = {
+  noun: 'CRL',
+  cancelled: (caId, when) => new CustosError('CANCELLED', `The CRL was not issued: it was cancelled ${when}. Nothing was recorded or signed.`, { caId }),
+};
+
+const PREVIEWING: CrlWork = {
+  noun: 'CRL preview',
+  cancelled: (caId, when) => new CustosError('CANCELLED', `The CRL preview was cancelled ${when}. Nothing was kept, recorded or signed; preview it again to review it.`, { caId }),
+};
+
 /**
  * The revocations of a CA read in steps, each reported to work (entries of
  * total) with a turn of the event loop between, so a CA of many revocations
  * shows how far its CRL is; a cancel between steps stops it (CANCELLED),
- * safe since nothing is recorded or signed yet.
+ * safe since nothing is recorded, kept or signed yet.
  */
-async function revokedEntriesInSteps(ctx: CaContext, caId: string, work: Work): Promise<RevokedEntry[]> {
+async function revokedEntriesInSteps(ctx: CaContext, caId: string, work: Work, purpose: CrlWork): Promise<RevokedEntry[]> {
   const records = [...(ctx.state.revoked.get(caId)?.values() ?? [])];
   const entries = new Array<RevokedEntry>(records.length);
   const total = records.length;
-  work.report(0, total, `Reading ${total} revocations for the CRL`);
+  work.report(0, total, `Reading ${total} revocations for the ${purpose.noun}`);
   for (let start = 0; start < total; start += ENTRIES_PER_STEP) {
-    await new Promise<void>((resolve) => { setImmediate(resolve); });
-    if (work.cancelled) throw new CustosError('CANCELLED', 'The CRL was not issued: it was cancelled while its entries were read. Nothing was recorded or signed.', { caId });
+    await nextTurn();
+    if (work.cancelled) throw purpose.cancelled(caId, 'while its entries were read');
     const end = Math.min(total, start + ENTRIES_PER_STEP);
     for (let i = start; i < end; i++) entries[i] = revokedEntry(records[i]!);
-    work.report(end, total, `Read ${end} of ${total} revocations for the CRL`);
+    work.report(end, total, `Read ${end} of ${total} revocations for the ${purpose.noun}`);
   }
   return entries;
 }
@@ -124,9 +143,39 @@ export function planCrl(ctx: CaContext, req: CrlRequest, fixed?: { crlNumber: bi
 
 /** The CRL as it would be signed, kept (previews.ts) under its TBS SHA-256 for issueCrl to sign exactly. */
 export function previewCrl(ctx: CaContext, req: CrlRequest): CrlPlan {
-  const plan = planCrl(ctx, req);
+  return keptPlan(ctx, planCrl(ctx, req));
+}
+
+function keptPlan(ctx: CaContext, plan: CrlPlan): CrlPlan {
   keepPreview(ctx, 'crl', plan.tbsDer, plan.thisUpdate, plan.crlNumber.toString(16));
   return plan;
+}
+
+/** A CRL preview as the window shows it: the plan, and whether the CA's key is on an open token to sign it now. */
+export interface CrlPreviewPlan extends CrlPlan {
+  readonly keyOnOpenToken: boolean;
+}
+
+/**
+ * previewCrl reporting into work: the revocations read in steps (entries of
+ * total), then the TBS encoded and read back by the lint, one call shown as
+ * under way, not counted; then the CA's key looked for on the open tokens,
+ * which a card may take a moment to answer. A cancel is honoured after each
+ * step until the preview is kept, and leaves nothing: no kept preview, no
+ * journal entry (a preview records none), no CRL number reserved.
+ */
+export async function previewCrlInSteps(ctx: CaContext, req: CrlRequest, work: Work): Promise<CrlPreviewPlan> {
+  const ca = requireCa(ctx, req.caId);
+  const entries = await revokedEntriesInSteps(ctx, ca.id, work, PREVIEWING);
+  work.report(0, 0, `Encoding the CRL's ${entries.length} entries and checking them against RFC 5280`);
+  await nextTurn();
+  if (work.cancelled) throw PREVIEWING.cancelled(ca.id, 'before its entries were encoded');
+  const plan = planCrl(ctx, req, undefined, entries);
+  work.report(0, 0, `Looking for the key of CA "${ca.name}" on the open tokens`);
+  // The encoding and lint held the event loop: a cancel sent meanwhile is heard during the lookup.
+  const keyOnOpenToken = (await ctx.tokens.findKey(ca.keySpkiSha256)) !== undefined;
+  if (work.cancelled) throw PREVIEWING.cancelled(ca.id, 'while the CA key was looked for');
+  return { ...keptPlan(ctx, plan), keyOnOpenToken };
 }
 
 /**
@@ -140,7 +189,7 @@ export async function issueCrl(ctx: CaContext, req: CrlRequest, work?: Work): Pr
   const { token } = await ctx.tokens.requireKey(ca.keySpkiSha256, `CA "${ca.name}"`);
   const tbsSha256 = req.tbsSha256 ?? previewCrl(ctx, req).tbsSha256;
   const kept = keptPreview(ctx, 'crl', tbsSha256);
-  const entries = work ? await revokedEntriesInSteps(ctx, ca.id, work) : undefined;
+  const entries = work ? await revokedEntriesInSteps(ctx, ca.id, work, ISSUING) : undefined;
   if (work) {
     if (work.cancelled) throw new CustosError('CANCELLED', 'The CRL was not issued: it was cancelled. Nothing was recorded or signed.', { caId: ca.id });
     // Encoding and signing are one call each, not counted: the bar shows work under way, not a full bar.
