@@ -70,20 +70,45 @@ export interface ActInJournal {
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
+/** What the CA state made of results recorded at an open after an interruption (`ca.root.recovered`, `certificate.issue.recovered`). */
+export interface RecoveredInState {
+  /** The CA a `ca.root.recovered` entry (by its seq) made, if the state accepted its bytes. */
+  caRecoveredAt(seq: number): { readonly id: string; readonly keySpkiSha256: string; readonly subject: string } | undefined;
+  /** The recovered certificate of the CA under this serial, if the state accepted it. */
+  certificateRecovered(caId: string, serialHex: string): { readonly sha256: string; readonly subject: string } | undefined;
+}
+
 /**
  * The result of the step's signing act, if the journal holds one after the
  * ceremony's last entry: a root made under the step's CA name, a certificate
  * or CRL of the step's CA, a bundle of it. `caIdOf` names the CA's id for a
  * step that names an existing CA. Undefined: the act has not signed, and may run.
+ *
+ * A run killed between the token's signature and its done entry leaves the
+ * signed bytes to the next open, which records them as `<act>.recovered`
+ * under the act's intent; `recovered` says what the CA state made of them
+ * (only bytes it checked against the intent become a CA or a certificate),
+ * and such a result is the step's as a done entry would be.
  */
-export function signedResultSince(entries: readonly JournalEntry[], afterSeq: number, step: Step, caIdOf: (name: string) => string | undefined): ActInJournal | undefined {
+export function signedResultSince(
+  entries: readonly JournalEntry[], afterSeq: number, step: Step, caIdOf: (name: string) => string | undefined, recovered?: RecoveredInState,
+): ActInJournal | undefined {
   const since = entries.filter((e) => e.seq > afterSeq && e.data['ceremony'] === undefined);
+  const intentOf = (e: JournalEntry): JournalEntry | undefined => since.find((i) => i.seq === e.intent);
   const { action } = step;
   const found = ((): { entry: JournalEntry; artifacts: ArtifactRecord[] } | undefined => {
     switch (action.act) {
       case 'root.create': {
         const done = since.find((e) => e.kind === 'ca.root.done' && (e.data['newCa'] as { name?: unknown } | undefined)?.name === action.params.ca);
-        if (!done) return undefined;
+        if (!done) {
+          const kept = since.find((e) => e.kind === 'ca.root.recovered' && intentOf(e)?.data['name'] === action.params.ca);
+          const ca = kept && recovered?.caRecoveredAt(kept.seq);
+          if (!kept || !ca) return undefined;
+          return { entry: kept, artifacts: [
+            { kind: 'key', name: `${action.params.ca} key`, sha256: ca.keySpkiSha256 },
+            { kind: 'certificate', name: ca.subject, sha256: ca.id },
+          ] };
+        }
         const newCa = done.data['newCa'] as { keySpkiSha256?: unknown };
         return { entry: done, artifacts: [
           { kind: 'key', name: `${action.params.ca} key`, sha256: text(newCa.keySpkiSha256) },
@@ -93,7 +118,14 @@ export function signedResultSince(entries: readonly JournalEntry[], afterSeq: nu
       case 'request.sign': {
         const caId = caIdOf(action.params.ca);
         const done = since.find((e) => e.kind === 'certificate.issue.done' && e.data['caId'] === caId && e.data['profileId'] === action.params.profile);
-        return done ? { entry: done, artifacts: [{ kind: 'certificate', name: text(done.data['subject']), sha256: text(done.data['sha256']) }] } : undefined;
+        if (done) return { entry: done, artifacts: [{ kind: 'certificate', name: text(done.data['subject']), sha256: text(done.data['sha256']) }] };
+        for (const kept of since.filter((e) => e.kind === 'certificate.issue.recovered')) {
+          const intent = intentOf(kept);
+          if (caId === undefined || intent?.data['caId'] !== caId || intent.data['profileId'] !== action.params.profile) continue;
+          const cert = recovered?.certificateRecovered(caId, text(intent.data['serialHex']));
+          if (cert) return { entry: kept, artifacts: [{ kind: 'certificate', name: cert.subject, sha256: cert.sha256 }] };
+        }
+        return undefined;
       }
       case 'crl.issue': {
         const caId = caIdOf(action.params.ca);

@@ -13,6 +13,7 @@ import { CustosError } from '../errors/index.ts';
 import type { Custos } from '../custos.ts';
 import type { EntryData, JournalEntry } from '../journal/index.ts';
 import { journalHead } from '../ca/journal-anchor.ts';
+import { normalizeSerial } from '../ca/state.ts';
 import { parseScript, scriptError } from './load-script.ts';
 import { preflight, type CeremonySetting } from './preflight.ts';
 import { ceremoniesIn, interruptedCeremony, nextStepIndex, signedResultSince, type CeremonyInJournal } from './ceremony-journal.ts';
@@ -61,11 +62,29 @@ function confirmation(name: string, role: Confirmation['role'], now: Date): Conf
   return { name: trimmed, role, time: now.toISOString() };
 }
 
-/** Test-only: kill this process right after a step's act, before its step entry (the crash resume must survive). */
+/**
+ * Test-only: kill this process right after a step's act, before its step entry (`<step id>`), or
+ * inside the act, after the token signed and the result was kept, before the act's done entry
+ * (`<step id>:before-done`). The crash resume must survive both without a second signature.
+ */
 const KILL_AFTER_ACT_ENV = 'CUSTOS_TEST_CEREMONY_KILL_AFTER';
+const BEFORE_DONE = ':before-done';
+const SIGNING_INTENTS = new Set(['ca.root.intent', 'certificate.issue.intent', 'crl.issue.intent']);
 
 function killIfAsked(step: Step): void {
   if (process.env.NODE_ENV === 'test' && process.env[KILL_AFTER_ACT_ENV] === step.id) process.kill(process.pid, 'SIGKILL');
+}
+
+/** For the test-only hook's `:before-done`: the journal's complete() kills the process instead, once, for the step's act. */
+function killBeforeDoneIfAsked(step: Step, core: Custos): () => void {
+  if (process.env.NODE_ENV !== 'test' || process.env[KILL_AFTER_ACT_ENV] !== `${step.id}${BEFORE_DONE}`) return () => undefined;
+  const journal = core.journal;
+  const complete = journal.complete;
+  journal.complete = (intent, data) => {
+    if (SIGNING_INTENTS.has(intent.kind)) process.kill(process.pid, 'SIGKILL');
+    return complete.call(journal, intent, data);
+  };
+  return () => { journal.complete = complete; };
 }
 
 export class CeremonyRunner {
@@ -167,7 +186,14 @@ export class CeremonyRunner {
     const step = this.script.steps[index]!;
     const entries = this.core.journal.read(record.lastSeq);
     const caIdOf = (name: string): string | undefined => [...this.core.state.cas.values()].find((c) => c.name === name)?.id;
-    const found = signedResultSince(entries, record.lastSeq, step, caIdOf);
+    const state = this.core.state;
+    const found = signedResultSince(entries, record.lastSeq, step, caIdOf, {
+      caRecoveredAt: (seq) => [...state.cas.values()].find((c) => c.recovered?.seq === seq),
+      certificateRecovered: (caId, serialHex) => {
+        const cert = state.issued.get(caId)?.get(normalizeSerial(serialHex));
+        return cert?.recovered === true ? cert : undefined;
+      },
+    });
     if (found) {
       this.#pending = { index, step, artifacts: found.artifacts, actSeqs: found.actSeqs, fromJournal: true,
         shown: [`This step's act was done before the interruption (journal entry #${found.resultSeq}); it is recorded from the journal and not run again.`] };
@@ -176,10 +202,12 @@ export class CeremonyRunner {
     const earlier = record.steps.flatMap((s) => s.artifacts);
     const seqs: number[] = [];
     const stop = this.core.journal.onAppend((e) => { if (e.data['ceremony'] === undefined) seqs.push(e.seq); });
+    const unhook = killBeforeDoneIfAsked(step, this.core);
     let outcome;
     try {
       outcome = await runAct(step, { core: this.core, ...placeOf(this.setting), earlier, sinceSeq: record.lastSeq, beginSeq: record.beginSeq }, hands);
     } finally {
+      unhook();
       stop();
     }
     killIfAsked(step);

@@ -17,14 +17,14 @@ import { issueCertificate } from '../ca/issue.ts';
 import { issueCrl } from '../ca/crl.ts';
 import { exportCertificate } from '../ca/export.ts';
 import { domainStatus, importDkekShareFile, readShareFile, SHARE_FILE_ITERATIONS_ENV, shareFileIterationsForTests } from '../ca/key-domain.ts';
-import { journalHeadText } from '../ca/journal-anchor.ts';
+import { checkpointAfterReview, journalHeadText } from '../ca/journal-anchor.ts';
 import { backupKeyToFile, KEY_BACKUP_KIND, KEY_RESTORE_KIND, METADATA_SUFFIX, readBackup, restoreKeyFromFile } from '../ca/key-backup-act.ts';
 import type { JournalEntry } from '../journal/index.ts';
 import { authenticateCustodian, quorumStatus } from '../quorum/quorum.ts';
 import { createBundle } from '../exchange/bundle.ts';
 import { createBundleSigner, findBundleSigner, BUNDLE_SIGNER_PROFILE } from '../exchange/bundle-signer.ts';
 import { bundleError, verifyBundle } from '../exchange/bundle-verify.ts';
-import type { ArtifactRecord, CustodianRecord } from './journal-entries.ts';
+import { CEREMONY_STEP_KIND, type ArtifactRecord, type CustodianRecord } from './journal-entries.ts';
 import { keySpecOf, requestOnMedium, tokenInRoom } from './preflight.ts';
 import type { Step } from './script-schema.ts';
 
@@ -99,10 +99,34 @@ async function logIn(place: StepPlace, hands: CeremonyHands, hsmId = requireHsm(
   if (!token.info.loggedIn) await place.core.login(hsmId, await hands.hsmPin(token.info.label));
 }
 
+/**
+ * A signing act the token finished but a killed run never recorded as done
+ * is recorded at the next open (`<act>.recovered`) under no signed
+ * checkpoint, and no CA signs again until a person vouches for it. In a
+ * ceremony the room has done that: the step that took it from the journal
+ * was confirmed by its performer and witnesses. So, once every act under no
+ * checkpoint belongs to a step this ceremony recorded, the ceremony's HSM
+ * signs the checkpoint over them; anything else is left for the journal's
+ * own review (custos journal checkpoint), and the act refuses as it would.
+ */
+async function checkpointConfirmedActs(place: StepPlace): Promise<void> {
+  const { core } = place;
+  const uncovered = core.ctx.anchors?.summary().uncoveredActs ?? [];
+  if (uncovered.length === 0 || place.hsmTokenId === undefined) return;
+  const entries = core.journal.read(place.beginSeq - 1);
+  const ceremony = entries.find((e) => e.seq === place.beginSeq)?.data['ceremony'];
+  const confirmed = new Set(entries
+    .filter((e) => e.kind === CEREMONY_STEP_KIND && e.data['ceremony'] === ceremony && e.data['recordedFromJournal'] === true)
+    .flatMap((e) => (Array.isArray(e.data['actSeqs']) ? e.data['actSeqs'] as number[] : [])));
+  if (!uncovered.every((seq) => confirmed.has(seq))) return;
+  await checkpointAfterReview(core.ctx, await core.tokens.open(place.hsmTokenId));
+}
+
 /** For an act that uses the HSM's keys: the quorum (where the HSM has one) and the PIN. */
 async function openHsm(place: StepPlace, hands: CeremonyHands): Promise<CustodianRecord[] | undefined> {
   const custodians = await meetQuorum(place, hands);
   await logIn(place, hands);
+  await checkpointConfirmedActs(place);
   return custodians;
 }
 

@@ -4,8 +4,10 @@
  * through stdin as the room would type: the root-key ceremony and then the
  * subordinate signing from a request on a folder standing for the USB
  * medium, end to end; a CLI killed with SIGKILL right after the root's
- * signature, before its step entry, resumed without a second signature; and
- * the pre-flight refusals, which leave the tokens and the journal without a
+ * signature, before its step entry, resumed without a second signature; the
+ * same when killed after the token signed but before the act's done entry
+ * (the result recorded at the next open, the room's confirmation of the step
+ * then covered by a checkpoint the HSM signs); and the pre-flight refusals, which leave the tokens and the journal without a
  * ceremony begun.
  */
 import { after, describe, it } from 'node:test';
@@ -201,6 +203,57 @@ describe('custos ceremony run, killed right after the root signature', () => {
     const step = entries.filter((e) => e.kind === 'ceremony.step' && e.data['step'] === 'sign-subordinate').at(-1)!;
     assert.equal(step.data['recordedFromJournal'], true);
     assert.equal((step.data['artifacts'] as { sha256: string }[]).at(-1)!.sha256, issuedOf()[0]!.data['sha256']);
+    assert.equal(entries.filter((e) => e.kind === 'ceremony.end').at(-1)!.data['outcome'], 'completed');
+  });
+});
+
+describe('custos ceremony run, killed after the token signed and before the act was recorded as done', () => {
+  const home = join(work, 'before-done-home');
+  const media = join(work, 'before-done-medium');
+
+  it('resumes the root-key ceremony from the root recovered at the next open: one root signature, the step recorded from the journal', () => {
+    mkdirSync(media);
+    const killed = custos(home, runArgs(ROOT_SCRIPT, media), answers(ROOT_SCRIPT), { NODE_ENV: 'test', CUSTOS_TEST_CEREMONY_KILL_AFTER: 'create-root:before-done' });
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    assert.equal(journal(home).filter((e) => e.kind === 'ca.root.done').length, 0, 'killed before the done entry');
+    assert.equal(journal(home).filter((e) => e.kind === 'ca.root.intent').length, 1);
+
+    const resumed = custos(home, runArgs(ROOT_SCRIPT, media), answers(ROOT_SCRIPT, 4));
+    assert.equal(resumed.status, 0, `${resumed.stdout}${resumed.stderr}`);
+    assert.match(resumed.stderr, /recorded from the journal and not run again/);
+    const entries = journal(home);
+    const recovered = entries.filter((e) => e.kind === 'ca.root.recovered');
+    assert.equal(recovered.length, 1, 'the signed root was recorded at the next open');
+    assert.equal(entries.filter((e) => e.kind === 'ca.root.intent').length, 1, 'no second root signature');
+    assert.equal(entries.filter((e) => e.kind === 'ca.root.done').length, 0);
+    const step = entries.find((e) => e.kind === 'ceremony.step' && e.data['step'] === 'create-root')!;
+    assert.equal(step.data['recordedFromJournal'], true);
+    assert.ok((step.data['actSeqs'] as number[]).includes(recovered[0]!.seq));
+    const rootDer = Buffer.from(recovered[0]!.data['result'] as string, 'base64');
+    assert.equal((step.data['artifacts'] as { sha256: string }[])[1]!.sha256, createHash('sha256').update(rootDer).digest('hex'),
+      'the step names the certificate the token signed');
+    // The root's CRL step signed under the recovered root, after the checkpoint the resumed run needed.
+    assert.equal(entries.filter((e) => e.kind === 'crl.issue.done').length, 1);
+    assert.equal(entries.find((e) => e.kind === 'ceremony.end')!.data['outcome'], 'completed');
+  });
+
+  it('resumes the subordinate signing from the certificate recovered at the next open, with no second certificate', () => {
+    const medium = join(work, 'before-done-sub-medium');
+    requestOnMedium(medium);
+    const killed = custos(home, runArgs(SUB_SCRIPT, medium), answers(SUB_SCRIPT), { NODE_ENV: 'test', CUSTOS_TEST_CEREMONY_KILL_AFTER: 'sign-subordinate:before-done' });
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    const intents = (): Entry[] => journal(home).filter((e) => e.kind === 'certificate.issue.intent' && e.data['profileId'] === 'subordinate-ca');
+    assert.equal(intents().length, 1);
+    const resumed = custos(home, runArgs(SUB_SCRIPT, medium), answers(SUB_SCRIPT, 3));
+    assert.equal(resumed.status, 0, `${resumed.stdout}${resumed.stderr}`);
+    assert.equal(intents().length, 1, 'no second certificate signed');
+    const entries = journal(home);
+    const recovered = entries.filter((e) => e.kind === 'certificate.issue.recovered');
+    assert.equal(recovered.length, 1);
+    const step = entries.filter((e) => e.kind === 'ceremony.step' && e.data['step'] === 'sign-subordinate').at(-1)!;
+    assert.equal(step.data['recordedFromJournal'], true);
+    const der = Buffer.from(recovered[0]!.data['result'] as string, 'base64');
+    assert.equal((step.data['artifacts'] as { sha256: string }[]).at(-1)!.sha256, createHash('sha256').update(der).digest('hex'));
     assert.equal(entries.filter((e) => e.kind === 'ceremony.end').at(-1)!.data['outcome'], 'completed');
   });
 });
