@@ -6,6 +6,7 @@
  */
 import { CustosError, isCustosError } from '../errors/index.ts';
 import type { KeyRef, Token, TokenInfo, TokenProvider } from './token.ts';
+import { inListingOrder, type OrderedToken } from './token-order.ts';
 
 /**
  * A token's id: backend and serial, and for a SmartCard-HSM the start of its
@@ -57,17 +58,19 @@ export class TokenRegistry {
     this.#providers = providers;
   }
 
+  /** Every token present, in the one listing order (token-order.ts): a token keeps its place whatever is done with it. */
   async list(): Promise<ListedToken[]> {
-    const out: ListedToken[] = [];
-    for (const provider of this.#providers) {
+    const out: (ListedToken & OrderedToken)[] = [];
+    for (const [index, provider] of this.#providers.entries()) {
       for (const info of await listOrFailure(provider)) {
         const id = tokenId(info);
         this.#origin.set(id, provider);
         const opened = this.#open.get(id);
-        out.push({ id, info: this.#withAcceptance(opened ? await opened.refresh().catch(() => info) : info) });
+        const source = provider.description ?? `${provider.backend ?? 'token'} backend ${index + 1}`;
+        out.push({ id, source, info: this.#withAcceptance(opened ? await opened.refresh().catch(() => info) : info) });
       }
     }
-    return out;
+    return inListingOrder(out).map(({ id, info }) => ({ id, info }));
   }
 
   #withAcceptance(info: TokenInfo): TokenInfo {
