@@ -1,6 +1,7 @@
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
 import Stack from '@mui/material/Stack';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
@@ -22,6 +23,7 @@ import { PinDialog } from './PinDialog.tsx';
 import { KeyRequestForm } from './KeyRequestForm.tsx';
 import { PinChangeDialog, type PinChangeMode } from './PinChangeDialog.tsx';
 import { PinStateChips } from './PinStateChips.tsx';
+import { TokenOverview } from './TokenOverview.tsx';
 import { describeKeySpec } from './keySpecs.ts';
 import { useTokenKeys } from './useTokenKeys.ts';
 
@@ -64,11 +66,19 @@ function TokenKeys({ token }: { token: TokenSummary }) {
   );
 }
 
+/** Its number in the list, as the overview table shows it, so a section and its row are matched at a glance. */
+function PlaceChip({ place, count }: { place: number; count: number }) {
+  return <Chip size="small" variant="outlined" label={`No. ${place}`} aria-label={`Number ${place} of ${count} in the token list`} />;
+}
+
 /** A token or card that is present but could not be opened: shown with why, so it hides nothing. */
-function UnopenableToken({ token }: { token: TokenSummary }) {
+function UnopenableToken({ token, place, count }: { token: TokenSummary; place: number; count: number }) {
   return (
     <Section title={token.label}>
-      <Typography variant="body2" sx={{ mb: 1 }}>{token.reader} ({token.backend})</Typography>
+      <Stack direction="row" spacing={1} sx={{ alignItems: 'center', mb: 1 }}>
+        <PlaceChip place={place} count={count} />
+        <Typography variant="body2">{token.reader} ({token.backend})</Typography>
+      </Stack>
       <Alert severity="error" role="alert">This card cannot be opened ({token.error?.code}): {token.error?.message}</Alert>
     </Section>
   );
@@ -100,7 +110,7 @@ function Unattested({ token, onChanged }: { token: TokenSummary; onChanged: () =
   );
 }
 
-function TokenCard({ token, onChanged }: { token: TokenSummary; onChanged: () => void }) {
+function TokenCard({ token, place, count, onChanged }: { token: TokenSummary; place: number; count: number; onChanged: () => void }) {
   const [pinOpen, setPinOpen] = useState(false);
   const [pinChange, setPinChange] = useState<PinChangeMode>();
   const login = useAction(useCallback(async (pin: string, confirmFinalTry: boolean) => {
@@ -124,6 +134,7 @@ function TokenCard({ token, onChanged }: { token: TokenSummary; onChanged: () =>
   return (
     <Section title={`${token.label}`}>
       <Stack direction="row" spacing={1} sx={{ alignItems: 'center', mb: 1 }}>
+        <PlaceChip place={place} count={count} />
         <Typography variant="body2">{token.manufacturer} {token.model}, serial <Box component="span" sx={monoSx}>{token.serial}</Box> in {token.reader} ({token.backend})</Typography>
         <VirtualChip show={token.virtual} />
       </Stack>
@@ -151,7 +162,11 @@ export function TokensScreen() {
   return (
     <Page title="Tokens" actions={<Button variant="outlined" onClick={reloadTokens}>Look for tokens again</Button>}>
       {tokens.length === 0 && <Alert severity="info">No token found. Insert a token or start a rehearsal.</Alert>}
-      {tokens.map((t) => t.error ? <UnopenableToken key={t.id} token={t} /> : <TokenCard key={t.id} token={t} onChanged={reloadTokens} />)}
+      {tokens.length > 0 && <TokenOverview tokens={tokens} />}
+      {/* Keyed by token id, in the core's order: a token whose state changes re-renders in place, never remounts elsewhere. */}
+      {tokens.map((t, i) => t.error
+        ? <UnopenableToken key={t.id} token={t} place={i + 1} count={tokens.length} />
+        : <TokenCard key={t.id} token={t} place={i + 1} count={tokens.length} onChanged={reloadTokens} />)}
     </Page>
   );
 }
