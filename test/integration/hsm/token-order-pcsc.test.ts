@@ -3,6 +3,8 @@
  * SmartCard-HSMs in four readers, as custodians see it during a ceremony:
  * logging in to a token, spending a PIN try, or pulling a card out and
  * putting it back moves no other token, and the CLI lists the same order.
+ * With OpenSC's PKCS#11 module configured as well, each card is listed once,
+ * under the serial and reader it shows natively.
  * The readers hold the cards in an order other than their labels', so a list
  * in reader order would fail here.
  */
@@ -15,6 +17,9 @@ import { join } from 'node:path';
 import { Custos } from '../../../main/custos.ts';
 import { isCustosError } from '../../../main/errors/index.ts';
 import { ScHsmProvider } from '../../../main/hsm/sc-hsm/provider.ts';
+import { Pkcs11Provider } from '../../../main/hsm/pkcs11/index.ts';
+import { TokenRegistry } from '../../../main/hsm/registry.ts';
+import { OPENSC_PKCS11 } from './sc-hsm/opensc-side.ts';
 import { InProcessTransport } from '../../../main/hsm/sc-hsm/inprocess-transport.ts';
 import { ScHsmCard } from '../../../main/hsm/sc-hsm/card.ts';
 import { VirtualCard } from '../../../main/hsm/virtual/card.ts';
@@ -130,5 +135,21 @@ describe('the token list through pcscd with four cards', { skip: isRoot ? false 
     assert.deepEqual(await labels(), ['Backup HSM', 'CA HSM', 'Custodian 10']);
     await cards.act('insert-again');
     assert.deepEqual(await untilBack('Custodian 2'), LISTED);
+  });
+
+  it('lists each card once, under its own serial and reader, when OpenSC’s PKCS#11 module reaches the cards too', async () => {
+    const native = new Map((await custos.tokens.list()).map((t) => [t.info.serial, t.info.reader]));
+    await custos.tokens.closeAll();
+    // As Custos.open orders them: the configured modules first, then the SmartCard-HSMs in PC/SC readers.
+    // OpenSC's module keeps each card connected while it is loaded, so the native listing finds them busy.
+    const registry = new TokenRegistry([new Pkcs11Provider({ modulePath: OPENSC_PKCS11 }), new ScHsmProvider()]);
+    try {
+      const first = await registry.list();
+      assert.deepEqual(first.map((t) => t.info.backend), ['pkcs11', 'pkcs11', 'pkcs11', 'pkcs11']);
+      assert.deepEqual(new Map(first.map((t) => [t.info.serial, t.info.reader])), native, 'the serial and reader a person compares are the card’s own');
+      assert.deepEqual((await registry.list()).map((t) => t.id), first.map((t) => t.id), 'listed again, the same rows in the same order');
+    } finally {
+      await registry.closeAll();
+    }
   });
 });
