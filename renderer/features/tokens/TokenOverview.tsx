@@ -3,8 +3,8 @@
  * say "number 3" and point at the row. The rows come in the core's listing
  * order (main/hsm/token-order.ts: kind, then label and serial), which no
  * login, PIN try or re-inserted card changes, so a number keeps meaning the
- * same token. The sections below follow the same order and carry the same
- * numbers.
+ * same token; a token taken out keeps its row (tokenRows.ts). The sections
+ * below follow the same order and carry the same numbers.
  */
 import Box from '@mui/material/Box';
 import Table from '@mui/material/Table';
@@ -15,6 +15,7 @@ import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import type { Output } from '../../../main/api/contract.ts';
 import { monoSx } from '../../theme.ts';
+import type { TokenRow } from './tokenRows.ts';
 
 type TokenSummary = Output<'token.list'>[number];
 
@@ -41,25 +42,25 @@ export function tokenState(token: TokenSummary): string {
 /** Short values stay on one line, so five tokens fit the window's height; the reader name wraps. */
 const oneLine = { whiteSpace: 'nowrap', wordBreak: 'normal' } as const;
 
-export function TokenOverview({ tokens }: { tokens: readonly TokenSummary[] }) {
+export function TokenOverview({ rows }: { rows: readonly TokenRow[] }) {
   return (
     <Box sx={{ mb: 3 }}>
       <Typography variant="body2" id="token-overview-caption" sx={{ mb: 1 }}>
-        Numbered in the order Custos always lists them (kind, then label and serial): logging in, a PIN try or a card put back in moves no token.
+        Numbered in the order Custos always lists them (kind, then label and serial): logging in or a PIN try moves no token, and a token taken out keeps its number until you look for tokens again.
       </Typography>
       <Table size="small" aria-label="Tokens present" aria-describedby="token-overview-caption" sx={{ bgcolor: 'background.paper' }}>
         <TableHead>
           <TableRow><TableCell>No.</TableCell><TableCell>Token</TableCell><TableCell>Kind</TableCell><TableCell>Serial</TableCell><TableCell>Reader</TableCell><TableCell>State</TableCell></TableRow>
         </TableHead>
         <TableBody>
-          {tokens.map((t, i) => (
+          {rows.map(({ token: t, present }, i) => (
             <TableRow key={t.id}>
               <TableCell>{i + 1}</TableCell>
               <TableCell sx={oneLine}>{t.label}</TableCell>
               <TableCell sx={oneLine}>{tokenKind(t)}</TableCell>
               <TableCell sx={{ ...monoSx, ...oneLine }}>{t.serial || '—'}</TableCell>
               <TableCell>{t.reader}</TableCell>
-              <TableCell>{tokenState(t)}</TableCell>
+              <TableCell>{present ? tokenState(t) : 'Taken out: put it back in'}</TableCell>
             </TableRow>
           ))}
         </TableBody>
