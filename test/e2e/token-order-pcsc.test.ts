@@ -12,12 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAppCore, type AppCore } from '../../electron/core.ts';
 import { ScHsmProvider } from '../../main/hsm/sc-hsm/provider.ts';
-import { InProcessTransport } from '../../main/hsm/sc-hsm/inprocess-transport.ts';
-import { ScHsmCard } from '../../main/hsm/sc-hsm/card.ts';
-import { VirtualCard } from '../../main/hsm/virtual/card.ts';
-import { tokenInfo } from '../../main/rehearsal/tokens.ts';
-import { Secret } from '../../main/secret.ts';
-import { startCardProcess, TEST_SO_PIN, type CardProcess } from '../support/card-process.ts';
+import { createLabelledCard, startCardProcess, type CardProcess } from '../support/card-process.ts';
 import { seriousViolations } from './support/axe.ts';
 import { ensureRendererBuilt } from './support/build.ts';
 import { SCREENSHOT_DIR } from './support/screens.ts';
@@ -26,15 +21,6 @@ import { openWindow, type AppWindow } from './support/window.ts';
 const PIN = '648219';
 const isRoot = process.getuid?.() === 0;
 
-async function labelledCard(file: string, label: string): Promise<void> {
-  const vc = await VirtualCard.create(file, { label });
-  const card = await ScHsmCard.open(new InProcessTransport(vc, { ownsCard: false }));
-  await card.initialize({ soPin: Secret.fromString(TEST_SO_PIN), pin: Secret.fromString(PIN) });
-  await card.verifyPin(Secret.fromString(PIN));
-  await card.writeFile(0x2f03, tokenInfo(label, vc.serial));
-  await card.close();
-  await vc.close();
-}
 
 describe('the Tokens screen with a card taken out and put back', { skip: isRoot ? false : 'a private pcscd needs root' }, () => {
   let work: string;
@@ -70,7 +56,7 @@ describe('the Tokens screen with a card taken out and put back', { skip: isRoot 
     const staticDir = ensureRendererBuilt();
     // Reader order B, A, C: the list's order (A, B, C) is the labels'.
     const files = ['b', 'a', 'c'].map((n) => join(work, `custodian-${n}.vsc`));
-    for (const [i, label] of ['Custodian B', 'Custodian A', 'Custodian C'].entries()) await labelledCard(files[i]!, label);
+    for (const [i, label] of ['Custodian B', 'Custodian A', 'Custodian C'].entries()) await createLabelledCard(files[i]!, PIN, label);
     cards = await startCardProcess(files[0]!, files[1]!, files.slice(2));
     core = await openAppCore({ dataDir: join(work, 'home'), operator: 'e2e', providers: [new ScHsmProvider()] });
     win = await openWindow(core, { staticDir, timeoutMs: 30_000, pageErrors });

@@ -10,6 +10,10 @@ import { VirtualCard } from '../../main/hsm/virtual/card.ts';
 import { InProcessTransport } from '../../main/hsm/sc-hsm/inprocess-transport.ts';
 import { ScHsmCard, type InitializeOptions } from '../../main/hsm/sc-hsm/card.ts';
 import { Secret } from '../../main/secret.ts';
+import { tokenInfo } from '../../main/rehearsal/tokens.ts';
+
+/** PKCS#15 TokenInfo, where the label is. */
+const EF_TOKEN_INFO = 0x2f03;
 import type { CardProcessReady } from '../integration/hsm/sc-hsm/pcscd-card-process.ts';
 
 export const TEST_SO_PIN = '3537363231383830';
@@ -29,6 +33,17 @@ export async function createInitializedCard(stateFile: string, pin: string, labe
   const vc = await VirtualCard.create(stateFile, label ? { label } : {});
   const card = await ScHsmCard.open(new InProcessTransport(vc, { ownsCard: false }));
   await card.initialize({ soPin: Secret.fromString(TEST_SO_PIN), pin: Secret.fromString(pin), ...init });
+  await card.close();
+  await vc.close();
+}
+
+/** A new virtual card initialised with PIN whose PKCS#15 TokenInfo carries label, the name Custos lists it by. */
+export async function createLabelledCard(stateFile: string, pin: string, label: string): Promise<void> {
+  const vc = await VirtualCard.create(stateFile, { label });
+  const card = await ScHsmCard.open(new InProcessTransport(vc, { ownsCard: false }));
+  await card.initialize({ soPin: Secret.fromString(TEST_SO_PIN), pin: Secret.fromString(pin) });
+  await card.verifyPin(Secret.fromString(pin));
+  await card.writeFile(EF_TOKEN_INFO, tokenInfo(label, vc.serial));
   await card.close();
   await vc.close();
 }

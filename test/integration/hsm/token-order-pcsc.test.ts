@@ -20,12 +20,8 @@ import { ScHsmProvider } from '../../../main/hsm/sc-hsm/provider.ts';
 import { Pkcs11Provider } from '../../../main/hsm/pkcs11/index.ts';
 import { TokenRegistry } from '../../../main/hsm/registry.ts';
 import { OPENSC_PKCS11 } from './sc-hsm/opensc-side.ts';
-import { InProcessTransport } from '../../../main/hsm/sc-hsm/inprocess-transport.ts';
-import { ScHsmCard } from '../../../main/hsm/sc-hsm/card.ts';
-import { VirtualCard } from '../../../main/hsm/virtual/card.ts';
-import { tokenInfo } from '../../../main/rehearsal/tokens.ts';
 import { Secret } from '../../../main/secret.ts';
-import { startCardProcess, TEST_SO_PIN, type CardProcess } from '../../support/card-process.ts';
+import { createLabelledCard, startCardProcess, type CardProcess } from '../../support/card-process.ts';
 
 const CLI = join(import.meta.dirname, '../../../bin/custos.mjs');
 const PIN = '648219';
@@ -38,16 +34,6 @@ const IN_READER_ORDER = ['Custodian 2', 'Custodian 10', 'CA HSM', 'Backup HSM'];
 /** What a person expects to read, and what the list must show every time. */
 const LISTED = ['Backup HSM', 'CA HSM', 'Custodian 2', 'Custodian 10'];
 
-/** A card initialised with PIN, its PKCS#15 TokenInfo carrying the label. */
-async function labelledCard(file: string, label: string): Promise<void> {
-  const vc = await VirtualCard.create(file, { label });
-  const card = await ScHsmCard.open(new InProcessTransport(vc, { ownsCard: false }));
-  await card.initialize({ soPin: Secret.fromString(TEST_SO_PIN), pin: Secret.fromString(PIN) });
-  await card.verifyPin(Secret.fromString(PIN));
-  await card.writeFile(0x2f03, tokenInfo(label, vc.serial));
-  await card.close();
-  await vc.close();
-}
 
 async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   try { await p; } catch (e) { return isCustosError(e) ? e.code : `untyped: ${String(e)}`; }
@@ -81,7 +67,7 @@ describe('the token list through pcscd with four cards', { skip: isRoot ? false 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'custos-token-order-'));
     const files = IN_READER_ORDER.map((_, i) => join(work, `card-${i}.vsc`));
-    for (const [i, file] of files.entries()) await labelledCard(file, IN_READER_ORDER[i]!);
+    for (const [i, file] of files.entries()) await createLabelledCard(file, PIN, IN_READER_ORDER[i]!);
     cards = await startCardProcess(files[0]!, files[1]!, files.slice(2));
     custos = Custos.open({ dataDir: join(work, 'home'), operator: 'tester', providers: [new ScHsmProvider()] });
   });

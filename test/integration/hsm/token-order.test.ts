@@ -13,27 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pkcs11Provider } from '../../../main/hsm/pkcs11/index.ts';
 import { VirtualScHsmProvider } from '../../../main/hsm/sc-hsm/provider.ts';
-import { InProcessTransport } from '../../../main/hsm/sc-hsm/inprocess-transport.ts';
-import { ScHsmCard } from '../../../main/hsm/sc-hsm/card.ts';
 import { TokenRegistry } from '../../../main/hsm/registry.ts';
-import { VirtualCard } from '../../../main/hsm/virtual/card.ts';
-import { tokenInfo } from '../../../main/rehearsal/tokens.ts';
 import { Secret } from '../../../main/secret.ts';
 import { createSoftHsm, type SoftHsm } from '../../support/softhsm.ts';
-import { TEST_SO_PIN } from '../../support/card-process.ts';
+import { createLabelledCard } from '../../support/card-process.ts';
 
 const PIN = '246813';
 const SO_PIN = '97531864';
 
-async function labelledCard(file: string, label: string): Promise<void> {
-  const vc = await VirtualCard.create(file, { label });
-  const card = await ScHsmCard.open(new InProcessTransport(vc, { ownsCard: false }));
-  await card.initialize({ soPin: Secret.fromString(TEST_SO_PIN), pin: Secret.fromString(PIN) });
-  await card.verifyPin(Secret.fromString(PIN));
-  await card.writeFile(0x2f03, tokenInfo(label, vc.serial));
-  await card.close();
-  await vc.close();
-}
 
 describe('the token list order on SoftHSM2 and virtual SmartCard-HSMs', () => {
   let dir: string;
@@ -48,8 +35,8 @@ describe('the token list order on SoftHSM2 and virtual SmartCard-HSMs', () => {
     hsm = await createSoftHsm();
     for (const label of ['Custodian 3', 'CA HSM', 'Custodian 1', 'Backup HSM', 'Custodian 2']) await hsm.initToken(label, SO_PIN, PIN);
     cards = ['zulu.vsc', 'broken.vsc', 'alpha.vsc'].map((f) => join(dir, f));
-    await labelledCard(cards[0]!, 'Zulu');
-    await labelledCard(cards[2]!, 'Alpha');
+    await createLabelledCard(cards[0]!, PIN, 'Zulu');
+    await createLabelledCard(cards[2]!, PIN, 'Alpha');
     // A card whose open fails: its state file is there, its key file is not a key.
     copyFileSync(cards[0]!, cards[1]!);
     writeFileSync(`${cards[1]!}.secret`, 'short');
