@@ -123,6 +123,21 @@ describe('the token list through pcscd with four cards', { skip: isRoot ? false 
     assert.deepEqual(await untilBack('Custodian 2'), LISTED);
   });
 
+  it('puts a logged-in card taken out and put back at its place, shown as not logged in (the card was reset), and it logs in again', async () => {
+    const id = await idOf('Custodian 2');
+    await custos.login(id, Secret.fromString(PIN));
+    assert.equal((await custos.tokens.list())[2]!.info.loggedIn, true);
+    await cards.act('stop-bridge');
+    const whileOut = (await custos.tokens.list()).find((t) => t.info.label === 'Custodian 2');
+    assert.notEqual(whileOut?.info.loggedIn, true, 'a card taken out is never shown logged in');
+    await cards.act('insert-again');
+    assert.deepEqual(await untilBack('Custodian 2'), LISTED);
+    const back = await custos.tokens.list();
+    assert.deepEqual(back.map((t) => t.info.loggedIn), [false, false, false, true], 'the card put back is not logged in; the others keep their state');
+    await custos.login(id, Secret.fromString(PIN));
+    assert.equal((await custos.tokens.list())[2]!.info.loggedIn, true);
+  });
+
   it('lists each card once, under its own serial and reader, when OpenSC’s PKCS#11 module reaches the cards too', async () => {
     const native = new Map((await custos.tokens.list()).map((t) => [t.info.serial, t.info.reader]));
     await custos.tokens.closeAll();
