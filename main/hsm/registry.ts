@@ -6,6 +6,7 @@
  */
 import { CustosError, isCustosError } from '../errors/index.ts';
 import type { KeyRef, Token, TokenInfo, TokenProvider } from './token.ts';
+import { inListingOrder, type OrderedToken } from './token-order.ts';
 
 /**
  * A token's id: backend and serial, and for a SmartCard-HSM the start of its
@@ -57,14 +58,37 @@ export class TokenRegistry {
     this.#providers = providers;
   }
 
+  /** Every token present, in the one listing order (token-order.ts): a token keeps its place whatever is done with it. */
   async list(): Promise<ListedToken[]> {
-    const out: ListedToken[] = [];
-    for (const provider of this.#providers) {
-      for (const info of await listOrFailure(provider)) {
-        const id = tokenId(info);
-        this.#origin.set(id, provider);
-        const opened = this.#open.get(id);
-        out.push({ id, info: this.#withAcceptance(opened ? await opened.refresh().catch(() => info) : info) });
+    const out: (ListedToken & OrderedToken)[] = [];
+    for (const [index, provider] of this.#providers.entries()) {
+      const source = provider.description ?? `${provider.backend ?? 'token'} backend ${index + 1}`;
+      let listed = await this.#listProvider(provider);
+      // A session whose card was taken out is over, even if the card is back (it was reset: no login
+      // survives). Its stale state must not be shown: it is closed, and the provider asked again.
+      if (listed.some((e) => e.removed)) listed = await this.#listProvider(provider);
+      for (const { id, info } of listed) out.push({ id, source, info: this.#withAcceptance(info) });
+    }
+    return inListingOrder(out).map(({ id, info }) => ({ id, info }));
+  }
+
+  /** One provider's tokens, an opened one with its state read now; removed: an opened token's card was gone, and its session is closed. */
+  async #listProvider(provider: TokenProvider): Promise<{ id: string; info: TokenInfo; removed: boolean }[]> {
+    const out: { id: string; info: TokenInfo; removed: boolean }[] = [];
+    for (const info of await listOrFailure(provider)) {
+      const id = tokenId(info);
+      this.#origin.set(id, provider);
+      const opened = this.#open.get(id);
+      if (opened === undefined) {
+        out.push({ id, info, removed: false });
+        continue;
+      }
+      try {
+        out.push({ id, info: await opened.refresh(), removed: false });
+      } catch (e) {
+        const removed = isCustosError(e) && e.code === 'TOKEN_REMOVED';
+        if (removed) await this.close(id).catch(() => undefined);
+        out.push({ id, info, removed });
       }
     }
     return out;

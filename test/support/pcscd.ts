@@ -23,7 +23,7 @@
  *   unshare, the harness refuses rather than stop a system pcscd.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -61,6 +61,8 @@ export interface Pcscd {
   readonly bridge: VpcdBridge;
   /** With a second card: its reader (vpcd's second slot), its bridge (stopping it pulls that card). */
   readonly second?: { readonly readerName: string; readonly bridge: VpcdBridge };
+  /** The further cards (PcscdOptions.moreCards), each in a slot of its own: pull(i) takes card i out, insert(i) puts it back. */
+  readonly more: readonly { readonly readerName: string; pull(): Promise<void>; insert(): Promise<void> }[];
   /** Puts the first card back into its reader after its bridge was stopped (a card pulled out and inserted again). */
   insertAgain(): Promise<VpcdBridge>;
   /** Stops pcscd, the relay and the bridge, and removes the temp dir. */
@@ -74,6 +76,16 @@ export interface PcscdOptions {
   readonly stateFile?: string;
   /** A second card, in vpcd's second slot (port + 1): two HSMs in two readers, as a backup ceremony has them. */
   readonly secondCard?: VpcdCard;
+  /**
+   * More cards, after the second: each vpcd reader has two slots, so every
+   * two of them get one more vpcd reader (the next two ports), "Custos
+   * Virtual PCD 2 00 00" and "… 00 01", then "Custos Virtual PCD 3 …". Each
+   * reader has a name of its own (pcscd 1.9.9 gave two entries of one name
+   * the same reader names) and a copy of the driver of its own: vpcd keeps
+   * its connections in one static array indexed by slot, so two readers of
+   * one loaded driver would answer each other's cards.
+   */
+  readonly moreCards?: readonly VpcdCard[];
 }
 
 function sleep(ms: number): Promise<void> {
@@ -124,13 +136,23 @@ export async function startPcscd(options: PcscdOptions): Promise<Pcscd> {
   mkdirSync(confDir);
   mkdirSync(runDir);
   const port = VPCD_DEFAULT_PORT;
-  writeFileSync(join(confDir, 'vpcd'), [
-    `FRIENDLYNAME "${FRIENDLY_NAME}"`,
-    `DEVICENAME   /dev/null:${port}`,
-    `LIBPATH      ${VPCD_DRIVER}`,
-    `CHANNELID    ${port}`,
+  const moreCards = options.moreCards ?? [];
+  if (moreCards.length > 0 && options.secondCard === undefined) throw new Error('startPcscd: moreCards come after a secondCard');
+  const readerPorts = Array.from({ length: 1 + Math.ceil(moreCards.length / 2) }, (_, i) => port + 2 * i);
+  const friendlyName = (reader: number): string => reader === 0 ? FRIENDLY_NAME : `${FRIENDLY_NAME} ${reader + 1}`;
+  const driverOf = (reader: number): string => {
+    if (reader === 0) return VPCD_DRIVER;
+    const copy = join(dir, `libifdvpcd-${reader + 1}.so`);
+    copyFileSync(VPCD_DRIVER, copy);
+    return copy;
+  };
+  writeFileSync(join(confDir, 'vpcd'), readerPorts.flatMap((readerPort, reader) => [
+    `FRIENDLYNAME "${friendlyName(reader)}"`,
+    `DEVICENAME   /dev/null:${readerPort}`,
+    `LIBPATH      ${driverOf(reader)}`,
+    `CHANNELID    ${readerPort}`,
     '',
-  ].join('\n'));
+  ]).join('\n'));
   const socketPath = join(runDir, 'pcscd.comm');
   const relayPath = join(dir, 'vpcd.sock');
   const env = { ...process.env, PCSCLITE_CSOCK_NAME: socketPath };
@@ -164,13 +186,20 @@ export async function startPcscd(options: PcscdOptions): Promise<Pcscd> {
   const secondRelay = options.secondCard === undefined ? undefined
     : spawn('nsenter', [`--net=/proc/${pcscd.pid}/ns/net`, process.execPath, '-e', RELAY_SCRIPT, secondRelayPath, String(port + 1)], { stdio: ['ignore', 'pipe', 'pipe'] });
   if (secondRelay) collect(secondRelay);
+  const moreRelays = moreCards.map((_, i) => {
+    const path = join(dir, `vpcd-${i + 3}.sock`);
+    const child = spawn('nsenter', [`--net=/proc/${pcscd.pid}/ns/net`, process.execPath, '-e', RELAY_SCRIPT, path, String(port + 2 + i)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    collect(child);
+    return { path, child };
+  });
+  const moreBridges: (VpcdBridge | undefined)[] = moreCards.map(() => undefined);
   let bridge: VpcdBridge | undefined;
   let secondBridge: VpcdBridge | undefined;
 
   let stopped = false;
   // A test process that ends without stop() (crash, runner timeout) must not leave pcscd or the temp dir behind.
   const cleanUpAtExit = (): void => {
-    for (const child of [relay, ...(secondRelay ? [secondRelay] : []), pcscd]) if (!hasEnded(child)) child.kill('SIGKILL');
+    for (const child of [relay, ...(secondRelay ? [secondRelay] : []), ...moreRelays.map((r) => r.child), pcscd]) if (!hasEnded(child)) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', cleanUpAtExit);
@@ -180,8 +209,10 @@ export async function startPcscd(options: PcscdOptions): Promise<Pcscd> {
     process.off('exit', cleanUpAtExit);
     await bridge?.stop();
     await secondBridge?.stop();
+    for (const b of moreBridges) await b?.stop();
     await end(relay);
     if (secondRelay) await end(secondRelay);
+    for (const r of moreRelays) await end(r.child);
     await end(pcscd);
     rmSync(dir, { recursive: true, force: true });
   };
@@ -190,25 +221,27 @@ export async function startPcscd(options: PcscdOptions): Promise<Pcscd> {
     bridge = await startVpcdBridge({ ...(options.card ? { card: options.card } : {}), ...(options.stateFile ? { stateFile: options.stateFile } : {}), mode: 'connect', path: relayPath });
     const readerName = `${FRIENDLY_NAME} 00 00`;
     const secondReaderName = `${FRIENDLY_NAME} 00 01`;
-    if (options.secondCard) {
-      // The relay's socket appears once its process runs inside the namespace; the bridge dials until it does.
+    // The relay's socket appears once its process runs inside the namespace; the bridge dials until it does.
+    const dial = async (card: VpcdCard, path: string): Promise<VpcdBridge> => {
       for (let tries = 0; ; tries++) {
         try {
-          secondBridge = await startVpcdBridge({ card: options.secondCard, mode: 'connect', path: secondRelayPath });
-          break;
+          return await startVpcdBridge({ card, mode: 'connect', path });
         } catch (e) {
           if (tries > 50) throw e;
           await sleep(POLL_MS);
         }
       }
-    }
-    const wanted = options.secondCard ? [readerName, secondReaderName] : [readerName];
+    };
+    if (options.secondCard) secondBridge = await dial(options.secondCard, secondRelayPath);
+    for (const [i, card] of moreCards.entries()) moreBridges[i] = await dial(card, moreRelays[i]!.path);
+    const moreReaderNames = moreCards.map((_, i) => `${friendlyName(Math.floor((i + 2) / 2))} 00 0${(i + 2) % 2}`);
+    const wanted = options.secondCard ? [readerName, secondReaderName, ...moreReaderNames] : [readerName];
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
       if (hasEnded(pcscd) || hasEnded(relay)) throw new Error('pcscd or its vpcd relay ended before the reader appeared');
       const lines = (await listReaders(env)).split('\n');
       if (wanted.every((name) => lines.some((line) => line.includes(name) && /\bYes\b/.test(line)))) break;
-      if (Date.now() > deadline) throw new Error(`pcscd did not show ${readerName} with a card within ${READY_TIMEOUT_MS} ms`);
+      if (Date.now() > deadline) throw new Error(`pcscd did not show ${wanted.join(', ')} with a card within ${READY_TIMEOUT_MS} ms`);
       await sleep(POLL_MS);
     }
     const firstCard = bridge.card;
@@ -217,8 +250,13 @@ export async function startPcscd(options: PcscdOptions): Promise<Pcscd> {
       bridge = await startVpcdBridge({ card: firstCard, mode: 'connect', path: relayPath });
       return bridge;
     };
+    const more = moreCards.map((card, i) => ({
+      readerName: moreReaderNames[i]!,
+      pull: async () => { await moreBridges[i]?.stop(); moreBridges[i] = undefined; },
+      insert: async () => { await moreBridges[i]?.stop(); moreBridges[i] = await dial(card, moreRelays[i]!.path); },
+    }));
     return {
-      readerName, port, socketPath, env, bridge, ...(secondBridge ? { second: { readerName: secondReaderName, bridge: secondBridge } } : {}), insertAgain, stop,
+      readerName, port, socketPath, env, bridge, ...(secondBridge ? { second: { readerName: secondReaderName, bridge: secondBridge } } : {}), more, insertAgain, stop,
     };
   } catch (e) {
     await stop();

@@ -1,6 +1,7 @@
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
 import Stack from '@mui/material/Stack';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
@@ -8,7 +9,7 @@ import TableCell from '@mui/material/TableCell';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Output } from '../../../main/api/contract.ts';
 import { api } from '../../api.ts';
 import { useAppState } from '../../AppState.tsx';
@@ -22,6 +23,8 @@ import { PinDialog } from './PinDialog.tsx';
 import { KeyRequestForm } from './KeyRequestForm.tsx';
 import { PinChangeDialog, type PinChangeMode } from './PinChangeDialog.tsx';
 import { PinStateChips } from './PinStateChips.tsx';
+import { TokenOverview } from './TokenOverview.tsx';
+import { keepPlaces, type TokenRow } from './tokenRows.ts';
 import { describeKeySpec } from './keySpecs.ts';
 import { useTokenKeys } from './useTokenKeys.ts';
 
@@ -64,11 +67,19 @@ function TokenKeys({ token }: { token: TokenSummary }) {
   );
 }
 
+/** Its number in the list, as the overview table shows it, so a section and its row are matched at a glance. */
+function PlaceChip({ place, count }: { place: number; count: number }) {
+  return <Chip size="small" variant="outlined" label={`No. ${place}`} aria-label={`Number ${place} of ${count} in the token list`} />;
+}
+
 /** A token or card that is present but could not be opened: shown with why, so it hides nothing. */
-function UnopenableToken({ token }: { token: TokenSummary }) {
+function UnopenableToken({ token, place, count }: { token: TokenSummary; place: number; count: number }) {
   return (
     <Section title={token.label}>
-      <Typography variant="body2" sx={{ mb: 1 }}>{token.reader} ({token.backend})</Typography>
+      <Stack direction="row" spacing={1} sx={{ alignItems: 'center', mb: 1 }}>
+        <PlaceChip place={place} count={count} />
+        <Typography variant="body2">{token.reader} ({token.backend})</Typography>
+      </Stack>
       <Alert severity="error" role="alert">This card cannot be opened ({token.error?.code}): {token.error?.message}</Alert>
     </Section>
   );
@@ -100,7 +111,7 @@ function Unattested({ token, onChanged }: { token: TokenSummary; onChanged: () =
   );
 }
 
-function TokenCard({ token, onChanged }: { token: TokenSummary; onChanged: () => void }) {
+function TokenCard({ token, place, count, onChanged }: { token: TokenSummary; place: number; count: number; onChanged: () => void }) {
   const [pinOpen, setPinOpen] = useState(false);
   const [pinChange, setPinChange] = useState<PinChangeMode>();
   const login = useAction(useCallback(async (pin: string, confirmFinalTry: boolean) => {
@@ -124,6 +135,7 @@ function TokenCard({ token, onChanged }: { token: TokenSummary; onChanged: () =>
   return (
     <Section title={`${token.label}`}>
       <Stack direction="row" spacing={1} sx={{ alignItems: 'center', mb: 1 }}>
+        <PlaceChip place={place} count={count} />
         <Typography variant="body2">{token.manufacturer} {token.model}, serial <Box component="span" sx={monoSx}>{token.serial}</Box> in {token.reader} ({token.backend})</Typography>
         <VirtualChip show={token.virtual} />
       </Stack>
@@ -146,12 +158,48 @@ function TokenCard({ token, onChanged }: { token: TokenSummary; onChanged: () =>
   );
 }
 
+/** A token taken out while this screen was open: its row stays, so no number after it changes. */
+function TakenOutToken({ token, place, count }: { token: TokenSummary; place: number; count: number }) {
+  return (
+    <Section title={token.label}>
+      <Stack direction="row" spacing={1} sx={{ alignItems: 'center', mb: 1 }}>
+        <PlaceChip place={place} count={count} />
+        <Typography variant="body2">Serial <Box component="span" sx={monoSx}>{token.serial}</Box>, last seen in {token.reader} ({token.backend})</Typography>
+        <VirtualChip show={token.virtual} />
+      </Stack>
+      <Alert severity="info">Taken out. Its number stays while this screen is open: put it back in, or look for tokens again to number the tokens present afresh.</Alert>
+    </Section>
+  );
+}
+
+/** The rows in the core's order, with the tokens taken out since this screen opened kept at their places (tokenRows.ts). */
+function useTokenRows(tokens: readonly TokenSummary[]): { rows: TokenRow[]; renumber: () => void } {
+  const previous = useRef<TokenRow[]>([]);
+  const [generation, setGeneration] = useState(0);
+  // generation: looking for tokens again starts from no rows (renumber empties previous), even before the new list comes.
+  const rows = useMemo(() => keepPlaces(previous.current, tokens), [tokens, generation]);
+  useEffect(() => { previous.current = rows; }, [rows]);
+  const renumber = useCallback(() => {
+    previous.current = [];
+    setGeneration((g) => g + 1);
+  }, []);
+  return { rows, renumber };
+}
+
 export function TokensScreen() {
   const { tokens, reloadTokens } = useAppState();
+  const { rows, renumber } = useTokenRows(tokens);
+  const lookAgain = useCallback(() => { renumber(); reloadTokens(); }, [renumber, reloadTokens]);
   return (
-    <Page title="Tokens" actions={<Button variant="outlined" onClick={reloadTokens}>Look for tokens again</Button>}>
-      {tokens.length === 0 && <Alert severity="info">No token found. Insert a token or start a rehearsal.</Alert>}
-      {tokens.map((t) => t.error ? <UnopenableToken key={t.id} token={t} /> : <TokenCard key={t.id} token={t} onChanged={reloadTokens} />)}
+    <Page title="Tokens" actions={<Button variant="outlined" onClick={lookAgain}>Look for tokens again</Button>}>
+      {rows.length === 0 && <Alert severity="info">No token found. Insert a token or start a rehearsal.</Alert>}
+      {rows.length > 0 && <TokenOverview rows={rows} />}
+      {/* Keyed by token id, in the core's order: a token whose state changes re-renders in place, never remounts elsewhere. */}
+      {rows.map(({ token: t, present }, i) => !present
+        ? <TakenOutToken key={t.id} token={t} place={i + 1} count={rows.length} />
+        : t.error
+          ? <UnopenableToken key={t.id} token={t} place={i + 1} count={rows.length} />
+          : <TokenCard key={t.id} token={t} place={i + 1} count={rows.length} onChanged={reloadTokens} />)}
     </Page>
   );
 }

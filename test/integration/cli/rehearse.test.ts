@@ -28,7 +28,8 @@ describe('custos rehearse', () => {
     for (const must of [/revoked leaf is refused/, /one custodian with the CA HSM PIN is refused/, /quorum-protected/, /two of three custodians/, /restored into the backup HSM/, /signed by the backup HSM/, /journal anchored by signed checkpoints/]) {
       assert.ok(report.checks.some((c: { what: string }) => must.test(c.what)), `check ${must} ran`);
     }
-    assert.deepEqual(report.tokens.map((t: { label: string }) => t.label), ['CA HSM', 'Backup HSM', 'Custodian 1', 'Custodian 2', 'Custodian 3']);
+    // In the listing order (main/hsm/token-order.ts): by label.
+    assert.deepEqual(report.tokens.map((t: { label: string }) => t.label), ['Backup HSM', 'CA HSM', 'Custodian 1', 'Custodian 2', 'Custodian 3']);
     assert.ok(report.tokens.every((t: { virtual: boolean }) => t.virtual));
     const journal = readFileSync(join(outDir, 'data', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const withToken = journal.filter((e) => e.token);
