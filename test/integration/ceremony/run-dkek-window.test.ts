@@ -1,0 +1,162 @@
+/**
+ * The shipped HSM-cloning ceremony through the window's channels (the same
+ * handlers the preload and the dev host serve) on the real core and two
+ * virtual SmartCard-HSMs: the Backup HSM waits for the three DKEK shares the
+ * CA HSM's domain was made of. The dkek.import step takes one custodian's
+ * share per ceremony.runStep call, and its act waits between calls for the
+ * next: a wrong password ends the act with its code and imports nothing, a
+ * share file outside the medium is refused before it is read, and the step,
+ * once the domain is complete, names every import in its journal entry. The
+ * restore opens the Backup HSM with its own PIN, sent for it alone.
+ *
+ * Share files use 1,000 KDF rounds (CUSTOS_TEST_SHARE_FILE_ITERATIONS).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { appCoreOf, type AppCore } from '../../../electron/core.ts';
+import { Custos } from '../../../main/custos.ts';
+import { Secret } from '../../../main/secret.ts';
+import { isCustosError } from '../../../main/errors/index.ts';
+import { VirtualScHsmProvider } from '../../../main/hsm/sc-hsm/provider.ts';
+import { createDkekShare, domainStatus, importDkekShareFile, readShareFile, SHARE_FILE_ITERATIONS_ENV } from '../../../main/ca/key-domain.ts';
+import { createRoot } from '../../../main/ca/root.ts';
+import type { Input, Output } from '../../../main/api/contract.ts';
+import { VirtualCard } from '../../../main/hsm/virtual/card.ts';
+import { ScHsmCard } from '../../../main/hsm/sc-hsm/card.ts';
+import { InProcessTransport } from '../../../main/hsm/sc-hsm/inprocess-transport.ts';
+import { tokenInfo } from '../../../main/rehearsal/tokens.ts';
+import { TEST_SO_PIN } from '../../support/card-process.ts';
+
+const PIN = '648219';
+const PASSWORDS = ['first custodian pass', 'second custodian pass', 'third custodian pass'];
+const ITERATIONS = 1000;
+
+interface Entry { seq: number; kind: string; data: Record<string, unknown> }
+
+/** A SmartCard-HSM waiting for three DKEK shares, labelled as the script names it (the label is the card's token-info file, as on the rehearsal tokens). */
+async function labelledCard(stateFile: string, label: string): Promise<void> {
+  const vc = await VirtualCard.create(stateFile, { label });
+  const card = await ScHsmCard.open(new InProcessTransport(vc, { ownsCard: false }));
+  await card.initialize({ soPin: Secret.fromString(TEST_SO_PIN), pin: Secret.fromString(PIN), dkekShares: 3 });
+  await card.verifyPin(Secret.fromString(PIN));
+  await card.writeFile(0x2f03, tokenInfo(label, vc.serial));
+  await card.close();
+  await vc.close();
+}
+
+describe('the HSM-cloning ceremony through the window\'s channels, its shares handed over one call at a time', () => {
+  let work: string;
+  let media: string;
+  let custos: Custos;
+  let core: AppCore;
+  const ids = { primary: '', backup: '' };
+  const shares: string[] = [];
+  let view: Output<'ceremony.start'>;
+  const call = async <C extends 'ceremony.runStep' | 'ceremony.confirmStep' | 'ceremony.start' | 'ceremony.shareStep' | 'export.pickFolder'>(
+    channel: C, input: Input<C>): Promise<Output<C>> => (core.handlers[channel] as (i: Input<C>) => Promise<Output<C>>)(input);
+  const codeOf = async (p: Promise<unknown>): Promise<string> => p.then(() => 'no error', (e: unknown) => (isCustosError(e) ? e.code : String(e)));
+  const journal = (): Entry[] => readFileSync(join(work, 'home', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Entry);
+  const confirm = async (): Promise<void> => {
+    const step = view.steps[view.nextIndex]!;
+    view = await call('ceremony.confirmStep', { ceremony: view.id, performer: 'Ada Admin', witnesses: ['Wanda Witness', 'Will Witness'].slice(0, step.witnesses) });
+  };
+
+  before(async () => {
+    process.env[SHARE_FILE_ITERATIONS_ENV] = String(ITERATIONS);
+    work = mkdtempSync(join(tmpdir(), 'custos-ceremony-dkek-window-'));
+    media = join(work, 'medium');
+    mkdirSync(media);
+    const states = { primary: join(work, 'primary.vsc'), backup: join(work, 'backup.vsc') };
+    await labelledCard(states.primary, 'CA HSM');
+    await labelledCard(states.backup, 'Backup HSM');
+    custos = Custos.open({ dataDir: join(work, 'home'), operator: 'ceremony-test', providers: [new VirtualScHsmProvider([states.primary, states.backup])], pcsc: false, rehearsal: true });
+    const listed = await custos.tokens.list();
+    ids.primary = listed.find((t) => t.info.label === 'CA HSM')!.id;
+    ids.backup = listed.find((t) => t.info.label === 'Backup HSM')!.id;
+    // Three custodians' shares on the medium; the CA HSM's domain is made of them, and the root key on it.
+    for (const [i, password] of PASSWORDS.entries()) {
+      const made = await createDkekShare(custos.ctx, { custodian: `Custodian ${i + 1}`, password: Secret.fromString(password), passwordRepeat: Secret.fromString(password), directory: media }, { iterations: ITERATIONS });
+      shares.push(made.path);
+      await importDkekShareFile(custos.ctx, { tokenId: ids.primary, file: await readShareFile(made.path), fileName: made.fileName, password: Secret.fromString(password) }, { iterations: ITERATIONS });
+    }
+    await custos.login(ids.primary, Secret.fromString(PIN));
+    const key = await custos.generateKey(ids.primary, { kind: 'ec', curve: 'P-384' }, 'example-root');
+    await createRoot(custos.ctx, { tokenId: ids.primary, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'C=XX, O=Custos, CN=Example Root', name: 'example-root' });
+    core = appCoreOf(custos, { pickFolder: async () => media });
+    await call('export.pickFolder', undefined);
+    view = await call('ceremony.start', { script: { bundled: 'hsm-cloning.json' }, hsmTokenId: ids.primary, mediaDir: media });
+    await call('ceremony.runStep', { ceremony: view.id });
+    await confirm();
+  });
+
+  after(async () => {
+    delete process.env[SHARE_FILE_ITERATIONS_ENV];
+    await core?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('names the Backup HSM, the share files on the medium and the CA HSM\'s KCV for the import step', async () => {
+    const step = await call('ceremony.shareStep', { ceremony: view.id });
+    assert.equal(step.token.id, ids.backup);
+    assert.deepEqual(step.files.map((f) => f.path), [...shares].sort());
+    assert.equal(step.primaryKcv, (await domainStatus(custos.ctx, ids.primary)).kcv);
+  });
+
+  it('imports nothing on a wrong password (DKEK_SHARE_PASSWORD_WRONG) and leaves the step to be run again', async () => {
+    const before = journal().length;
+    assert.equal(await codeOf(call('ceremony.runStep', { ceremony: view.id, share: { file: { path: shares[0]! }, password: 'not the password' } })), 'DKEK_SHARE_PASSWORD_WRONG');
+    assert.equal((await domainStatus(custos.ctx, ids.backup)).importedShares, 0);
+    assert.equal(journal().slice(before).filter((e) => e.kind.startsWith('dkek.share.import')).length, 0, 'nothing reached the card');
+    assert.equal(view.pending, undefined);
+  });
+
+  it('refuses a share file named outside the medium (PATH_NOT_PERMITTED) before reading it', async () => {
+    writeFileSync(join(work, 'elsewhere.pbe'), readFileSync(shares[0]!));
+    assert.equal(await codeOf(call('ceremony.runStep', { ceremony: view.id, share: { file: { path: join(work, 'elsewhere.pbe') }, password: PASSWORDS[0]! } })), 'PATH_NOT_PERMITTED');
+    assert.equal(await codeOf(call('ceremony.runStep', { ceremony: view.id, share: { file: { path: `${media}/../elsewhere.pbe` }, password: PASSWORDS[0]! } })), 'PATH_NOT_PERMITTED');
+  });
+
+  it('takes the three shares one call at a time (the second as a picked file\'s bytes), the act waiting between them, and records every import with the step', async () => {
+    let next = await call('ceremony.runStep', { ceremony: view.id, share: { file: { path: shares[0]! }, password: PASSWORDS[0]! } });
+    assert.equal(next.pending, undefined, 'the act waits for share 2');
+    assert.equal((await domainStatus(custos.ctx, ids.backup)).importedShares, 1);
+    // Run without a share while the act waits: it says which share it waits for.
+    assert.equal(await codeOf(call('ceremony.runStep', { ceremony: view.id })), 'CEREMONY_SHARE_NEEDED');
+    next = await call('ceremony.runStep', { ceremony: view.id, share: { file: { fileName: 'share-2.pbe', contentBase64: readFileSync(shares[1]!).toString('base64') }, password: PASSWORDS[1]! } });
+    assert.equal(next.pending, undefined, 'the act waits for share 3');
+    assert.equal((await domainStatus(custos.ctx, ids.backup)).importedShares, 2);
+    next = await call('ceremony.runStep', { ceremony: view.id, share: { file: { path: shares[2]! }, password: PASSWORDS[2]! } });
+    const kcv = (await domainStatus(custos.ctx, ids.primary)).kcv!;
+    assert.ok(next.pending, 'the step is done and waits for the room');
+    assert.ok(next.pending.shown.some((l) => l.includes(`KCV ${kcv}`)), next.pending.shown.join('\n'));
+    view = next;
+    await confirm();
+    const entries = journal();
+    const step = entries.filter((e) => e.kind === 'ceremony.step' && e.data['step'] === 'import-dkek').at(-1)!;
+    const done = entries.filter((e) => e.kind === 'dkek.share.import.done');
+    assert.equal(done.length, 6, 'three into each HSM');
+    assert.ok(done.slice(3).every((d) => (step.data['actSeqs'] as number[]).includes(d.seq)), 'the step names the three imports into the Backup HSM');
+    assert.equal(done.at(-1)!.data['kcvMatches'], true);
+  });
+
+  it('runs the rest of the script to its end, the restore opening the Backup HSM with its own PIN', async () => {
+    await call('ceremony.runStep', { ceremony: view.id }).then((v) => { view = v; });
+    await confirm();
+    await call('ceremony.runStep', { ceremony: view.id }).then((v) => { view = v; });
+    await confirm();
+    const restore = view.steps[view.nextIndex]!;
+    assert.deepEqual(restore.opens, [{ tokenId: ids.backup, label: 'Backup HSM' }]);
+    assert.equal(await codeOf(call('ceremony.runStep', { ceremony: view.id })), 'PIN_REQUIRED');
+    view = await call('ceremony.runStep', { ceremony: view.id, pins: [{ tokenId: ids.backup, pin: PIN }] });
+    assert.ok(view.pending?.artifacts.some((a) => a.kind === 'key'));
+    await confirm();
+    view = await call('ceremony.runStep', { ceremony: view.id });
+    await confirm();
+    assert.equal(view.nextIndex, view.steps.length);
+    const text = readFileSync(join(work, 'home', 'journal.jsonl'), 'utf8');
+    for (const secret of [...PASSWORDS, 'not the password']) assert.ok(!text.includes(secret), 'no password in the journal');
+  });
+});
