@@ -193,9 +193,18 @@ describe('the Ceremony screen runs the HSM-cloning ceremony, its DKEK shares imp
     await shot('import-two-of-three');
   });
 
-  it('completes the domain with Carol\'s share: the step\'s outcome shows the Backup HSM\'s KCV, the CA HSM\'s', async () => {
+  it('completes the domain with Carol\'s share, chosen and opened by keyboard: the step\'s outcome shows the Backup HSM\'s KCV, the CA HSM\'s', async () => {
     const primaryKcv = (await domainStatus(custos.ctx, ids.primary)).kcv!;
-    await importShare(/^Carol — /, CUSTODIANS[2]!.password);
+    // By keyboard alone: the file list opened and walked down to Carol's file, Tab to the password, Enter sends it.
+    await page.getByRole('combobox', { name: 'Share file', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('listbox').waitFor();
+    for (let i = 0; i < 5 && !(await page.evaluate(() => document.activeElement?.textContent ?? '')).startsWith('Carol'); i++) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.getByRole('listbox').waitFor({ state: 'hidden' });
+    await page.getByLabel(/^Share password\W*$/).focus();
+    await page.keyboard.type(CUSTODIANS[2]!.password);
+    await page.keyboard.press('Enter');
     await page.getByTestId('ceremony-outcome').getByText(new RegExp(`key domain complete: 3 share\\(s\\), KCV ${primaryKcv}`)).waitFor();
     assert.equal((await domainStatus(custos.ctx, ids.backup)).kcv, primaryKcv);
     await shot('import-complete');
@@ -223,6 +232,7 @@ describe('the Ceremony screen runs the HSM-cloning ceremony, its DKEK shares imp
     const field = page.getByLabel('Backup HSM PIN');
     await field.waitFor();
     assert.equal(await page.getByLabel('CA HSM PIN').count(), 0, 'the restore opens the Backup HSM alone');
+    await page.getByText(/^\d+ tries left\. Typed here/).waitFor();
     await shot('restore-pin');
     // Wrong PINs until the next one would block it: each shows its code and the tries left.
     for (let i = 0; i < 5; i++) {

@@ -11,6 +11,7 @@
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import LinearProgress from '@mui/material/LinearProgress';
+import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
 import { useCallback, useState, type ChangeEvent } from 'react';
 import type { Output } from '../../../main/api/contract.ts';
@@ -90,10 +91,15 @@ export function DkekImportStep({ view, onView }: { view: View; onView: (v: View)
   const files: ShareFile[] = [...(place.data?.files ?? []), ...picked];
   return (
     <Box sx={{ mt: 2 }} data-testid="ceremony-dkek-import">
-      <Typography variant="body2" sx={{ mb: 1 }}>
-        The shares go into {cardName} <VirtualChip show={token.virtual} />
-        {place.data?.primaryKcv ? <>, which joins the key domain of the ceremony&apos;s HSM, KCV <Box component="span" sx={monoSx}>{place.data.primaryKcv}</Box></> : null}.
-      </Typography>
+      <Stack direction="row" spacing={1} sx={{ alignItems: 'center', mb: 0.5 }}>
+        <Typography variant="body2">The shares go into {cardName}.</Typography>
+        <VirtualChip show={token.virtual} />
+      </Stack>
+      {place.data?.primaryKcv && (
+        <Typography variant="body2" sx={{ mb: 1 }}>
+          It joins the key domain of the ceremony&apos;s HSM: its KCV must come out as <Box component="span" sx={{ ...monoSx, whiteSpace: 'nowrap' }}>{place.data.primaryKcv}</Box>.
+        </Typography>
+      )}
       <ImportShareStep tokenId={token.id} cardName={cardName} status={s} files={files} made={[]} onImported={onImported}
         onPrint={(x) => setRecord({ ...x, card: cardName, ...(s.complete && s.kcv ? { domainKcv: s.kcv } : {}) })}
         importShare={importShare} {...(place.data?.primaryKcv ? { expectedKcv: place.data.primaryKcv } : {})}

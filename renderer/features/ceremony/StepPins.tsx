@@ -46,7 +46,7 @@ export function StepPins({ opens, tokens, typed, onChange }: {
         const finalTry = token?.pinState.finalTry === true;
         return (
           <Stack key={o.tokenId} direction="row" spacing={2} sx={{ alignItems: 'flex-start', flexWrap: 'wrap' }}>
-            <TextField label={`${visibleText(o.label)} PIN`} type="password" autoComplete="off" value={entry.pin} sx={{ width: 260 }}
+            <TextField label={`${visibleText(o.label)} PIN`} type="password" autoComplete="off" value={entry.pin} sx={{ width: 320 }}
               onChange={(e) => onChange(o.tokenId, { ...entry, pin: e.target.value })} disabled={token?.pinState.locked === true}
               error={finalTry} helperText={finalTry ? 'Final try: one more wrong PIN blocks this HSM.' : helperOf(token)}
               slotProps={{ htmlInput: { maxLength: 64 } }} />
