@@ -47,35 +47,38 @@ async function labelledCard(stateFile: string, label: string): Promise<void> {
   await vc.close();
 }
 
-describe('the HSM-cloning ceremony through the window\'s channels, its shares handed over one call at a time', () => {
-  let work: string;
-  let media: string;
-  let custos: Custos;
-  let core: AppCore;
-  const ids = { primary: '', backup: '' };
-  const shares: string[] = [];
-  let view: Output<'ceremony.start'>;
-  const call = async <C extends 'ceremony.runStep' | 'ceremony.confirmStep' | 'ceremony.start' | 'ceremony.shareStep' | 'export.pickFolder'>(
-    channel: C, input: Input<C>): Promise<Output<C>> => (core.handlers[channel] as (i: Input<C>) => Promise<Output<C>>)(input);
-  const codeOf = async (p: Promise<unknown>): Promise<string> => p.then(() => 'no error', (e: unknown) => (isCustosError(e) ? e.code : String(e)));
-  const journal = (): Entry[] => readFileSync(join(work, 'home', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Entry);
-  const confirm = async (): Promise<void> => {
-    const step = view.steps[view.nextIndex]!;
-    view = await call('ceremony.confirmStep', { ceremony: view.id, performer: 'Ada Admin', witnesses: ['Wanda Witness', 'Will Witness'].slice(0, step.witnesses) });
-  };
+type Channel = 'ceremony.runStep' | 'ceremony.confirmStep' | 'ceremony.start' | 'ceremony.resume' | 'ceremony.abandon' | 'ceremony.shareStep' | 'export.pickFolder';
 
-  before(async () => {
-    process.env[SHARE_FILE_ITERATIONS_ENV] = String(ITERATIONS);
-    work = mkdtempSync(join(tmpdir(), 'custos-ceremony-dkek-window-'));
-    media = join(work, 'medium');
-    mkdirSync(media);
+const codeOf = async (p: Promise<unknown>): Promise<string> => p.then(() => 'no error', (e: unknown) => (isCustosError(e) ? e.code : String(e)));
+
+interface Room {
+  readonly work: string;
+  readonly media: string;
+  readonly custos: Custos;
+  readonly core: AppCore;
+  readonly ids: { primary: string; backup: string };
+  readonly shares: readonly string[];
+  call<C extends Channel>(channel: C, input: Input<C>): Promise<Output<C>>;
+  journal(): Entry[];
+}
+
+/**
+ * The room: the CA HSM, whose key domain is the three custodians' shares on
+ * the medium and which holds the root "example-root", and the Backup HSM
+ * waiting for those shares; the window's handlers, the medium picked.
+ */
+async function openRoom(): Promise<Room> {
+  const work = mkdtempSync(join(tmpdir(), 'custos-ceremony-dkek-window-'));
+  const media = join(work, 'medium');
+  mkdirSync(media);
+  {
     const states = { primary: join(work, 'primary.vsc'), backup: join(work, 'backup.vsc') };
     await labelledCard(states.primary, 'CA HSM');
     await labelledCard(states.backup, 'Backup HSM');
-    custos = Custos.open({ dataDir: join(work, 'home'), operator: 'ceremony-test', providers: [new VirtualScHsmProvider([states.primary, states.backup])], pcsc: false, rehearsal: true });
+    const custos = Custos.open({ dataDir: join(work, 'home'), operator: 'ceremony-test', providers: [new VirtualScHsmProvider([states.primary, states.backup])], pcsc: false, rehearsal: true });
     const listed = await custos.tokens.list();
-    ids.primary = listed.find((t) => t.info.label === 'CA HSM')!.id;
-    ids.backup = listed.find((t) => t.info.label === 'Backup HSM')!.id;
+    const ids = { primary: listed.find((t) => t.info.label === 'CA HSM')!.id, backup: listed.find((t) => t.info.label === 'Backup HSM')!.id };
+    const shares: string[] = [];
     // Three custodians' shares on the medium; the CA HSM's domain is made of them, and the root key on it.
     for (const [i, password] of PASSWORDS.entries()) {
       const made = await createDkekShare(custos.ctx, { custodian: `Custodian ${i + 1}`, password: Secret.fromString(password), passwordRepeat: Secret.fromString(password), directory: media }, { iterations: ITERATIONS });
@@ -85,17 +88,51 @@ describe('the HSM-cloning ceremony through the window\'s channels, its shares ha
     await custos.login(ids.primary, Secret.fromString(PIN));
     const key = await custos.generateKey(ids.primary, { kind: 'ec', curve: 'P-384' }, 'example-root');
     await createRoot(custos.ctx, { tokenId: ids.primary, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'C=XX, O=Custos, CN=Example Root', name: 'example-root' });
-    core = appCoreOf(custos, { pickFolder: async () => media });
+    const core = appCoreOf(custos, { pickFolder: async () => media });
+    const call = async <C extends Channel>(channel: C, input: Input<C>): Promise<Output<C>> => (core.handlers[channel] as (i: Input<C>) => Promise<Output<C>>)(input);
     await call('export.pickFolder', undefined);
-    view = await call('ceremony.start', { script: { bundled: 'hsm-cloning.json' }, hsmTokenId: ids.primary, mediaDir: media });
-    await call('ceremony.runStep', { ceremony: view.id });
-    await confirm();
+    const journal = (): Entry[] => readFileSync(join(work, 'home', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Entry);
+    return { work, media, custos, core, ids, shares, call, journal };
+  }
+}
+
+/** The room's performer and witnesses confirm the step the view waits on. */
+async function confirmed(room: Room, view: Output<'ceremony.start'>): Promise<Output<'ceremony.start'>> {
+  const step = view.steps[view.nextIndex]!;
+  return room.call('ceremony.confirmStep', { ceremony: view.id, performer: 'Ada Admin', witnesses: ['Wanda Witness', 'Will Witness'].slice(0, step.witnesses) });
+}
+
+/** The ceremony begun, its first step (the tokens present) run and confirmed: the DKEK import is next. */
+async function beginCloning(room: Room): Promise<Output<'ceremony.start'>> {
+  const view = await room.call('ceremony.start', { script: { bundled: 'hsm-cloning.json' }, hsmTokenId: room.ids.primary, mediaDir: room.media });
+  await room.call('ceremony.runStep', { ceremony: view.id });
+  return confirmed(room, view);
+}
+
+before(() => { process.env[SHARE_FILE_ITERATIONS_ENV] = String(ITERATIONS); });
+after(() => { delete process.env[SHARE_FILE_ITERATIONS_ENV]; });
+
+describe('the HSM-cloning ceremony through the window\'s channels, its shares handed over one call at a time', () => {
+  let room: Room;
+  let work: string;
+  let media: string;
+  let custos: Custos;
+  let ids: Room['ids'];
+  let shares: readonly string[];
+  let view: Output<'ceremony.start'>;
+  const call = <C extends Channel>(channel: C, input: Input<C>): Promise<Output<C>> => room.call(channel, input);
+  const journal = (): Entry[] => room.journal();
+  const confirm = async (): Promise<void> => { view = await confirmed(room, view); };
+
+  before(async () => {
+    room = await openRoom();
+    ({ work, media, custos, ids, shares } = room);
+    view = await beginCloning(room);
   });
 
   after(async () => {
-    delete process.env[SHARE_FILE_ITERATIONS_ENV];
-    await core?.close();
-    rmSync(work, { recursive: true, force: true });
+    await room?.core.close();
+    if (room) rmSync(room.work, { recursive: true, force: true });
   });
 
   it('names the Backup HSM, the share files on the medium and the CA HSM\'s KCV for the import step', async () => {
@@ -111,6 +148,13 @@ describe('the HSM-cloning ceremony through the window\'s channels, its shares ha
     assert.equal((await domainStatus(custos.ctx, ids.backup)).importedShares, 0);
     assert.equal(journal().slice(before).filter((e) => e.kind.startsWith('dkek.share.import')).length, 0, 'nothing reached the card');
     assert.equal(view.pending, undefined);
+  });
+
+  it('refuses a picked file that is no share file by its size (DKEK_SHARE_MALFORMED), importing nothing', async () => {
+    const before = journal().length;
+    assert.equal(await codeOf(call('ceremony.runStep', { ceremony: view.id, share: { file: { fileName: 'notes.pbe', contentBase64: Buffer.from('not a DKEK share at all').toString('base64') }, password: PASSWORDS[0]! } })), 'DKEK_SHARE_MALFORMED');
+    assert.equal(journal().slice(before).filter((e) => e.kind.startsWith('dkek.share.import')).length, 0);
+    assert.equal((await domainStatus(custos.ctx, ids.backup)).importedShares, 0);
   });
 
   it('refuses a share file named outside the medium (PATH_NOT_PERMITTED) before reading it', async () => {
@@ -158,5 +202,46 @@ describe('the HSM-cloning ceremony through the window\'s channels, its shares ha
     assert.equal(view.nextIndex, view.steps.length);
     const text = readFileSync(join(work, 'home', 'journal.jsonl'), 'utf8');
     for (const secret of [...PASSWORDS, 'not the password']) assert.ok(!text.includes(secret), 'no password in the journal');
+  });
+});
+
+describe('a DKEK-import step left waiting for its next share', () => {
+  const rooms: Room[] = [];
+  const PASSWORD_OF = (i: number): string => PASSWORDS[i]!;
+  after(async () => {
+    for (const room of rooms) {
+      await room.core.close();
+      rmSync(room.work, { recursive: true, force: true });
+    }
+  });
+
+  it('resumed anew (the window opened again), asks only for the shares still outstanding, refuses the one already in, and completes the domain', async () => {
+    const room = await openRoom();
+    rooms.push(room);
+    let view = await beginCloning(room);
+    await room.call('ceremony.runStep', { ceremony: view.id, share: { file: { path: room.shares[0]! }, password: PASSWORD_OF(0) } });
+    assert.equal((await domainStatus(room.custos.ctx, room.ids.backup)).importedShares, 1);
+    // The window is opened again: its ceremony is resumed with its script, and the act that waited is ended.
+    view = await room.call('ceremony.resume', { script: { bundled: 'hsm-cloning.json' }, hsmTokenId: room.ids.primary, mediaDir: room.media });
+    assert.equal(view.steps[view.nextIndex]!.id, 'import-dkek');
+    // The share already in is refused, not imported twice (which would cancel it out).
+    assert.equal(await codeOf(room.call('ceremony.runStep', { ceremony: view.id, share: { file: { path: room.shares[0]! }, password: PASSWORD_OF(0) } })), 'DKEK_SHARE_ALREADY_IMPORTED');
+    assert.equal((await domainStatus(room.custos.ctx, room.ids.backup)).importedShares, 1);
+    await room.call('ceremony.runStep', { ceremony: view.id, share: { file: { path: room.shares[1]! }, password: PASSWORD_OF(1) } });
+    view = await room.call('ceremony.runStep', { ceremony: view.id, share: { file: { path: room.shares[2]! }, password: PASSWORD_OF(2) } });
+    assert.ok(view.pending, 'the domain is complete and the step waits for the room');
+    assert.equal((await domainStatus(room.custos.ctx, room.ids.backup)).kcv, (await domainStatus(room.custos.ctx, room.ids.primary)).kcv);
+  });
+
+  it('abandoned while it waits, imports nothing more: a share sent after is refused (CEREMONY_ENDED) and the card keeps its count', async () => {
+    const room = await openRoom();
+    rooms.push(room);
+    const view = await beginCloning(room);
+    await room.call('ceremony.runStep', { ceremony: view.id, share: { file: { path: room.shares[0]! }, password: PASSWORD_OF(0) } });
+    await room.call('ceremony.abandon', { ceremony: view.id, reason: 'the second custodian did not come' });
+    const before = room.journal().length;
+    assert.equal(await codeOf(room.call('ceremony.runStep', { ceremony: view.id, share: { file: { path: room.shares[1]! }, password: PASSWORD_OF(1) } })), 'CEREMONY_ENDED');
+    assert.equal(room.journal().slice(before).filter((e) => e.kind.startsWith('dkek.share.import')).length, 0);
+    assert.equal((await domainStatus(room.custos.ctx, room.ids.backup)).importedShares, 1);
   });
 });
