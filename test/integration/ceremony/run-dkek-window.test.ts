@@ -21,7 +21,7 @@ import { Custos } from '../../../main/custos.ts';
 import { Secret } from '../../../main/secret.ts';
 import { isCustosError } from '../../../main/errors/index.ts';
 import { VirtualScHsmProvider } from '../../../main/hsm/sc-hsm/provider.ts';
-import { createDkekShare, domainStatus, importDkekShareFile, readShareFile, SHARE_FILE_ITERATIONS_ENV } from '../../../main/ca/key-domain.ts';
+import { createDkekShare, domainStatus, importDkekShareFile, passwordFromShares, readShareFile, SHARE_FILE_ITERATIONS_ENV } from '../../../main/ca/key-domain.ts';
 import { createRoot } from '../../../main/ca/root.ts';
 import type { Input, Output } from '../../../main/api/contract.ts';
 import { VirtualCard } from '../../../main/hsm/virtual/card.ts';
@@ -31,7 +31,7 @@ import { tokenInfo } from '../../../main/rehearsal/tokens.ts';
 import { TEST_SO_PIN } from '../../support/card-process.ts';
 
 const PIN = '648219';
-const PASSWORDS = ['first custodian pass', 'second custodian pass', 'third custodian pass'];
+const PASSWORDS = ['first custodian pass', 'second custodian pass'];
 const ITERATIONS = 1000;
 
 interface Entry { seq: number; kind: string; data: Record<string, unknown> }
@@ -58,6 +58,8 @@ interface Room {
   readonly core: AppCore;
   readonly ids: { primary: string; backup: string };
   readonly shares: readonly string[];
+  /** The third share's password shares: its prime and each holder's share. */
+  readonly split: { prime: string; shares: { id: number; value: string }[] };
   call<C extends Channel>(channel: C, input: Input<C>): Promise<Output<C>>;
   journal(): Entry[];
 }
@@ -80,11 +82,16 @@ async function openRoom(): Promise<Room> {
     const ids = { primary: listed.find((t) => t.info.label === 'CA HSM')!.id, backup: listed.find((t) => t.info.label === 'Backup HSM')!.id };
     const shares: string[] = [];
     // Three custodians' shares on the medium; the CA HSM's domain is made of them, and the root key on it.
-    for (const [i, password] of PASSWORDS.entries()) {
+    for (const [i, password] of PASSWORDS.slice(0, 2).entries()) {
       const made = await createDkekShare(custos.ctx, { custodian: `Custodian ${i + 1}`, password: Secret.fromString(password), passwordRepeat: Secret.fromString(password), directory: media }, { iterations: ITERATIONS });
       shares.push(made.path);
       await importDkekShareFile(custos.ctx, { tokenId: ids.primary, file: await readShareFile(made.path), fileName: made.fileName, password: Secret.fromString(password) }, { iterations: ITERATIONS });
     }
+    // The third share's password was split 2-of-3 among its holders, as sc-hsm-tool --pwd-shares-* does.
+    const third = await createDkekShare(custos.ctx, { custodian: 'Custodian 3', passwordShares: { threshold: 2, total: 3 }, directory: media }, { iterations: ITERATIONS });
+    shares.push(third.path);
+    const split = { prime: third.passwordShares!.prime, shares: third.passwordShares!.shares.map((x) => ({ ...x })) };
+    await importDkekShareFile(custos.ctx, { tokenId: ids.primary, file: await readShareFile(third.path), fileName: third.fileName, password: passwordFromShares(split.prime, split.shares.slice(0, 2)) }, { iterations: ITERATIONS });
     await custos.login(ids.primary, Secret.fromString(PIN));
     const key = await custos.generateKey(ids.primary, { kind: 'ec', curve: 'P-384' }, 'example-root');
     await createRoot(custos.ctx, { tokenId: ids.primary, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'C=XX, O=Custos, CN=Example Root', name: 'example-root' });
@@ -92,7 +99,7 @@ async function openRoom(): Promise<Room> {
     const call = async <C extends Channel>(channel: C, input: Input<C>): Promise<Output<C>> => (core.handlers[channel] as (i: Input<C>) => Promise<Output<C>>)(input);
     await call('export.pickFolder', undefined);
     const journal = (): Entry[] => readFileSync(join(work, 'home', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Entry);
-    return { work, media, custos, core, ids, shares, call, journal };
+    return { work, media, custos, core, ids, shares, split, call, journal };
   }
 }
 
@@ -163,7 +170,7 @@ describe('the HSM-cloning ceremony through the window\'s channels, its shares ha
     assert.equal(await codeOf(call('ceremony.runStep', { ceremony: view.id, share: { file: { path: `${media}/../elsewhere.pbe` }, password: PASSWORDS[0]! } })), 'PATH_NOT_PERMITTED');
   });
 
-  it('takes the three shares one call at a time (the second as a picked file\'s bytes), the act waiting between them, and records every import with the step', async () => {
+  it('takes the three shares one call at a time (the second as a picked file\'s bytes, the third opened with password shares), the act waiting between them, and records every import with the step', async () => {
     let next = await call('ceremony.runStep', { ceremony: view.id, share: { file: { path: shares[0]! }, password: PASSWORDS[0]! } });
     assert.equal(next.pending, undefined, 'the act waits for share 2');
     assert.equal((await domainStatus(custos.ctx, ids.backup)).importedShares, 1);
@@ -172,7 +179,8 @@ describe('the HSM-cloning ceremony through the window\'s channels, its shares ha
     next = await call('ceremony.runStep', { ceremony: view.id, share: { file: { fileName: 'share-2.pbe', contentBase64: readFileSync(shares[1]!).toString('base64') }, password: PASSWORDS[1]! } });
     assert.equal(next.pending, undefined, 'the act waits for share 3');
     assert.equal((await domainStatus(custos.ctx, ids.backup)).importedShares, 2);
-    next = await call('ceremony.runStep', { ceremony: view.id, share: { file: { path: shares[2]! }, password: PASSWORDS[2]! } });
+    // The third opened with the password shares of two of its three holders (the first and the third).
+    next = await call('ceremony.runStep', { ceremony: view.id, share: { file: { path: shares[2]! }, passwordShares: { prime: room.split.prime, shares: [room.split.shares[0]!, room.split.shares[2]!] } } });
     const kcv = (await domainStatus(custos.ctx, ids.primary)).kcv!;
     assert.ok(next.pending, 'the step is done and waits for the room');
     assert.ok(next.pending.shown.some((l) => l.includes(`KCV ${kcv}`)), next.pending.shown.join('\n'));
@@ -228,7 +236,7 @@ describe('a DKEK-import step left waiting for its next share', () => {
     assert.equal(await codeOf(room.call('ceremony.runStep', { ceremony: view.id, share: { file: { path: room.shares[0]! }, password: PASSWORD_OF(0) } })), 'DKEK_SHARE_ALREADY_IMPORTED');
     assert.equal((await domainStatus(room.custos.ctx, room.ids.backup)).importedShares, 1);
     await room.call('ceremony.runStep', { ceremony: view.id, share: { file: { path: room.shares[1]! }, password: PASSWORD_OF(1) } });
-    view = await room.call('ceremony.runStep', { ceremony: view.id, share: { file: { path: room.shares[2]! }, password: PASSWORD_OF(2) } });
+    view = await room.call('ceremony.runStep', { ceremony: view.id, share: { file: { path: room.shares[2]! }, passwordShares: { prime: room.split.prime, shares: room.split.shares.slice(1) } } });
     assert.ok(view.pending, 'the domain is complete and the step waits for the room');
     assert.equal((await domainStatus(room.custos.ctx, room.ids.backup)).kcv, (await domainStatus(room.custos.ctx, room.ids.primary)).kcv);
   });
