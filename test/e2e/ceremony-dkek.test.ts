@@ -24,14 +24,10 @@ import type { Page } from 'playwright-core';
 import { appCoreOf, type AppCore } from '../../electron/core.ts';
 import { Custos } from '../../main/custos.ts';
 import { Secret } from '../../main/secret.ts';
-import { VirtualCard } from '../../main/hsm/virtual/card.ts';
-import { ScHsmCard } from '../../main/hsm/sc-hsm/card.ts';
-import { InProcessTransport } from '../../main/hsm/sc-hsm/inprocess-transport.ts';
 import { VirtualScHsmProvider } from '../../main/hsm/sc-hsm/provider.ts';
-import { tokenInfo } from '../../main/rehearsal/tokens.ts';
 import { createDkekShare, domainStatus, importDkekShareFile, readShareFile, SHARE_FILE_ITERATIONS_ENV } from '../../main/ca/key-domain.ts';
 import { createRoot } from '../../main/ca/root.ts';
-import { TEST_SO_PIN } from '../support/card-process.ts';
+import { createLabelledCard } from '../support/labelled-card.ts';
 import { ensureRendererBuilt } from './support/build.ts';
 import { openWindow, type AppWindow } from './support/window.ts';
 import { SCREENSHOT_DIR } from './support/screens.ts';
@@ -47,17 +43,6 @@ const CUSTODIANS = [
 ];
 const WRONG_PASSWORD = 'not alice password';
 const SCRIPT = JSON.parse(readFileSync(join(import.meta.dirname, '../../resources/ceremonies/hsm-cloning.json'), 'utf8')) as { steps: { id: string; performer: string; witnesses: number }[] };
-
-/** A SmartCard-HSM waiting for three DKEK shares, labelled as the script names it (its token-info file, as on the rehearsal tokens). */
-async function labelledCard(stateFile: string, label: string): Promise<void> {
-  const vc = await VirtualCard.create(stateFile, { label });
-  const card = await ScHsmCard.open(new InProcessTransport(vc, { ownsCard: false }));
-  await card.initialize({ soPin: Secret.fromString(TEST_SO_PIN), pin: Secret.fromString(PIN), dkekShares: 3 });
-  await card.verifyPin(Secret.fromString(PIN));
-  await card.writeFile(0x2f03, tokenInfo(label, vc.serial));
-  await card.close();
-  await vc.close();
-}
 
 describe('the Ceremony screen runs the HSM-cloning ceremony, its DKEK shares imported one custodian at a time', () => {
   let work: string;
@@ -107,8 +92,8 @@ describe('the Ceremony screen runs the HSM-cloning ceremony, its DKEK shares imp
     media = join(work, 'medium');
     mkdirSync(media);
     const states = { primary: join(work, 'primary.vsc'), backup: join(work, 'backup.vsc') };
-    await labelledCard(states.primary, 'CA HSM');
-    await labelledCard(states.backup, 'Backup HSM');
+    await createLabelledCard(states.primary, 'CA HSM', PIN, 3);
+    await createLabelledCard(states.backup, 'Backup HSM', PIN, 3);
     // Virtual tokens only: a rehearsal, where the folder stands for the USB medium.
     custos = Custos.open({ dataDir: join(work, 'home'), operator: 'e2e', providers: [new VirtualScHsmProvider([states.primary, states.backup])], pcsc: false, rehearsal: true });
     const listed = await custos.tokens.list();

@@ -26,6 +26,7 @@ import { monoSx } from '../../theme.ts';
 import { ImportShareStep, type ShareImportRequest, type ShareImportResult } from '../keydomain/ImportShareStep.tsx';
 import { PaperRecordDialog, type PaperRecordData } from '../keydomain/PaperRecord.tsx';
 import { useKeyDomainStatus } from '../keydomain/useKeyDomain.ts';
+import { toBase64 } from './file-bytes.ts';
 
 type View = Output<'ceremony.start'>;
 type ShareFile = Output<'keydomain.files'>[number];
@@ -34,12 +35,6 @@ type ShareFile = Output<'keydomain.files'>[number];
 interface PickedFile extends ShareFile { readonly contentBase64: string }
 
 const PICKED = 'picked:';
-
-function toBase64(bytes: ArrayBuffer): string {
-  let text = '';
-  for (const b of new Uint8Array(bytes)) text += String.fromCharCode(b);
-  return btoa(text);
-}
 
 export function DkekImportStep({ view, onView }: { view: View; onView: (v: View) => void }) {
   const { reloadTokens } = useAppState();

@@ -24,28 +24,13 @@ import { VirtualScHsmProvider } from '../../../main/hsm/sc-hsm/provider.ts';
 import { createDkekShare, domainStatus, importDkekShareFile, passwordFromShares, readShareFile, SHARE_FILE_ITERATIONS_ENV } from '../../../main/ca/key-domain.ts';
 import { createRoot } from '../../../main/ca/root.ts';
 import type { Input, Output } from '../../../main/api/contract.ts';
-import { VirtualCard } from '../../../main/hsm/virtual/card.ts';
-import { ScHsmCard } from '../../../main/hsm/sc-hsm/card.ts';
-import { InProcessTransport } from '../../../main/hsm/sc-hsm/inprocess-transport.ts';
-import { tokenInfo } from '../../../main/rehearsal/tokens.ts';
-import { TEST_SO_PIN } from '../../support/card-process.ts';
+import { createLabelledCard } from '../../support/labelled-card.ts';
 
 const PIN = '648219';
 const PASSWORDS = ['first custodian pass', 'second custodian pass'];
 const ITERATIONS = 1000;
 
 interface Entry { seq: number; kind: string; data: Record<string, unknown> }
-
-/** A SmartCard-HSM waiting for three DKEK shares, labelled as the script names it (the label is the card's token-info file, as on the rehearsal tokens). */
-async function labelledCard(stateFile: string, label: string): Promise<void> {
-  const vc = await VirtualCard.create(stateFile, { label });
-  const card = await ScHsmCard.open(new InProcessTransport(vc, { ownsCard: false }));
-  await card.initialize({ soPin: Secret.fromString(TEST_SO_PIN), pin: Secret.fromString(PIN), dkekShares: 3 });
-  await card.verifyPin(Secret.fromString(PIN));
-  await card.writeFile(0x2f03, tokenInfo(label, vc.serial));
-  await card.close();
-  await vc.close();
-}
 
 type Channel = 'ceremony.runStep' | 'ceremony.confirmStep' | 'ceremony.start' | 'ceremony.resume' | 'ceremony.abandon' | 'ceremony.shareStep' | 'export.pickFolder';
 
@@ -75,8 +60,8 @@ async function openRoom(): Promise<Room> {
   mkdirSync(media);
   {
     const states = { primary: join(work, 'primary.vsc'), backup: join(work, 'backup.vsc') };
-    await labelledCard(states.primary, 'CA HSM');
-    await labelledCard(states.backup, 'Backup HSM');
+    await createLabelledCard(states.primary, 'CA HSM', PIN, 3);
+    await createLabelledCard(states.backup, 'Backup HSM', PIN, 3);
     const custos = Custos.open({ dataDir: join(work, 'home'), operator: 'ceremony-test', providers: [new VirtualScHsmProvider([states.primary, states.backup])], pcsc: false, rehearsal: true });
     const listed = await custos.tokens.list();
     const ids = { primary: listed.find((t) => t.info.label === 'CA HSM')!.id, backup: listed.find((t) => t.info.label === 'Backup HSM')!.id };
