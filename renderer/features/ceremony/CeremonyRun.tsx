@@ -31,7 +31,8 @@ import { useAction } from '../../hooks/useAction.ts';
 import { monoSx } from '../../theme.ts';
 import { DkekImportStep } from './DkekImportStep.tsx';
 import { groupsOfFour } from './fingerprint.ts';
-import { finalTryUnconfirmed, pinsToSend, StepPins, type TypedPin } from './StepPins.tsx';
+import { finalTryUnconfirmed, pinsToSend, type TypedPin } from './step-pins.ts';
+import { StepPins } from './StepPins.tsx';
 
 type View = Output<'ceremony.start'>;
 type Step = View['steps'][number];
