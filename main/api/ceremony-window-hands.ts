@@ -159,6 +159,8 @@ export class ActsHeld {
       held = undefined;
     }
     if (held !== undefined) {
+      // The act is at work on a share (a second click, a second window): one share at a time, or an answer would be lost.
+      if (held.desk.asking === undefined) throw new CustosError('OPERATION_IN_PROGRESS', 'The step is importing a share now: wait for it to finish, then hand over the next.', {});
       if (input.share === undefined) {
         const asking = held.desk.asking;
         throw new CustosError('CEREMONY_SHARE_NEEDED', `The step waits for DKEK share ${asking?.k ?? '?'} of ${asking?.n ?? '?'}: its custodian chooses their share file and types its password.`, { ...(asking ?? {}) });

@@ -226,6 +226,23 @@ describe('a DKEK-import step left waiting for its next share', () => {
     assert.equal((await domainStatus(room.custos.ctx, room.ids.backup)).kcv, (await domainStatus(room.custos.ctx, room.ids.primary)).kcv);
   });
 
+  it('takes one share at a time: a second share sent while the first is being imported is refused (OPERATION_IN_PROGRESS), and the first goes in', async () => {
+    const room = await openRoom();
+    rooms.push(room);
+    const view = await beginCloning(room);
+    const [first, second] = await Promise.allSettled([
+      room.call('ceremony.runStep', { ceremony: view.id, share: { file: { path: room.shares[0]! }, password: PASSWORD_OF(0) } }),
+      room.call('ceremony.runStep', { ceremony: view.id, share: { file: { path: room.shares[1]! }, password: PASSWORD_OF(1) } }),
+    ]);
+    assert.equal(first.status, 'fulfilled');
+    assert.equal(second.status === 'rejected' && isCustosError(second.reason) ? second.reason.code : second.status, 'OPERATION_IN_PROGRESS');
+    const status = await domainStatus(room.custos.ctx, room.ids.backup);
+    assert.equal(status.importedShares, 1);
+    // The act waits for the second share again, handed over now.
+    await room.call('ceremony.runStep', { ceremony: view.id, share: { file: { path: room.shares[1]! }, password: PASSWORD_OF(1) } });
+    assert.equal((await domainStatus(room.custos.ctx, room.ids.backup)).importedShares, 2);
+  });
+
   it('abandoned while it waits, imports nothing more: a share sent after is refused (CEREMONY_ENDED) and the card keeps its count', async () => {
     const room = await openRoom();
     rooms.push(room);
