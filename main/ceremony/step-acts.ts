@@ -30,13 +30,26 @@ import type { Step } from './script-schema.ts';
 
 /** What the runner asks of the people in the room while a step's act runs. Secrets come back as Secrets and are wiped after use. */
 export interface CeremonyHands {
-  /** The user PIN of the HSM, when it is not logged in. */
-  hsmPin(hsmLabel: string): Promise<Secret>;
+  /** The user PIN of an HSM the step opens (the ceremony's, or a secondary), when it is not logged in. */
+  hsmPin(hsmLabel: string, tokenId: string): Promise<Secret>;
+  /** Whether the person confirmed spending this token's final PIN try; without it a token on its last try is not tried. */
+  confirmsFinalTry?(tokenId: string): boolean;
   /** The next custodian to present a token for the quorum (its token id and the PIN they type), or undefined when no one else comes forward. */
   custodian(hsmLabel: string, status: string): Promise<{ tokenId: string; pin: Secret } | undefined>;
   /** dkek.import: share k of n, as its custodian hands it over: the file and its password. */
-  share(k: number, n: number): Promise<{ path: string; password: Secret }>;
+  share(k: number, n: number): Promise<HandedShare>;
 }
+
+/**
+ * A DKEK share as its custodian hands it over: the file on a medium by its
+ * path, or its bytes as the window read a file the person picked; the
+ * password it opens with; and, from the custodian's paper record, the
+ * share's KCV the file must open to.
+ */
+export type HandedShare = ({ readonly path: string } | { readonly fileName: string; readonly file: Uint8Array }) & {
+  readonly password: Secret;
+  readonly expectedShareKcv?: string;
+};
 
 /** Where a step runs: the core, the HSM, the medium, and what the ceremony produced so far. */
 export interface StepPlace {
@@ -96,7 +109,7 @@ async function meetQuorum(place: StepPlace, hands: CeremonyHands): Promise<Custo
 async function logIn(place: StepPlace, hands: CeremonyHands, hsmId = requireHsm(place)): Promise<void> {
   const token = await place.core.tokens.open(hsmId);
   await token.refresh();
-  if (!token.info.loggedIn) await place.core.login(hsmId, await hands.hsmPin(token.info.label));
+  if (!token.info.loggedIn) await place.core.login(hsmId, await hands.hsmPin(token.info.label, hsmId), hands.confirmsFinalTry?.(hsmId) === true);
 }
 
 /**
@@ -229,8 +242,13 @@ export async function runAct(step: Step, place: StepPlace, hands: CeremonyHands)
       // After an interruption some shares may be in already: only the outstanding ones are asked for.
       while (!status.complete) {
         const k = status.importedShares + 1;
-        const { path, password } = await hands.share(k, status.totalShares);
-        status = await importDkekShareFile(core.ctx, { tokenId: hsmId, file: await readShareFile(path), fileName: basename(path), password, ...expectedKcv }, iterations === undefined ? {} : { iterations });
+        const handed = await hands.share(k, status.totalShares);
+        const { file, fileName } = 'path' in handed
+          ? { file: await readShareFile(handed.path).catch((e: unknown) => { handed.password.wipe(); throw e; }), fileName: basename(handed.path) }
+          : { file: handed.file, fileName: basename(handed.fileName) };
+        status = await importDkekShareFile(core.ctx, {
+          tokenId: hsmId, file, fileName, password: handed.password, ...expectedKcv, ...(handed.expectedShareKcv ? { expectedShareKcv: handed.expectedShareKcv } : {}),
+        }, iterations === undefined ? {} : { iterations });
       }
       if (primary?.complete && status.kcv !== primary.kcv) {
         throw new CustosError('KCV_MISMATCH', `The key domain of "${action.params.token}" is ${status.kcv}, not the ceremony HSM's ${primary.kcv}.`, { kcv: status.kcv ?? '', expectedKcv: primary.kcv ?? '' });

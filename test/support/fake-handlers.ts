@@ -133,7 +133,7 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
     // Ceremonies are tested on the real core (test/e2e/ceremony.test.ts): this fake holds none and runs none.
     'ceremony.scripts': async () => [], 'ceremony.status': async () => ({ ceremonies: [] }),
     'ceremony.preflight': noCeremony, 'ceremony.start': noCeremony, 'ceremony.resume': noCeremony, 'ceremony.runStep': noCeremony,
-    'ceremony.confirmStep': noCeremony, 'ceremony.complete': noCeremony, 'ceremony.abandon': noCeremony,
+    'ceremony.confirmStep': noCeremony, 'ceremony.complete': noCeremony, 'ceremony.abandon': noCeremony, 'ceremony.shareStep': noCeremony,
     'app.info': async () => ({ version: '0.1.0', dataDir: '/tmp/custos-fake', operator: 'tester', rehearsal: options.rehearsal ?? false }),
     'app.startRehearsal': async () => { calls.push('app.startRehearsal'); return { version: '0.1.0', dataDir: '/tmp/custos-fake/rehearsal', operator: 'tester', rehearsal: true }; },
     'token.list': async () => structuredClone(tokens),

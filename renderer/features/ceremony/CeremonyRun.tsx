@@ -1,7 +1,8 @@
 /**
  * A ceremony under way, one step at a time: "Step k of n", the step's
- * instructions and what the room checks; Run (with the HSM's PIN and the
- * custodians' tokens and PINs when the step needs them); then what it
+ * instructions and what the room checks; Run (with the PIN of each HSM
+ * the step opens and the custodians' tokens and PINs when the step needs
+ * them; a DKEK import takes each custodian's share in turn); then what it
  * produced, every SHA-256 in groups of four for reading aloud; then the
  * performer's and witnesses' names and Confirm. At the end, Complete, and
  * the link to the transcript.
@@ -28,14 +29,17 @@ import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { Section } from '../../components/Page.tsx';
 import { useAction } from '../../hooks/useAction.ts';
 import { monoSx } from '../../theme.ts';
+import { DkekImportStep } from './DkekImportStep.tsx';
 import { groupsOfFour } from './fingerprint.ts';
+import { finalTryUnconfirmed, pinsToSend, type TypedPin } from './step-pins.ts';
+import { StepPins } from './StepPins.tsx';
 
 type View = Output<'ceremony.start'>;
 type Step = View['steps'][number];
 type Pending = NonNullable<View['pending']>;
 
-/** The acts that open the HSM's keys: they may need its PIN and the custodians. */
-const OPENS_HSM = new Set(['quorum.auth', 'root.create', 'crl.issue', 'request.sign', 'bundle.create']);
+/** The acts that open the ceremony HSM's keys: they may need its custodians' quorum. */
+const OPENS_HSM = new Set(['quorum.auth', 'root.create', 'crl.issue', 'request.sign', 'bundle.create', 'key.backup']);
 
 function StepCard({ step }: { step: Step }) {
   return (
@@ -54,26 +58,39 @@ function StepCard({ step }: { step: Step }) {
 }
 
 function RunForm({ view, step, onView }: { view: View; step: Step; onView: (v: View) => void }) {
-  const { tokens } = useAppState();
-  const [pin, setPin] = useState('');
+  const { tokens, reloadTokens } = useAppState();
+  const [pins, setPins] = useState<Record<string, TypedPin>>({});
   const [custodians, setCustodians] = useState([{ tokenId: '', pin: '' }, { tokenId: '', pin: '' }]);
   const needsHsm = OPENS_HSM.has(step.act);
+  const opens = step.opens ?? [];
+  const unconfirmed = finalTryUnconfirmed(pins, tokens);
   const run = useAction(useCallback(async () => {
     const given = custodians.filter((c) => c.tokenId && c.pin);
-    const next = await api.call('ceremony.runStep', { ceremony: view.id, ...(pin ? { pin } : {}), ...(given.length ? { custodians: given } : {}) });
-    setPin('');
+    const typed = pinsToSend(pins);
+    // PINs leave the form with the call: a failed step is run again with them typed again.
+    setPins({});
     setCustodians((cs) => cs.map(() => ({ tokenId: '', pin: '' })));
-    onView(next);
-    return next;
-  }, [view.id, pin, custodians, onView]));
-  const submit = (e: FormEvent) => { e.preventDefault(); void run.run(); };
+    try {
+      const next = await api.call('ceremony.runStep', { ceremony: view.id, ...(typed.length ? { pins: typed } : {}), ...(given.length ? { custodians: given } : {}) });
+      onView(next);
+      return next;
+    } finally {
+      // Tries left and logged-in states change with every PIN sent, right or wrong.
+      reloadTokens();
+    }
+  }, [view.id, pins, custodians, onView, reloadTokens]));
+  const submit = (e: FormEvent) => { e.preventDefault(); if (!unconfirmed) void run.run(); };
+  if (step.act === 'dkek.import') return <DkekImportStep view={view} onView={onView} />;
   const setCustodian = (i: number, change: Partial<{ tokenId: string; pin: string }>) => setCustodians((cs) => cs.map((c, j) => (j === i ? { ...c, ...change } : c)));
   return (
     <Box component="form" aria-label="Run the step" onSubmit={submit} sx={{ mt: 2 }}>
-      {needsHsm && (
+      {(needsHsm || opens.length > 0) && (
         <Stack spacing={1.5} sx={{ maxWidth: 640, mb: 2 }}>
-          <Typography variant="body2">Where the HSM is not open yet, each custodian presents their token and types their own PIN, and the administrator types the HSM's PIN. Leave them empty when the HSM is open.</Typography>
-          {custodians.map((c, i) => (
+          <Typography variant="body2">
+            {needsHsm ? 'Where the HSM is not open yet, each custodian presents their token and types their own PIN, and the administrator types the HSM\'s PIN. Leave them empty when the HSM is open.'
+              : 'Where an HSM this step opens is not logged in yet, the administrator types its PIN. Leave it empty when it is.'}
+          </Typography>
+          {needsHsm && custodians.map((c, i) => (
             <Stack direction="row" spacing={1} key={i}>
               <TextField select label={`Custodian ${i + 1} token`} value={c.tokenId} onChange={(e) => setCustodian(i, { tokenId: e.target.value })} sx={{ minWidth: 260 }}>
                 <MenuItem value="">(none)</MenuItem>
@@ -82,11 +99,11 @@ function RunForm({ view, step, onView }: { view: View; step: Step; onView: (v: V
               <TextField label={`Custodian ${i + 1} PIN`} type="password" autoComplete="off" value={c.pin} onChange={(e) => setCustodian(i, { pin: e.target.value })} />
             </Stack>
           ))}
-          <Box><Button variant="text" onClick={() => setCustodians((cs) => [...cs, { tokenId: '', pin: '' }])}>Another custodian</Button></Box>
-          <TextField label="HSM PIN" type="password" autoComplete="off" value={pin} onChange={(e) => setPin(e.target.value)} sx={{ maxWidth: 260 }} />
+          {needsHsm && <Box><Button variant="text" onClick={() => setCustodians((cs) => [...cs, { tokenId: '', pin: '' }])}>Another custodian</Button></Box>}
+          <StepPins opens={opens} tokens={tokens} typed={pins} onChange={(tokenId, change) => setPins((ps) => ({ ...ps, [tokenId]: change }))} />
         </Stack>
       )}
-      <Button type="submit" variant="contained" disabled={run.running}>{run.running ? 'Running…' : step.signs ? 'Run the step (signs)' : 'Run the step'}</Button>
+      <Button type="submit" variant="contained" disabled={run.running || unconfirmed}>{run.running ? 'Running…' : step.signs ? 'Run the step (signs)' : 'Run the step'}</Button>
       {run.running && <LinearProgress sx={{ mt: 1 }} aria-label="The step is running" />}
       <ErrorAlert error={run.error} />
     </Box>

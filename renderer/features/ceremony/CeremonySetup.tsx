@@ -21,17 +21,12 @@ import { Section } from '../../components/Page.tsx';
 import { useAction } from '../../hooks/useAction.ts';
 import { useCall } from '../../hooks/useCall.ts';
 import { monoSx } from '../../theme.ts';
+import { toBase64 } from './file-bytes.ts';
 
 type View = Output<'ceremony.start'>;
 type ScriptRef = Input<'ceremony.start'>['script'];
 
 const FILE_CHOICE = '(file)';
-
-function toBase64(bytes: ArrayBuffer): string {
-  let text = '';
-  for (const b of new Uint8Array(bytes)) text += String.fromCharCode(b);
-  return btoa(text);
-}
 
 export function CeremonySetup({ onStarted }: { onStarted: (view: View) => void }) {
   const { tokens } = useAppState();

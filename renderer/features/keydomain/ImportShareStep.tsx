@@ -4,6 +4,10 @@
  * the domain's KCV once the last is in, compared with the one expected. A
  * file whose password was split is opened with the prime and the password
  * shares of enough holders, each typed by its holder in turn.
+ *
+ * The Ceremony screen's DKEK-import step shows this same step: it passes
+ * its own importShare (the ceremony's act takes the share), the KCV the
+ * domain must come out with, and a file picker beside the list.
  */
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
@@ -22,7 +26,7 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useCallback, useState, type FormEvent } from 'react';
+import { useCallback, useState, type FormEvent, type ReactNode } from 'react';
 import type { Output } from '../../../main/api/contract.ts';
 import { api } from '../../api.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
@@ -35,7 +39,19 @@ import type { MadeShare } from './MakeShareStep.tsx';
 type Status = Output<'keydomain.status'>;
 type File = Output<'keydomain.files'>[number];
 
-export function ImportShareStep({ tokenId, cardName, status, files, made, onImported, onPrint }: {
+/** One share to import: the file chosen, and its password or password shares (sent once, never kept). */
+export interface ShareImportRequest {
+  readonly path: string;
+  readonly password?: string;
+  readonly passwordShares?: { prime: string; shares: { id: number; value: string }[] };
+  readonly expectedKcv?: string;
+  readonly expectedShareKcv?: string;
+}
+
+/** What the step shows after an import: the domain complete, and its KCV against the one expected. */
+export type ShareImportResult = { complete: boolean; kcv?: string; expectedKcv?: string } | undefined;
+
+export function ImportShareStep({ tokenId, cardName, status, files, made, onImported, onPrint, importShare: importer, expectedKcv: fixedKcv, fileAction, noFilesText }: {
   tokenId: string;
   cardName: string;
   status: Status;
@@ -43,6 +59,14 @@ export function ImportShareStep({ tokenId, cardName, status, files, made, onImpo
   made: readonly MadeShare[];
   onImported: () => void;
   onPrint: (share: { custodian: string; shareKcv: string; fileName: string; date: string }) => void;
+  /** Who imports the share; by default the Key domain screen's keydomain.importShare into tokenId. */
+  importShare?: (request: ShareImportRequest) => Promise<ShareImportResult>;
+  /** The KCV the domain must come out with, when the caller knows it: shown, not asked for. */
+  expectedKcv?: string;
+  /** Beside the list of share files: another way to choose one (a file picker). */
+  fileAction?: ReactNode;
+  /** Below the list when it is empty. */
+  noFilesText?: string;
 }) {
   const [path, setPath] = useState('');
   const [mode, setMode] = useState<'password' | 'shares'>('password');
@@ -54,11 +78,12 @@ export function ImportShareStep({ tokenId, cardName, status, files, made, onImpo
   const [shareId, setShareId] = useState('');
   const [shareValue, setShareValue] = useState('');
   const [collected, setCollected] = useState<{ id: number; value: string }[]>([]);
-  const importShare = useAction(useCallback(async (p: string, secret: { password: string } | { passwordShares: { prime: string; shares: { id: number; value: string }[] } }, kcv: string, ownKcv: string) => {
-    const done = await api.call('keydomain.importShare', { tokenId, path: p, ...secret, ...(kcv ? { expectedKcv: kcv } : {}), ...(ownKcv ? { expectedShareKcv: ownKcv } : {}) });
+  const importShare = useAction(useCallback(async (p: string, secret: { password: string } | { passwordShares: { prime: string; shares: { id: number; value: string }[] } }, kcv: string, ownKcv: string): Promise<ShareImportResult> => {
+    const request: ShareImportRequest = { path: p, ...secret, ...(kcv ? { expectedKcv: kcv } : {}), ...(ownKcv ? { expectedShareKcv: ownKcv } : {}) };
+    const done = importer ? await importer(request) : await api.call('keydomain.importShare', { tokenId, ...request });
     onImported();
     return done;
-  }, [tokenId, onImported]));
+  }, [tokenId, onImported, importer]));
   const custodianOf = (fileName: string): string => made.find((m) => m.fileName === fileName || m.path === fileName)?.custodian
     ?? /^dkek-share-(.+)-\d{4}-\d{2}-\d{2}-[0-9a-f]{8}\.pbe$/.exec(fileName.split('/').pop() ?? '')?.[1] ?? 'custodian';
   const expectedOk = expected === '' || /^[0-9a-f]{16}$/.test(expected);
@@ -119,9 +144,10 @@ export function ImportShareStep({ tokenId, cardName, status, files, made, onImpo
         <Box component="form" onSubmit={submit} aria-label="Import a DKEK share" sx={{ display: 'grid', gap: 1.5, maxWidth: 560 }}>
           <Typography variant="body1">Custodian {status.importedShares + 1} of {status.totalShares}: choose your share file and open it{mode === 'password' ? ' with its password' : ' with the password shares of enough holders'}.</Typography>
           <TextField select label="Share file" value={path} onChange={(e) => setPath(e.target.value)} required
-            helperText={files.length === 0 ? 'No share file is in the data folder: make the shares first.' : ' '}>
+            helperText={files.length === 0 ? (noFilesText ?? 'No share file is in the data folder: make the shares first.') : ' '}>
             {files.map((f) => <MenuItem key={f.path} value={f.path}>{custodianOf(f.fileName)} — {f.fileName}</MenuItem>)}
           </TextField>
+          {fileAction}
           <FormControl>
             <FormLabel id="share-open-mode">Open it with</FormLabel>
             <RadioGroup row aria-labelledby="share-open-mode" value={mode} onChange={(e) => { setMode(e.target.value as 'password' | 'shares'); setPassword(''); clearShares(); }}>
@@ -155,7 +181,10 @@ export function ImportShareStep({ tokenId, cardName, status, files, made, onImpo
           <TextField label="Share KCV from your paper record (optional)" value={shareKcv} onChange={(e) => setShareKcv(e.target.value.replaceAll(':', '').trim().toLowerCase())}
             error={!shareKcvOk} helperText={shareKcvOk ? 'The file must open to this share, or nothing is imported.' : '16 hex digits.'}
             slotProps={{ htmlInput: { maxLength: 23, spellCheck: false } }} />
-          {status.importedShares + 1 === status.totalShares && (
+          {status.importedShares + 1 === status.totalShares && fixedKcv !== undefined && (
+            <Typography variant="body2">Once this last share is in, the domain&apos;s KCV must be <Box component="span" sx={monoSx}>{fixedKcv}</Box>; another stops the step with KCV_MISMATCH.</Typography>
+          )}
+          {status.importedShares + 1 === status.totalShares && fixedKcv === undefined && (
             <TextField label="Expected domain KCV (optional)" value={expected} onChange={(e) => setExpected(e.target.value.trim().toLowerCase())}
               error={!expectedOk} helperText={expectedOk ? 'From the paper records of another card of this domain: checked once the last share is in.' : '16 hex digits.'}
               slotProps={{ htmlInput: { maxLength: 16, spellCheck: false } }} />
