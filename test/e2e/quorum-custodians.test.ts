@@ -85,7 +85,7 @@ async function chooseWithKeyboard(page: Page, label: string, option: string): Pr
     await page.keyboard.press('Enter');
     const listbox = page.getByRole('listbox');
     await listbox.waitFor();
-    // The list opens on the chosen option, and tokens reorder as they are opened and let go: walk from the top.
+    // The list opens on the chosen option, not at the top: walk from the top to the one named.
     await page.keyboard.press('Home');
     let found = false;
     for (let i = 0; i < 10 && !found; i++) {
