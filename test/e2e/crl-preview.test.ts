@@ -21,26 +21,13 @@ import { createSoftHsm, type SoftHsm } from '../support/softhsm.ts';
 import { ensureRendererBuilt } from './support/build.ts';
 import { type Chromium } from './support/chromium.ts';
 import { openWindow } from './support/window.ts';
+import { progressSeen, recordProgress } from './support/progress-record.ts';
 import { SCREENSHOT_DIR, openScreen, setTheme } from './support/screens.ts';
 
 const USER_PIN = '123456';
 const REVOCATIONS = 20_000;
 const FIRST_SERIAL = 0x200000;
 const REASONS = ['superseded', 'keyCompromise', 'cessationOfOperation', 'affiliationChanged', 'unspecified'] as const;
-
-/** Records, in the page, every state of the progress bars and whether a Cancel was offered with it. */
-async function recordProgress(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const seen: { value: string | null; label: string; cancel: boolean }[] = [];
-    (window as unknown as { progressSeen: typeof seen }).progressSeen = seen;
-    new MutationObserver(() => {
-      for (const bar of document.querySelectorAll('[role="progressbar"]')) {
-        const box = bar.closest('[role="status"]');
-        seen.push({ value: bar.getAttribute('aria-valuenow'), label: box?.textContent ?? '', cancel: [...(box?.querySelectorAll('button') ?? [])].some((b) => b.textContent === 'Cancel') });
-      }
-    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
-  });
-}
 
 describe('a CRL preview of 20,000 entries in the window', () => {
   let hsm: SoftHsm;
@@ -140,7 +127,7 @@ describe('a CRL preview of 20,000 entries in the window', () => {
     assert.equal(custos.journal.read().length, journalBefore, 'nothing journaled');
     assert.deepEqual(keptPreviews(), keptBefore, 'no preview kept for a later issue to sign');
     // What the page showed while the entries were read: a determinate bar with the count of the total, and Cancel.
-    const seen = await page.evaluate(() => (window as unknown as { progressSeen: { value: string | null; label: string; cancel: boolean }[] }).progressSeen);
+    const seen = await progressSeen(page);
     const reading = seen.filter((s) => s.value !== null && new RegExp(`\\d+ of ${REVOCATIONS} revocations for the CRL preview`).test(s.label));
     assert.ok(reading.length > 0 && reading.every((s) => s.cancel), `a determinate bar of the entries read, with Cancel: ${JSON.stringify(seen.slice(0, 6))}`);
     assert.deepEqual(pageErrors, []);

@@ -16,25 +16,12 @@ import { type DevHost } from '../../devhost/server.ts';
 import { ensureRendererBuilt } from './support/build.ts';
 import { type Chromium } from './support/chromium.ts';
 import { openWindow } from './support/window.ts';
+import { progressSeen, recordProgress } from './support/progress-record.ts';
 import { slowDown, type SlowedToken } from './support/slowed-token.ts';
 import { openCoreWithRoot, type CoreWithRoot } from './support/root-on-softhsm.ts';
 import { SCREENSHOT_DIR, openScreen, setTheme } from './support/screens.ts';
 
 const REVOCATIONS = 6_000;
-
-/** Records, in the page, every state of the progress bars and whether a Cancel was offered with it. */
-async function recordProgress(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const seen: { value: string | null; label: string; cancel: boolean }[] = [];
-    (window as unknown as { progressSeen: typeof seen }).progressSeen = seen;
-    new MutationObserver(() => {
-      for (const bar of document.querySelectorAll('[role="progressbar"]')) {
-        const box = bar.closest('[role="status"]');
-        seen.push({ value: bar.getAttribute('aria-valuenow'), label: box?.textContent ?? '', cancel: [...(box?.querySelectorAll('button') ?? [])].some((b) => b.textContent === 'Cancel') });
-      }
-    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
-  });
-}
 
 describe('long work shows the core\'s progress in one component', () => {
   let fixture: CoreWithRoot;
@@ -132,7 +119,7 @@ describe('long work shows the core\'s progress in one component', () => {
     // What the page showed while the entries were read: a determinate bar with the count of the total, and Cancel.
     // (The reading of 6,000 entries is quicker than the page draws, so the steps between are often merged into
     // one drawing; test/integration/api/work-progress.test.ts checks every step the core reports.)
-    const seen = await page.evaluate(() => (window as unknown as { progressSeen: { value: string | null; label: string; cancel: boolean }[] }).progressSeen);
+    const seen = await progressSeen(page);
     const reading = seen.filter((s) => s.value !== null && new RegExp(`\\d+ of ${REVOCATIONS}`).test(s.label) && /revocations for the CRL/.test(s.label));
     assert.ok(reading.length > 0 && reading.every((s) => s.cancel), `a determinate bar of the entries, with Cancel: ${JSON.stringify(seen.slice(0, 6))}`);
     const signing = seen.filter((s) => /^Signing CRL/.test(s.label));
