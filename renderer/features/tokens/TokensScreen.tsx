@@ -173,11 +173,11 @@ function TakenOutToken({ token, place, count }: { token: TokenSummary; place: nu
 }
 
 /** The rows in the core's order, with the tokens taken out since this screen opened kept at their places (tokenRows.ts). */
-function useTokenRows(tokens: readonly TokenSummary[]): { rows: TokenRow[]; renumber: () => void } {
+function useTokenRows(tokens: readonly TokenSummary[], inRehearsal: boolean): { rows: TokenRow[]; renumber: () => void } {
   const previous = useRef<TokenRow[]>([]);
   const [generation, setGeneration] = useState(0);
   // generation: looking for tokens again starts from no rows (renumber empties previous), even before the new list comes.
-  const rows = useMemo(() => keepPlaces(previous.current, tokens), [tokens, generation]);
+  const rows = useMemo(() => keepPlaces(previous.current, tokens, inRehearsal), [tokens, generation, inRehearsal]);
   useEffect(() => { previous.current = rows; }, [rows]);
   const renumber = useCallback(() => {
     previous.current = [];
@@ -187,8 +187,8 @@ function useTokenRows(tokens: readonly TokenSummary[]): { rows: TokenRow[]; renu
 }
 
 export function TokensScreen() {
-  const { tokens, reloadTokens } = useAppState();
-  const { rows, renumber } = useTokenRows(tokens);
+  const { tokens, info, reloadTokens } = useAppState();
+  const { rows, renumber } = useTokenRows(tokens, info?.rehearsal === true);
   const lookAgain = useCallback(() => { renumber(); reloadTokens(); }, [renumber, reloadTokens]);
   return (
     <Page title="Tokens" actions={<Button variant="outlined" onClick={lookAgain}>Look for tokens again</Button>}>

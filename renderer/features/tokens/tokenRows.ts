@@ -21,8 +21,10 @@ export interface TokenRow {
  * The tokens listed now, in the core's order, with each token of the previous
  * rows that is gone put back right after the row it followed. An entry that
  * could not be opened keeps no row: it was a reader's state, not a token.
+ * Nor, in a rehearsal, does a real token: a rehearsal started from the window
+ * lets the real tokens go, and none of them was taken out by anyone.
  */
-export function keepPlaces(previous: readonly TokenRow[], listed: readonly TokenSummary[]): TokenRow[] {
+export function keepPlaces(previous: readonly TokenRow[], listed: readonly TokenSummary[], inRehearsal = false): TokenRow[] {
   const rows: TokenRow[] = listed.map((token) => ({ token, present: true }));
   let after = -1;
   for (const row of previous) {
@@ -31,7 +33,7 @@ export function keepPlaces(previous: readonly TokenRow[], listed: readonly Token
       after = at;
       continue;
     }
-    if (row.token.error) continue;
+    if (row.token.error || (inRehearsal && !row.token.virtual)) continue;
     rows.splice(after + 1, 0, { token: row.token, present: false });
     after += 1;
   }

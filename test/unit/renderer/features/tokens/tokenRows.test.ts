@@ -46,6 +46,13 @@ describe('the Tokens screen rows', () => {
     assert.deepEqual(shown(keepPlaces(rowsOf(A, broken), [A])), ['A']);
   });
 
+  it('keeps no row for a real token once a rehearsal has let the real tokens go', () => {
+    const real = token('Production HSM', { id: 'pkcs11:prod', backend: 'pkcs11', virtual: false });
+    assert.deepEqual(shown(keepPlaces(rowsOf(real), [A, B], true)), ['A', 'B']);
+    assert.deepEqual(shown(keepPlaces(rowsOf(real, A), [A], false)), ['Production HSM (out)', 'A'], 'outside a rehearsal it was taken out');
+    assert.deepEqual(shown(keepPlaces(rowsOf(A, B), [B], true)), ['A (out)', 'B'], 'a rehearsal token taken out keeps its place');
+  });
+
   it('numbers the tokens present afresh when it starts from no rows (looking for tokens again)', () => {
     assert.deepEqual(shown(keepPlaces([], [A, C, D])), ['A', 'C', 'D']);
   });
