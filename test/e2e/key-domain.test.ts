@@ -193,6 +193,8 @@ describe('the Key domain screen: shares, import into two HSMs, backup and restor
   });
 
   it('imports the shares into the first card one custodian at a time, refusing a wrong password and a share twice', async () => {
+    // Chosen by serial: both cards carry one label, so which the screen lists first follows their serials.
+    await chooseCard(ids.primary);
     await page.getByRole('tab', { name: /Import shares$/ }).click();
     await page.getByText('Custodian 1 of 2: choose your share file').waitFor();
     await importShare('Anna', 'not-annas-password');
@@ -279,6 +281,7 @@ describe('the Key domain screen: shares, import into two HSMs, backup and restor
     rmSync(written.wkyPath);
     await page.reload();
     await page.getByRole('heading', { name: 'Key domain', level: 1 }).waitFor();
+    await chooseCard(ids.primary);
     await page.getByRole('tab', { name: /Restore into a secondary HSM$/ }).click();
     await page.getByLabel('Secondary HSM', { exact: true }).click();
     await page.getByRole('option').first().click();
