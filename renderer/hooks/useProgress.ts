@@ -1,5 +1,6 @@
 /** The core's latest progress report for one piece of work while it runs (the core's one progress hub). */
 import { useEffect, useState } from 'react';
+import { flushSync } from 'react-dom';
 import type { EventPayload } from '../../main/api/contract.ts';
 import { api } from '../api.ts';
 
@@ -10,7 +11,9 @@ export function useProgress(running: boolean, operation?: string): Progress | un
   const [progress, setProgress] = useState<Progress>();
   useEffect(() => {
     if (!running) { setProgress(undefined); return; }
-    return api.on('progress', (p) => { if (operation === undefined || p.operation === operation) setProgress(p); });
+    // Each report is drawn as it comes: a burst of quick steps (a CRL's entries read, 2,000 at a time) would
+    // otherwise be merged into one drawing of the step after them, and the count of the total never shown.
+    return api.on('progress', (p) => { if (operation === undefined || p.operation === operation) flushSync(() => setProgress(p)); });
   }, [running, operation]);
   return progress;
 }

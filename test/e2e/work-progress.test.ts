@@ -117,8 +117,6 @@ describe('long work shows the core\'s progress in one component', () => {
     }
     await page.getByText(new RegExp(`^Issued CRL number \\d+ with ${REVOCATIONS} entries\\.$`)).waitFor({ timeout: 120_000 });
     // What the page showed while the entries were read: a determinate bar with the count of the total, and Cancel.
-    // (The reading of 6,000 entries is quicker than the page draws, so the steps between are often merged into
-    // one drawing; test/integration/api/work-progress.test.ts checks every step the core reports.)
     const seen = await progressSeen(page);
     const reading = seen.filter((s) => s.value !== null && new RegExp(`\\d+ of ${REVOCATIONS}`).test(s.label) && /revocations for the CRL/.test(s.label));
     assert.ok(reading.length > 0 && reading.every((s) => s.cancel), `a determinate bar of the entries, with Cancel: ${JSON.stringify(seen.slice(0, 6))}`);
