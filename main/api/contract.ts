@@ -207,6 +207,8 @@ export const CrlSummary = z.object({
   sha256: Hex,
   /** The journal head right after the CRL was recorded, as SEQ:HASH (custos journal verify --head). */
   journalHead: z.string().optional(),
+  /** Signed just before a run ended, and recorded from the kept bytes at the next open. */
+  recovered: z.boolean().optional(),
 });
 
 export const ExportResult = z.object({ path: z.string(), fileName: z.string(), contentBase64: z.string(), bytes: z.number().int() });

@@ -103,7 +103,7 @@ function requestSummary(record: RequestRecord, custos: Custos): Out<typeof Reque
 }
 
 function crlSummary(r: CrlRecord): Out<typeof CrlSummary> {
-  return { caId: r.caId, crlNumber: r.crlNumber, thisUpdate: r.thisUpdate, nextUpdate: r.nextUpdate, entries: r.entries, sha256: r.sha256, journalHead: r.journalHead };
+  return { caId: r.caId, crlNumber: r.crlNumber, thisUpdate: r.thisUpdate, nextUpdate: r.nextUpdate, entries: r.entries, sha256: r.sha256, journalHead: r.journalHead, ...(r.recovered ? { recovered: true } : {}) };
 }
 
 /** A preview, with a finding before anything is signed when the signing key is on no open token. */

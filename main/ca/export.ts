@@ -111,7 +111,7 @@ export function crlBytes(ctx: CaContext, caId: string, crlNumber: string, format
   const ca = requireCa(ctx, caId);
   const record = (ctx.state.crls.get(ca.id) ?? []).find((c) => c.crlNumber === crlNumber);
   if (!record) throw new CustosError('INPUT_INVALID', `CA "${ca.name}" has issued no CRL number ${crlNumber}.`, { caId: ca.id, crlNumber });
-  const der = new Uint8Array(readFileSync(record.file));
+  const der = record.recovered?.der ?? new Uint8Array(readFileSync(record.file));
   if (createHash('sha256').update(der).digest('hex') !== record.sha256) {
     throw new CustosError('CRL_INVALID', `The stored CRL ${record.file} differs from the one the journal recorded: do not publish it; issue a new CRL.`, { path: record.file });
   }

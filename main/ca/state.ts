@@ -12,6 +12,8 @@ import type { KeySpec, TokenRecord } from '../hsm/token.ts';
 import type { PublicKeySpec } from '../pki/x509/keys.ts';
 import { describeCertificate, type CertificateDescription } from '../pki/x509/preview.ts';
 import { readCertificate } from '../pki/x509/tbs-reader.ts';
+import { parseCrl, verifyCrlSignatureBytes } from '../pki/x509/crl.ts';
+import { signAlgorithmFor } from '../pki/x509/algorithms.ts';
 
 export interface CaRecord {
   readonly id: string;
@@ -92,11 +94,18 @@ export interface CrlRecord {
   readonly nextUpdate: string;
   readonly entries: number;
   readonly sha256: string;
+  /** Where the CRL was stored; empty for a recovered CRL, whose bytes are its entry's (der). */
   readonly file: string;
   /** Signed on a rehearsal token. */
   readonly virtual: boolean;
   /** The journal head right after the CRL was recorded, as SEQ:HASH: the journal must always reach it (custos journal verify --head). */
   readonly journalHead: string;
+  /**
+   * Signed by the token just before a run ended, and recorded at the next
+   * open (`crl.issue.recovered`, seq): its bytes are the journal's, since
+   * the run may have ended before the file was written.
+   */
+  readonly recovered?: { readonly seq: number; readonly der: Uint8Array };
 }
 
 /** The key a request holds, as lists show it: RSA of any size parseCsrFile takes, or one of the three curves. */
@@ -202,6 +211,8 @@ export class CaState {
    * unfinished acts stay.
    */
   readonly #openSignings = new Map<number, Record<string, unknown>>();
+  /** CRL intents no done or failed entry has closed, by seq: what a recovered CRL was signed for. */
+  readonly #openCrls = new Map<number, Record<string, unknown>>();
   /** The journal key last recorded on each token (tokenKey): the root's, for a root intent written before intents named it. */
   readonly #journalKeyOnToken = new Map<string, string>();
 
@@ -280,9 +291,17 @@ export class CaState {
         const n = BigInt(str(d.crlNumber));
         const last = this.lastCrlNumber.get(str(d.caId)) ?? 0n;
         if (n > last) this.lastCrlNumber.set(str(d.caId), n);
+        this.#openCrls.set(e.seq, d);
         break;
       }
+      case 'crl.issue.failed':
+        if (e.intent !== undefined) this.#openCrls.delete(e.intent);
+        break;
+      case 'crl.issue.recovered':
+        this.applyRecoveredCrl(e, d);
+        break;
       case 'crl.issue.done': {
+        if (e.intent !== undefined) this.#openCrls.delete(e.intent);
         const list = this.crls.get(str(d.caId)) ?? [];
         list.push({
           caId: str(d.caId), crlNumber: str(d.crlNumber), thisUpdate: str(d.thisUpdate), nextUpdate: str(d.nextUpdate),
@@ -432,6 +451,40 @@ export class CaState {
       notBefore: described.validity.notBefore, notAfter: described.validity.notAfter, journalKeys: [],
       recovered: { seq: e.seq, nameFrom },
     }, journalKey);
+  }
+
+  /**
+   * A CRL the token signed whose done entry a killed run never wrote: the
+   * next open recorded the kept bytes. It joins the CA's CRLs, as its done
+   * entry would have made it, only when it is the CRL its intent was made
+   * for: an intent still open, bytes that read as a CRL of the intent's
+   * number, the TBS whose SHA-256 the intent recorded, and a signature that
+   * verifies under the CA's key. Anything else is left to the journal's own
+   * note of what was kept.
+   */
+  private applyRecoveredCrl(e: JournalEntry, d: Record<string, unknown>): void {
+    const intent = e.intent === undefined ? undefined : this.#openCrls.get(e.intent);
+    if (intent === undefined || typeof d.result !== 'string') return;
+    this.#openCrls.delete(e.intent!);
+    const ca = this.cas.get(str(intent.caId));
+    if (ca === undefined) return;
+    const der = fromBase64(d.result);
+    try {
+      const crl = parseCrl(der, { maxEntries: 0 });
+      if (crl.crlNumber?.toString() !== str(intent.crlNumber)) return;
+      if (createHash('sha256').update(crl.tbsDer).digest('hex') !== str(intent.tbsSha256)) return;
+      const spki = new X509Certificate(ca.certDer).publicKey.export({ type: 'spki', format: 'der' });
+      if (!verifyCrlSignatureBytes(crl.tbsDer, crl.signature, spki, signAlgorithmFor(ca.keySpec))) return;
+    } catch {
+      return; // not a CRL, or not one this CA's key signed
+    }
+    const list = this.crls.get(ca.id) ?? [];
+    list.push({
+      caId: ca.id, crlNumber: str(intent.crlNumber), thisUpdate: str(intent.thisUpdate), nextUpdate: str(intent.nextUpdate),
+      entries: Number(intent.entries), sha256: createHash('sha256').update(der).digest('hex'), file: '', virtual: e.token?.virtual ?? false,
+      journalHead: `${e.seq}:${e.hash}`, recovered: { seq: e.seq, der },
+    });
+    this.crls.set(ca.id, list);
   }
 
   #addIssued(rec: IssuedRecord): void {

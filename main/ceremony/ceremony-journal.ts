@@ -70,12 +70,14 @@ export interface ActInJournal {
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-/** What the CA state made of results recorded at an open after an interruption (`ca.root.recovered`, `certificate.issue.recovered`). */
+/** What the CA state made of results recorded at an open after an interruption (`ca.root.recovered`, `certificate.issue.recovered`, `crl.issue.recovered`). */
 export interface RecoveredInState {
   /** The CA a `ca.root.recovered` entry (by its seq) made, if the state accepted its bytes. */
   caRecoveredAt(seq: number): { readonly id: string; readonly keySpkiSha256: string; readonly subject: string } | undefined;
   /** The recovered certificate of the CA under this serial, if the state accepted it. */
   certificateRecovered(caId: string, serialHex: string): { readonly sha256: string; readonly subject: string } | undefined;
+  /** The CRL of the CA a `crl.issue.recovered` entry (by its seq) recorded, if the state accepted its bytes. */
+  crlRecoveredAt(caId: string, seq: number): { readonly crlNumber: string; readonly sha256: string } | undefined;
 }
 
 /**
@@ -130,7 +132,12 @@ export function signedResultSince(
       case 'crl.issue': {
         const caId = caIdOf(action.params.ca);
         const done = since.find((e) => e.kind === 'crl.issue.done' && e.data['caId'] === caId);
-        return done ? { entry: done, artifacts: [{ kind: 'crl', name: `${action.params.ca} CRL #${text(done.data['crlNumber'])}`, sha256: text(done.data['sha256']) }] } : undefined;
+        if (done) return { entry: done, artifacts: [{ kind: 'crl', name: `${action.params.ca} CRL #${text(done.data['crlNumber'])}`, sha256: text(done.data['sha256']) }] };
+        for (const kept of since.filter((e) => e.kind === 'crl.issue.recovered')) {
+          const crl = caId === undefined || intentOf(kept)?.data['caId'] !== caId ? undefined : recovered?.crlRecoveredAt(caId, kept.seq);
+          if (crl) return { entry: kept, artifacts: [{ kind: 'crl', name: `${action.params.ca} CRL #${crl.crlNumber}`, sha256: crl.sha256 }] };
+        }
+        return undefined;
       }
       case 'bundle.create': {
         const caId = caIdOf(action.params.ca);

@@ -193,6 +193,7 @@ export class CeremonyRunner {
         const cert = state.issued.get(caId)?.get(normalizeSerial(serialHex));
         return cert?.recovered === true ? cert : undefined;
       },
+      crlRecoveredAt: (caId, seq) => state.crls.get(caId)?.find((c) => c.recovered?.seq === seq),
     });
     if (found) {
       this.#pending = { index, step, artifacts: found.artifacts, actSeqs: found.actSeqs, fromJournal: true,

@@ -62,7 +62,11 @@ export function CrlScreen() {
               {crls.map((c) => (
                 <TableRow key={`${c.caId}/${c.crlNumber}`}>
                   <TableCell>{nameOf(c.caId)}</TableCell>
-                  <TableCell>{c.crlNumber}</TableCell>
+                  <TableCell>
+                    {c.crlNumber}
+                    {/* Its done entry was never written: the kept bytes were checked against the intent and recorded at the next start. */}
+                    {c.recovered && <Typography component="div" variant="caption" title="The token signed this CRL just before a run ended; it was recorded from the kept bytes at the next start.">recorded after an interruption</Typography>}
+                  </TableCell>
                   <TableCell>{c.thisUpdate}</TableCell>
                   <TableCell>{c.nextUpdate}</TableCell>
                   <TableCell>{c.entries}</TableCell>

@@ -1,6 +1,6 @@
 /**
  * CaState over the entries a kill -9 leaves when the token signed a CA
- * certificate and the run ended before its done entry: the intent, the
+ * certificate or a CRL and the run ended before its done entry: the intent, the
  * abandoned entry the next open writes, then the kept certificate as
  * `<act>.recovered`. The certificates are made by the real planning and
  * signing path with software signers standing in for tokens (test/unit/pki/x509/chain.ts).
@@ -15,6 +15,8 @@ import { readCertificate } from '../../../main/pki/x509/tbs-reader.ts';
 import { describeCertificate } from '../../../main/pki/x509/preview.ts';
 import { makeRoot, makeSubordinate, type TestCa } from '../pki/x509/chain.ts';
 import { softSigner, type SoftSigner } from '../../support/soft-signer.ts';
+import { buildCrlTbs, parseCrl, signCrl } from '../../../main/pki/x509/crl.ts';
+import { algorithmIdentifierFor, signAlgorithmFor } from '../../../main/pki/x509/algorithms.ts';
 
 const TOKEN: TokenRecord = { label: 'Root HSM', serial: 'DECM0102330', model: 'SmartCard-HSM', backend: 'sc-hsm', virtual: false };
 const b64 = (der: Uint8Array): string => Buffer.from(der).toString('base64');
@@ -49,7 +51,7 @@ class Entries {
   }
 
   /** The intent, then what the next open writes after a kill: abandoned, then recovered with the kept bytes. */
-  killedAfterSigning(act: 'ca.root' | 'certificate.issue', intentData: Record<string, unknown>, kept: Uint8Array): JournalEntry {
+  killedAfterSigning(act: 'ca.root' | 'certificate.issue' | 'crl.issue', intentData: Record<string, unknown>, kept: Uint8Array): JournalEntry {
     const intent = this.add(`${act}.intent`, intentData, { token: TOKEN });
     this.add(`${act}.abandoned`, { reason: 'the process ended between intent and result; check the token and outputs' }, { intent: intent.seq, token: TOKEN });
     return this.add(`${act}.recovered`, { result: b64(kept), sha256: createHash('sha256').update(kept).digest('hex'), bytes: kept.length, reason: 'kept' }, { intent: intent.seq, token: TOKEN });
@@ -194,5 +196,86 @@ describe('CaState with a CA certificate recorded after a kill -9', () => {
     const state = CaState.fromEntries(j.list);
     assert.equal(state.cas.size, 1);
     assert.equal(state.cas.get(describeCertificate(root.certDer).sha256)?.recovered, undefined);
+  });
+});
+
+describe('CaState with a CRL recorded after a kill -9', () => {
+  let root: TestCa;
+  let otherRoot: TestCa;
+  let journalKey: SoftSigner;
+  const thisUpdate = new Date(Date.UTC(2026, 0, 2));
+  const nextUpdate = new Date(Date.UTC(2026, 1, 2));
+
+  before(async () => {
+    root = await makeRoot();
+    otherRoot = await makeRoot();
+    journalKey = softSigner({ kind: 'ec', curve: 'P-256' }, 'journal key');
+  });
+
+  /** A CRL of `number` signed by `signer` over the issuer `ca`'s name, as issueCrl signs one, and its intent's data. */
+  async function crl(ca: TestCa, number: bigint, signer: SoftSigner = ca.signer): Promise<{ der: Uint8Array; intent: Record<string, unknown> }> {
+    const algorithm = signAlgorithmFor(signer.spec);
+    const tbs = buildCrlTbs({
+      issuerCertDer: ca.certDer, entries: [{ serialHex: '1234', revocationDate: thisUpdate, reason: 'keyCompromise' }], crlNumber: number,
+      thisUpdate, nextUpdate, algorithm: algorithmIdentifierFor(algorithm),
+    });
+    const der = await signCrl(tbs, signer, algorithm);
+    return {
+      der,
+      intent: {
+        caId: describeCertificate(ca.certDer).sha256, crlNumber: number.toString(), entries: 1, thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(),
+        tbsSha256: createHash('sha256').update(tbs).digest('hex'),
+      },
+    };
+  }
+
+  it('puts a recovered CRL in the CA\'s list, as recovered, with its bytes and its number spent', async () => {
+    const j = new Entries();
+    const caId = j.rootDone(root, 'Offline Root', journalKey);
+    const { der, intent } = await crl(root, 3n);
+    const kept = j.killedAfterSigning('crl.issue', intent, der);
+    const state = CaState.fromEntries(j.list);
+    const [listed] = state.crls.get(caId) ?? [];
+    assert.equal(listed?.crlNumber, '3');
+    assert.equal(listed?.entries, 1);
+    assert.equal(listed?.sha256, createHash('sha256').update(der).digest('hex'));
+    assert.equal(listed?.recovered?.seq, kept.seq);
+    assert.ok(Buffer.from(listed!.recovered!.der).equals(der), 'the bytes the token signed');
+    assert.equal(parseCrl(listed!.recovered!.der).crlNumber, 3n);
+    assert.equal(state.lastCrlNumber.get(caId), 3n, 'its number is never given again');
+  });
+
+  it('takes no CRL whose signature is another key\'s, whose number or TBS is not its intent\'s, or that is no CRL', async () => {
+    const signedByOther = await crl(root, 3n, otherRoot.signer);
+    const numberFour = await crl(root, 4n);
+    const { der, intent } = await crl(root, 3n);
+    const altered = new Uint8Array(der);
+    altered[altered.length - 2]! ^= 0x01;
+    for (const [why, kept, data] of [
+      ['signed by another key', signedByOther.der, intent],
+      ['a number other than the intent\'s', numberFour.der, intent],
+      ['an altered signature', altered, intent],
+      ['a TBS the intent did not record', der, { ...intent, tbsSha256: '00'.repeat(32) }],
+      ['no CRL at all', root.certDer, intent],
+    ] as const) {
+      const j = new Entries();
+      const caId = j.rootDone(root, 'Offline Root', journalKey);
+      j.killedAfterSigning('crl.issue', data, kept);
+      const state = CaState.fromEntries(j.list);
+      assert.deepEqual(state.crls.get(caId) ?? [], [], why);
+      assert.equal(state.lastCrlNumber.get(caId), 3n, `${why}: the intent's number stays spent`);
+    }
+  });
+
+  it('lists a CRL once when a done entry closed its intent', async () => {
+    const j = new Entries();
+    const caId = j.rootDone(root, 'Offline Root', journalKey);
+    const { der, intent } = await crl(root, 1n);
+    const opened = j.add('crl.issue.intent', intent, { token: TOKEN });
+    j.add('crl.issue.done', { ...intent, sha256: createHash('sha256').update(der).digest('hex'), file: '/data/crls/1.crl' }, { intent: opened.seq, token: TOKEN });
+    j.add('crl.issue.recovered', { result: b64(der) }, { intent: opened.seq, token: TOKEN });
+    const listed = CaState.fromEntries(j.list).crls.get(caId) ?? [];
+    assert.equal(listed.length, 1);
+    assert.equal(listed[0]!.recovered, undefined);
   });
 });

@@ -116,6 +116,22 @@ describe('the act of the step to resume', () => {
     assert.equal(signedResultSince(entries, 0, crl, () => 'root-id')?.resultSeq, 2, 'found when it lies after the seq given');
   });
 
+  it('takes a CRL the token signed just before a kill, recorded at the next open, once the CA state accepted it: it is not signed again', () => {
+    const entries = reopened(join(work, 'crl-recovered'), (j) => {
+      j.append('ceremony.begin', begin('c1'));
+      const intent = j.begin('crl.issue', { caId: 'root-id', crlNumber: '4' });
+      j.append('crl.issue.recovered', { result: 'MAA=', sha256: 'c'.repeat(64) }, { intent: intent.seq });
+    });
+    const kept = entries.find((e) => e.kind === 'crl.issue.recovered')!;
+    const caIdOf = (name: string): string | undefined => (name === 'example-root' ? 'root-id' : undefined);
+    const nothingAccepted = { caRecoveredAt: none, certificateRecovered: none, crlRecoveredAt: none };
+    const accepted = { ...nothingAccepted, crlRecoveredAt: (caId: string, seq: number) => (caId === 'root-id' && seq === kept.seq ? { crlNumber: '4', sha256: 'c'.repeat(64) } : undefined) };
+    const found = signedResultSince(entries, 1, crl, caIdOf, accepted);
+    assert.equal(found?.resultSeq, kept.seq);
+    assert.deepEqual(found?.artifacts, [{ kind: 'crl', name: 'example-root CRL #4', sha256: 'c'.repeat(64) }]);
+    assert.equal(signedResultSince(entries, 1, crl, caIdOf, nothingAccepted), undefined, 'bytes the CA state did not accept are no result: the step runs');
+  });
+
   it('is never looked up for a step that signs nothing: a check or a quorum is simply done again', () => {
     assert.equal(signedResultSince([], 0, check, none), undefined);
   });
