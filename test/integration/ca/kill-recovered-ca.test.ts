@@ -141,6 +141,10 @@ describe('a CA certificate cut off from its record by kill -9', () => {
       const handlers = createHandlers(custos, { readGrants: new ReadGrants() });
       const listed = await handlers['ca.list']();
       assert.deepEqual(listed.map((c) => [c.name, c.recovered?.nameFrom]), [['Recovered Root', 'intent']]);
+      // A window whose catalog saw every entry before the kill asks what changed since: the recovered root's certificate.
+      const rootIntentSeq = custos.journal.read().find((e) => e.kind === 'ca.root.intent')!.seq;
+      const changes = await handlers['certificate.changes']({ afterSeq: rootIntentSeq - 1 });
+      assert.deepEqual(changes.certificates.map((c) => [c.caId, c.sha256, c.recovered]), [[root.id, root.id, true]], 'certificate.changes names the recovered root');
 
       // Making it again is refused: the token never signs a second root under that name.
       await assert.rejects(createRoot(custos.ctx, { tokenId: (await custos.tokens.list())[0]!.id, keySpkiSha256: rootKey, profileId: 'root-ca', subject: 'CN=Recovered Root', name: 'Recovered Root' }),

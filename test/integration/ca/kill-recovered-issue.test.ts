@@ -92,6 +92,10 @@ describe('a certificate cut off from its record by kill -9', () => {
       const handlers = createHandlers(custos, { readGrants: new ReadGrants() });
       const listed = await handlers['certificate.list']({ caId });
       assert.equal(listed.find((c) => c.serialHex === rec.serialHex && c.subject === 'CN=killed.example')?.recovered, true, 'certificate.list shows the recovered certificate, as recovered');
+      // A window whose catalog saw every entry before the kill asks what changed since: the recovered certificate.
+      const intentSeq = custos.journal.read().find((e) => e.kind === 'certificate.issue.intent')!.seq;
+      const changes = await handlers['certificate.changes']({ afterSeq: intentSeq - 1 });
+      assert.deepEqual(changes.certificates.map((c) => [c.serialHex, c.recovered]), [[rec.serialHex, true]], 'certificate.changes names the recovered certificate');
 
       // After a person reviewed the entries and signed a checkpoint, the CA goes on: it can revoke it, and the next serial is another.
       const tokenId = (await custos.tokens.list())[0]!.id;
