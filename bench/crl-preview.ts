@@ -91,7 +91,7 @@ async function measureWindow(core: AppCore): Promise<string[]> {
   const { host, browser, page } = await openWindow(core, { staticDir: ensureRendererBuilt(), timeoutMs: 600_000, pageErrors });
   try {
     await page.goto(`${host.url}#/crl`);
-    // The catalog takes in every revocation first (the CA is chosen from it): not timed here.
+    // The CA to choose comes from the catalog's lists (bench/journal-window.ts times how soon): not timed here.
     const form = page.getByRole('form', { name: 'Preview a CRL' });
     await form.waitFor();
     const timed = async (what: string, act: () => Promise<unknown>, done: () => Promise<unknown>): Promise<string> => {

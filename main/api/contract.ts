@@ -458,6 +458,8 @@ export const api = {
   'crl.export': { input: z.object({ caId: Hex, crlNumber: z.string(), format: z.enum(['der', 'pem']), directory: z.string().optional() }), output: ExportResult },
   'journal.entries': { input: z.object({ afterSeq: z.number().int().min(0).optional(), limit: z.number().int().positive().max(10000).optional() }), output: z.array(JournalEntryView) },
   'journal.verify': { input: Void, output: JournalVerifyResult },
+  /** The journal's last sequence number: lists asked for after it reflect at least that entry (the catalog's mark). */
+  'journal.head': { input: Void, output: z.object({ seq: z.number().int().min(0) }) },
   'media.list': { input: Void, output: z.array(Medium) },
   // Issue #17: export destinations, the journal exported, CSRs from token keys, PIN change and unblock.
   'export.destinations': { input: Void, output: z.array(ExportDestination) },

@@ -303,6 +303,7 @@ export function createHandlers(custos: Custos, shell: ShellFiles = {}): Handlers
         summary: summaryOfEntry(e.kind, e.data as Record<string, unknown>), hash: e.hash, prevHash: e.prev,
         data: JSON.parse(JSON.stringify(e.data)) as Record<string, unknown>,
       })),
+    'journal.head': async () => ({ seq: ctx.journal.lastSeq }),
     'journal.verify': async () => {
       const v = ctx.journal.verify();
       return {

@@ -39,6 +39,9 @@ export class Catalog extends Dexie {
       events: '&seq, kind, time',
       meta: '&key',
     });
+    // The journal's rows are read by seq alone (the Journal screen's latest entries): the kind and time
+    // indexes cost every one of a long journal's writes and served no query.
+    this.version(2).stores({ events: '&seq' });
   }
 }
 

@@ -30,7 +30,13 @@ export function useCertificateSearch(query: string): SearchResult | undefined {
   return useLiveQuery(() => searchCertificates(db, query), [db, query]);
 }
 
-export function useJournalEvents(): EventRow[] {
+/**
+ * The latest `shown` entries, newest first, and how many the catalog holds:
+ * only those rows are read, since a journal of 100,000 entries read whole on
+ * every sync would hold them all in the window to show a few hundred.
+ */
+export function useJournalEvents(shown: number): { latest: EventRow[]; total: number } {
   const { db } = useCatalog();
-  return useLiveQuery(() => db.events.orderBy('seq').reverse().toArray(), [db]) ?? [];
+  return useLiveQuery(async () => ({ latest: await db.events.orderBy('seq').reverse().limit(shown).toArray(), total: await db.events.count() }), [db, shown])
+    ?? { latest: [], total: 0 };
 }

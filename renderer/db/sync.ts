@@ -1,7 +1,7 @@
 /**
- * Fills the catalog from the core: the journal's new entries (paged, from the
- * last sequence number seen) and the current lists, which are themselves the
- * core's projection of the same journal. Rebuilding clears every table first.
+ * Fills the catalog from the core: the current lists, which are the core's
+ * projection of the journal, then the journal's new entries (paged, from the
+ * last sequence number seen). Rebuilding clears every table first.
  */
 import type { ApiClient } from '../api.ts';
 import type { Table } from 'dexie';
@@ -32,6 +32,23 @@ async function mirror<R extends object, K extends string | [string, string]>(db:
 }
 
 export async function syncCatalog(db: Catalog, client: CatalogClient): Promise<{ newEntries: number }> {
+  // The lists first: they are the core's projection of the whole journal, so the CA screens can be used
+  // while the Journal screen's rows (one per entry, the bulk of a long journal) follow. The head is read
+  // before the lists, so the certificates' mark is an entry the list already reflects.
+  const { seq: headSeq } = await client.call('journal.head');
+  const [cas, requests, crls] = await Promise.all([
+    client.call('ca.list'),
+    client.call('request.list'),
+    client.call('crl.list', {}),
+  ]);
+  // The core's lists are the truth: rows it no longer reports go, and only rows
+  // that differ are written, since every write costs every index (a full rewrite
+  // of 100,000 certificates takes tens of seconds in Chromium).
+  await mirror(db, db.cas, cas, (r) => r.id);
+  await mirror(db, db.requests, requests, (r) => r.id);
+  await syncCertificates(db, client, headSeq);
+  await mirror(db, db.crls, crls, (r): [string, string] => [r.caId, r.crlNumber]);
+
   let newEntries = 0;
   const last = await db.meta.get(LAST_SEQ);
   let afterSeq = typeof last?.value === 'number' ? last.value : 0;
@@ -46,18 +63,6 @@ export async function syncCatalog(db: Catalog, client: CatalogClient): Promise<{
     newEntries += page.length;
     if (page.length < JOURNAL_PAGE_ENTRIES) break;
   }
-  const [cas, requests, crls] = await Promise.all([
-    client.call('ca.list'),
-    client.call('request.list'),
-    client.call('crl.list', {}),
-  ]);
-  // The core's lists are the truth: rows it no longer reports go, and only rows
-  // that differ are written, since every write costs every index (a full rewrite
-  // of 100,000 certificates takes tens of seconds in Chromium).
-  await mirror(db, db.cas, cas, (r) => r.id);
-  await mirror(db, db.requests, requests, (r) => r.id);
-  await syncCertificates(db, client, afterSeq);
-  await mirror(db, db.crls, crls, (r): [string, string] => [r.caId, r.crlNumber]);
   return { newEntries };
 }
 

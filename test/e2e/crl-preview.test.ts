@@ -9,28 +9,26 @@
 // serious or critical violation.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { seriousViolations } from './support/axe.ts';
 import { appCoreOf, type AppCore } from '../../electron/core.ts';
 import { Custos } from '../../main/custos.ts';
 import { type DevHost } from '../../devhost/server.ts';
-import { createSoftHsm, type SoftHsm } from '../support/softhsm.ts';
+import { openCoreWithRoot, type CoreWithRoot } from './support/root-on-softhsm.ts';
 import { ensureRendererBuilt } from './support/build.ts';
 import { type Chromium } from './support/chromium.ts';
 import { openWindow } from './support/window.ts';
 import { progressSeen, recordProgress } from './support/progress-record.ts';
 import { SCREENSHOT_DIR, openScreen, setTheme } from './support/screens.ts';
 
-const USER_PIN = '123456';
 const REVOCATIONS = 20_000;
 const FIRST_SERIAL = 0x200000;
 const REASONS = ['superseded', 'keyCompromise', 'cessationOfOperation', 'affiliationChanged', 'unspecified'] as const;
 
 describe('a CRL preview of 20,000 entries in the window', () => {
-  let hsm: SoftHsm;
+  let fixture: CoreWithRoot;
   let dataDir: string;
   let custos: Custos;
   let core: AppCore;
@@ -48,16 +46,15 @@ describe('a CRL preview of 20,000 entries in the window', () => {
 
   before(async () => {
     const staticDir = ensureRendererBuilt();
-    hsm = await createSoftHsm();
-    await hsm.initToken('Preview rehearsal HSM', '12345678', USER_PIN);
-    dataDir = mkdtempSync(join(tmpdir(), 'custos-e2e-crl-preview-'));
-    custos = Custos.open({ dataDir, rehearsalModules: [hsm.modulePath], operator: 'e2e', pcsc: false });
-    core = appCoreOf(custos);
-    const [token] = await core.handlers['token.list']();
-    await core.handlers['token.login']({ tokenId: token!.id, pin: USER_PIN });
-    const key = await core.handlers['token.generateKey']({ tokenId: token!.id, spec: { kind: 'ec', curve: 'P-384' }, label: 'preview-root' });
-    const rootTerms = { tokenId: token!.id, keySpkiSha256: key.spkiSha256, profileId: 'root-ca', subject: 'C=DE, O=Custos Preview, CN=Custos Preview Root' };
-    const caId = (await core.handlers['ca.createRoot']({ ...rootTerms, name: 'Preview Root', tbsSha256: (await core.handlers['ca.previewRoot'](rootTerms)).tbsSha256 })).id;
+    fixture = await openCoreWithRoot({
+      name: 'Preview', tokenLabel: 'Preview rehearsal HSM',
+      open: async (dir, modulePath) => {
+        custos = Custos.open({ dataDir: dir, rehearsalModules: [modulePath], operator: 'e2e', pcsc: false });
+        return appCoreOf(custos);
+      },
+    });
+    ({ core, dataDir } = fixture);
+    const { caId } = fixture;
     const revokedAt = new Date(Date.now() - 3_600_000).toISOString();
     for (let i = 1; i <= REVOCATIONS; i++) {
       custos.journal.append('certificate.revoke', { caId, serialHex: (FIRST_SERIAL + i).toString(16), reason: REASONS[i % REASONS.length], revokedAt });
@@ -84,15 +81,13 @@ describe('a CRL preview of 20,000 entries in the window', () => {
     open?.();
     await browser?.close();
     await host?.close();
-    await core?.close();
-    await hsm?.cleanup();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await fixture?.close();
   });
 
   it('shows the revocations read of the total with Cancel, and a Cancel leaves nothing kept or journaled', async () => {
     await openScreen(page, origin, 'crl');
-    // The window's catalog takes in the 20,000 revocations first (the CA is chosen from it).
-    await page.getByRole('form', { name: 'Preview a CRL' }).waitFor({ timeout: 300_000 });
+    // The CA to choose comes from the catalog's lists, which it takes in before the journal's 20,000 entries.
+    await page.getByRole('form', { name: 'Preview a CRL' }).waitFor();
     await recordProgress(page);
     const journalBefore = custos.journal.read().length;
     const keptBefore = keptPreviews();

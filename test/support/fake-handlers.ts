@@ -269,6 +269,7 @@ export function createFakeCore(options: FakeOptions = {}): FakeCore {
     'crl.list': async ({ caId }) => structuredClone(crls.filter((c) => !caId || c.caId === caId)),
     'crl.export': async ({ caId, crlNumber, format }) => exportOf(`${caId.slice(0, 8)}-${crlNumber}.crl${format === 'pem' ? '.pem' : ''}`, `fake crl ${format}`),
     'journal.entries': async ({ afterSeq, limit }) => structuredClone(entries.filter((e) => e.seq > (afterSeq ?? 0)).slice(0, limit ?? 1000)),
+    'journal.head': async () => ({ seq: entries.at(-1)?.seq ?? 0 }),
     'journal.verify': async () => {
       let prev = '0'.repeat(64);
       for (const e of entries) {

@@ -70,7 +70,7 @@ function ChainState({ result }: { result: Output<'journal.verify'> }) {
 
 export function JournalScreen() {
   const verify = useCall('journal.verify', undefined);
-  const events = useJournalEvents();
+  const { latest: events, total } = useJournalEvents(JOURNAL_ROWS_SHOWN);
   const { rebuild, syncing, error } = useCatalog();
   // The entry verification stopped at is marked in the list, so a witness finds it without counting rows.
   const badSeq = verify.data && !verify.data.ok ? verify.data.firstBadSeq : undefined;
@@ -103,7 +103,7 @@ export function JournalScreen() {
             </TableRow>
           </TableHead>
           <TableBody>
-            {events.slice(0, JOURNAL_ROWS_SHOWN).map((e) => {
+            {events.map((e) => {
               const bad = badSeq === e.seq;
               return (
                 <TableRow key={e.seq} data-seq={e.seq} data-bad={bad ? badKind : undefined} selected={bad}
@@ -122,7 +122,7 @@ export function JournalScreen() {
             })}
           </TableBody>
         </Table>
-        {events.length > JOURNAL_ROWS_SHOWN && <Typography variant="body2" sx={{ mt: 1 }}>Showing the latest {JOURNAL_ROWS_SHOWN} of {events.length} entries.</Typography>}
+        {total > events.length && <Typography variant="body2" sx={{ mt: 1 }}>Showing the latest {events.length} of {total} entries.</Typography>}
       </Section>
     </Page>
   );

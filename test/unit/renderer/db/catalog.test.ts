@@ -4,6 +4,7 @@ import 'fake-indexeddb/auto';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { Dexie } from 'dexie';
 import { createApiClient } from '../../../../renderer/api.ts';
 import { Catalog, subjectWords } from '../../../../renderer/db/catalog.ts';
 import { searchCertificates } from '../../../../renderer/db/search.ts';
@@ -66,6 +67,49 @@ describe('catalog projection', () => {
     await db.events.bulkDelete([1, 2]);
     await rebuildCatalog(db, clientOf(fake));
     assert.deepEqual(await snapshot(db), before);
+  });
+
+  it('has the CAs, requests, certificates and CRLs in before the journal\'s entries, so the CA screens need not wait for a long journal', async () => {
+    const fake = await coreWithHistory();
+    let letEntriesGo!: () => void;
+    const entriesHeld = new Promise<void>((resolve) => { letEntriesGo = resolve; });
+    const api = createApiClient({
+      call: async (channel, input) => {
+        if (channel === 'journal.entries') await entriesHeld;
+        return dispatch(fake.handlers, channel, input) as never;
+      },
+      on: () => () => {},
+    });
+    const db = freshCatalog();
+    const syncing = syncCatalog(db, api);
+    for (let waited = 0; await db.crls.count() === 0; waited += 5) {
+      assert.ok(waited < 10_000, 'the lists were not written while the journal\'s entries were held');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.deepEqual([await db.cas.count(), await db.requests.count(), await db.certificates.count(), await db.crls.count(), await db.events.count()], [2, 1, 31, 1, 0]);
+    letEntriesGo();
+    await syncing;
+    assert.equal(await db.events.count(), (await api.call('journal.entries', {})).length);
+  });
+
+  it('opens a catalog written before the journal\'s unused indexes were dropped, its rows kept', async () => {
+    const indexedDB = new IDBFactory();
+    const name = `test-${Math.random()}`;
+    const older = new Dexie(name, { indexedDB, IDBKeyRange });
+    older.version(1).stores({
+      cas: '&id, name', requests: '&id, status, importedAt', certificates: '&[caId+serialHex], serialHex, sha256, *subjectWords, issuedAt',
+      crls: '&[caId+crlNumber], caId, thisUpdate', events: '&seq, kind, time', meta: '&key',
+    });
+    const fake = await coreWithHistory();
+    const entries = await clientOf(fake).call('journal.entries', {});
+    await older.table('events').bulkPut(entries);
+    await older.table('meta').put({ key: 'lastSeq', value: entries.at(-1)!.seq });
+    older.close();
+
+    const db = new Catalog(name, { indexedDB, IDBKeyRange });
+    assert.deepEqual((await db.events.orderBy('seq').toArray()).map((e) => e.seq), entries.map((e) => e.seq));
+    assert.equal((await syncCatalog(db, clientOf(fake))).newEntries, 0, 'nothing read again');
+    assert.deepEqual(db.events.schema.indexes.map((i) => i.name), []);
   });
 
   it('syncs only the new journal entries, page by page', async () => {
