@@ -8,7 +8,7 @@
  * rewrites its own sections of docs/benchmarks.md. It measures; it never fails
  * a build over a number.
  *
- *   npm run bench                 full sizes, writes docs/benchmarks.md (about 6–10 minutes here)
+ *   npm run bench                 full sizes, writes docs/benchmarks.md (about 5 minutes on this machine when it is otherwise idle, longer when shared)
  *   npm run bench -- --quick      small sizes, prints only (a smoke check)
  *   npm run bench -- --cpu-prof   also writes V8 CPU profiles of the issuance runs
  */

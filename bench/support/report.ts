@@ -270,7 +270,7 @@ export function markdown(input: ReportInput): string {
   return [
     '## Foundation: issuance and CRLs on SoftHSM2',
     '',
-    'Run with `npm run bench` (about 2–3 minutes on this machine; `npm run bench -- --quick` is a smoke check with small sizes that does not touch this file).',
+    'Run with `npm run bench` (about 5 minutes on this machine when it is otherwise idle; `npm run bench -- --quick` is a smoke check with small sizes that does not touch this file).',
     'It prints the table below and rewrites everything between its two markers in this file; other sections are left as they are.',
     '',
     `### Last run: ${date}${input.quick ? ' (quick sizes)' : ''}${input.profiled ? ' (with --cpu-prof, which slows every figure a little)' : ''}`,
